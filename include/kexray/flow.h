@@ -1,0 +1,122 @@
+/* flow: the table of TCP connections kexray follows, keyed by addresses,
+ * ports and outer VLAN, with who is the client (DESIGN "flow": the SYN
+ * sender; mid-stream, the side talking to the SSH port, else the higher
+ * port), TCP facts per side, and a hard cap with eviction that still
+ * reports the evicted connection. */
+#ifndef KEXRAY_FLOW_H
+#define KEXRAY_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kexray/packet.h"
+#include "kexray/reasm.h"
+#include "kexray/ssh.h"
+
+enum kx_side { KX_CLIENT = 0, KX_SERVER = 1 };
+
+enum kx_close {
+	KX_CLOSE_NONE,         /* still open */
+	KX_CLOSE_FIN,
+	KX_CLOSE_RST,
+	KX_CLOSE_TIMEOUT,
+	KX_CLOSE_CAPTURE_END,  /* still open when the input ended */
+	KX_CLOSE_MAX
+};
+
+extern const char *const kx_close_names[KX_CLOSE_MAX];
+
+struct kx_endpoint {
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+/* The latest handshake step seen, for "closed after X". */
+struct kx_step {
+	int8_t side;       /* kx_side, -1 none */
+	uint8_t what;      /* message code; 0 banner; 255 encrypted data */
+};
+
+#define KX_STEP_BANNER 0
+#define KX_STEP_ENCRYPTED 255
+
+struct kx_half {
+	struct kx_reasm rs;
+	struct kx_ssh_side ssh;
+	bool syn, fin, rst;
+	bool parse_off;          /* not decoded: mid-stream, not SSH */
+	bool first_payload_seen;
+	bool first_payload_ssh;  /* first payload bytes began "SSH-" */
+	uint64_t pkts;
+	uint64_t payload_bytes;
+	uint64_t encrypted_bytes; /* after this side's NEWKEYS */
+	uint64_t fin_ts, rst_ts;
+	uint8_t ttl;             /* of the first packet */
+};
+
+enum kx_conn_kind {
+	KX_CONN_PENDING,   /* odd port: not yet known to be SSH */
+	KX_CONN_SSH,       /* SSH port, or payload began "SSH-" */
+};
+
+struct kx_conn {
+	/* table links */
+	struct kx_conn *hnext;
+	struct kx_conn *lru_prev, *lru_next;
+	uint32_t hash;
+
+	uint64_t seq_no;      /* creation order */
+	uint8_t ip_version;
+	uint16_t vlan;        /* outer VLAN ID, 0 none */
+	struct kx_endpoint ep[2];   /* indexed by kx_side */
+	enum kx_conn_kind kind;
+	bool syn_seen, synack_seen, midstream;
+	uint64_t ts_first, ts_last;
+
+	struct kx_half half[2];      /* indexed by the sending side */
+
+	enum kx_close close;
+	int8_t closed_by;            /* kx_side, -1 none */
+	struct kx_step close_after;  /* last handshake step before the close */
+	struct kx_step last_step;
+	uint64_t close_ts;
+	bool evicted;
+	kx_anomset anomalies;        /* decode/flow level; reasm and ssh keep theirs */
+};
+
+struct kx_flow_table;
+
+/* Called for a connection leaving the table (closed, evicted, flushed);
+ * the callee must not keep the pointer. */
+typedef void (*kx_conn_done_fn)(struct kx_conn *c, void *arg);
+
+struct kx_flow_table *kx_flow_new(uint32_t max_conns, kx_conn_done_fn done,
+    void *arg);
+void kx_flow_free(struct kx_flow_table *t);
+
+/* Finds the connection of pkt. Sets *side to the sender's side. Creates a
+ * connection when create is true, deciding the client as DESIGN says
+ * (server_port(port) tells whether a port is an SSH server port). Returns
+ * NULL when absent and not created, or out of memory. */
+struct kx_conn *kx_flow_lookup(struct kx_flow_table *t,
+    const struct kx_packet *pkt, bool create, bool server_is_dport,
+    enum kx_side *side);
+
+/* Marks c recently used (eviction takes the least recently used). */
+void kx_flow_touch(struct kx_flow_table *t, struct kx_conn *c);
+/* Takes c out of the table, reports it through done and frees it. */
+void kx_flow_finish(struct kx_flow_table *t, struct kx_conn *c);
+/* Takes c out of the table and frees it without reporting (not SSH). */
+void kx_flow_discard(struct kx_flow_table *t, struct kx_conn *c);
+/* Reports and frees every connection, in creation order. */
+void kx_flow_flush(struct kx_flow_table *t, enum kx_close why);
+uint32_t kx_flow_count(const struct kx_flow_table *t);
+
+/* Remembers the 4-tuple of a finished connection in a small fixed cache,
+ * so stray segments after its close (late ACKs, retransmissions) are not
+ * taken for a new mid-stream connection. */
+void kx_flow_remember_closed(struct kx_flow_table *t, const struct kx_conn *c);
+bool kx_flow_recently_closed(const struct kx_flow_table *t,
+    const struct kx_packet *pkt);
+
+#endif

@@ -1,0 +1,330 @@
+/* Connection table: chained hash on the unordered address/port pair plus
+ * outer VLAN, an LRU list for eviction at the cap, and a creation sequence
+ * so a flush reports connections in the order they appeared. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "kexray/flow.h"
+
+const char *const kx_close_names[KX_CLOSE_MAX] = {
+	[KX_CLOSE_NONE] = "open",
+	[KX_CLOSE_FIN] = "fin",
+	[KX_CLOSE_RST] = "rst",
+	[KX_CLOSE_TIMEOUT] = "timeout",
+	[KX_CLOSE_CAPTURE_END] = "capture_end",
+};
+
+/* Direct-mapped: a newer close overwrites an older one in its slot. */
+#define FLOW_CLOSED_SLOTS 4096u
+
+struct closed_slot {
+	uint32_t hash;
+	uint16_t vlan;
+	uint8_t ip_version;
+	struct kx_endpoint ep[2];
+};
+
+struct kx_flow_table {
+	struct closed_slot closed[FLOW_CLOSED_SLOTS];
+	struct kx_conn **bucket;
+	uint32_t nbuckets;     /* power of two */
+	uint32_t count;
+	uint32_t max;
+	uint64_t next_seq;
+	struct kx_conn *lru_head, *lru_tail;   /* head: most recent */
+	kx_conn_done_fn done;
+	void *arg;
+};
+
+#define FLOW_INITIAL_BUCKETS 4096u
+
+struct kx_flow_table *
+kx_flow_new(uint32_t max_conns, kx_conn_done_fn done, void *arg)
+{
+	struct kx_flow_table *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->nbuckets = FLOW_INITIAL_BUCKETS;
+	if ((t->bucket = calloc(t->nbuckets, sizeof(*t->bucket))) == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->max = max_conns != 0 ? max_conns : 1;
+	t->done = done;
+	t->arg = arg;
+	return t;
+}
+
+static uint32_t
+mix(uint32_t h, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		h ^= p[i];
+		h *= 16777619u;
+	}
+	return h;
+}
+
+/* Symmetric in the two endpoints, so both directions find one entry. */
+static uint32_t
+flow_hash(uint8_t ipv, uint16_t vlan, const uint8_t *a, uint16_t ap,
+    const uint8_t *b, uint16_t bp)
+{
+	size_t alen = ipv == 4 ? 4 : 16;
+	uint32_t ha = mix(2166136261u, a, alen);
+	uint32_t hb = mix(2166136261u, b, alen);
+
+	ha = mix(ha, (const uint8_t *)&ap, sizeof(ap));
+	hb = mix(hb, (const uint8_t *)&bp, sizeof(bp));
+	return (ha ^ hb) * 2654435761u ^ ((uint32_t)vlan << 16 | ipv);
+}
+
+static bool
+ep_eq(const struct kx_endpoint *e, const uint8_t *addr, uint16_t port)
+{
+	return e->port == port && memcmp(e->addr, addr, 16) == 0;
+}
+
+static void
+lru_unlink(struct kx_flow_table *t, struct kx_conn *c)
+{
+	if (c->lru_prev != NULL)
+		c->lru_prev->lru_next = c->lru_next;
+	else
+		t->lru_head = c->lru_next;
+	if (c->lru_next != NULL)
+		c->lru_next->lru_prev = c->lru_prev;
+	else
+		t->lru_tail = c->lru_prev;
+	c->lru_prev = c->lru_next = NULL;
+}
+
+static void
+lru_push(struct kx_flow_table *t, struct kx_conn *c)
+{
+	c->lru_prev = NULL;
+	c->lru_next = t->lru_head;
+	if (t->lru_head != NULL)
+		t->lru_head->lru_prev = c;
+	t->lru_head = c;
+	if (t->lru_tail == NULL)
+		t->lru_tail = c;
+}
+
+void
+kx_flow_touch(struct kx_flow_table *t, struct kx_conn *c)
+{
+	if (t->lru_head == c)
+		return;
+	lru_unlink(t, c);
+	lru_push(t, c);
+}
+
+static void
+unlink_conn(struct kx_flow_table *t, struct kx_conn *c)
+{
+	struct kx_conn **pp = &t->bucket[c->hash & (t->nbuckets - 1)];
+
+	while (*pp != NULL && *pp != c)
+		pp = &(*pp)->hnext;
+	if (*pp == c)
+		*pp = c->hnext;
+	lru_unlink(t, c);
+	t->count--;
+}
+
+static void
+conn_free(struct kx_conn *c)
+{
+	for (int s = 0; s < 2; s++) {
+		kx_reasm_free(&c->half[s].rs);
+		kx_ssh_side_free(&c->half[s].ssh);
+	}
+	free(c);
+}
+
+void
+kx_flow_finish(struct kx_flow_table *t, struct kx_conn *c)
+{
+	unlink_conn(t, c);
+	kx_flow_remember_closed(t, c);
+	if (t->done != NULL)
+		t->done(c, t->arg);
+	conn_free(c);
+}
+
+void
+kx_flow_discard(struct kx_flow_table *t, struct kx_conn *c)
+{
+	unlink_conn(t, c);
+	conn_free(c);
+}
+
+static void
+grow(struct kx_flow_table *t)
+{
+	uint32_t n = t->nbuckets * 2;
+	struct kx_conn **nb;
+
+	if ((nb = calloc(n, sizeof(*nb))) == NULL)
+		return;   /* longer chains, still correct */
+	for (uint32_t i = 0; i < t->nbuckets; i++) {
+		struct kx_conn *c = t->bucket[i], *next;
+
+		for (; c != NULL; c = next) {
+			next = c->hnext;
+			c->hnext = nb[c->hash & (n - 1)];
+			nb[c->hash & (n - 1)] = c;
+		}
+	}
+	free(t->bucket);
+	t->bucket = nb;
+	t->nbuckets = n;
+}
+
+void
+kx_flow_remember_closed(struct kx_flow_table *t, const struct kx_conn *c)
+{
+	struct closed_slot *s = &t->closed[c->hash & (FLOW_CLOSED_SLOTS - 1)];
+
+	s->hash = c->hash;
+	s->vlan = c->vlan;
+	s->ip_version = c->ip_version;
+	s->ep[0] = c->ep[0];
+	s->ep[1] = c->ep[1];
+}
+
+bool
+kx_flow_recently_closed(const struct kx_flow_table *t,
+    const struct kx_packet *pkt)
+{
+	uint16_t vlan = pkt->vlan_count > 0 ? pkt->vlan[0] : 0;
+	uint32_t h = flow_hash(pkt->ip_version, vlan, pkt->src, pkt->sport,
+	    pkt->dst, pkt->dport);
+	const struct closed_slot *s = &t->closed[h & (FLOW_CLOSED_SLOTS - 1)];
+
+	if (s->hash != h || s->ip_version != pkt->ip_version ||
+	    s->vlan != vlan || s->ip_version == 0)
+		return false;
+	return (ep_eq(&s->ep[0], pkt->src, pkt->sport) &&
+	    ep_eq(&s->ep[1], pkt->dst, pkt->dport)) ||
+	    (ep_eq(&s->ep[1], pkt->src, pkt->sport) &&
+	    ep_eq(&s->ep[0], pkt->dst, pkt->dport));
+}
+
+struct kx_conn *
+kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
+    bool create, bool server_is_dport, enum kx_side *side)
+{
+	uint16_t vlan = pkt->vlan_count > 0 ? pkt->vlan[0] : 0;
+	uint32_t h = flow_hash(pkt->ip_version, vlan, pkt->src, pkt->sport,
+	    pkt->dst, pkt->dport);
+	struct kx_conn *c;
+
+	for (c = t->bucket[h & (t->nbuckets - 1)]; c != NULL; c = c->hnext) {
+		if (c->hash != h || c->ip_version != pkt->ip_version ||
+		    c->vlan != vlan)
+			continue;
+		if (ep_eq(&c->ep[KX_CLIENT], pkt->src, pkt->sport) &&
+		    ep_eq(&c->ep[KX_SERVER], pkt->dst, pkt->dport)) {
+			*side = KX_CLIENT;
+			return c;
+		}
+		if (ep_eq(&c->ep[KX_SERVER], pkt->src, pkt->sport) &&
+		    ep_eq(&c->ep[KX_CLIENT], pkt->dst, pkt->dport)) {
+			*side = KX_SERVER;
+			return c;
+		}
+	}
+	if (!create)
+		return NULL;
+
+	if (t->count >= t->max && t->lru_tail != NULL) {
+		struct kx_conn *old = t->lru_tail;
+
+		kx_anom_set(&old->anomalies, KX_ANOM_FLOW_EVICTED);
+		old->evicted = true;
+		kx_flow_finish(t, old);
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->hash = h;
+	c->seq_no = t->next_seq++;
+	c->ip_version = pkt->ip_version;
+	c->vlan = vlan;
+	*side = server_is_dport ? KX_CLIENT : KX_SERVER;
+	memcpy(c->ep[*side].addr, pkt->src, 16);
+	c->ep[*side].port = pkt->sport;
+	memcpy(c->ep[!*side].addr, pkt->dst, 16);
+	c->ep[!*side].port = pkt->dport;
+	c->closed_by = -1;
+	c->close_after.side = -1;
+	c->last_step.side = -1;
+	for (int s = 0; s < 2; s++) {
+		kx_reasm_init(&c->half[s].rs);
+		kx_ssh_side_init(&c->half[s].ssh, s == KX_SERVER);
+	}
+	c->hnext = t->bucket[h & (t->nbuckets - 1)];
+	t->bucket[h & (t->nbuckets - 1)] = c;
+	lru_push(t, c);
+	t->count++;
+	if (t->count > t->nbuckets)
+		grow(t);
+	return c;
+}
+
+static int
+by_seq(const void *a, const void *b)
+{
+	const struct kx_conn *x = *(struct kx_conn *const *)a;
+	const struct kx_conn *y = *(struct kx_conn *const *)b;
+
+	return x->seq_no < y->seq_no ? -1 : x->seq_no > y->seq_no;
+}
+
+void
+kx_flow_flush(struct kx_flow_table *t, enum kx_close why)
+{
+	struct kx_conn **all, *c;
+	uint32_t n = 0;
+
+	all = calloc(t->count != 0 ? t->count : 1, sizeof(*all));
+	if (all == NULL) {
+		/* No memory to sort: report in LRU order instead. */
+		while ((c = t->lru_tail) != NULL) {
+			if (c->close == KX_CLOSE_NONE)
+				c->close = why;
+			kx_flow_finish(t, c);
+		}
+		return;
+	}
+	for (c = t->lru_head; c != NULL; c = c->lru_next)
+		all[n++] = c;
+	qsort(all, n, sizeof(*all), by_seq);
+	for (uint32_t i = 0; i < n; i++) {
+		if (all[i]->close == KX_CLOSE_NONE)
+			all[i]->close = why;
+		kx_flow_finish(t, all[i]);
+	}
+	free(all);
+}
+
+uint32_t
+kx_flow_count(const struct kx_flow_table *t)
+{
+	return t->count;
+}
+
+void
+kx_flow_free(struct kx_flow_table *t)
+{
+	struct kx_conn *c;
+
+	if (t == NULL)
+		return;
+	while ((c = t->lru_head) != NULL)
+		kx_flow_discard(t, c);
+	free(t->bucket);
+	free(t);
+}
