@@ -57,7 +57,9 @@ KX_WUR enum kx_status kx_kexinit_parse(const uint8_t *payload, size_t len,
     struct kx_kexinit *out, kx_anomset *anoms);
 void kx_kexinit_free(struct kx_kexinit *k);
 
-/* Iterates the names of a list: *off starts at 0; returns false when done. */
+/* Iterates the names of a list: *off starts at 0; returns false when done.
+ * Empty names are yielded too ("a,,b" -> "a", "", "b"; "a," -> "a", ""), so
+ * the caller sees exactly what is on the wire; count counts the same way. */
 bool kx_namelist_next(const struct kx_namelist *nl, uint32_t *off,
     const uint8_t **name, uint32_t *name_len);
 
@@ -136,14 +138,16 @@ void kx_ssh_side_free(struct kx_ssh_side *s);
  *   KX_NEED_MORE  the rest is an incomplete item
  *   KX_OK         the side reached KX_SSH_ENCRYPTED (NEWKEYS parsed; bytes
  *                 after *used are encrypted and not to be fed)
- *   KX_MALFORMED / KX_LIMIT  the side reached KX_SSH_STOPPED; anomalies say why
+ *   KX_MALFORMED / KX_LIMIT / KX_UNSUPPORTED (SSH-1.x other than 1.99)
+ *                 the side reached KX_SSH_STOPPED; anomalies say why
  *   KX_NOMEM
  * Feeding a side in ENCRYPTED or STOPPED state consumes nothing and returns
  * the same status as before. */
 KX_WUR enum kx_status kx_ssh_feed(struct kx_ssh_side *s, const uint8_t *data,
     size_t len, size_t *used);
 
-/* Name of a message code ("KEXINIT", "KEX_30" ...), never NULL. */
+/* Name of a message code ("KEXINIT", "KEXDH_INIT" ...; "UNKNOWN" for codes
+ * without a name), a string literal, never NULL. */
 const char *kx_ssh_msg_name(uint8_t code);
 
 /* Name of a DISCONNECT reason code (RFC 4253 11.1), or NULL if unknown. */

@@ -1,0 +1,146 @@
+/* ssh kexinit: SSH_MSG_KEXINIT (RFC 4253 7.1): byte 20, 16-byte cookie,
+ * ten name-lists (RFC 4251 5: uint32 length + comma-separated names),
+ * boolean first_kex_packet_follows, uint32 reserved. Every list is kept
+ * whole, however long: negotiation must see what the peer saw. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "ssh_internal.h"
+
+const char *const kx_proposal_names[KX_PROP_MAX] = {
+	[KX_PROP_KEX] = "kex_algorithms",
+	[KX_PROP_HOSTKEY] = "server_host_key_algorithms",
+	[KX_PROP_ENC_C2S] = "encryption_algorithms_client_to_server",
+	[KX_PROP_ENC_S2C] = "encryption_algorithms_server_to_client",
+	[KX_PROP_MAC_C2S] = "mac_algorithms_client_to_server",
+	[KX_PROP_MAC_S2C] = "mac_algorithms_server_to_client",
+	[KX_PROP_COMP_C2S] = "compression_algorithms_client_to_server",
+	[KX_PROP_COMP_S2C] = "compression_algorithms_server_to_client",
+	[KX_PROP_LANG_C2S] = "languages_client_to_server",
+	[KX_PROP_LANG_S2C] = "languages_server_to_client",
+};
+
+/* Counts the names of one list in a single pass. RFC 4251 5: names are
+ * non-empty, printable US-ASCII without commas or whitespace; anything else
+ * sets *bad but is still counted, so the count matches kx_namelist_next. */
+static uint32_t
+count_names(struct kx_cursor c, bool *bad)
+{
+	uint32_t count = 1;
+	bool empty = true;
+	uint8_t b;
+
+	if (kx_cur_left(&c) == 0)
+		return 0;
+	while (kx_cur_u8(&c, &b) == KX_OK) {
+		if (b == ',') {
+			if (empty)
+				*bad = true;
+			/* count <= list length + 1, and the list sits inside a
+			 * payload of at most UINT32_MAX bytes with 21 others. */
+			count++;
+			empty = true;
+		} else {
+			if (b < 0x21 || b > 0x7e)
+				*bad = true;
+			empty = false;
+		}
+	}
+	if (empty)
+		*bad = true;
+	return count;
+}
+
+enum kx_status
+kx_kexinit_parse(const uint8_t *payload, size_t len, struct kx_kexinit *out,
+    kx_anomset *anoms)
+{
+	struct kx_cursor c, sub;
+	const uint8_t *p;
+	uint8_t code, follows;
+	bool bad_name = false;
+	enum kx_status st = KX_MALFORMED;
+	int i;
+
+	memset(out, 0, sizeof(*out));
+	/* raw_len is 32 bits; a real KEXINIT fits one packet (35000 bytes). */
+	if (len > UINT32_MAX || (payload == NULL && len > 0))
+		goto out;
+	out->raw = malloc(len > 0 ? len : 1);
+	if (out->raw == NULL)
+		return KX_NOMEM;
+	if (len > 0)
+		memcpy(out->raw, payload, len);
+	out->raw_len = (uint32_t)len;
+
+	kx_cur_init(&c, out->raw, len);
+	if (kx_cur_u8(&c, &code) != KX_OK || code != KX_MSG_KEXINIT)
+		goto out;
+	if (kx_cur_bytes(&c, sizeof(out->cookie), &p) != KX_OK)
+		goto out;
+	memcpy(out->cookie, p, sizeof(out->cookie));
+	for (i = 0; i < KX_PROP_MAX; i++) {
+		if (kx_cur_sshstring(&c, &sub) != KX_OK)
+			goto out;
+		out->list[i].p = kx_cur_rest(&sub);
+		/* Within raw, so below 2^32. */
+		out->list[i].len = (uint32_t)kx_cur_left(&sub);
+		out->list[i].count = count_names(sub, &bad_name);
+	}
+	if (kx_cur_u8(&c, &follows) != KX_OK ||
+	    kx_cur_u32be(&c, &out->reserved) != KX_OK)
+		goto out;
+	/* RFC 4251 5: any non-zero boolean is TRUE. */
+	out->first_kex_follows = follows != 0;
+
+	if (bad_name)
+		kx_anom_set(anoms, KX_ANOM_SSH_KEXINIT_BAD_NAME);
+	/* RFC 4253 7.1 ends the message at reserved; leftovers are not
+	 * ours to interpret, but worth telling. */
+	if (kx_cur_left(&c) > 0)
+		kx_anom_set(anoms, KX_ANOM_SSH_KEXINIT_TRAILING);
+	st = KX_OK;
+out:
+	if (st != KX_OK) {
+		kx_anom_set(anoms, KX_ANOM_SSH_KEXINIT_MALFORMED);
+		kx_kexinit_free(out);
+	}
+	return st;
+}
+
+void
+kx_kexinit_free(struct kx_kexinit *k)
+{
+	if (k == NULL)
+		return;
+	free(k->raw);
+	memset(k, 0, sizeof(*k));
+}
+
+/* Yields every name between commas, empty ones included ("a,,b" gives "a",
+ * "", "b"; "a," gives "a", ""), so a caller sees exactly what is on the
+ * wire; kx_namelist.count counts the same way. *off is the offset of the
+ * next name, or len + 1 once the last name has been handed out. */
+bool
+kx_namelist_next(const struct kx_namelist *nl, uint32_t *off,
+    const uint8_t **name, uint32_t *name_len)
+{
+	struct kx_cursor c;
+	const uint8_t *start;
+	uint32_t n = 0;
+	uint8_t b;
+
+	/* len + 1 must not wrap; no parsed list comes near 2^32 bytes. */
+	if (nl->len == 0 || nl->len == UINT32_MAX || *off > nl->len)
+		return false;
+	kx_cur_init(&c, nl->p, nl->len);
+	if (kx_cur_skip(&c, *off) != KX_OK)
+		return false;
+	start = kx_cur_rest(&c);
+	while (kx_cur_u8(&c, &b) == KX_OK && b != ',')
+		n++;
+	*name = start;
+	*name_len = n;
+	*off += n + 1;
+	return true;
+}
