@@ -1,0 +1,48 @@
+/* pipeline: wires the per-packet stages together (decode -> flow -> reasm
+ * -> ssh) and hands each finished connection to a callback. It holds no
+ * protocol knowledge of its own beyond which stage gets which bytes. */
+#ifndef KEXRAY_PIPELINE_H
+#define KEXRAY_PIPELINE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kexray/flow.h"
+
+#define KX_PORTS_MAX 64
+
+struct kx_pipeline_config {
+	uint16_t ports[KX_PORTS_MAX];  /* SSH server ports */
+	uint32_t nports;
+	uint32_t max_conns;
+};
+
+struct kx_stats {
+	uint64_t frames;
+	uint64_t tcp;
+	uint64_t not_tcp;        /* other protocols and unsupported links */
+	uint64_t malformed;
+	uint64_t truncated;
+	uint64_t ssh_conns;
+	uint64_t anomalies[KX_ANOM_MAX];  /* decode anomalies by frame */
+};
+
+struct kx_pipeline;
+
+struct kx_pipeline *kx_pipeline_new(const struct kx_pipeline_config *cfg,
+    kx_conn_done_fn done, void *arg);
+void kx_pipeline_free(struct kx_pipeline *p);
+
+/* One captured frame. frame_no counts within the current input. */
+void kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen, uint64_t ts_us, uint64_t frame_no);
+
+/* The input ended: report every connection still open. */
+void kx_pipeline_finish(struct kx_pipeline *p);
+
+const struct kx_stats *kx_pipeline_stats(const struct kx_pipeline *p);
+
+/* Parses "22,2222" into cfg->ports. Returns false on a bad list. */
+bool kx_parse_ports(const char *list, struct kx_pipeline_config *cfg);
+
+#endif

@@ -1,0 +1,318 @@
+#include <stdlib.h>
+#include <string.h>
+
+#include "kexray/pipeline.h"
+
+struct kx_pipeline {
+	struct kx_pipeline_config cfg;
+	uint8_t is_port[65536 / 8];   /* bitmap of SSH server ports */
+	struct kx_flow_table *flows;
+	kx_conn_done_fn done;
+	void *arg;
+	struct kx_stats stats;
+};
+
+static bool
+is_port(const struct kx_pipeline *p, uint16_t port)
+{
+	return (p->is_port[port >> 3] >> (port & 7)) & 1;
+}
+
+/* Pending (odd-port) connections that turn out not to be SSH are dropped
+ * without a record; SSH ones go to the caller. */
+static void
+conn_done(struct kx_conn *c, void *arg)
+{
+	struct kx_pipeline *p = arg;
+
+	if (c->kind != KX_CONN_SSH)
+		return;
+	p->stats.ssh_conns++;
+	p->done(c, p->arg);
+}
+
+struct kx_pipeline *
+kx_pipeline_new(const struct kx_pipeline_config *cfg, kx_conn_done_fn done,
+    void *arg)
+{
+	struct kx_pipeline *p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return NULL;
+	p->cfg = *cfg;
+	for (uint32_t i = 0; i < cfg->nports; i++)
+		p->is_port[cfg->ports[i] >> 3] |= (uint8_t)(1u << (cfg->ports[i] & 7));
+	p->done = done;
+	p->arg = arg;
+	p->flows = kx_flow_new(cfg->max_conns != 0 ? cfg->max_conns :
+	    KX_FLOWS_MAX, conn_done, p);
+	if (p->flows == NULL) {
+		free(p);
+		return NULL;
+	}
+	return p;
+}
+
+void
+kx_pipeline_free(struct kx_pipeline *p)
+{
+	if (p == NULL)
+		return;
+	kx_flow_free(p->flows);
+	free(p);
+}
+
+static bool
+starts_ssh(const struct kx_packet *pkt)
+{
+	return pkt->payload_len >= 4 && memcmp(pkt->payload, "SSH-", 4) == 0;
+}
+
+/* Decides whether an unknown segment starts a connection worth following,
+ * and which way round. Returns false to ignore the segment. */
+static bool
+new_conn_role(const struct kx_pipeline *p, const struct kx_packet *pkt,
+    bool *server_is_dport, enum kx_conn_kind *kind)
+{
+	bool sp = is_port(p, pkt->sport), dp = is_port(p, pkt->dport);
+	uint8_t fl = pkt->tcp_flags;
+
+	if ((fl & (KX_TCP_SYN | KX_TCP_ACK | KX_TCP_RST)) == KX_TCP_SYN) {
+		*server_is_dport = true;
+		*kind = dp ? KX_CONN_SSH : KX_CONN_PENDING;
+		return true;
+	}
+	if ((fl & (KX_TCP_SYN | KX_TCP_ACK | KX_TCP_RST)) ==
+	    (KX_TCP_SYN | KX_TCP_ACK)) {
+		/* The SYN was not captured: the SYN-ACK sender is the server. */
+		*server_is_dport = false;
+		*kind = sp ? KX_CONN_SSH : KX_CONN_PENDING;
+		return true;
+	}
+	if (pkt->payload_len == 0 || (fl & KX_TCP_RST) != 0)
+		return false;   /* a late ACK or FIN of something not seen */
+	if (sp || dp) {
+		*kind = KX_CONN_SSH;
+		*server_is_dport = sp && dp ? pkt->dport < pkt->sport : dp;
+		return true;
+	}
+	if (!starts_ssh(pkt))
+		return false;
+	/* SSH on an odd port, caught mid-stream: the lower port serves. */
+	*kind = KX_CONN_SSH;
+	*server_is_dport = pkt->dport < pkt->sport;
+	return true;
+}
+
+static void
+note_step(struct kx_conn *c, enum kx_side side, uint8_t what)
+{
+	c->last_step.side = (int8_t)side;
+	c->last_step.what = what;
+}
+
+/* Hands the direction's new in-order bytes to its SSH parser. */
+static void
+feed_ssh(struct kx_conn *c, enum kx_side side)
+{
+	struct kx_half *h = &c->half[side];
+	struct kx_ssh_side *s = &h->ssh;
+	const uint8_t *data;
+	uint32_t n, before = s->msg_count;
+	bool had_banner = s->have_banner;
+	size_t used = 0;
+	enum kx_status st;
+
+	data = kx_reasm_pending(&h->rs, &n);
+	if (n == 0)
+		return;
+	st = kx_ssh_feed(s, data, n, &used);
+	kx_reasm_consume(&h->rs, (uint32_t)used);
+	if (!had_banner && s->have_banner)
+		note_step(c, side, KX_STEP_BANNER);
+	if (s->msg_count != before)
+		note_step(c, side, s->last_msg);
+	if (st == KX_NEED_MORE)
+		return;
+	if (s->state == KX_SSH_ENCRYPTED && n > used) {
+		h->encrypted_bytes += n - used;
+		note_step(c, side, KX_STEP_ENCRYPTED);
+	}
+	/* NEWKEYS, or the parser gave up: the handshake bytes are done. */
+	kx_reasm_stop(&h->rs);
+}
+
+/* Returns false when the connection was dropped as not SSH. */
+static bool
+on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
+    const struct kx_packet *pkt)
+{
+	struct kx_half *h = &c->half[side];
+	struct kx_half *o = &c->half[!side];
+
+	h->payload_bytes += pkt->payload_wire_len;
+	if (!h->first_payload_seen) {
+		h->first_payload_seen = true;
+		h->first_payload_ssh = starts_ssh(pkt);
+		if (c->kind == KX_CONN_PENDING && h->first_payload_ssh)
+			c->kind = KX_CONN_SSH;
+		/* Caught mid-stream and not at an identification line: the
+		 * bytes are the middle of an encrypted session. */
+		if (c->midstream && !h->first_payload_ssh && !h->syn)
+			h->parse_off = true;
+	}
+	if (c->kind == KX_CONN_PENDING && h->first_payload_seen &&
+	    o->first_payload_seen && !h->first_payload_ssh &&
+	    !o->first_payload_ssh) {
+		kx_flow_discard(p->flows, c);   /* both spoke, neither SSH */
+		return false;
+	}
+	if (h->parse_off || h->rs.stopped) {
+		if (h->ssh.state == KX_SSH_ENCRYPTED) {
+			h->encrypted_bytes += pkt->payload_wire_len;
+			note_step(c, side, KX_STEP_ENCRYPTED);
+		}
+		return true;
+	}
+	if (kx_reasm_add(&h->rs, pkt->seq, pkt->payload, pkt->payload_len,
+	    pkt->payload_wire_len) != KX_OK) {
+		kx_anom_set(&c->anomalies, KX_ANOM_REASM_DEPTH_LIMIT);
+		kx_reasm_stop(&h->rs);
+		return true;
+	}
+	feed_ssh(c, side);
+	return true;
+}
+
+static void
+on_packet(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
+    const struct kx_packet *pkt)
+{
+	struct kx_half *h = &c->half[side];
+	uint8_t fl = pkt->tcp_flags;
+
+	kx_flow_touch(p->flows, c);
+	c->ts_last = pkt->ts_us;
+	c->anomalies |= pkt->anomalies;
+	if (h->pkts++ == 0)
+		h->ttl = pkt->ttl;
+	if (fl & KX_TCP_SYN) {
+		h->syn = true;
+		if (side == KX_CLIENT && !(fl & KX_TCP_ACK))
+			c->syn_seen = true;
+		if (side == KX_SERVER && (fl & KX_TCP_ACK))
+			c->synack_seen = true;
+		/* RFC 9293 3.4: the SYN takes one sequence number. */
+		kx_reasm_set_base(&h->rs, pkt->seq + 1);
+	}
+	if (pkt->payload_wire_len > 0 && !on_payload(p, c, side, pkt))
+		return;
+	if (fl & (KX_TCP_FIN | KX_TCP_RST)) {
+		if (fl & KX_TCP_RST) {
+			h->rst = true;
+			h->rst_ts = pkt->ts_us;
+		} else {
+			h->fin = true;
+			h->fin_ts = pkt->ts_us;
+		}
+		if (c->close == KX_CLOSE_NONE) {
+			c->close = (fl & KX_TCP_RST) ? KX_CLOSE_RST : KX_CLOSE_FIN;
+			c->closed_by = (int8_t)side;
+			c->close_after = c->last_step;
+			c->close_ts = pkt->ts_us;
+		}
+		if ((fl & KX_TCP_RST) ||
+		    (c->half[KX_CLIENT].fin && c->half[KX_SERVER].fin)) {
+			for (int s = 0; s < 2; s++)
+				kx_reasm_finish(&c->half[s].rs);
+			if (c->kind == KX_CONN_SSH)
+				kx_flow_finish(p->flows, c);
+			else
+				kx_flow_discard(p->flows, c);
+		}
+	}
+}
+
+void
+kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen, uint64_t ts_us, uint64_t frame_no)
+{
+	struct kx_packet pkt;
+	struct kx_conn *c;
+	enum kx_side side;
+	enum kx_conn_kind kind = KX_CONN_SSH;
+	bool server_is_dport = true;
+	enum kx_status st;
+
+	p->stats.frames++;
+	pkt.ts_us = ts_us;
+	pkt.frame_no = frame_no;
+	st = kx_decode(dlt, frame, caplen, wirelen, &pkt);
+	if (st != KX_OK) {
+		if (st == KX_MALFORMED)
+			p->stats.malformed++;
+		else
+			p->stats.not_tcp++;
+		for (int a = 0; a < KX_ANOM_MAX; a++)
+			if (kx_anom_has(pkt.anomalies, (enum kx_anomaly)a))
+				p->stats.anomalies[a]++;
+		return;
+	}
+	p->stats.tcp++;
+	if (kx_anom_has(pkt.anomalies, KX_ANOM_DECODE_TRUNCATED))
+		p->stats.truncated++;
+
+	c = kx_flow_lookup(p->flows, &pkt, false, false, &side);
+	if (c == NULL) {
+		if (!new_conn_role(p, &pkt, &server_is_dport, &kind))
+			return;
+		/* Leftovers of a connection that already ended. */
+		if (!(pkt.tcp_flags & KX_TCP_SYN) &&
+		    kx_flow_recently_closed(p->flows, &pkt))
+			return;
+		c = kx_flow_lookup(p->flows, &pkt, true, server_is_dport, &side);
+		if (c == NULL)
+			return;
+		c->kind = kind;
+		c->ts_first = pkt.ts_us;
+		if (!(pkt.tcp_flags & KX_TCP_SYN)) {
+			c->midstream = true;
+			kx_anom_set(&c->anomalies, KX_ANOM_FLOW_MIDSTREAM);
+		}
+	}
+	on_packet(p, c, side, &pkt);
+}
+
+void
+kx_pipeline_finish(struct kx_pipeline *p)
+{
+	kx_flow_flush(p->flows, KX_CLOSE_CAPTURE_END);
+}
+
+const struct kx_stats *
+kx_pipeline_stats(const struct kx_pipeline *p)
+{
+	return &p->stats;
+}
+
+bool
+kx_parse_ports(const char *list, struct kx_pipeline_config *cfg)
+{
+	const char *s = list;
+
+	cfg->nports = 0;
+	while (*s != '\0') {
+		char *end;
+		unsigned long v = strtoul(s, &end, 10);
+
+		if (end == s || v == 0 || v > 65535 || cfg->nports >= KX_PORTS_MAX)
+			return false;
+		cfg->ports[cfg->nports++] = (uint16_t)v;
+		if (*end == ',')
+			end++;
+		else if (*end != '\0')
+			return false;
+		s = end;
+	}
+	return cfg->nports > 0;
+}

@@ -1,0 +1,253 @@
+/* The per-packet wiring: which connections are followed, which side is the
+ * client, how a close is recorded, and that stray segments after a close
+ * do not invent connections. Frames are built here (Ethernet/IPv4/TCP). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <pcap/dlt.h>
+#include <cmocka.h>
+
+#include "kexray/pipeline.h"
+
+struct seen {
+	int n;
+	struct {
+		uint16_t cport, sport;
+		bool cbanner, sbanner;
+		enum kx_close close;
+		int8_t closed_by;
+		struct kx_step after;
+		bool midstream;
+		kx_anomset anoms;
+		char sbanner_text[64];
+	} c[8];
+};
+
+static void
+on_done(struct kx_conn *c, void *arg)
+{
+	struct seen *s = arg;
+	int i = s->n++;
+
+	if (i >= 8)
+		return;
+	s->c[i].cport = c->ep[KX_CLIENT].port;
+	s->c[i].sport = c->ep[KX_SERVER].port;
+	s->c[i].cbanner = c->half[KX_CLIENT].ssh.have_banner;
+	s->c[i].sbanner = c->half[KX_SERVER].ssh.have_banner;
+	s->c[i].close = c->close;
+	s->c[i].closed_by = c->closed_by;
+	s->c[i].after = c->close_after;
+	s->c[i].midstream = c->midstream;
+	s->c[i].anoms = c->anomalies | c->half[0].ssh.anomalies |
+	    c->half[1].ssh.anomalies;
+	memcpy(s->c[i].sbanner_text, c->half[KX_SERVER].ssh.banner,
+	    c->half[KX_SERVER].ssh.banner_len < 63 ?
+	    c->half[KX_SERVER].ssh.banner_len : 63);
+}
+
+struct tcpctx {
+	struct kx_pipeline *pl;
+	uint32_t cip, sip;
+	uint16_t cport, sport;
+	uint32_t cseq, sseq;
+	uint64_t ts, frame;
+};
+
+static void
+put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static void
+put32(uint8_t *p, uint32_t v)
+{
+	put16(p, (uint16_t)(v >> 16));
+	put16(p + 2, (uint16_t)v);
+}
+
+/* Sends one segment from the client (from_client) or the server. */
+static void
+seg(struct tcpctx *t, bool from_client, uint8_t flags, const char *data)
+{
+	uint8_t f[1600];
+	size_t dlen = data != NULL ? strlen(data) : 0;
+	uint8_t *ip = f + 14, *tcp = ip + 20;
+	uint32_t *seq = from_client ? &t->cseq : &t->sseq;
+	uint32_t *ack = from_client ? &t->sseq : &t->cseq;
+
+	memset(f, 0, sizeof(f));
+	put16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)(40 + dlen));
+	ip[8] = 64;
+	ip[9] = 6;
+	put32(ip + 12, from_client ? t->cip : t->sip);
+	put32(ip + 16, from_client ? t->sip : t->cip);
+	put16(tcp, from_client ? t->cport : t->sport);
+	put16(tcp + 2, from_client ? t->sport : t->cport);
+	put32(tcp + 4, *seq);
+	put32(tcp + 8, *ack);
+	tcp[12] = 5 << 4;
+	tcp[13] = flags;
+	put16(tcp + 14, 65535);
+	memcpy(tcp + 20, data != NULL ? data : "", dlen);
+	kx_pipeline_frame(t->pl, DLT_EN10MB, f, (uint32_t)(54 + dlen),
+	    (uint32_t)(54 + dlen), t->ts += 1000, ++t->frame);
+	*seq += (uint32_t)dlen + ((flags & (KX_TCP_SYN | KX_TCP_FIN)) ? 1 : 0);
+}
+
+static void
+handshake(struct tcpctx *t)
+{
+	seg(t, true, KX_TCP_SYN, NULL);
+	seg(t, false, KX_TCP_SYN | KX_TCP_ACK, NULL);
+	seg(t, true, KX_TCP_ACK, NULL);
+}
+
+static struct kx_pipeline *
+new_pipeline(struct seen *s, const char *ports)
+{
+	struct kx_pipeline_config cfg = { .nports = 0 };
+
+	assert_true(kx_parse_ports(ports, &cfg));
+	return kx_pipeline_new(&cfg, on_done, s);
+}
+
+static void
+test_port22_banners_and_fin(void **state)
+{
+	struct seen s = { 0 };
+	struct tcpctx t = { .cip = 0x0a000001, .sip = 0x0a000002,
+	    .cport = 40000, .sport = 22, .cseq = 100, .sseq = 5000 };
+
+	(void)state;
+	t.pl = new_pipeline(&s, "22");
+	handshake(&t);
+	seg(&t, false, KX_TCP_ACK | KX_TCP_PSH, "SSH-2.0-OpenSSH_9.6\r\n");
+	seg(&t, true, KX_TCP_ACK | KX_TCP_PSH, "SSH-2.0-PuTTY_Release_0.80\r\n");
+	seg(&t, false, KX_TCP_ACK | KX_TCP_FIN, NULL);
+	assert_int_equal(s.n, 0);
+	seg(&t, true, KX_TCP_ACK | KX_TCP_FIN, NULL);
+	assert_int_equal(s.n, 1);          /* reported when both FINs are in */
+	seg(&t, false, KX_TCP_ACK, NULL);  /* the last ACK: no new connection */
+	kx_pipeline_finish(t.pl);
+	assert_int_equal(s.n, 1);
+	assert_true(s.c[0].cbanner && s.c[0].sbanner);
+	assert_string_equal(s.c[0].sbanner_text, "SSH-2.0-OpenSSH_9.6");
+	assert_int_equal(s.c[0].close, KX_CLOSE_FIN);
+	assert_int_equal(s.c[0].closed_by, KX_SERVER);
+	assert_int_equal(s.c[0].after.side, KX_CLIENT);
+	assert_int_equal(s.c[0].after.what, KX_STEP_BANNER);
+	assert_false(s.c[0].midstream);
+	kx_pipeline_free(t.pl);
+}
+
+/* SSH on an odd port is found by its identification line; other traffic on
+ * odd ports is not reported at all. */
+static void
+test_content_detection(void **state)
+{
+	struct seen s = { 0 };
+	struct tcpctx ssh = { .cip = 1, .sip = 2, .cport = 50000, .sport = 8022,
+	    .cseq = 1, .sseq = 1 };
+	struct tcpctx http = { .cip = 1, .sip = 3, .cport = 50001, .sport = 80,
+	    .cseq = 1, .sseq = 1 };
+
+	(void)state;
+	ssh.pl = http.pl = new_pipeline(&s, "22");
+	handshake(&ssh);
+	handshake(&http);
+	seg(&http, true, KX_TCP_ACK, "GET / HTTP/1.1\r\n\r\n");
+	seg(&ssh, false, KX_TCP_ACK, "SSH-2.0-dropbear_2022.83\r\n");
+	seg(&http, false, KX_TCP_ACK, "HTTP/1.1 200 OK\r\n\r\n");
+	seg(&ssh, true, KX_TCP_ACK, "SSH-2.0-OpenSSH_9.2\r\n");
+	seg(&http, true, KX_TCP_ACK | KX_TCP_FIN, NULL);
+	kx_pipeline_finish(ssh.pl);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.c[0].sport, 8022);
+	assert_int_equal(s.c[0].cport, 50000);
+	assert_int_equal(s.c[0].close, KX_CLOSE_CAPTURE_END);
+	assert_int_equal(kx_pipeline_stats(ssh.pl)->ssh_conns, 1);
+	kx_pipeline_free(ssh.pl);
+}
+
+/* --port: a listed odd port is SSH even with no banner (refused SYN). */
+static void
+test_port_list_and_refused(void **state)
+{
+	struct seen s = { 0 };
+	struct tcpctx t = { .cip = 1, .sip = 2, .cport = 50000, .sport = 2222,
+	    .cseq = 1, .sseq = 0 };
+
+	(void)state;
+	t.pl = new_pipeline(&s, "22,2222");
+	seg(&t, true, KX_TCP_SYN, NULL);
+	seg(&t, false, KX_TCP_RST | KX_TCP_ACK, NULL);
+	kx_pipeline_finish(t.pl);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.c[0].close, KX_CLOSE_RST);
+	assert_int_equal(s.c[0].closed_by, KX_SERVER);
+	assert_int_equal(s.c[0].after.side, -1);
+	assert_false(s.c[0].cbanner || s.c[0].sbanner);
+	kx_pipeline_free(t.pl);
+}
+
+/* A session already under way: the client is the side talking to port 22,
+ * and the encrypted bytes are not parsed as a banner. */
+static void
+test_midstream(void **state)
+{
+	struct seen s = { 0 };
+	struct tcpctx t = { .cip = 1, .sip = 2, .cport = 50000, .sport = 22,
+	    .cseq = 77, .sseq = 99 };
+	char junk[200];
+
+	(void)state;
+	memset(junk, 'Z', sizeof(junk) - 1);
+	junk[sizeof(junk) - 1] = '\0';
+	t.pl = new_pipeline(&s, "22");
+	seg(&t, false, KX_TCP_ACK, junk);
+	seg(&t, true, KX_TCP_ACK, junk);
+	kx_pipeline_finish(t.pl);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.c[0].cport, 50000);
+	assert_true(s.c[0].midstream);
+	assert_true(kx_anom_has(s.c[0].anoms, KX_ANOM_FLOW_MIDSTREAM));
+	assert_false(kx_anom_has(s.c[0].anoms, KX_ANOM_SSH_BANNER_CLIENT_PREBANNER));
+	assert_false(s.c[0].cbanner);
+	kx_pipeline_free(t.pl);
+}
+
+static void
+test_bad_port_lists(void **state)
+{
+	struct kx_pipeline_config cfg;
+
+	(void)state;
+	assert_false(kx_parse_ports("", &cfg));
+	assert_false(kx_parse_ports("0", &cfg));
+	assert_false(kx_parse_ports("65536", &cfg));
+	assert_false(kx_parse_ports("22,x", &cfg));
+	assert_false(kx_parse_ports("22;23", &cfg));
+	assert_true(kx_parse_ports("22,2222,65535", &cfg));
+	assert_int_equal(cfg.nports, 3);
+	assert_int_equal(cfg.ports[2], 65535);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_port22_banners_and_fin),
+		cmocka_unit_test(test_content_detection),
+		cmocka_unit_test(test_port_list_and_refused),
+		cmocka_unit_test(test_midstream),
+		cmocka_unit_test(test_bad_port_lists),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
