@@ -1,0 +1,31 @@
+/* report: formatting only (DESIGN "report"): text blocks for people, JSON
+ * Lines for machines. Every untrusted string is escaped (STYLE 11). */
+#ifndef KEXRAY_REPORT_H
+#define KEXRAY_REPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "kexray/analyze.h"
+#include "kexray/pipeline.h"
+
+#define KX_JSON_SCHEMA_VERSION 1
+
+void kx_report_text(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+void kx_report_text_summary(FILE *out, const struct kx_stats *st,
+    uint64_t shown, uint64_t problems);
+void kx_report_json(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+
+/* Escapers, exposed for tests. */
+void kx_json_string(FILE *out, const uint8_t *p, size_t len);
+void kx_text_escaped(FILE *out, const uint8_t *p, size_t len);
+/* Zeek-style connection id: "C" and 17 base-62 digits, from the
+ * connection's endpoints and first timestamp (stable across runs). */
+void kx_conn_uid(const struct kx_conn *c, char out[19]);
+/* Address in standard notation (inet_ntop). */
+void kx_addr_text(const struct kx_conn *c, int side, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,118 @@
+#include <stdio.h>
+#include <string.h>
+
+#include "kexray/analyze.h"
+
+const char *const kx_verdict_names[KX_V_MAX] = {
+	[KX_V_OK] = "OK",
+	[KX_V_MISMATCH] = "MISMATCH",
+	[KX_V_RESET] = "RESET",
+	[KX_V_CLOSED] = "CLOSED",
+	[KX_V_INCOMPLETE] = "INCOMPLETE",
+};
+
+static const char *const side_names[2] = { "client", "server" };
+
+void
+kx_step_text(const struct kx_step *st, char *buf, size_t len)
+{
+	if (st->side < 0) {
+		snprintf(buf, len, "%s", "");
+		return;
+	}
+	if (st->what == KX_STEP_BANNER)
+		snprintf(buf, len, "%s banner", side_names[st->side]);
+	else if (st->what == KX_STEP_ENCRYPTED)
+		snprintf(buf, len, "%s encrypted data", side_names[st->side]);
+	else
+		snprintf(buf, len, "%s %s", side_names[st->side],
+		    kx_ssh_msg_name(st->what));
+}
+
+/* "server FIN after server KEXINIT" */
+static void
+close_text(const struct kx_conn *c, char *buf, size_t len)
+{
+	char step[64];
+
+	kx_step_text(&c->close_after, step, sizeof(step));
+	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST) {
+		snprintf(buf, len, "%s",
+		    c->close == KX_CLOSE_CAPTURE_END ? "still open when the capture ended" :
+		    c->close == KX_CLOSE_TIMEOUT ? "timed out" : "open");
+		return;
+	}
+	snprintf(buf, len, "%s %s %s%s", side_names[c->closed_by],
+	    c->close == KX_CLOSE_RST ? "reset the connection (RST)" :
+	    "closed the connection (FIN)",
+	    step[0] != '\0' ? "after " : "before any SSH data",
+	    step);
+}
+
+static void
+mismatch_text(const struct kx_verdict *v, char *buf, size_t len)
+{
+	size_t off;
+	int first = v->nego.first_failure;
+
+	off = (size_t)snprintf(buf, len, "no common %s algorithm (sshd logs \"%s\")",
+	    kx_cat_names[first], kx_nego_failure_text((enum kx_cat)first));
+	for (int cat = 0; cat < KX_CAT_MAX && off < len; cat++) {
+		if (cat == first || !(v->nego.mismatch_mask & (1u << cat)))
+			continue;
+		off += (size_t)snprintf(buf + off, len - off, "; also no common %s",
+		    kx_cat_names[cat]);
+	}
+}
+
+void
+kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
+{
+	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
+	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	char what[320], how[160];
+
+	memset(v, 0, sizeof(*v));
+	v->anomalies = c->anomalies;
+	for (int s = 0; s < 2; s++)
+		v->anomalies |= c->half[s].rs.anomalies | c->half[s].ssh.anomalies;
+	kx_negotiate(cs->kexinit, ss->kexinit, &v->nego);
+	v->handshake_complete = cs->newkeys && ss->newkeys;
+	close_text(c, how, sizeof(how));
+
+	if (c->midstream && !cs->have_banner && !ss->have_banner) {
+		v->kind = KX_V_INCOMPLETE;
+		snprintf(v->reason, sizeof(v->reason), "%s",
+		    "caught mid-stream: the handshake was not captured");
+	} else if (v->nego.mismatch_mask != 0) {
+		v->kind = KX_V_MISMATCH;
+		mismatch_text(v, what, sizeof(what));
+		snprintf(v->reason, sizeof(v->reason), "%s; %s", what, how);
+	} else if (v->handshake_complete) {
+		v->kind = KX_V_OK;
+		snprintf(v->reason, sizeof(v->reason),
+		    "handshake completed (NEWKEYS both ways); %s", how);
+	} else if (c->close == KX_CLOSE_RST || c->close == KX_CLOSE_FIN) {
+		v->kind = c->close == KX_CLOSE_RST ? KX_V_RESET : KX_V_CLOSED;
+		snprintf(v->reason, sizeof(v->reason), "%s, before NEWKEYS", how);
+	} else {
+		v->kind = KX_V_INCOMPLETE;
+		snprintf(v->reason, sizeof(v->reason), "%s",
+		    "capture ended before the handshake completed");
+	}
+	/* A cleartext DISCONNECT says in the peer's own words why. */
+	for (int s = 0; s < 2; s++) {
+		const struct kx_ssh_side *d = &c->half[s].ssh;
+		const char *rn;
+		size_t off = strlen(v->reason);
+
+		if (!d->have_disconnect || off >= sizeof(v->reason) - 1)
+			continue;
+		rn = kx_ssh_disconnect_reason_name(d->disc_reason);
+		snprintf(v->reason + off, sizeof(v->reason) - off,
+		    "; %s sent DISCONNECT %u (%s)", side_names[s],
+		    d->disc_reason, rn != NULL ? rn : "unknown reason");
+	}
+	v->problem = v->kind == KX_V_MISMATCH || v->kind == KX_V_RESET ||
+	    v->kind == KX_V_CLOSED;
+}

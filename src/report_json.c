@@ -1,0 +1,285 @@
+/* JSON Lines: one object per connection. Key names follow Zeek's ssh.log
+ * where Zeek has one; docs/output-format.md is the schema. */
+#include <string.h>
+
+#include "kexray/report.h"
+
+/* Decodes one UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
+ * at most U+10FFFF). Returns its length, or 0 if invalid. */
+static size_t
+utf8_seq(const uint8_t *p, size_t left)
+{
+	uint32_t cp;
+	size_t n;
+
+	if (p[0] < 0x80)
+		return 1;
+	if ((p[0] & 0xe0) == 0xc0) {
+		n = 2;
+		cp = p[0] & 0x1f;
+	} else if ((p[0] & 0xf0) == 0xe0) {
+		n = 3;
+		cp = p[0] & 0x0f;
+	} else if ((p[0] & 0xf8) == 0xf0) {
+		n = 4;
+		cp = p[0] & 0x07;
+	} else {
+		return 0;
+	}
+	if (n > left)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
+	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/* RFC 8259 7. Bytes that are not valid UTF-8 are written as the code
+ * point of the same value (\u00XX), so the output is always valid JSON
+ * and no byte is lost. */
+void
+kx_json_string(FILE *out, const uint8_t *p, size_t len)
+{
+	size_t i = 0;
+
+	fputc('"', out);
+	while (i < len) {
+		uint8_t b = p[i];
+		size_t n;
+
+		if (b == '"' || b == '\\') {
+			fputc('\\', out);
+			fputc(b, out);
+			i++;
+		} else if (b < 0x20 || b == 0x7f) {
+			fprintf(out, "\\u%04x", b);
+			i++;
+		} else if (b < 0x80) {
+			fputc(b, out);
+			i++;
+		} else if ((n = utf8_seq(p + i, len - i)) != 0) {
+			fwrite(p + i, 1, n, out);
+			i += n;
+		} else {
+			fprintf(out, "\\u%04x", b);
+			i++;
+		}
+	}
+	fputc('"', out);
+}
+
+static void
+json_cstr(FILE *out, const char *s)
+{
+	kx_json_string(out, (const uint8_t *)s, strlen(s));
+}
+
+static void
+json_namelist(FILE *out, const struct kx_namelist *nl)
+{
+	uint32_t off = 0, len;
+	const uint8_t *name;
+	bool first = true;
+
+	fputc('[', out);
+	if (nl->len > 0) {
+		while (kx_namelist_next(nl, &off, &name, &len)) {
+			if (!first)
+				fputc(',', out);
+			first = false;
+			kx_json_string(out, name, len);
+		}
+	}
+	fputc(']', out);
+}
+
+static void
+json_kexinit(FILE *out, const struct kx_kexinit *k)
+{
+	if (k == NULL) {
+		fputs("null", out);
+		return;
+	}
+	fputc('{', out);
+	for (int i = 0; i < KX_PROP_MAX; i++) {
+		fprintf(out, "\"%s\":", kx_proposal_names[i]);
+		json_namelist(out, &k->list[i]);
+		fputc(',', out);
+	}
+	fprintf(out, "\"first_kex_packet_follows\":%s}",
+	    k->first_kex_follows ? "true" : "false");
+}
+
+static void
+json_banner(FILE *out, const struct kx_ssh_side *s)
+{
+	if (!s->have_banner)
+		fputs("null", out);
+	else
+		kx_json_string(out, s->banner, s->banner_len);
+}
+
+static void
+json_alg(FILE *out, const struct kx_verdict *v, int cat)
+{
+	if (v->nego.res[cat] == KX_NEGO_AGREED)
+		kx_json_string(out, v->nego.alg[cat].p, v->nego.alg[cat].len);
+	else if (v->nego.res[cat] == KX_NEGO_IMPLICIT)
+		fputs("\"<implicit>\"", out);
+	else
+		fputs("null", out);
+}
+
+static void
+json_side(FILE *out, const struct kx_half *h)
+{
+	const struct kx_ssh_side *s = &h->ssh;
+
+	fprintf(out, "{\"packets\":%llu,\"payload_bytes\":%llu,"
+	    "\"fin\":%s,\"rst\":%s,\"newkeys\":%s,\"encrypted_bytes\":%llu,"
+	    "\"prebanner_lines\":%u,",
+	    (unsigned long long)h->pkts, (unsigned long long)h->payload_bytes,
+	    h->fin ? "true" : "false", h->rst ? "true" : "false",
+	    s->newkeys ? "true" : "false",
+	    (unsigned long long)h->encrypted_bytes, s->prebanner_lines);
+	fputs("\"prebanner_first\":", out);
+	if (s->prebanner_lines > 0)
+		kx_json_string(out, (const uint8_t *)s->prebanner_first,
+		    s->prebanner_first_len);
+	else
+		fputs("null", out);
+	fputs(",\"messages\":[", out);
+	for (uint32_t i = 0; i < s->msg_count && i < KX_MSGLOG_MAX; i++)
+		fprintf(out, "%s{\"code\":%u,\"name\":\"%s\",\"size\":%u}",
+		    i > 0 ? "," : "", s->msglog[i].code,
+		    kx_ssh_msg_name(s->msglog[i].code), s->msglog[i].size);
+	fprintf(out, "],\"message_count\":%u,\"disconnect\":", s->msg_count);
+	if (s->have_disconnect) {
+		const char *rn = kx_ssh_disconnect_reason_name(s->disc_reason);
+
+		fprintf(out, "{\"reason\":%u,\"reason_name\":", s->disc_reason);
+		if (rn != NULL)
+			json_cstr(out, rn);
+		else
+			fputs("null", out);
+		fputs(",\"description\":", out);
+		kx_json_string(out, s->disc_desc, s->disc_desc_len);
+		fputc('}', out);
+	} else {
+		fputs("null", out);
+	}
+	fputc('}', out);
+}
+
+void
+kx_report_json(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
+{
+	char uid[19], addr[64], step[64];
+	bool first;
+
+	kx_conn_uid(c, uid);
+	fprintf(out, "{\"type\":\"ssh\",\"schema_version\":%d,\"ts\":%llu.%06llu,"
+	    "\"uid\":\"%s\",", KX_JSON_SCHEMA_VERSION,
+	    (unsigned long long)(c->ts_first / 1000000),
+	    (unsigned long long)(c->ts_first % 1000000), uid);
+	kx_addr_text(c, KX_CLIENT, addr, sizeof(addr));
+	fprintf(out, "\"id.orig_h\":\"%s\",\"id.orig_p\":%u,", addr,
+	    c->ep[KX_CLIENT].port);
+	kx_addr_text(c, KX_SERVER, addr, sizeof(addr));
+	fprintf(out, "\"id.resp_h\":\"%s\",\"id.resp_p\":%u,", addr,
+	    c->ep[KX_SERVER].port);
+	if (c->vlan != 0)
+		fprintf(out, "\"vlan\":%u,", c->vlan);
+	fputs("\"client\":", out);
+	json_banner(out, &c->half[KX_CLIENT].ssh);
+	fputs(",\"server\":", out);
+	json_banner(out, &c->half[KX_SERVER].ssh);
+	fputs(",\"client_kexinit\":", out);
+	json_kexinit(out, c->half[KX_CLIENT].ssh.kexinit);
+	fputs(",\"server_kexinit\":", out);
+	json_kexinit(out, c->half[KX_SERVER].ssh.kexinit);
+
+	fputs(",\"negotiated\":", out);
+	if (c->half[KX_CLIENT].ssh.kexinit == NULL ||
+	    c->half[KX_SERVER].ssh.kexinit == NULL) {
+		fputs("null", out);
+	} else {
+		fputc('{', out);
+		for (int cat = 0; cat < KX_CAT_MAX; cat++) {
+			fprintf(out, "%s\"%s\":", cat > 0 ? "," : "",
+			    kx_cat_names[cat]);
+			json_alg(out, v, cat);
+		}
+		fputc('}', out);
+	}
+	fputs(",\"mismatch\":[", out);
+	first = true;
+	for (int cat = 0; cat < KX_CAT_MAX; cat++) {
+		if (!(v->nego.mismatch_mask & (1u << cat)))
+			continue;
+		fprintf(out, "%s\"%s\"", first ? "" : ",", kx_cat_names[cat]);
+		first = false;
+	}
+	fputs("],\"server_log\":", out);
+	if (v->nego.first_failure >= 0)
+		json_cstr(out, kx_nego_failure_text((enum kx_cat)v->nego.first_failure));
+	else
+		fputs("null", out);
+
+	/* Zeek's single-valued fields take the client-to-server choice. */
+	fputs(",\"kex_alg\":", out);
+	json_alg(out, v, KX_CAT_KEX);
+	fputs(",\"host_key_alg\":", out);
+	json_alg(out, v, KX_CAT_HOSTKEY);
+	fputs(",\"cipher_alg\":", out);
+	json_alg(out, v, KX_CAT_CIPHER_C2S);
+	fputs(",\"mac_alg\":", out);
+	json_alg(out, v, KX_CAT_MAC_C2S);
+	fputs(",\"compression_alg\":", out);
+	json_alg(out, v, KX_CAT_COMP_C2S);
+
+	fprintf(out, ",\"verdict\":\"%s\",\"problem\":%s,\"handshake_complete\":%s,"
+	    "\"reason\":", kx_verdict_names[v->kind],
+	    v->problem ? "true" : "false",
+	    v->handshake_complete ? "true" : "false");
+	json_cstr(out, v->reason);
+	fputs(",\"closed_by\":", out);
+	if (c->closed_by >= 0)
+		fprintf(out, "\"%s\"", c->closed_by == KX_CLIENT ? "client" : "server");
+	else
+		fputs("null", out);
+	fputs(",\"close\":", out);
+	if (c->close != KX_CLOSE_NONE)
+		fprintf(out, "\"%s\"", kx_close_names[c->close]);
+	else
+		fputs("null", out);
+	kx_step_text(&c->close_after, step, sizeof(step));
+	fputs(",\"close_after\":", out);
+	if (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST)
+		json_cstr(out, step[0] != '\0' ? step : "nothing");
+	else
+		fputs("null", out);
+	fprintf(out, ",\"midstream\":%s,\"duration\":%.6f,",
+	    c->midstream ? "true" : "false",
+	    (double)(c->ts_last - c->ts_first) / 1e6);
+	fputs("\"client_side\":", out);
+	json_side(out, &c->half[KX_CLIENT]);
+	fputs(",\"server_side\":", out);
+	json_side(out, &c->half[KX_SERVER]);
+	fputs(",\"anomalies\":[", out);
+	first = true;
+	for (int a = 0; a < KX_ANOM_MAX; a++) {
+		if (!kx_anom_has(v->anomalies, (enum kx_anomaly)a))
+			continue;
+		fprintf(out, "%s\"%s\"", first ? "" : ",",
+		    kx_anomaly_name((enum kx_anomaly)a));
+		first = false;
+	}
+	fputs("]}\n", out);
+}

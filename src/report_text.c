@@ -1,0 +1,155 @@
+/* Text for people: one block per connection, the verdict first, then both
+ * banners and one line per negotiated category, the lists of both sides
+ * under a category that has no common algorithm. */
+#include <string.h>
+#include <time.h>
+
+#include "kexray/report.h"
+
+/* Printable ASCII as is; anything else (control bytes, ESC, NUL, bytes
+ * >= 0x80) as \xHH, so a banner can never drive the terminal. */
+void
+kx_text_escaped(FILE *out, const uint8_t *p, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] == '\\')
+			fputs("\\\\", out);
+		else if (p[i] >= 0x20 && p[i] < 0x7f)
+			fputc(p[i], out);
+		else
+			fprintf(out, "\\x%02x", p[i]);
+	}
+}
+
+static void
+text_namelist(FILE *out, const struct kx_namelist *nl)
+{
+	if (nl->len == 0)
+		fputs("(empty)", out);
+	else
+		kx_text_escaped(out, nl->p, nl->len);
+}
+
+static void
+endpoint(FILE *out, const struct kx_conn *c, int side)
+{
+	char addr[64];
+
+	kx_addr_text(c, side, addr, sizeof(addr));
+	if (c->ip_version == 6)
+		fprintf(out, "[%s]:%u", addr, c->ep[side].port);
+	else
+		fprintf(out, "%s:%u", addr, c->ep[side].port);
+}
+
+static const char *const cat_label[KX_CAT_MAX] = {
+	[KX_CAT_KEX] = "kex",
+	[KX_CAT_HOSTKEY] = "host key",
+	[KX_CAT_CIPHER_C2S] = "cipher c2s",
+	[KX_CAT_MAC_C2S] = "mac c2s",
+	[KX_CAT_COMP_C2S] = "comp c2s",
+	[KX_CAT_CIPHER_S2C] = "cipher s2c",
+	[KX_CAT_MAC_S2C] = "mac s2c",
+	[KX_CAT_COMP_S2C] = "comp s2c",
+};
+
+/* Display order: kex, host key, then each category both ways. */
+static const enum kx_cat display_order[KX_CAT_MAX] = {
+	KX_CAT_KEX, KX_CAT_HOSTKEY, KX_CAT_CIPHER_C2S, KX_CAT_CIPHER_S2C,
+	KX_CAT_MAC_C2S, KX_CAT_MAC_S2C, KX_CAT_COMP_C2S, KX_CAT_COMP_S2C,
+};
+
+static void
+banner_line(FILE *out, const char *label, const struct kx_ssh_side *s)
+{
+	fprintf(out, "  %-11s", label);
+	if (!s->have_banner)
+		fputs("(none)", out);
+	else
+		kx_text_escaped(out, s->banner, s->banner_len);
+	if (s->prebanner_lines > 0) {
+		fprintf(out, "  [%u line%s before it, first: \"", s->prebanner_lines,
+		    s->prebanner_lines == 1 ? "" : "s");
+		kx_text_escaped(out, (const uint8_t *)s->prebanner_first,
+		    s->prebanner_first_len);
+		fputs("\"]", out);
+	}
+	fputc('\n', out);
+}
+
+void
+kx_report_text(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
+{
+	const struct kx_kexinit *ck = c->half[KX_CLIENT].ssh.kexinit;
+	const struct kx_kexinit *sk = c->half[KX_SERVER].ssh.kexinit;
+	char tbuf[32], uid[19];
+	time_t secs = (time_t)(c->ts_first / 1000000);
+	struct tm tm;
+	bool any = false;
+
+	gmtime_r(&secs, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	kx_conn_uid(c, uid);
+	fprintf(out, "%s  ", kx_verdict_names[v->kind]);
+	endpoint(out, c, KX_CLIENT);
+	fputs(" -> ", out);
+	endpoint(out, c, KX_SERVER);
+	fprintf(out, "  %s.%06lluZ  %s\n", tbuf,
+	    (unsigned long long)(c->ts_first % 1000000), uid);
+	fprintf(out, "  %-11s%s\n", "why", v->reason);
+	banner_line(out, "client", &c->half[KX_CLIENT].ssh);
+	banner_line(out, "server", &c->half[KX_SERVER].ssh);
+	if (ck == NULL || sk == NULL) {
+		fprintf(out, "  %-11s%s\n", "kexinit",
+		    ck == NULL && sk == NULL ? "none seen" :
+		    ck == NULL ? "client's not seen" : "server's not seen");
+	} else {
+		for (int i = 0; i < KX_CAT_MAX; i++) {
+			enum kx_cat cat = display_order[i];
+			enum kx_proposal prop = kx_cat_proposal[cat];
+
+			fprintf(out, "  %-11s", cat_label[cat]);
+			switch (v->nego.res[cat]) {
+			case KX_NEGO_AGREED:
+				kx_text_escaped(out, v->nego.alg[cat].p,
+				    v->nego.alg[cat].len);
+				break;
+			case KX_NEGO_IMPLICIT:
+				fputs("<implicit> (AEAD cipher)", out);
+				break;
+			case KX_NEGO_MISMATCH:
+				fputs("MISMATCH\n", out);
+				fprintf(out, "  %-11s  client: ", "");
+				text_namelist(out, &ck->list[prop]);
+				fprintf(out, "\n  %-11s  server: ", "");
+				text_namelist(out, &sk->list[prop]);
+				break;
+			default:
+				fputs("?", out);
+				break;
+			}
+			fputc('\n', out);
+		}
+	}
+	fprintf(out, "  %-11s", "anomalies");
+	for (int a = 0; a < KX_ANOM_MAX; a++) {
+		if (!kx_anom_has(v->anomalies, (enum kx_anomaly)a))
+			continue;
+		fprintf(out, "%s%s", any ? ", " : "",
+		    kx_anomaly_name((enum kx_anomaly)a));
+		any = true;
+	}
+	fprintf(out, "%s\n\n", any ? "" : "none");
+}
+
+void
+kx_report_text_summary(FILE *out, const struct kx_stats *st, uint64_t shown,
+    uint64_t problems)
+{
+	fprintf(out, "%llu SSH connection%s (%llu with problems), %llu shown; "
+	    "%llu frames read, %llu TCP, %llu malformed, %llu truncated\n",
+	    (unsigned long long)st->ssh_conns, st->ssh_conns == 1 ? "" : "s",
+	    (unsigned long long)problems, (unsigned long long)shown,
+	    (unsigned long long)st->frames, (unsigned long long)st->tcp,
+	    (unsigned long long)st->malformed, (unsigned long long)st->truncated);
+}

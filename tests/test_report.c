@@ -1,0 +1,121 @@
+/* STYLE 11: hostile bytes are escaped on every output. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kexray/report.h"
+
+static char *
+json_of(const char *bytes, size_t len)
+{
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&buf, &sz);
+
+	assert_non_null(f);
+	kx_json_string(f, (const uint8_t *)bytes, len);
+	fclose(f);
+	return buf;
+}
+
+static char *
+text_of(const char *bytes, size_t len)
+{
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&buf, &sz);
+
+	assert_non_null(f);
+	kx_text_escaped(f, (const uint8_t *)bytes, len);
+	fclose(f);
+	return buf;
+}
+
+static void
+check_json(const char *in, size_t len, const char *want)
+{
+	char *got = json_of(in, len);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void
+test_json_escapes(void **state)
+{
+	(void)state;
+	check_json("SSH-2.0-x", 9, "\"SSH-2.0-x\"");
+	check_json("a\"b\\c", 5, "\"a\\\"b\\\\c\"");
+	check_json("\x1b[31m", 5, "\"\\u001b[31m\"");
+	check_json("a\0b", 3, "\"a\\u0000b\"");
+	check_json("\r\n\t\x7f", 4, "\"\\u000d\\u000a\\u0009\\u007f\"");
+}
+
+static void
+test_json_utf8(void **state)
+{
+	(void)state;
+	/* valid UTF-8 passes through unchanged */
+	check_json("\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91", 9,
+	    "\"\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91\"");
+	/* a lone continuation byte, a cut sequence, an overlong '/', a UTF-16
+	 * surrogate and a code point past U+10FFFF are not UTF-8: each byte
+	 * becomes its own code point so the output stays valid JSON */
+	check_json("\x80", 1, "\"\\u0080\"");
+	check_json("\xc3", 1, "\"\\u00c3\"");
+	check_json("\xc0\xaf", 2, "\"\\u00c0\\u00af\"");
+	check_json("\xed\xa0\x80", 3, "\"\\u00ed\\u00a0\\u0080\"");
+	check_json("\xf4\x90\x80\x80", 4, "\"\\u00f4\\u0090\\u0080\\u0080\"");
+}
+
+static void
+test_text_escapes(void **state)
+{
+	char *got;
+
+	(void)state;
+	got = text_of("SSH-2.0-\x1b[2J\0\xc3\xa9\\", 16);
+	assert_string_equal(got, "SSH-2.0-\\x1b[2J\\x00\\xc3\\xa9\\\\");
+	free(got);
+}
+
+static void
+test_uid_stable_and_distinct(void **state)
+{
+	struct kx_conn a, b;
+	char ua[19], ua2[19], ub[19];
+
+	(void)state;
+	memset(&a, 0, sizeof(a));
+	a.ip_version = 4;
+	a.ep[0].addr[0] = 10;
+	a.ep[0].port = 40000;
+	a.ep[1].port = 22;
+	a.ts_first = 1700000000123456ull;
+	b = a;
+	b.ep[0].port = 40001;
+	kx_conn_uid(&a, ua);
+	kx_conn_uid(&a, ua2);
+	kx_conn_uid(&b, ub);
+	assert_int_equal(strlen(ua), 18);
+	assert_int_equal(ua[0], 'C');
+	assert_string_equal(ua, ua2);
+	assert_string_not_equal(ua, ub);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_utf8),
+		cmocka_unit_test(test_text_escapes),
+		cmocka_unit_test(test_uid_stable_and_distinct),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
