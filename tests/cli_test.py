@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""Command-line behaviour: exit statuses, one-line errors on bad input that
+name the file (and the packet where it applies), connections read before
+the damage still reported, stdin, several files, filters.
+
+Usage: cli_test.py --kexray BUILD/kexray --pcaps DIR
+Prints one line per check and a final "N passed, M failed".
+"""
+import argparse
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
+results = []
+
+
+def run(kexray, args, stdin=None):
+    res = subprocess.run([kexray] + args, input=stdin, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, env=ENV, timeout=60)
+    return res.returncode, res.stdout.decode("utf-8", "replace"), res.stderr.decode("utf-8", "replace")
+
+
+def check(name, cond, detail=""):
+    results.append(bool(cond))
+    print("%s %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + detail))
+
+
+def json_lines(out):
+    return [json.loads(l) for l in out.splitlines() if l.strip()]
+
+
+def one_line(err):
+    return len([l for l in err.splitlines() if l.strip()]) == 1
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kexray", required=True)
+    ap.add_argument("--pcaps", required=True)
+    a = ap.parse_args()
+    k = a.kexray
+    login = os.path.join(a.pcaps, "openssh_login.pcap")
+    seed = os.path.join(a.pcaps, "seed_openssh53_libssh2.pcap")
+    tmp = tempfile.mkdtemp(prefix="kexray-cli-")
+
+    rc, out, err = run(k, ["--version"])
+    check("--version exits 0 and names the program", rc == 0 and out.startswith("kexray "), out + err)
+    rc, out, err = run(k, ["-h"])
+    check("-h exits 0 and documents the exit statuses", rc == 0 and "exit status" in out, err)
+    rc, out, err = run(k, [])
+    check("no input is a usage error (2)", rc == 2 and "usage" in err, "rc=%d" % rc)
+    rc, out, err = run(k, ["--bogus", "-r", login])
+    check("unknown option is a usage error (2)", rc == 2, "rc=%d" % rc)
+    rc, out, err = run(k, ["--port", "22,x", "-r", login])
+    check("bad --port list is a usage error (2) with one line", rc == 2 and one_line(err), "rc=%d %s" % (rc, err))
+    rc, out, err = run(k, ["-r", login, "tcp", "port", "and"])
+    check("bad BPF expression is a usage error (2) with one line",
+          rc == 2 and one_line(err) and "filter" in err, "rc=%d %s" % (rc, err))
+
+    rc, out, err = run(k, ["-r", login])
+    check("clean capture without problems exits 0", rc == 0, "rc=%d %s" % (rc, err))
+    rc, out, err = run(k, ["-r", seed])
+    check("capture with a mismatch exits 1", rc == 1, "rc=%d" % rc)
+    rc, out, err = run(k, ["--only-problems", "--json", "-r", login, "-r", seed])
+    recs = json_lines(out)
+    check("--only-problems shows only the failing connection over two files",
+          rc == 1 and len(recs) == 1 and recs[0]["verdict"] == "MISMATCH", out)
+    rc, out, err = run(k, ["--json", "-r", login, "-r", seed])
+    check("two -r files report both connections", len(json_lines(out)) == 2, out)
+
+    with open(seed, "rb") as f:
+        seed_bytes = f.read()
+    rc, out, err = run(k, ["--json", "-r", "-"], stdin=seed_bytes)
+    recs = json_lines(out)
+    check("-r - reads a capture from stdin", rc == 1 and len(recs) == 1 and
+          recs[0]["server"] == "SSH-2.0-OpenSSH_5.3", out + err)
+
+    # Bad inputs: one clear line naming the file, exit 3, never a crash.
+    notcap = os.path.join(tmp, "notes.txt")
+    with open(notcap, "w") as f:
+        f.write("this is not a capture file\n" * 10)
+    rc, out, err = run(k, ["-r", notcap])
+    check("a text file: exit 3, one line naming it", rc == 3 and one_line(err) and notcap in err, err)
+
+    empty = os.path.join(tmp, "empty.pcap")
+    open(empty, "wb").close()
+    rc, out, err = run(k, ["-r", empty])
+    check("an empty file: exit 3, one line naming it", rc == 3 and one_line(err) and empty in err, err)
+
+    missing = os.path.join(tmp, "does-not-exist.pcap")
+    rc, out, err = run(k, ["-r", missing])
+    check("a missing file: exit 3, one line naming it", rc == 3 and one_line(err) and missing in err, err)
+
+    odd = os.path.join(tmp, "usb.pcap")
+    with open(odd, "wb") as f:   # pcap header with LINKTYPE_USB_LINUX (189)
+        f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 189))
+        f.write(struct.pack("<IIII", 0, 0, 4, 4) + b"\0\0\0\0")
+    rc, out, err = run(k, ["-r", odd])
+    check("an unsupported link type: exit 3, one line naming file and type",
+          rc == 3 and one_line(err) and odd in err and "link type" in err, err)
+
+    # Truncated mid-record: the connection read before the damage is kept.
+    with open(login, "rb") as f:
+        data = f.read()
+    cut = os.path.join(tmp, "cut.pcap")
+    with open(cut, "wb") as f:
+        f.write(data[:len(data) - 30])
+    rc, out, err = run(k, ["--json", "-r", cut])
+    recs = json_lines(out)
+    check("a capture cut mid-record: exit 3, one line with the packet number",
+          rc == 3 and one_line(err) and cut in err and "packet " in err, "rc=%d %s" % (rc, err))
+    check("... and the connection read before the damage is still reported",
+          len(recs) == 1 and recs[0]["client"] is not None, out)
+
+    # A bad file among good ones: the good ones are still read.
+    rc, out, err = run(k, ["--json", "-r", notcap, "-r", seed])
+    check("a bad file among good ones: exit 3, the good file still reported",
+          rc == 3 and len(json_lines(out)) == 1, "rc=%d %s" % (rc, out))
+
+    passed = sum(results)
+    print("%d passed, %d failed" % (passed, len(results) - passed))
+    return 0 if passed == len(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
