@@ -65,6 +65,51 @@ mismatch_text(const struct kx_verdict *v, char *buf, size_t len)
 	}
 }
 
+static bool
+is_ssh1(const struct kx_ssh_side *s)
+{
+	return s->have_banner && s->proto_major == 1 && s->proto_minor != 99;
+}
+
+/* SSH-2.0 (not 1.99): a peer that cannot fall back to protocol 1. */
+static bool
+is_ssh2_only(const struct kx_ssh_side *s)
+{
+	return s->have_banner && s->proto_major == 2;
+}
+
+/* Protocol 1 on either side: no SSH-2 handshake to negotiate. Returns true
+ * when it decided the verdict. */
+static bool
+judge_ssh1(const struct kx_conn *c, const char *how, struct kx_verdict *v)
+{
+	const struct kx_ssh_side *s[2] = { &c->half[KX_CLIENT].ssh,
+	    &c->half[KX_SERVER].ssh };
+
+	for (int i = 0; i < 2; i++) {
+		if (!is_ssh1(s[i]))
+			continue;
+		if (is_ssh2_only(s[!i])) {
+			v->kind = c->close == KX_CLOSE_RST ? KX_V_RESET : KX_V_CLOSED;
+			snprintf(v->reason, sizeof(v->reason),
+			    "protocol version mismatch: the %s speaks only SSH "
+			    "protocol 1 (%.*s), the %s only SSH-2; %s",
+			    side_names[i], (int)s[i]->proto_len,
+			    (const char *)s[i]->banner + s[i]->proto_off,
+			    side_names[!i], how);
+		} else {
+			v->kind = KX_V_INCOMPLETE;
+			snprintf(v->reason, sizeof(v->reason),
+			    "SSH protocol 1 session (%s speaks %.*s): kexray "
+			    "decodes SSH-2 handshakes only; %s", side_names[i],
+			    (int)s[i]->proto_len,
+			    (const char *)s[i]->banner + s[i]->proto_off, how);
+		}
+		return true;
+	}
+	return false;
+}
+
 void
 kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
 {
@@ -84,6 +129,28 @@ kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
 		v->kind = KX_V_INCOMPLETE;
 		snprintf(v->reason, sizeof(v->reason), "%s",
 		    "caught mid-stream: the handshake was not captured");
+	} else if (judge_ssh1(c, how, v)) {
+		/* decided */
+	} else if (c->half[KX_CLIENT].pkts == 0 || c->half[KX_SERVER].pkts == 0) {
+		/* A SYN nobody answered is still open or timed out (below);
+		 * data one way and nothing back is a one-sided capture
+		 * (asymmetric routing, a mirror of one direction). */
+		bool client_only = c->half[KX_SERVER].pkts == 0;
+		const struct kx_half *h = &c->half[client_only ? KX_CLIENT : KX_SERVER];
+
+		if (h->payload_bytes > 0) {
+			v->kind = KX_V_INCOMPLETE;
+			snprintf(v->reason, sizeof(v->reason),
+			    "only the %s direction was captured; %s",
+			    client_only ? "client-to-server" : "server-to-client", how);
+		} else if (c->close == KX_CLOSE_RST || c->close == KX_CLOSE_FIN) {
+			v->kind = c->close == KX_CLOSE_RST ? KX_V_RESET : KX_V_CLOSED;
+			snprintf(v->reason, sizeof(v->reason), "%s, before NEWKEYS", how);
+		} else {
+			v->kind = KX_V_INCOMPLETE;
+			snprintf(v->reason, sizeof(v->reason), "%s%s",
+			    client_only ? "no answer from the server; " : "", how);
+		}
 	} else if (v->nego.mismatch_mask != 0) {
 		v->kind = KX_V_MISMATCH;
 		mismatch_text(v, what, sizeof(what));

@@ -126,6 +126,13 @@ feed_ssh(struct kx_conn *c, enum kx_side side)
 	data = kx_reasm_pending(&h->rs, &n);
 	if (n == 0)
 		return;
+	/* The peer speaks SSH protocol 1 (a 1.99 server answering a 1.5
+	 * client): what follows this side's banner is SSH-1 framing. */
+	if (s->have_banner &&
+	    kx_anom_has(c->half[!side].ssh.anomalies, KX_ANOM_SSH_VERSION_1)) {
+		kx_reasm_stop(&h->rs);
+		return;
+	}
 	st = kx_ssh_feed(s, data, n, &used);
 	kx_reasm_consume(&h->rs, (uint32_t)used);
 	if (!had_banner && s->have_banner)
