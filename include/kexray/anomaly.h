@@ -16,6 +16,8 @@
 	X(DECODE_IPV6_EXT_CHAIN, "decode.ipv6.ext_chain", "IPv6 extension header chain too long or malformed") \
 	X(DECODE_IPV6_FRAGMENT, "decode.ipv6.fragment", "IPv6 fragment: not reassembled, skipped") \
 	X(DECODE_TCP_BAD_OFFSET, "decode.tcp.bad_offset", "TCP data offset below 20 bytes or past the segment") \
+	X(DECODE_TUNNEL_BAD, "decode.tunnel.bad_header", "tunnel header (GRE, ERSPAN, VXLAN/Geneve UDP, MPLS, PPPoE) too short or malformed") \
+	X(DECODE_TUNNEL_DEPTH, "decode.tunnel_depth", "tunnels nested, or MPLS labels stacked, deeper than kexray follows") \
 	X(FLOW_MIDSTREAM, "flow.midstream", "connection already open when the capture started (no SYN seen)") \
 	X(FLOW_EVICTED, "flow.evicted", "connection table full: this connection was reported early and its state dropped") \
 	X(REASM_GAP, "reasm.gap", "bytes missing from the handshake stream (not captured); decoding stopped at the hole") \
