@@ -282,6 +282,7 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 			return;
 		c->kind = kind;
 		c->ts_first = pkt.ts_us;
+		c->tunnel = pkt.tunnel;
 		if (!(pkt.tcp_flags & KX_TCP_SYN)) {
 			c->midstream = true;
 			kx_anom_set(&c->anomalies, KX_ANOM_FLOW_MIDSTREAM);

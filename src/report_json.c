@@ -196,6 +196,8 @@ kx_report_json(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	    c->ep[KX_SERVER].port);
 	if (c->vlan != 0)
 		fprintf(out, "\"vlan\":%u,", c->vlan);
+	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
+		fprintf(out, "\"tunnel\":\"%s\",", kx_tunnel_names[c->tunnel]);
 	fputs("\"client\":", out);
 	json_banner(out, &c->half[KX_CLIENT].ssh);
 	fputs(",\"server\":", out);

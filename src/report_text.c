@@ -94,8 +94,13 @@ kx_report_text(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	endpoint(out, c, KX_CLIENT);
 	fputs(" -> ", out);
 	endpoint(out, c, KX_SERVER);
-	fprintf(out, "  %s.%06lluZ  %s\n", tbuf,
+	fprintf(out, "  %s.%06lluZ  %s", tbuf,
 	    (unsigned long long)(c->ts_first % 1000000), uid);
+	if (c->vlan != 0)
+		fprintf(out, "  vlan %u", c->vlan);
+	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
+		fprintf(out, "  in %s", kx_tunnel_names[c->tunnel]);
+	fputc('\n', out);
 	fprintf(out, "  %-11s%s\n", "why", v->reason);
 	banner_line(out, "client", &c->half[KX_CLIENT].ssh);
 	banner_line(out, "server", &c->half[KX_SERVER].ssh);

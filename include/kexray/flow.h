@@ -68,6 +68,7 @@ struct kx_conn {
 	uint64_t seq_no;      /* creation order */
 	uint8_t ip_version;
 	uint16_t vlan;        /* outer VLAN ID, 0 none */
+	uint8_t tunnel;       /* enum kx_tunnel the first packet arrived in */
 	struct kx_endpoint ep[2];   /* indexed by kx_side */
 	enum kx_conn_kind kind;
 	bool syn_seen, synack_seen, midstream;
