@@ -1,0 +1,494 @@
+#!/bin/bash
+# record.sh - record real SSH handshakes into pcaps/<name>.pcap (one pcapng).
+#
+# Usage: sudo pcaps/record.sh [NAME...]       (no NAME: every scenario)
+#        pcaps/record.sh --list
+#
+# Each scenario runs in its own network namespace (kxrec-<pid>-<n>) with only
+# loopback up, so nothing leaves the machine and nothing else lands in the
+# capture.  Every process it starts (server, capture, client) also gets a
+# private mount namespace (ip netns exec makes one) in which /run is an empty
+# tmpfs holding /run/sshd and /root is a throw-away home directory: nothing
+# outside the temporary work directory and pcaps/ is written.  Host keys and
+# the user key are generated afresh on every run, so the key-exchange values
+# differ between runs while banners and KEXINIT name-lists stay the same.
+#
+# Needs root, iproute2, tcpdump, tshark, openssh-server/-client, dropbear-bin,
+# putty-tools and python3-paramiko (for /usr/bin/python3).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=${KX_PCAP_OUT:-$HERE}
+
+SCENARIOS=(
+	openssh_login openssh_kex_mismatch openssh_hostkey_mismatch
+	openssh_cipher_mismatch openssh_mac_mismatch openssh_port2222
+	openssh_ipv6 openssh_sll2 openssh_pcapng dropbear_server
+	plink_client paramiko_client
+)
+
+SSHD=/usr/sbin/sshd
+PY=/usr/bin/python3
+WAIT_TENTHS=100         # every readiness wait gives up after 10 s
+CLIENT_TIMEOUT=30       # seconds a client may run before timeout(1) ends it
+MAX_ATTEMPTS=5          # recordings tried for a scenario with a required closer
+
+WORK=""                 # temporary directory of the whole run
+NS=""                   # namespace of the scenario being recorded
+NSCOUNT=0
+PIDS=()                 # background processes still running
+T=""                    # per-scenario directory
+LASTPID=""
+RESULTS=()
+
+log() { printf 'record.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# Stop one process we started: signal, bounded wait, then SIGKILL.
+stop_pid() {
+	local pid=$1 sig=${2:-TERM} i
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+	kill -"$sig" "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		log "pid $pid ignored SIG$sig, sending SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+forget_pid() {
+	local keep=() p
+	for p in "${PIDS[@]}"; do
+		[[ $p == "$1" ]] || keep+=("$p")
+	done
+	PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+# Remove the scenario's namespace.  A server child still inside it (e.g. a
+# per-connection process that has not exited yet) is stopped by its PID first.
+drop_ns() {
+	local pid i
+	[[ -n $NS ]] || return 0
+	for ((i = 0; i < 3; i++)); do
+		local left
+		left=$(ip netns pids "$NS" 2>/dev/null || true)
+		[[ -n $left ]] || break
+		for pid in $left; do
+			log "stopping leftover pid $pid in $NS"
+			kill -TERM "$pid" 2>/dev/null || true
+		done
+		sleep 0.5
+	done
+	for pid in $(ip netns pids "$NS" 2>/dev/null || true); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	ip netns del "$NS" 2>/dev/null || true
+	NS=""
+}
+
+cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM
+	for p in "${PIDS[@]+"${PIDS[@]}"}"; do
+		stop_pid "$p" TERM
+	done
+	PIDS=()
+	drop_ns
+	[[ -n $WORK && -d $WORK ]] && rm -rf -- "$WORK"
+	exit "$rc"
+}
+
+# Run "$@" inside $NS with a private /run (holding /run/sshd, sshd's privilege
+# separation directory) and the scenario's home directory on /root.
+# shellcheck disable=SC2016  # expanded by the inner sh
+NSWRAP='mount -t tmpfs -o mode=0755,size=4m kxrun /run &&
+mkdir -m 0755 /run/sshd &&
+mount --bind "$KX_HOME" /root &&
+cd /root && exec "$@"'
+
+# Command prefix that runs a program that way; filled in by begin().
+NSRUN=()
+
+# Start "$@" in the namespace in the background; stdout+stderr to $1.  A simple
+# command, so bash execs it in the forked child and $! is the process itself
+# (ip, sh and the program exec one another).
+bg_ns() {
+	local logf=$1
+	shift
+	"${NSRUN[@]}" "$@" >"$logf" 2>&1 &
+	LASTPID=$!
+	PIDS+=("$LASTPID")
+}
+
+wait_log() {
+	local f=$1 pat=$2 pid=$3 i
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		grep -q -- "$pat" "$f" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || { cat "$f" >&2; die "pid $pid exited before '$pat'"; }
+		sleep 0.1
+	done
+	cat "$f" >&2
+	die "timed out waiting for '$pat' in $f"
+}
+
+wait_listen() {
+	local port=$1 pid=$2 i
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		if ip netns exec "$NS" ss -H -l -t -n "sport = :$port" | grep -q .; then
+			return 0
+		fi
+		kill -0 "$pid" 2>/dev/null || die "server pid $pid exited before listening"
+		sleep 0.1
+	done
+	die "timed out waiting for a listener on port $port"
+}
+
+# New namespace and directory for one scenario, with a fresh user key.
+begin() {
+	NSCOUNT=$((NSCOUNT + 1))
+	NS="kxrec-$$-$NSCOUNT"
+	T="$WORK/$1.$NSCOUNT"
+	mkdir -p "$T/home/.ssh"
+	chmod 0700 "$T" "$T/home" "$T/home/.ssh"
+	ip netns add "$NS"
+	NSRUN=(ip netns exec "$NS" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin
+		HOME=/root LC_ALL=C KX_HOME="$T/home" /bin/sh -c "$NSWRAP" kxwrap)
+	ip netns exec "$NS" ip link set lo up
+	ssh-keygen -q -t ed25519 -N '' -C kexray-record -f "$T/id_ed25519"
+	cp "$T/id_ed25519.pub" "$T/authorized_keys"
+	cp "$T/id_ed25519.pub" "$T/home/.ssh/authorized_keys"
+	chmod 0600 "$T/authorized_keys" "$T/home/.ssh/authorized_keys"
+	: >"$T/known_hosts"
+}
+
+# gen_hostkeys TYPE... : OpenSSH host keys in $T
+gen_hostkeys() {
+	local t
+	for t in "$@"; do
+		ssh-keygen -q -t "$t" -N '' -C "kexray-record-$t" -f "$T/ssh_host_${t}_key"
+	done
+}
+
+# start_sshd ADDR PORT [config line...]; host keys: every $T/ssh_host_*_key
+start_sshd() {
+	local addr=$1 port=$2 k
+	shift 2
+	{
+		echo "ListenAddress $addr"
+		echo "Port $port"
+		for k in "$T"/ssh_host_*_key; do
+			echo "HostKey $k"
+		done
+		echo "PidFile none"
+		echo "UsePAM no"
+		echo "StrictModes no"
+		echo "AuthorizedKeysFile $T/authorized_keys"
+		echo "PermitRootLogin prohibit-password"
+		echo "PasswordAuthentication no"
+		echo "KbdInteractiveAuthentication no"
+		echo "UseDNS no"
+		echo "LogLevel VERBOSE"
+		local line
+		for line in "$@"; do
+			echo "$line"
+		done
+	} >"$T/sshd_config"
+	"${NSRUN[@]}" "$SSHD" -t -f "$T/sshd_config" || die "sshd rejects $T/sshd_config"
+	bg_ns "$T/server.log" "$SSHD" -D -e -f "$T/sshd_config"
+	SERVER_PID=$LASTPID
+	wait_listen "$port" "$SERVER_PID"
+}
+
+# start_capture tcpdump|any|tshark FILE PORT
+start_capture() {
+	local kind=$1 file=$2 port=$3
+	case $kind in
+	tcpdump)
+		bg_ns "$T/capture.log" tcpdump -Z root --immediate-mode -B 65536 -i lo -U -s 0 -w "$file" "tcp port $port"
+		wait_log "$T/capture.log" "listening on lo" "$LASTPID" ;;
+	any)
+		bg_ns "$T/capture.log" tcpdump -Z root --immediate-mode -B 65536 -i any -y LINUX_SLL2 -U -s 0 -w "$file" "tcp port $port"
+		wait_log "$T/capture.log" "listening on any" "$LASTPID" ;;
+	tshark)
+		bg_ns "$T/capture.log" tshark -q -B 64 -i lo -w "$file" -f "tcp port $port"
+		wait_log "$T/capture.log" "Capturing on" "$LASTPID" ;;
+	*) die "unknown capture kind $kind" ;;
+	esac
+	CAPTURE_PID=$LASTPID
+	sleep 0.2
+}
+
+# Run a client in the namespace, bounded; records its exit status in CLIENT_RC.
+run_client() {
+	CLIENT_RC=0
+	timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" "$@" >"$T/client.log" 2>&1 ||
+		CLIENT_RC=$?
+}
+
+ssh_client() {
+	run_client ssh -F none -i "$T/id_ed25519" -o IdentitiesOnly=yes \
+		-o UserKnownHostsFile="$T/known_hosts" -o GlobalKnownHostsFile=/dev/null \
+		-o StrictHostKeyChecking=no -o BatchMode=yes -o ConnectTimeout=5 \
+		-o UpdateHostKeys=no -o LogLevel=ERROR "$@"
+}
+
+# Stop capture and server and drop the namespace.
+stop_scenario() {
+	local name=$1 file=$2
+	# Every scenario ends with a FIN from each side.  Wait (bounded) until the
+	# capture holds both, then a little longer for the last ACK: packets reach
+	# the capture late, in ring blocks the kernel retires on a timeout
+	# (tcpdump -i any, dumpcap under tshark), and SIGINT loses what is left.
+	local i fins=0
+	for ((i = 0; i < 20; i++)); do
+		fins=$(tshark -n -r "$file" -Y 'tcp.flags.fin == 1' 2>/dev/null | wc -l || true)
+		((fins >= 2)) && break
+		sleep 0.25
+	done
+	((fins >= 2)) || log "WARNING: $name: only $fins FIN(s) captured"
+	sleep 1
+	stop_pid "$CAPTURE_PID" INT
+	forget_pid "$CAPTURE_PID"
+	if grep -q 'dropped by' "$T/capture.log" && grep 'dropped by' "$T/capture.log" | grep -qv '^0 packets'; then
+		log "WARNING: $name: the capture dropped packets:"
+		grep 'dropped by' "$T/capture.log" >&2
+	fi
+	stop_pid "$SERVER_PID" TERM
+	forget_pid "$SERVER_PID"
+	drop_ns
+	[[ -s $file ]] || die "$name: empty capture"
+}
+
+# Move the capture into $OUT and note the outcome.
+keep() {
+	local name=$1 file=$2 dest=$3 outcome=$4
+	install -m 0644 "$file" "$dest"
+	RESULTS+=("$(printf '%-26s client rc=%-3s %s' "$name" "$CLIENT_RC" "$outcome")")
+	log "$name: client exit $CLIENT_RC ($outcome) -> $dest"
+	if [[ -s $T/client.log ]]; then
+		sed 's/^/    client: /' "$T/client.log" | head -n 5 >&2
+	fi
+}
+
+finish() {
+	stop_scenario "$1" "$2"
+	keep "$@"
+}
+
+# Source port of the first FIN in a capture (empty if none).
+first_fin_port() {
+	tshark -n -r "$1" -Y 'tcp.flags.fin == 1' -T fields -e tcp.srcport 2>/dev/null | head -n 1 || true
+}
+
+# Records a successful OpenSSH login (or a refused one) into $1.
+# openssh_scenario NAME CAPTURE-KIND ADDR PORT DEST EXPECT [--srv LINE]
+#     [--cli OPTION] [--closer client|server]
+# OpenSSH server and client.  With --closer, the capture is kept only if that
+# side sent the first FIN: when both peers reject the KEXINITs they close at
+# about the same moment, and the order is a race (usually the client wins,
+# since sshd's FIN waits for both of its processes to exit).  Bounded retries.
+openssh_scenario() {
+	local name=$1 kind=$2 addr=$3 port=$4 dest=$5 expect=$6
+	shift 6
+	local srvopts=() cliopts=() closer="" attempt
+	while (($#)); do
+		case $1 in
+		--srv) srvopts+=("$2"); shift 2 ;;
+		--cli) cliopts+=("$2"); shift 2 ;;
+		--closer) closer=$2; shift 2 ;;
+		*) die "bad option $1" ;;
+		esac
+	done
+	for ((attempt = 1; attempt <= MAX_ATTEMPTS; attempt++)); do
+		begin "$name"
+		if [[ $name == openssh_hostkey_mismatch ]]; then
+			gen_hostkeys ed25519
+		else
+			gen_hostkeys ed25519 ecdsa rsa
+		fi
+		local cap="$T/capture.${dest##*.}"
+		start_sshd "$addr" "$port" "${srvopts[@]+"${srvopts[@]}"}"
+		start_capture "$kind" "$cap" "$port"
+		ssh_client -p "$port" "${cliopts[@]+"${cliopts[@]}"}" "root@$addr" true
+		local got=success
+		((CLIENT_RC == 0)) || got="failed"
+		[[ $got == "$expect" ]] || log "WARNING: $name expected $expect, client $got"
+		stop_scenario "$name" "$cap"
+		if [[ -n $closer ]]; then
+			local fp who
+			fp=$(first_fin_port "$cap")
+			if [[ $fp == "$port" ]]; then who=server; else who=client; fi
+			if [[ $who != "$closer" ]]; then
+				if ((attempt < MAX_ATTEMPTS)); then
+					log "$name: the $who closed first (attempt $attempt), recording again"
+					continue
+				fi
+				log "WARNING: $name: the $who closed first in all $MAX_ATTEMPTS attempts; keeping the last"
+			fi
+			got="$got, $who closed first"
+		fi
+		keep "$name" "$cap" "$dest" "$got"
+		return 0
+	done
+}
+
+sc_openssh_login() {
+	openssh_scenario openssh_login tcpdump 127.0.0.1 22 "$OUT/openssh_login.pcap" success
+}
+sc_openssh_kex_mismatch() {
+	openssh_scenario openssh_kex_mismatch tcpdump 127.0.0.1 22 "$OUT/openssh_kex_mismatch.pcap" failed \
+		--srv "KexAlgorithms curve25519-sha256" \
+		--cli "-oKexAlgorithms=diffie-hellman-group14-sha256" \
+		--closer client
+}
+sc_openssh_hostkey_mismatch() {
+	openssh_scenario openssh_hostkey_mismatch tcpdump 127.0.0.1 22 "$OUT/openssh_hostkey_mismatch.pcap" failed \
+		--cli "-oHostKeyAlgorithms=ecdsa-sha2-nistp256" \
+		--closer client
+}
+sc_openssh_cipher_mismatch() {
+	openssh_scenario openssh_cipher_mismatch tcpdump 127.0.0.1 22 "$OUT/openssh_cipher_mismatch.pcap" failed \
+		--srv "Ciphers aes256-gcm@openssh.com" \
+		--cli "-oCiphers=aes128-ctr" \
+		--closer client
+}
+sc_openssh_mac_mismatch() {
+	openssh_scenario openssh_mac_mismatch tcpdump 127.0.0.1 22 "$OUT/openssh_mac_mismatch.pcap" failed \
+		--srv "Ciphers aes128-ctr" --srv "MACs hmac-sha2-512" \
+		--cli "-oCiphers=aes128-ctr" --cli "-oMACs=hmac-sha2-256" \
+		--closer client
+}
+sc_openssh_port2222() {
+	openssh_scenario openssh_port2222 tcpdump 127.0.0.1 2222 "$OUT/openssh_port2222.pcap" success
+}
+sc_openssh_ipv6() {
+	openssh_scenario openssh_ipv6 tcpdump ::1 22 "$OUT/openssh_ipv6.pcap" success
+}
+sc_openssh_sll2() {
+	openssh_scenario openssh_sll2 any 127.0.0.1 22 "$OUT/openssh_sll2.pcap" success
+	local enc
+	enc=$(capinfos -E "$OUT/openssh_sll2.pcap" | sed -n 's/^File encapsulation: *//p')
+	[[ $enc == *"cooked-mode capture v2"* ]] || die "openssh_sll2: link type is '$enc', not SLL2"
+}
+sc_openssh_pcapng() {
+	openssh_scenario openssh_pcapng tshark 127.0.0.1 22 "$OUT/openssh_pcapng.pcapng" success
+	local typ
+	typ=$(capinfos -t "$OUT/openssh_pcapng.pcapng" | sed -n 's/^File type: *//p')
+	[[ $typ == *pcapng* ]] || die "openssh_pcapng: file type is '$typ'"
+}
+
+# Dropbear server, OpenSSH client.  Dropbear reads ~root/.ssh/authorized_keys;
+# /root is the scenario's home inside the namespace, so key login works.
+sc_dropbear_server() {
+	local name=dropbear_server
+	begin "$name"
+	dropbearkey -t ed25519 -f "$T/dropbear_ed25519_key" >/dev/null 2>&1
+	local cap="$T/capture.pcap"
+	bg_ns "$T/server.log" dropbear -F -E -s -p 127.0.0.1:22 -r "$T/dropbear_ed25519_key" -P "$T/dropbear.pid"
+	SERVER_PID=$LASTPID
+	wait_listen 22 "$SERVER_PID"
+	start_capture tcpdump "$cap" 22
+	ssh_client -p 22 root@127.0.0.1 true
+	local got=success
+	((CLIENT_RC == 0)) || got=failed
+	finish "$name" "$cap" "$OUT/$name.pcap" "$got"
+}
+
+# OpenSSH server, PuTTY plink client; the host key is pinned with -hostkey.
+sc_plink_client() {
+	local name=plink_client
+	begin "$name"
+	gen_hostkeys ed25519 ecdsa rsa
+	puttygen "$T/id_ed25519" -O private -o "$T/id_ed25519.ppk" >/dev/null 2>&1 ||
+		die "puttygen could not convert the user key"
+	local cap="$T/capture.pcap" k fp hk=()
+	for k in "$T"/ssh_host_*_key.pub; do
+		fp=$(ssh-keygen -l -E sha256 -f "$k" | awk '{print $2}')
+		hk+=(-hostkey "$fp")
+	done
+	start_sshd 127.0.0.1 22
+	start_capture tcpdump "$cap" 22
+	run_client plink -batch -ssh -P 22 -noagent -i "$T/id_ed25519.ppk" "${hk[@]}" root@127.0.0.1 true
+	local got=success
+	((CLIENT_RC == 0)) || got=failed
+	finish "$name" "$cap" "$OUT/$name.pcap" "$got"
+}
+
+# OpenSSH server, paramiko client that stops right after the key exchange.
+sc_paramiko_client() {
+	local name=paramiko_client
+	begin "$name"
+	gen_hostkeys ed25519 ecdsa rsa
+	cat >"$T/client.py" <<'EOF'
+import socket
+import sys
+import time
+
+import paramiko
+
+sock = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=5)
+t = paramiko.Transport(sock)
+t.start_client(timeout=5)
+print("server %s, kex done, host key %s" % (t.remote_version, t.get_remote_server_key().get_name()))
+# Half-close and let the transport's reader thread drain until sshd closes
+# too: closing with unread data queued would make the kernel send a RST.
+sock.shutdown(socket.SHUT_WR)
+for _ in range(50):
+    if not t.is_active():
+        break
+    time.sleep(0.1)
+t.close()
+EOF
+	local cap="$T/capture.pcap"
+	start_sshd 127.0.0.1 22
+	start_capture tcpdump "$cap" 22
+	run_client "$PY" "$T/client.py" 127.0.0.1 22
+	local got="handshake done"
+	((CLIENT_RC == 0)) || got=failed
+	finish "$name" "$cap" "$OUT/$name.pcap" "$got"
+}
+
+main() {
+	local want=() n s found
+	if [[ ${1:-} == --list ]]; then
+		printf '%s\n' "${SCENARIOS[@]}"
+		return 0
+	fi
+	if [[ ${1:-} == -h || ${1:-} == --help ]]; then
+		sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
+		return 0
+	fi
+	(($(id -u) == 0)) || die "must run as root (network namespaces, packet capture)"
+	for n in ip tcpdump tshark capinfos ssh ssh-keygen dropbear dropbearkey plink puttygen ss timeout; do
+		command -v "$n" >/dev/null || die "missing $n"
+	done
+	[[ -x $SSHD ]] || die "missing $SSHD"
+	[[ -x $PY ]] || die "missing $PY"
+	if (($#)); then
+		for n in "$@"; do
+			found=0
+			for s in "${SCENARIOS[@]}"; do
+				[[ $n == "$s" ]] && found=1
+			done
+			((found)) || die "unknown scenario '$n' (see --list)"
+			want+=("$n")
+		done
+	else
+		want=("${SCENARIOS[@]}")
+	fi
+	WORK=$(mktemp -d /tmp/kxrec.XXXXXX)
+	chmod 0700 "$WORK"
+	for n in "${want[@]}"; do
+		log "recording $n"
+		"sc_$n"
+	done
+	printf '%s\n' "${RESULTS[@]}"
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+main "$@"
