@@ -3,6 +3,7 @@
  * with "SSH-" is the identification string
  * "SSH-protoversion-softwareversion SP comments CR LF". */
 #include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ssh_internal.h"
@@ -110,7 +111,7 @@ parse_ident(struct kx_ssh_side *s)
 	if (kx_cur_skip(&c, sizeof(ssh_prefix)) != KX_OK)
 		return IDENT_UNREADABLE;
 
-	/* Offsets fit uint16_t: the banner holds at most KX_BANNER_MAX bytes. */
+	/* Offsets fit uint16_t: the banner holds at most KX_BANNER_KEEP bytes. */
 	n = span_until(&c, '-', ' ');
 	s->proto_off = (uint16_t)kx_cur_used(&c);
 	s->proto_len = (uint16_t)n;
@@ -146,22 +147,30 @@ parse_ident(struct kx_ssh_side *s)
 	return IDENT_SSH1;
 }
 
-/* Keeps the first KX_BANNER_MAX bytes of the identification string. */
+/* Keeps the first KX_BANNER_KEEP bytes of the identification string, in
+ * an allocation of its own size (most banners are 20-40 bytes). */
 static void
 keep_banner(struct kx_ssh_side *s, struct kx_cursor content)
 {
 	size_t n = kx_cur_left(&content);
 	const uint8_t *p;
 
+	_Static_assert(KX_BANNER_KEEP <= UINT16_MAX, "banner_len is 16 bits");
 	s->have_banner = true;
 	if (has_control(content))
 		kx_anom_set(&s->anomalies, KX_ANOM_SSH_BANNER_CONTROL);
-	if (n > KX_BANNER_MAX) {
-		n = KX_BANNER_MAX;
+	if (n > KX_BANNER_KEEP) {
+		n = KX_BANNER_KEEP;
 		s->banner_truncated = true;
 	}
 	if (kx_cur_bytes(&content, n, &p) != KX_OK)
 		return;
+	free(s->banner);
+	if ((s->banner = malloc(n != 0 ? n : 1)) == NULL) {
+		s->banner_len = 0;
+		s->banner_truncated = true;
+		return;
+	}
 	memcpy(s->banner, p, n);
 	s->banner_len = (uint16_t)n;
 }

@@ -25,6 +25,9 @@ kx_ssh_side_free(struct kx_ssh_side *s)
 		free(s->kexinit);
 		s->kexinit = NULL;
 	}
+	free(s->banner);
+	s->banner = NULL;
+	s->banner_len = 0;
 }
 
 enum kx_status

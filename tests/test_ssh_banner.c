@@ -321,7 +321,7 @@ test_banner_256_too_long(void **state)
 }
 
 static void
-test_banner_300_truncated(void **state)
+test_banner_300_kept_whole(void **state)
 {
 	struct kx_ssh_side s;
 	size_t used;
@@ -329,12 +329,31 @@ test_banner_300_truncated(void **state)
 
 	assert_int_equal(feed_both(&s, false, text, &used), KX_NEED_MORE);
 	assert_int_equal(used, 300);
+	/* Over the RFC's 255 and flagged, but reported whole (tshark shows
+	 * it whole too). */
 	assert_true(s.anomalies == ANOM(SSH_BANNER_TOO_LONG));
-	assert_int_equal(s.banner_len, KX_BANNER_MAX);
-	assert_true(s.banner_truncated);
-	assert_memory_equal(s.banner, text, KX_BANNER_MAX);
-	assert_int_equal(s.soft_len, KX_BANNER_MAX - 8);
+	assert_int_equal(s.banner_len, 298);
+	assert_false(s.banner_truncated);
+	assert_memory_equal(s.banner, text, 298);
+	assert_int_equal(s.soft_len, 298 - 8);
 	assert_int_equal(s.state, KX_SSH_PACKETS);
+	kx_ssh_side_free(&s);
+	free(text);
+}
+
+static void
+test_banner_past_keep_truncated(void **state)
+{
+	struct kx_ssh_side s;
+	size_t used;
+	char *text = banner_of(KX_BANNER_KEEP + 500);
+
+	assert_int_equal(feed_both(&s, false, text, &used), KX_NEED_MORE);
+	assert_int_equal(used, KX_BANNER_KEEP + 500);
+	assert_true(s.anomalies == ANOM(SSH_BANNER_TOO_LONG));
+	assert_int_equal(s.banner_len, KX_BANNER_KEEP);
+	assert_true(s.banner_truncated);
+	assert_memory_equal(s.banner, text, KX_BANNER_KEEP);
 	kx_ssh_side_free(&s);
 	free(text);
 }
@@ -425,8 +444,8 @@ test_line_limit_banner_kept(void **state)
 	assert_int_equal(s.state, KX_SSH_STOPPED);
 	assert_true(s.have_banner);
 	assert_true(s.banner_truncated);
-	assert_int_equal(s.banner_len, KX_BANNER_MAX);
-	assert_memory_equal(s.banner, text, KX_BANNER_MAX);
+	assert_int_equal(s.banner_len, KX_BANNER_KEEP);
+	assert_memory_equal(s.banner, text, KX_BANNER_KEEP);
 	assert_int_equal(s.proto_major, 2);
 	assert_true(s.anomalies == (ANOM(SSH_BANNER_LINE_LIMIT) |
 	    ANOM(SSH_BANNER_TOO_LONG)));
@@ -592,7 +611,8 @@ main(void)
 		cmocka_unit_test(test_banner_no_cr),
 		cmocka_unit_test(test_banner_255_fits),
 		cmocka_unit_test(test_banner_256_too_long),
-		cmocka_unit_test(test_banner_300_truncated),
+		cmocka_unit_test(test_banner_300_kept_whole),
+		cmocka_unit_test(test_banner_past_keep_truncated),
 		cmocka_unit_test(test_banner_nul_and_esc),
 		cmocka_unit_test(test_banner_del_and_inner_cr),
 		cmocka_unit_test(test_line_limit_not_banner),

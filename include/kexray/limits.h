@@ -25,6 +25,10 @@
 
 /* ssh: identification line, CR LF included (RFC 4253 4.2). -> ssh.banner.too_long */
 #define KX_BANNER_MAX 255
+/* ssh: identification bytes kept for the report. Longer than the RFC's
+ * 255 so a non-conforming banner is still shown whole (flagged
+ * ssh.banner.too_long); beyond this it is cut (banner_truncated). */
+#define KX_BANNER_KEEP 1024
 /* ssh: longest line scanned before the banner or as an over-long banner
  * before giving up on the direction. -> ssh.banner.line_limit */
 #define KX_LINE_SCAN_MAX 8192

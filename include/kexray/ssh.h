@@ -101,9 +101,9 @@ struct kx_ssh_side {
 
 	/* identification string, without CR LF; may hold any byte (NUL too) */
 	bool have_banner;
-	uint8_t banner[KX_BANNER_MAX];
+	uint8_t *banner;          /* owned, banner_len bytes */
 	uint16_t banner_len;
-	bool banner_truncated;    /* longer than KX_BANNER_MAX; the first bytes kept */
+	bool banner_truncated;    /* longer than KX_BANNER_KEEP; the first bytes kept */
 	/* parts of banner: "SSH-" proto "-" software [" " comments] */
 	uint16_t proto_off, proto_len;
 	uint16_t soft_off, soft_len;
