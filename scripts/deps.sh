@@ -1,0 +1,26 @@
+# Sourced by scripts/setup and scripts/test: installs the Debian 12 packages
+# kexray needs to build and test, when any is missing (apt-get update first,
+# as a fresh machine has no package lists).
+
+KX_PACKAGES="gcc clang pkg-config meson ninja-build libpcap-dev libcmocka-dev
+python3 tshark tcpdump openssh-server openssh-client dropbear-bin putty-tools
+python3-paramiko iproute2"
+
+kx_ensure_deps() {
+	local missing=""
+	for p in $KX_PACKAGES; do
+		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+			missing="$missing $p"
+		fi
+	done
+	[ -z "$missing" ] && return 0
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "kexray: missing Debian packages:$missing (run as root to install them)" >&2
+		return 1
+	fi
+	echo "kexray: installing:$missing"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	# shellcheck disable=SC2086
+	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+}
