@@ -42,9 +42,10 @@ on_done(struct kx_conn *c, void *arg)
 	s->c[i].midstream = c->midstream;
 	s->c[i].anoms = c->anomalies | c->half[0].ssh.anomalies |
 	    c->half[1].ssh.anomalies;
-	memcpy(s->c[i].sbanner_text, c->half[KX_SERVER].ssh.banner,
-	    c->half[KX_SERVER].ssh.banner_len < 63 ?
-	    c->half[KX_SERVER].ssh.banner_len : 63);
+	if (c->half[KX_SERVER].ssh.banner != NULL)
+		memcpy(s->c[i].sbanner_text, c->half[KX_SERVER].ssh.banner,
+		    c->half[KX_SERVER].ssh.banner_len < 63 ?
+		    c->half[KX_SERVER].ssh.banner_len : 63);
 }
 
 struct tcpctx {
