@@ -20,7 +20,18 @@ kx_ensure_deps() {
 	fi
 	echo "kexray: installing:$missing"
 	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq
+	# The tests start their own sshd and dropbear in network namespaces;
+	# keep the packages from starting system-wide services (policy-rc.d).
+	local policy=""
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		policy=/usr/sbin/policy-rc.d
+		printf '#!/bin/sh\nexit 101\n' > "$policy"
+		chmod 755 "$policy"
+	fi
+	local rc=0
+	apt-get update -qq || rc=$?
 	# shellcheck disable=SC2086
-	apt-get install -y -qq --no-install-recommends $missing >/dev/null
+	[ "$rc" -eq 0 ] && { apt-get install -y -qq --no-install-recommends $missing >/dev/null || rc=$?; }
+	[ -n "$policy" ] && rm -f "$policy"
+	return "$rc"
 }
