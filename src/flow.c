@@ -264,6 +264,7 @@ kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
 	for (int s = 0; s < 2; s++) {
 		kx_reasm_init(&c->half[s].rs);
 		kx_ssh_side_init(&c->half[s].ssh, s == KX_SERVER);
+		c->half[s].stream_ssh = -1;
 	}
 	c->hnext = t->bucket[h & (t->nbuckets - 1)];
 	t->bucket[h & (t->nbuckets - 1)] = c;

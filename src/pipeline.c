@@ -149,6 +149,24 @@ feed_ssh(struct kx_conn *c, enum kx_side side)
 	kx_reasm_stop(&h->rs);
 }
 
+/* SSH on an odd port is recognised by the first bytes of the reassembled
+ * stream (not the first segment: a banner cut into "SS" + "H-2.0..." or
+ * reordered still counts). Sets h->stream_ssh once four bytes, or fewer
+ * that already differ from "SSH-", are in order. */
+static void
+detect_ssh(struct kx_half *h)
+{
+	uint32_t n;
+	const uint8_t *p = kx_reasm_head(&h->rs, &n);
+
+	if (h->stream_ssh >= 0 || n == 0 || p == NULL)
+		return;
+	if (n >= 4)
+		h->stream_ssh = memcmp(p, "SSH-", 4) == 0;
+	else if (memcmp(p, "SSH-", n) != 0)
+		h->stream_ssh = 0;
+}
+
 /* Returns false when the connection was dropped as not SSH. */
 static bool
 on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
@@ -160,19 +178,10 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 	h->payload_bytes += pkt->payload_wire_len;
 	if (!h->first_payload_seen) {
 		h->first_payload_seen = true;
-		h->first_payload_ssh = starts_ssh(pkt);
-		if (c->kind == KX_CONN_PENDING && h->first_payload_ssh)
-			c->kind = KX_CONN_SSH;
 		/* Caught mid-stream and not at an identification line: the
 		 * bytes are the middle of an encrypted session. */
-		if (c->midstream && !h->first_payload_ssh && !h->syn)
+		if (c->midstream && !h->syn && !starts_ssh(pkt))
 			h->parse_off = true;
-	}
-	if (c->kind == KX_CONN_PENDING && h->first_payload_seen &&
-	    o->first_payload_seen && !h->first_payload_ssh &&
-	    !o->first_payload_ssh) {
-		kx_flow_discard(p->flows, c);   /* both spoke, neither SSH */
-		return false;
 	}
 	if (h->parse_off || h->rs.stopped) {
 		if (h->ssh.state == KX_SSH_ENCRYPTED) {
@@ -186,6 +195,15 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		kx_anom_set(&c->anomalies, KX_ANOM_REASM_DEPTH_LIMIT);
 		kx_reasm_stop(&h->rs);
 		return true;
+	}
+	if (c->kind == KX_CONN_PENDING) {
+		detect_ssh(h);
+		if (h->stream_ssh == 1) {
+			c->kind = KX_CONN_SSH;
+		} else if (h->stream_ssh == 0 && o->stream_ssh == 0) {
+			kx_flow_discard(p->flows, c);   /* neither side is SSH */
+			return false;
+		}
 	}
 	feed_ssh(c, side);
 	return true;

@@ -222,6 +222,13 @@ kx_reasm_add(struct kx_reasm *r, uint32_t seq, const uint8_t *data,
 }
 
 const uint8_t *
+kx_reasm_head(const struct kx_reasm *r, uint32_t *n)
+{
+	*n = r->len;
+	return r->buf;
+}
+
+const uint8_t *
 kx_reasm_pending(const struct kx_reasm *r, uint32_t *n)
 {
 	*n = r->len - r->consumed;

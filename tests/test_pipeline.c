@@ -176,6 +176,30 @@ test_content_detection(void **state)
 	kx_pipeline_free(ssh.pl);
 }
 
+/* The identification line cut into "SS" + "H-2.0-..." on an odd port is
+ * still recognised: detection reads the reassembled stream, not the first
+ * segment. */
+static void
+test_content_detection_split_banner(void **state)
+{
+	struct seen s = { 0 };
+	struct tcpctx t = { .cip = 1, .sip = 2, .cport = 50000, .sport = 2200,
+	    .cseq = 1, .sseq = 1 };
+
+	(void)state;
+	t.pl = new_pipeline(&s, "22");
+	handshake(&t);
+	seg(&t, false, KX_TCP_ACK, "SS");
+	seg(&t, true, KX_TCP_ACK, "SS");
+	seg(&t, false, KX_TCP_ACK, "H-2.0-OpenSSH_9.6\r\n");
+	seg(&t, true, KX_TCP_ACK, "H-2.0-OpenSSH_9.2\r\n");
+	kx_pipeline_finish(t.pl);
+	assert_int_equal(s.n, 1);
+	assert_true(s.c[0].cbanner && s.c[0].sbanner);
+	assert_string_equal(s.c[0].sbanner_text, "SSH-2.0-OpenSSH_9.6");
+	kx_pipeline_free(t.pl);
+}
+
 /* --port: a listed odd port is SSH even with no banner (refused SYN). */
 static void
 test_port_list_and_refused(void **state)
@@ -245,6 +269,7 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_port22_banners_and_fin),
 		cmocka_unit_test(test_content_detection),
+		cmocka_unit_test(test_content_detection_split_banner),
 		cmocka_unit_test(test_port_list_and_refused),
 		cmocka_unit_test(test_midstream),
 		cmocka_unit_test(test_bad_port_lists),

@@ -46,7 +46,7 @@ struct kx_half {
 	bool syn, fin, rst;
 	bool parse_off;          /* not decoded: mid-stream, not SSH */
 	bool first_payload_seen;
-	bool first_payload_ssh;  /* first payload bytes began "SSH-" */
+	int8_t stream_ssh;       /* stream began "SSH-": 1 yes, 0 no, -1 not yet known */
 	uint64_t pkts;
 	uint64_t payload_bytes;
 	uint64_t encrypted_bytes; /* after this side's NEWKEYS */

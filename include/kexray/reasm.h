@@ -49,6 +49,9 @@ void kx_reasm_set_base(struct kx_reasm *r, uint32_t seq);
  * KX_NOMEM; caps and conflicts are anomalies, not errors. */
 KX_WUR enum kx_status kx_reasm_add(struct kx_reasm *r, uint32_t seq,
     const uint8_t *data, uint32_t len, uint32_t wire_len);
+/* The in-order bytes from the stream's first byte (consumed or not), while
+ * the handshake is kept. */
+const uint8_t *kx_reasm_head(const struct kx_reasm *r, uint32_t *n);
 /* The in-order bytes not yet consumed. */
 const uint8_t *kx_reasm_pending(const struct kx_reasm *r, uint32_t *n);
 void kx_reasm_consume(struct kx_reasm *r, uint32_t n);
