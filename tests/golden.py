@@ -75,6 +75,25 @@ def check_facts(records, entry):
     return errors
 
 
+def judge(kexray, path, entry):
+    """Runs kexray --json on path; returns (records, raw output, errors):
+    the output must be JSON Lines, the exit status and the facts of the
+    manifest entry must hold."""
+    errors = []
+    records = []
+    rc, out, err = run(kexray, path, entry.get("args", []), True)
+    for n, line in enumerate(out.decode("utf-8").splitlines(), 1):
+        try:
+            records.append(json.loads(line))
+        except ValueError as e:
+            errors.append("line %d is not JSON: %s" % (n, e))
+    if rc != entry.get("exit", 0):
+        errors.append("exit status %d, want %d (stderr: %s)" %
+                      (rc, entry.get("exit", 0), err.decode("utf-8", "replace").strip()))
+    errors += check_facts(records, entry)
+    return records, out, errors
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kexray", required=True)
@@ -92,19 +111,8 @@ def main():
             continue
         path = os.path.join(a.pcaps, entry["file"])
         args = entry.get("args", [])
-        errors = []
-        rc, out, err = run(a.kexray, path, args, True)
-        records = []
-        for n, line in enumerate(out.decode("utf-8").splitlines(), 1):
-            try:
-                records.append(json.loads(line))
-            except ValueError as e:
-                errors.append("line %d is not JSON: %s" % (n, e))
-        if rc != entry.get("exit", 0):
-            errors.append("exit status %d, want %d (stderr: %s)" %
-                          (rc, entry.get("exit", 0), err.decode("utf-8", "replace").strip()))
-        errors += check_facts(records, entry)
-        rc_t, out_t, _ = run(a.kexray, path, args, False)
+        records, out, errors = judge(a.kexray, path, entry)
+        _, out_t, _ = run(a.kexray, path, args, False)
         base = os.path.join(a.pcaps, name)
         if a.regen:
             with open(base + ".expected.json", "wb") as f:

@@ -53,17 +53,10 @@ def main():
         for name in names:
             entry = manifest[name]
             path = os.path.join(out, entry["file"])
-            errors = []
-            records = []
             if not os.path.exists(path):
-                errors.append("record.sh wrote no %s" % entry["file"])
+                records, errors = [], ["record.sh wrote no %s" % entry["file"]]
             else:
-                rc, stdout, err = golden.run(a.kexray, path, entry.get("args", []), True)
-                for line in stdout.decode("utf-8").splitlines():
-                    records.append(json.loads(line))
-                if rc != entry.get("exit", 0):
-                    errors.append("exit status %d, want %d" % (rc, entry.get("exit", 0)))
-                errors += golden.check_facts(records, entry)
+                records, _, errors = golden.judge(a.kexray, path, entry)
             if errors:
                 failed += 1
                 print("FAIL %s" % name)

@@ -10,26 +10,7 @@
 #include <string.h>
 
 #include "kexray/ssh.h"
-
-#define ANOM(a) KX_ANOM_BIT(KX_ANOM_##a)
-
-/* Feeds len bytes in one call from a heap copy of exactly that size, so
- * ASan reports any read past the end. */
-static enum kx_status
-feed_exact(struct kx_ssh_side *s, const void *data, size_t len, size_t *used)
-{
-	uint8_t *copy = malloc(len > 0 ? len : 1);
-	enum kx_status st;
-
-	assert_non_null(copy);
-	if (len > 0)
-		memcpy(copy, data, len);
-	*used = (size_t)-1;
-	st = kx_ssh_feed(s, copy, len, used);
-	free(copy);
-	assert_true(*used <= len);
-	return st;
-}
+#include "ssh_test_util.h"
 
 /* Acts as the caller: hands the parser the unconsumed bytes plus the next
  * chunk, chunk sizes 1 (step 1) or all at once (step 0). */

@@ -11,52 +11,7 @@
 #include <string.h>
 
 #include "kexray/ssh.h"
-
-#define ANOM(a) KX_ANOM_BIT(KX_ANOM_##a)
-
-struct buf {
-	uint8_t *p;
-	size_t len, cap;
-};
-
-static void
-buf_put(struct buf *b, const void *d, size_t n)
-{
-	if (b->len + n > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-
-		while (cap < b->len + n)
-			cap *= 2;
-		b->p = realloc(b->p, cap);
-		assert_non_null(b->p);
-		b->cap = cap;
-	}
-	if (n > 0)
-		memcpy(b->p + b->len, d, n);
-	b->len += n;
-}
-
-static void
-buf_u8(struct buf *b, uint8_t v)
-{
-	buf_put(b, &v, 1);
-}
-
-static void
-buf_u32(struct buf *b, uint32_t v)
-{
-	uint8_t x[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16),
-	    (uint8_t)(v >> 8), (uint8_t)v };
-
-	buf_put(b, x, 4);
-}
-
-static void
-buf_free(struct buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
+#include "ssh_test_util.h"
 
 static const uint8_t cookie[16] = {
 	0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
