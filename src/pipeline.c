@@ -209,6 +209,18 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 	return true;
 }
 
+/* The connection is over: report it (if SSH) and drop its state. */
+static void
+finish_conn(struct kx_pipeline *p, struct kx_conn *c)
+{
+	for (int s = 0; s < 2; s++)
+		kx_reasm_finish(&c->half[s].rs);
+	if (c->kind == KX_CONN_SSH)
+		kx_flow_finish(p->flows, c);
+	else
+		kx_flow_discard(p->flows, c);
+}
+
 static void
 on_packet(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
     const struct kx_packet *pkt)
@@ -247,14 +259,8 @@ on_packet(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 			c->close_ts = pkt->ts_us;
 		}
 		if ((fl & KX_TCP_RST) ||
-		    (c->half[KX_CLIENT].fin && c->half[KX_SERVER].fin)) {
-			for (int s = 0; s < 2; s++)
-				kx_reasm_finish(&c->half[s].rs);
-			if (c->kind == KX_CONN_SSH)
-				kx_flow_finish(p->flows, c);
-			else
-				kx_flow_discard(p->flows, c);
-		}
+		    (c->half[KX_CLIENT].fin && c->half[KX_SERVER].fin))
+			finish_conn(p, c);
 	}
 }
 
@@ -288,6 +294,16 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 		p->stats.truncated++;
 
 	c = kx_flow_lookup(p->flows, &pkt, false, false, &side);
+	if (c != NULL && side == KX_CLIENT && c->syn_seen &&
+	    (pkt.tcp_flags & (KX_TCP_SYN | KX_TCP_ACK)) == KX_TCP_SYN &&
+	    pkt.seq + 1 != c->half[KX_CLIENT].rs.base_seq) {
+		/* A new SYN with another ISN: the ports were reused and the old
+		 * connection ended without its close being captured. */
+		if (c->close == KX_CLOSE_NONE)
+			c->close = KX_CLOSE_TIMEOUT;
+		finish_conn(p, c);
+		c = NULL;
+	}
 	if (c == NULL) {
 		if (!new_conn_role(p, &pkt, &server_is_dport, &kind))
 			return;

@@ -200,6 +200,31 @@ test_content_detection_split_banner(void **state)
 	kx_pipeline_free(t.pl);
 }
 
+/* The same ports used again with a new ISN before the old connection's
+ * close was seen: two connections, the first ended unseen (timeout). */
+static void
+test_port_reuse_new_isn(void **state)
+{
+	struct seen s = { 0 };
+	struct tcpctx t = { .cip = 1, .sip = 2, .cport = 50000, .sport = 22,
+	    .cseq = 1000, .sseq = 1 };
+
+	(void)state;
+	t.pl = new_pipeline(&s, "22");
+	handshake(&t);
+	seg(&t, false, KX_TCP_ACK, "SSH-2.0-first\r\n");
+	t.cseq = 900000;
+	handshake(&t);
+	seg(&t, false, KX_TCP_ACK, "SSH-2.0-second\r\n");
+	kx_pipeline_finish(t.pl);
+	assert_int_equal(s.n, 2);
+	assert_string_equal(s.c[0].sbanner_text, "SSH-2.0-first");
+	assert_int_equal(s.c[0].close, KX_CLOSE_TIMEOUT);
+	assert_string_equal(s.c[1].sbanner_text, "SSH-2.0-second");
+	assert_int_equal(s.c[1].close, KX_CLOSE_CAPTURE_END);
+	kx_pipeline_free(t.pl);
+}
+
 /* --port: a listed odd port is SSH even with no banner (refused SYN). */
 static void
 test_port_list_and_refused(void **state)
@@ -270,6 +295,7 @@ main(void)
 		cmocka_unit_test(test_port22_banners_and_fin),
 		cmocka_unit_test(test_content_detection),
 		cmocka_unit_test(test_content_detection_split_banner),
+		cmocka_unit_test(test_port_reuse_new_isn),
 		cmocka_unit_test(test_port_list_and_refused),
 		cmocka_unit_test(test_midstream),
 		cmocka_unit_test(test_bad_port_lists),
