@@ -149,6 +149,9 @@ kx_flow_finish(struct kx_flow_table *t, struct kx_conn *c)
 {
 	unlink_conn(t, c);
 	kx_flow_remember_closed(t, c);
+	/* Whatever still waits out of order sits past a hole for good. */
+	for (int side = 0; side < 2; side++)
+		kx_reasm_finish(&c->half[side].rs);
 	if (t->done != NULL)
 		t->done(c, t->arg);
 	conn_free(c);
@@ -309,6 +312,28 @@ kx_flow_flush(struct kx_flow_table *t, enum kx_close why)
 		kx_flow_finish(t, all[i]);
 	}
 	free(all);
+}
+
+uint32_t
+kx_flow_expire(struct kx_flow_table *t, uint64_t now_us, uint64_t min_us,
+    kx_timeout_fn timeout_of, void *arg)
+{
+	struct kx_conn *c = t->lru_tail, *prev;
+	uint32_t n = 0;
+
+	for (; c != NULL; c = prev) {
+		prev = c->lru_prev;
+		/* Packet times can step back across files: never underflow. */
+		if (now_us < c->ts_last || now_us - c->ts_last < min_us)
+			break;
+		if (now_us - c->ts_last < timeout_of(c, arg))
+			continue;
+		if (c->close == KX_CLOSE_NONE)
+			c->close = KX_CLOSE_TIMEOUT;
+		kx_flow_finish(t, c);
+		n++;
+	}
+	return n;
 }
 
 uint32_t

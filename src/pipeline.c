@@ -10,6 +10,7 @@ struct kx_pipeline {
 	kx_conn_done_fn done;
 	void *arg;
 	struct kx_stats stats;
+	uint64_t next_tick_us;     /* packet time of the next expiry walk */
 };
 
 static bool
@@ -28,6 +29,10 @@ conn_done(struct kx_conn *c, void *arg)
 	if (c->kind != KX_CONN_SSH)
 		return;
 	p->stats.ssh_conns++;
+	if (c->evicted)
+		p->stats.evicted++;
+	else if (c->close == KX_CLOSE_TIMEOUT)
+		p->stats.timeouts++;
 	p->done(c, p->arg);
 }
 
@@ -40,6 +45,10 @@ kx_pipeline_new(const struct kx_pipeline_config *cfg, kx_conn_done_fn done,
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return NULL;
 	p->cfg = *cfg;
+	if (p->cfg.handshake_timeout_us == 0)
+		p->cfg.handshake_timeout_us = KX_HANDSHAKE_TIMEOUT_DEFAULT_S * 1000000ull;
+	if (p->cfg.idle_timeout_us == 0)
+		p->cfg.idle_timeout_us = KX_IDLE_TIMEOUT_DEFAULT_S * 1000000ull;
 	for (uint32_t i = 0; i < cfg->nports; i++)
 		p->is_port[cfg->ports[i] >> 3] |= (uint8_t)(1u << (cfg->ports[i] & 7));
 	p->done = done;
@@ -213,8 +222,6 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 static void
 finish_conn(struct kx_pipeline *p, struct kx_conn *c)
 {
-	for (int s = 0; s < 2; s++)
-		kx_reasm_finish(&c->half[s].rs);
 	if (c->kind == KX_CONN_SSH)
 		kx_flow_finish(p->flows, c);
 	else
@@ -276,6 +283,7 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 	enum kx_status st;
 
 	p->stats.frames++;
+	kx_pipeline_tick(p, ts_us);
 	pkt.ts_us = ts_us;
 	pkt.frame_no = frame_no;
 	st = kx_decode(dlt, frame, caplen, wirelen, &pkt);
@@ -323,6 +331,38 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 		}
 	}
 	on_packet(p, c, side, &pkt);
+}
+
+static uint64_t
+timeout_of(const struct kx_conn *c, void *arg)
+{
+	const struct kx_pipeline *p = arg;
+	bool established = c->half[KX_CLIENT].ssh.newkeys &&
+	    c->half[KX_SERVER].ssh.newkeys && c->close == KX_CLOSE_NONE;
+
+	return established ? p->cfg.idle_timeout_us : p->cfg.handshake_timeout_us;
+}
+
+/* An expiry walk at most once a second of packet time. */
+#define TICK_US 1000000ull
+
+void
+kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us)
+{
+	uint64_t min_us;
+
+	if (now_us < p->next_tick_us)
+		return;
+	p->next_tick_us = now_us + TICK_US;
+	min_us = p->cfg.handshake_timeout_us < p->cfg.idle_timeout_us ?
+	    p->cfg.handshake_timeout_us : p->cfg.idle_timeout_us;
+	kx_flow_expire(p->flows, now_us, min_us, timeout_of, p);
+}
+
+uint32_t
+kx_pipeline_conns(const struct kx_pipeline *p)
+{
+	return kx_flow_count(p->flows);
 }
 
 void

@@ -225,6 +225,39 @@ test_port_reuse_new_isn(void **state)
 	kx_pipeline_free(t.pl);
 }
 
+/* A handshake idle past the handshake timeout is reported (close
+ * "timeout") as time passes, without waiting for the input to end. */
+static void
+test_handshake_timeout(void **state)
+{
+	struct seen s = { 0 };
+	struct kx_pipeline_config cfg = { .nports = 0,
+	    .handshake_timeout_us = 10000000ull };
+	struct tcpctx a = { .cip = 1, .sip = 2, .cport = 50000, .sport = 22,
+	    .cseq = 1, .sseq = 1 };
+	struct tcpctx b = { .cip = 3, .sip = 2, .cport = 50001, .sport = 22,
+	    .cseq = 1, .sseq = 1 };
+
+	(void)state;
+	assert_true(kx_parse_ports("22", &cfg));
+	a.pl = b.pl = kx_pipeline_new(&cfg, on_done, &s);
+	handshake(&a);
+	seg(&a, false, KX_TCP_ACK, "SSH-2.0-silent\r\n");
+	b.ts = a.ts + 5000000;          /* 5 s later: not yet */
+	seg(&b, true, KX_TCP_SYN, NULL);
+	assert_int_equal(s.n, 0);
+	b.ts = a.ts + 12000000;         /* 12 s of silence on a */
+	b.cport = 50002;
+	seg(&b, true, KX_TCP_SYN, NULL);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.c[0].cport, 50000);
+	assert_int_equal(s.c[0].close, KX_CLOSE_TIMEOUT);
+	assert_int_equal(kx_pipeline_stats(a.pl)->timeouts, 1);
+	assert_int_equal(kx_pipeline_conns(a.pl), 2);
+	kx_pipeline_finish(a.pl);
+	kx_pipeline_free(a.pl);
+}
+
 /* --port: a listed odd port is SSH even with no banner (refused SYN). */
 static void
 test_port_list_and_refused(void **state)
@@ -296,6 +329,7 @@ main(void)
 		cmocka_unit_test(test_content_detection),
 		cmocka_unit_test(test_content_detection_split_banner),
 		cmocka_unit_test(test_port_reuse_new_isn),
+		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_port_list_and_refused),
 		cmocka_unit_test(test_midstream),
 		cmocka_unit_test(test_bad_port_lists),

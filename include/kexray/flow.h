@@ -113,6 +113,17 @@ void kx_flow_discard(struct kx_flow_table *t, struct kx_conn *c);
 void kx_flow_flush(struct kx_flow_table *t, enum kx_close why);
 uint32_t kx_flow_count(const struct kx_flow_table *t);
 
+/* Idle timeout of a connection in microseconds (it depends on what the
+ * connection has reached, which the caller knows). */
+typedef uint64_t (*kx_timeout_fn)(const struct kx_conn *c, void *arg);
+
+/* Reports and frees, with close "timeout", every connection idle for at
+ * least its timeout at time now_us. Walks from the least recently active
+ * and stops at the first one idle for less than min_us (the smallest
+ * timeout timeout_of can return). Returns how many expired. */
+uint32_t kx_flow_expire(struct kx_flow_table *t, uint64_t now_us,
+    uint64_t min_us, kx_timeout_fn timeout_of, void *arg);
+
 /* Remembers the 4-tuple of a finished connection in a small fixed cache,
  * so stray segments after its close (late ACKs, retransmissions) are not
  * taken for a new mid-stream connection. */

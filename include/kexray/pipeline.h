@@ -15,7 +15,17 @@ struct kx_pipeline_config {
 	uint16_t ports[KX_PORTS_MAX];  /* SSH server ports */
 	uint32_t nports;
 	uint32_t max_conns;
+	/* Idle timeouts (microseconds; 0 = the default): before NEWKEYS both
+	 * ways or after a FIN, and for an established session. */
+	uint64_t handshake_timeout_us;
+	uint64_t idle_timeout_us;
 };
+
+/* sshd's own LoginGraceTime is 120 s: a handshake idle that long is over. */
+#define KX_HANDSHAKE_TIMEOUT_DEFAULT_S 120
+/* Interactive sessions sit idle for long; Suricata's established-TCP
+ * default is an hour. */
+#define KX_IDLE_TIMEOUT_DEFAULT_S 3600
 
 struct kx_stats {
 	uint64_t frames;
@@ -24,6 +34,8 @@ struct kx_stats {
 	uint64_t malformed;
 	uint64_t truncated;
 	uint64_t ssh_conns;
+	uint64_t timeouts;       /* connections expired idle */
+	uint64_t evicted;        /* connections evicted at the table cap */
 	uint64_t anomalies[KX_ANOM_MAX];  /* decode anomalies by frame */
 };
 
@@ -36,6 +48,13 @@ void kx_pipeline_free(struct kx_pipeline *p);
 /* One captured frame. frame_no counts within the current input. */
 void kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_us, uint64_t frame_no);
+
+/* Time passes (packet time, or the wall clock when a live capture is
+ * idle): expires idle connections. Called for every frame too. */
+void kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us);
+
+/* Connections tracked now. */
+uint32_t kx_pipeline_conns(const struct kx_pipeline *p);
 
 /* The input ended: report every connection still open. */
 void kx_pipeline_finish(struct kx_pipeline *p);
