@@ -1,0 +1,48 @@
+/* evidence: the frames of a connection, kept until its verdict is known so
+ * that -w can write the connections worth a second look (mismatch,
+ * refused, reset) to a pcap for Wireshark. Bounded per connection; nothing
+ * is kept once a handshake completes (its verdict can no longer be a
+ * problem). */
+#ifndef KEXRAY_EVIDENCE_H
+#define KEXRAY_EVIDENCE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A failing handshake is a few dozen frames; these caps keep the worst
+ * case (a long exchange before a late failure) to 256 KiB a connection. */
+#define KX_EVIDENCE_FRAMES_MAX 256
+#define KX_EVIDENCE_BYTES_MAX (256u * 1024u)
+
+struct kx_evidence_frame {
+	struct kx_evidence_frame *next;
+	uint64_t ts_us;
+	uint32_t caplen, wirelen;
+	int dlt;
+	uint8_t data[];
+};
+
+struct kx_evidence {
+	struct kx_evidence_frame *head, *tail;
+	uint32_t frames;
+	uint32_t bytes;
+	bool truncated;   /* a cap was hit: later frames not kept */
+};
+
+/* Appends a copy of the frame to *ev (allocated on first use). */
+void kx_evidence_add(struct kx_evidence **ev, int dlt, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen, uint64_t ts_us);
+void kx_evidence_free(struct kx_evidence *ev);
+
+struct kx_evidence_writer;
+
+/* Creates (truncates) path as a pcap of link type dlt. Returns NULL after
+ * printing one line to stderr. */
+struct kx_evidence_writer *kx_evidence_open(const char *path, int dlt);
+/* Writes ev's frames of the writer's link type; returns how many. */
+uint32_t kx_evidence_write(struct kx_evidence_writer *w,
+    const struct kx_evidence *ev);
+/* Flushes and closes; returns -1 when the file could not be written. */
+int kx_evidence_close(struct kx_evidence_writer *w);
+
+#endif
