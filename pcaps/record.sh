@@ -1,5 +1,9 @@
 #!/bin/bash
-# record.sh - record real SSH handshakes into pcaps/<name>.pcap (one pcapng).
+# record.sh - record real SSH handshakes into pcaps/<name>.pcap (one pcapng),
+# with the programs' own debug logs beside each capture: the OpenSSH server's
+# (sshd -o LogLevel=DEBUG3 -D -e) as pcaps/<name>.sshd.log and the OpenSSH
+# client's (ssh -vvv) as pcaps/<name>.ssh.log, from the same run as the
+# capture, so the log reader (kexray --sshd-log) can be judged against it.
 #
 # Usage: sudo pcaps/record.sh [NAME...]       (no NAME: every scenario)
 #        pcaps/record.sh --list
@@ -40,6 +44,8 @@ PIDS=()                 # background processes still running
 T=""                    # per-scenario directory
 LASTPID=""
 RESULTS=()
+SSHD_LOG=""             # this scenario's sshd debug log, when sshd is the server
+SSH_LOG=""              # this scenario's ssh -vvv log, when ssh is the client
 
 log() { printf 'record.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -158,6 +164,8 @@ begin() {
 	NSRUN=(ip netns exec "$NS" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin
 		HOME=/root LC_ALL=C KX_HOME="$T/home" /bin/sh -c "$NSWRAP" kxwrap)
 	ip netns exec "$NS" ip link set lo up
+	SSHD_LOG=""
+	SSH_LOG=""
 	ssh-keygen -q -t ed25519 -N '' -C kexray-record -f "$T/id_ed25519"
 	cp "$T/id_ed25519.pub" "$T/authorized_keys"
 	cp "$T/id_ed25519.pub" "$T/home/.ssh/authorized_keys"
@@ -191,6 +199,8 @@ start_sshd() {
 		echo "PasswordAuthentication no"
 		echo "KbdInteractiveAuthentication no"
 		echo "UseDNS no"
+		# The command line's -o LogLevel=DEBUG3 below wins over this
+		# (sshd takes the first value it is given); kept for sshd -t.
 		echo "LogLevel VERBOSE"
 		local line
 		for line in "$@"; do
@@ -198,8 +208,11 @@ start_sshd() {
 		done
 	} >"$T/sshd_config"
 	"${NSRUN[@]}" "$SSHD" -t -f "$T/sshd_config" || die "sshd rejects $T/sshd_config"
-	bg_ns "$T/server.log" "$SSHD" -D -e -f "$T/sshd_config"
+	# DEBUG3: both KEXINIT proposals, the kex choices and every packet type,
+	# as an admin would set it to diagnose a failing handshake.
+	bg_ns "$T/server.log" "$SSHD" -D -e -o LogLevel=DEBUG3 -f "$T/sshd_config"
 	SERVER_PID=$LASTPID
+	SSHD_LOG="$T/server.log"
 	wait_listen "$port" "$SERVER_PID"
 }
 
@@ -229,11 +242,13 @@ run_client() {
 		CLIENT_RC=$?
 }
 
+# OpenSSH client at -vvv (DEBUG3); its stderr is the client log.
 ssh_client() {
-	run_client ssh -F none -i "$T/id_ed25519" -o IdentitiesOnly=yes \
+	SSH_LOG="$T/client.log"
+	run_client ssh -vvv -F none -i "$T/id_ed25519" -o IdentitiesOnly=yes \
 		-o UserKnownHostsFile="$T/known_hosts" -o GlobalKnownHostsFile=/dev/null \
 		-o StrictHostKeyChecking=no -o BatchMode=yes -o ConnectTimeout=5 \
-		-o UpdateHostKeys=no -o LogLevel=ERROR "$@"
+		-o UpdateHostKeys=no "$@"
 }
 
 # Stop capture and server and drop the namespace.
@@ -263,14 +278,25 @@ stop_scenario() {
 	[[ -s $file ]] || die "$name: empty capture"
 }
 
-# Move the capture into $OUT and note the outcome.
+# Move the capture into $OUT, with the sshd and ssh logs of the same run
+# beside it (<name>.sshd.log, <name>.ssh.log), and note the outcome.
 keep() {
 	local name=$1 file=$2 dest=$3 outcome=$4
+	local base=${dest%.*}
 	install -m 0644 "$file" "$dest"
+	if [[ -n $SSHD_LOG ]]; then
+		[[ -s $SSHD_LOG ]] || die "$name: empty sshd log"
+		install -m 0644 "$SSHD_LOG" "$base.sshd.log"
+	fi
+	if [[ -n $SSH_LOG ]]; then
+		[[ -s $SSH_LOG ]] || die "$name: empty ssh log"
+		install -m 0644 "$SSH_LOG" "$base.ssh.log"
+	fi
 	RESULTS+=("$(printf '%-26s client rc=%-3s %s' "$name" "$CLIENT_RC" "$outcome")")
 	log "$name: client exit $CLIENT_RC ($outcome) -> $dest"
+	# The client's own words, without its debug lines.
 	if [[ -s $T/client.log ]]; then
-		sed 's/^/    client: /' "$T/client.log" | head -n 5 >&2
+		grep -v '^debug[0-9]*: ' "$T/client.log" | sed 's/^/    client: /' | head -n 5 >&2 || true
 	fi
 }
 
