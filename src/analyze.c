@@ -171,6 +171,15 @@ kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
 		v->kind = KX_V_OK;
 		snprintf(v->reason, sizeof(v->reason),
 		    "handshake completed (NEWKEYS both ways); %s", how);
+	} else if (v->anomalies & (KX_ANOM_BIT(KX_ANOM_REASM_GAP) |
+	    KX_ANOM_BIT(KX_ANOM_REASM_DEPTH_LIMIT))) {
+		/* The capture (or the buffer cap) hid the rest of the
+		 * handshake: what happened there cannot be told. */
+		v->kind = KX_V_INCOMPLETE;
+		snprintf(v->reason, sizeof(v->reason),
+		    "part of the handshake is missing from the capture (%s); %s",
+		    kx_anom_has(v->anomalies, KX_ANOM_REASM_GAP) ? "a gap" :
+		    "longer than --max-buffer", how);
 	} else if (c->close == KX_CLOSE_RST || c->close == KX_CLOSE_FIN) {
 		v->kind = c->close == KX_CLOSE_RST ? KX_V_RESET : KX_V_CLOSED;
 		snprintf(v->reason, sizeof(v->reason), "%s, before NEWKEYS", how);
@@ -194,4 +203,5 @@ kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
 	}
 	v->problem = v->kind == KX_V_MISMATCH || v->kind == KX_V_RESET ||
 	    v->kind == KX_V_CLOSED;
+	kx_assess(c, &v->nego, &v->assess);
 }

@@ -1,5 +1,10 @@
+#include <errno.h>
 #include <pcap/pcap.h>
+#include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
 
 #include "kexray/capture.h"
 #include "kexray/packet.h"
@@ -106,4 +111,223 @@ kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
 	}
 	pcap_close(p);
 	return ret;
+}
+
+/* ---- live capture ---- */
+
+volatile sig_atomic_t kx_capture_hup;
+volatile sig_atomic_t kx_capture_usr1;
+
+struct kx_live {
+	pcap_t *p;
+	const char *iface;
+	int dlt;
+	uint64_t frames;
+};
+
+int
+kx_live_open(const struct kx_live_opts *o, struct kx_live **out)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	struct kx_live *l;
+	int r;
+
+	*out = NULL;
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		fprintf(stderr, "kexray: %s: out of memory\n", o->iface);
+		return -1;
+	}
+	l->iface = o->iface;
+	if ((l->p = pcap_create(o->iface, errbuf)) == NULL) {
+		fprintf(stderr, "kexray: %s: %s\n", o->iface, errbuf);
+		free(l);
+		return -1;
+	}
+	(void)pcap_set_snaplen(l->p, o->snaplen > 0 ? o->snaplen : KX_LIVE_SNAPLEN);
+	(void)pcap_set_promisc(l->p, o->promisc);
+	/* A short timeout so ticks (timeouts, stats, signals) run on time
+	 * even without immediate mode. */
+	(void)pcap_set_timeout(l->p, 200);
+	if (o->buffer_kib > 0)
+		(void)pcap_set_buffer_size(l->p, o->buffer_kib * 1024);
+	if (o->immediate)
+		(void)pcap_set_immediate_mode(l->p, 1);
+	r = pcap_activate(l->p);
+	if (r < 0) {
+		/* PCAP_ERROR_PERM_DENIED and friends: libpcap's text says why
+		 * ("you don't have permission to capture on that device"). */
+		fprintf(stderr, "kexray: %s: %s\n", o->iface,
+		    r == PCAP_ERROR ? pcap_geterr(l->p) : pcap_statustostr(r));
+		if (r == PCAP_ERROR_PERM_DENIED)
+			fprintf(stderr, "kexray: (live capture needs root or "
+			    "CAP_NET_RAW; kexray drops to -Z USER right after)\n");
+		pcap_close(l->p);
+		free(l);
+		return -1;
+	}
+	if (r > 0)
+		fprintf(stderr, "kexray: %s: warning: %s\n", o->iface,
+		    r == PCAP_WARNING ? pcap_geterr(l->p) : pcap_statustostr(r));
+	l->dlt = pcap_datalink(l->p);
+	if (!kx_decode_dlt_supported(l->dlt)) {
+		const char *name = pcap_datalink_val_to_name(l->dlt);
+
+		fprintf(stderr, "kexray: %s: unsupported link type %d (%s)\n",
+		    o->iface, l->dlt, name != NULL ? name : "unknown");
+		pcap_close(l->p);
+		free(l);
+		return -1;
+	}
+	if (set_filter(l->p, o->iface, o->filter) != 0 ||
+	    pcap_setnonblock(l->p, 1, errbuf) != 0) {
+		if (errbuf[0] != '\0')
+			fprintf(stderr, "kexray: %s: %s\n", o->iface, errbuf);
+		pcap_close(l->p);
+		free(l);
+		return -1;
+	}
+	*out = l;
+	return 0;
+}
+
+int
+kx_live_datalink(const struct kx_live *l)
+{
+	return l->dlt;
+}
+
+struct live_cb {
+	struct kx_live *l;
+	kx_frame_fn fn;
+	void *arg;
+};
+
+static void
+live_packet(u_char *user, const struct pcap_pkthdr *h, const u_char *data)
+{
+	struct live_cb *cb = (struct live_cb *)user;
+
+	cb->l->frames++;
+	cb->fn(cb->arg, cb->l->dlt, data, h->caplen, h->len,
+	    (uint64_t)h->ts.tv_sec * 1000000u + (uint64_t)h->ts.tv_usec,
+	    cb->l->frames);
+}
+
+static uint64_t
+wall_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+int
+kx_live_run(struct kx_live *l, kx_frame_fn fn, kx_tick_fn tick, void *arg)
+{
+	struct live_cb cb = { l, fn, arg };
+	struct pollfd pfd;
+	uint64_t next_tick = 0;
+
+	pfd.fd = pcap_get_selectable_fd(l->p);
+	pfd.events = POLLIN;
+	while (!kx_capture_stop) {
+		int n, r;
+		uint64_t now;
+
+		/* The pcap timeout bounds the wait where there is no
+		 * selectable descriptor. */
+		n = pfd.fd >= 0 ? poll(&pfd, 1, 250) : 1;
+		if (n < 0 && errno != EINTR) {
+			fprintf(stderr, "kexray: %s: poll: %s\n", l->iface,
+			    strerror(errno));
+			return -1;
+		}
+		if (n > 0) {
+			r = pcap_dispatch(l->p, -1, live_packet, (u_char *)&cb);
+			if (r == PCAP_ERROR) {
+				fprintf(stderr, "kexray: %s: %s\n", l->iface,
+				    pcap_geterr(l->p));
+				return -1;
+			}
+		}
+		now = wall_us();
+		if (tick != NULL && (now >= next_tick || kx_capture_hup ||
+		    kx_capture_usr1)) {
+			next_tick = now + 1000000u;
+			tick(arg, now);
+		}
+	}
+	return 0;
+}
+
+int
+kx_live_stats(struct kx_live *l, uint64_t *recv, uint64_t *drop,
+    uint64_t *ifdrop)
+{
+	struct pcap_stat st;
+
+	if (pcap_stats(l->p, &st) != 0)
+		return -1;
+	*recv = st.ps_recv;
+	*drop = st.ps_drop;
+	*ifdrop = st.ps_ifdrop;
+	return 0;
+}
+
+void
+kx_live_close(struct kx_live *l)
+{
+	if (l == NULL)
+		return;
+	pcap_close(l->p);
+	free(l);
+}
+
+int
+kx_capture_list_interfaces(FILE *out)
+{
+	char errbuf[PCAP_ERRBUF_SIZE] = "";
+	pcap_if_t *all, *d;
+	int i = 1;
+
+	if (pcap_findalldevs(&all, errbuf) != 0) {
+		fprintf(stderr, "kexray: cannot list interfaces: %s\n", errbuf);
+		return -1;
+	}
+	for (d = all; d != NULL; d = d->next, i++)
+		fprintf(out, "%d.%s%s%s%s\n", i, d->name,
+		    d->description != NULL ? " (" : "",
+		    d->description != NULL ? d->description : "",
+		    d->description != NULL ? ")" : "");
+	pcap_freealldevs(all);
+	return 0;
+}
+
+char *
+kx_capture_default_filter(const uint16_t *ports, unsigned nports)
+{
+	/* tcp[] reaches only IPv4 in libpcap's filter language, so IPv6 gets
+	 * the same tests through ip6[] at the fixed 40-byte header (TCP
+	 * behind IPv6 extension headers passes only on the SSH ports). */
+	static const char rest[] =
+	    " or (tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0)"
+	    " or (tcp[((tcp[12] & 0xf0) >> 2):4] = 0x5353482d)"
+	    " or (ip6 and ip6[6] = 6 and ((ip6[53] & 0x07) != 0"
+	    " or ip6[(40 + ((ip6[52] & 0xf0) >> 2)):4] = 0x5353482d))"
+	    " or udp port 4789 or udp port 6081 or ip proto 47 or ip6 proto 47"
+	    " or ether proto 0x8847 or ether proto 0x8848 or ether proto 0x8864";
+	size_t len = sizeof("tcp port ()") + nports * 9 + sizeof(rest);
+	char *f = malloc(len);
+	size_t off;
+
+	if (f == NULL)
+		return NULL;
+	off = (size_t)snprintf(f, len, "tcp port (");
+	for (unsigned i = 0; i < nports && off < len; i++)
+		off += (size_t)snprintf(f + off, len - off, "%s%u",
+		    i > 0 ? " or " : "", ports[i]);
+	if (off < len)
+		snprintf(f + off, len - off, ")%s", rest);
+	return f;
 }

@@ -14,6 +14,12 @@ const char *const kx_close_names[KX_CLOSE_MAX] = {
 	[KX_CLOSE_CAPTURE_END] = "capture_end",
 };
 
+const char *const kx_source_names[KX_SOURCE_MAX] = {
+	[KX_SOURCE_PCAP] = "pcap",
+	[KX_SOURCE_SSHD_LOG] = "sshd-log",
+	[KX_SOURCE_SSH_LOG] = "ssh-log",
+};
+
 /* Direct-mapped: a newer close overwrites an older one in its slot. */
 #define FLOW_CLOSED_SLOTS 4096u
 
@@ -34,6 +40,12 @@ struct kx_flow_table {
 	struct kx_conn *lru_head, *lru_tail;   /* head: most recent */
 	kx_conn_done_fn done;
 	void *arg;
+	/* caps beyond the count (kx_flow_set_limits, docs/limits.md) */
+	uint64_t mem_max;             /* bytes of connection state, 0: no cap */
+	uint64_t conn_mem;            /* sum of every connection's c->mem */
+	uint32_t max_buffer, max_ooo; /* reasm limits of new connections */
+	struct kx_conn *recent;       /* touched last: kx_flow_settle accounts it */
+	struct kx_cap_stats caps;
 };
 
 #define FLOW_INITIAL_BUCKETS 4096u
@@ -115,6 +127,7 @@ lru_push(struct kx_flow_table *t, struct kx_conn *c)
 void
 kx_flow_touch(struct kx_flow_table *t, struct kx_conn *c)
 {
+	t->recent = c;
 	if (t->lru_head == c)
 		return;
 	lru_unlink(t, c);
@@ -132,6 +145,14 @@ unlink_conn(struct kx_flow_table *t, struct kx_conn *c)
 		*pp = c->hnext;
 	lru_unlink(t, c);
 	t->count--;
+	t->conn_mem -= c->mem;
+	if (t->recent == c)
+		t->recent = NULL;
+	for (int s = 0; s < 2; s++) {
+		if (kx_anom_has(c->half[s].rs.anomalies, KX_ANOM_REASM_DEPTH_LIMIT))
+			t->caps.buffer_limit++;
+		t->caps.ooo_dropped += c->half[s].rs.ooo_dropped;
+	}
 }
 
 static void
@@ -141,6 +162,7 @@ conn_free(struct kx_conn *c)
 		kx_reasm_free(&c->half[s].rs);
 		kx_ssh_side_free(&c->half[s].ssh);
 	}
+	kx_evidence_free(c->evidence);
 	free(c);
 }
 
@@ -248,10 +270,13 @@ kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
 
 		kx_anom_set(&old->anomalies, KX_ANOM_FLOW_EVICTED);
 		old->evicted = true;
+		t->caps.evicted_conns++;
 		kx_flow_finish(t, old);
 	}
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
+	c->mem = kx_mem_chunk(sizeof(*c));
+	t->conn_mem += c->mem;
 	c->hash = h;
 	c->seq_no = t->next_seq++;
 	c->ip_version = pkt->ip_version;
@@ -266,6 +291,7 @@ kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
 	c->last_step.side = -1;
 	for (int s = 0; s < 2; s++) {
 		kx_reasm_init(&c->half[s].rs);
+		kx_reasm_set_limits(&c->half[s].rs, t->max_buffer, t->max_ooo);
 		kx_ssh_side_init(&c->half[s].ssh, s == KX_SERVER);
 		c->half[s].stream_ssh = -1;
 	}
@@ -340,6 +366,76 @@ uint32_t
 kx_flow_count(const struct kx_flow_table *t)
 {
 	return t->count;
+}
+
+void
+kx_flow_set_limits(struct kx_flow_table *t, uint64_t max_mem,
+    uint32_t max_buffer, uint32_t max_ooo)
+{
+	t->mem_max = max_mem;
+	t->max_buffer = max_buffer;
+	t->max_ooo = max_ooo;
+}
+
+size_t
+kx_conn_mem(const struct kx_conn *c)
+{
+	size_t n = kx_mem_chunk(sizeof(*c));
+
+	for (int s = 0; s < 2; s++) {
+		const struct kx_ssh_side *ss = &c->half[s].ssh;
+
+		n += kx_reasm_mem(&c->half[s].rs);
+		if (ss->banner != NULL)
+			n += kx_mem_chunk(ss->banner_len != 0 ? ss->banner_len : 1);
+		if (ss->kexinit != NULL)
+			n += kx_mem_chunk(sizeof(*ss->kexinit)) +
+			    kx_mem_chunk(ss->kexinit->raw_len != 0 ?
+			    ss->kexinit->raw_len : 1);
+		if (ss->hostkey != NULL)
+			n += kx_mem_chunk(ss->hostkey_len != 0 ? ss->hostkey_len : 1);
+	}
+	/* One allocation per kept frame; at most KX_EVIDENCE_FRAMES_MAX. */
+	if (c->evidence != NULL) {
+		n += kx_mem_chunk(sizeof(*c->evidence));
+		for (const struct kx_evidence_frame *f = c->evidence->head;
+		    f != NULL; f = f->next)
+			n += kx_mem_chunk(sizeof(*f) + f->caplen);
+	}
+	return n;
+}
+
+void
+kx_flow_settle(struct kx_flow_table *t)
+{
+	uint64_t buckets = kx_mem_chunk((size_t)t->nbuckets * sizeof(*t->bucket));
+	struct kx_conn *c = t->recent;
+
+	if (c != NULL) {
+		size_t m = kx_conn_mem(c);
+
+		t->conn_mem = t->conn_mem - c->mem + m;
+		c->mem = m;
+	}
+	/* DESIGN "Resource bounds": over the cap, the least recently active
+	 * connections are reported (marked evicted) and dropped, down to the
+	 * one just handled if it alone is over. */
+	while (t->mem_max != 0 && t->conn_mem + buckets > t->mem_max &&
+	    (c = t->lru_tail) != NULL) {
+		kx_anom_set(&c->anomalies, KX_ANOM_FLOW_EVICTED);
+		c->evicted = true;
+		t->caps.evicted_memory++;
+		kx_flow_finish(t, c);
+	}
+	t->caps.mem_used = t->conn_mem + buckets;
+	if (t->caps.mem_used > t->caps.mem_peak)
+		t->caps.mem_peak = t->caps.mem_used;
+}
+
+const struct kx_cap_stats *
+kx_flow_caps(const struct kx_flow_table *t)
+{
+	return &t->caps;
 }
 
 void

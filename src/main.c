@@ -1,46 +1,161 @@
 /* kexray: command line, and wiring the stages together; nothing else. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "kexray/capture.h"
+#include "kexray/evidence.h"
+#include "kexray/hostkey.h"
 #include "kexray/pipeline.h"
+#include "kexray/privilege.h"
 #include "kexray/report.h"
 
 enum { EXIT_NOPROBLEM = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
 
 struct run {
 	FILE *out;
+	const char *out_path;       /* --output, reopened on SIGHUP */
 	bool json;
 	bool only_problems;
+	bool live;
 	struct kx_pipeline *pl;
-	uint64_t shown, problems;
+	struct kx_live *cap;
+	struct kx_run_counts counts;
+	const char *ev_path;        /* -w */
+	struct kx_evidence_writer *ev;
+	uint64_t stats_interval_us; /* --stats-interval, 0 off */
+	uint64_t next_stats_us;
+	const char *known_hosts_path;  /* --known-hosts */
+	const char *host_keys_path;    /* --host-keys */
+	struct kx_hostdb *known_hosts, *host_keys;
 };
 
 static void
 usage(FILE *f)
 {
 	fputs(
-"usage: kexray -r FILE [-r FILE ...] [--json] [--port LIST] [--only-problems]\n"
-"              [BPF expression]\n"
+"usage: kexray -r FILE [-r FILE ...] [options] [BPF expression]\n"
+"       kexray -i IFACE [options] [BPF expression]\n"
+"       kexray --sshd-log FILE [--sshd-log FILE ...] [--json] [--only-problems]\n"
+"       kexray -D\n"
 "\n"
 "Passive SSH handshake inspector: decodes both banners and KEXINITs of every\n"
-"SSH connection in a capture, runs the RFC 4253 negotiation and says what was\n"
-"agreed, or which categories have no common algorithm and how it ended.\n"
+"SSH connection, runs the RFC 4253 negotiation and says what was agreed, or\n"
+"which categories have no common algorithm and how the connection ended.\n"
 "\n"
+"input\n"
 "  -r FILE          read a pcap or pcapng file ('-' for stdin); repeatable\n"
-"  --json           JSON Lines, one object per connection (docs/output-format.md)\n"
+"  -i IFACE         capture live on IFACE ('any' for all); needs root or\n"
+"                   CAP_NET_RAW, then drops to -Z USER\n"
+"  -D               list the interfaces -i can use\n"
+"  --sshd-log FILE  no packets: read sshd's debug log (LogLevel DEBUG2 or more,\n"
+"                   or ssh -vv's) instead, '-' for stdin; repeatable, read in\n"
+"                   order (docs/sshd-log.md)\n"
+"  -s SNAPLEN       bytes captured per packet (default 262144)\n"
+"  -p               do not put the interface in promiscuous mode\n"
+"  -B KIB           kernel capture buffer size in KiB\n"
+"  --immediate      deliver packets at once (default when output is a terminal)\n"
+"  BPF expression   a libpcap filter, as with tcpdump. Live, the default passes\n"
+"                   TCP on the SSH ports, every SYN/FIN/RST, every segment that\n"
+"                   begins 'SSH-', and GRE/VXLAN/Geneve/MPLS/PPPoE; give '' to\n"
+"                   capture everything (docs/live-capture.md)\n"
+"what to report\n"
 "  --port LIST      SSH server ports, comma-separated (default 22); SSH on any\n"
 "                   other port is found by its 'SSH-' identification line\n"
 "  --only-problems  report only connections with a problem\n"
+"  --known-hosts FILE  check each server's host key against an OpenSSH\n"
+"                   known_hosts file (hashed names too); a changed key is a\n"
+"                   problem\n"
+"  --host-keys FILE  remember each server's host key in FILE (known_hosts\n"
+"                   format, created if missing, rewritten atomically) and flag\n"
+"                   a key that differs from the remembered one\n"
+"  --handshake-timeout SEC  a connection idle this long before NEWKEYS both\n"
+"                   ways (or after a FIN) is reported as timed out (default 120)\n"
+"  --idle-timeout SEC  same for an established session (default 3600)\n"
+"output\n"
+"  --json           JSON Lines, one object per connection (docs/output-format.md)\n"
+"  --output FILE    append records to FILE instead of standard output;\n"
+"                   SIGHUP reopens it (log rotation)\n"
+"  -w FILE          write the packets of every flagged connection (mismatch,\n"
+"                   refused, reset) to FILE, a pcap\n"
+"  --stats-interval SEC  print statistics every SEC seconds (SIGUSR1: now)\n"
+"limits (docs/limits.md); at a table cap the least recently active\n"
+"connection is reported early, marked evicted, and the capture goes on\n"
+"  --max-conns N    connections tracked at once (default 262144)\n"
+"  --max-memory MIB memory in all, MiB (default 1024, at least 16); 8 MiB\n"
+"                   is left to the program and half the rest to the\n"
+"                   allocator, the other half bounds the connections' state\n"
+"  --max-buffer BYTES  handshake bytes kept per direction (default 65536)\n"
+"  --max-ooo N      out-of-order segments held per direction (default 32)\n"
+"privilege\n"
+"  -Z USER          user to run as once the interface is open (default nobody\n"
+"                   when started as root; '-Z root' keeps root)\n"
 "  -h, --help       this help\n"
 "  --version        print the version\n"
 "\n"
 "exit status: 0 no problem found, 1 problems found, 2 usage error,\n"
 "             3 an input could not be read (connections read before the\n"
-"             damage are still reported)\n", f);
+"             damage are still reported). A live capture stopped by SIGINT\n"
+"             or SIGTERM exits 0 after reporting every open connection.\n", f);
+}
+
+static void
+print_stats(struct run *r, bool final)
+{
+	struct kx_capture_counts cc = { 0 };
+
+	if (r->cap != NULL)
+		cc.have_pcap = kx_live_stats(r->cap, &cc.recv, &cc.drop,
+		    &cc.ifdrop) == 0;
+	cc.conns_tracked = kx_pipeline_conns(r->pl);
+	if (r->json)
+		kx_report_json_stats(r->out, kx_pipeline_stats(r->pl), &cc,
+		    &r->counts, final);
+	else
+		kx_report_text_stats(stderr, kx_pipeline_stats(r->pl), &cc,
+		    &r->counts, final);
+}
+
+static void
+reopen_output(struct run *r)
+{
+	FILE *f;
+
+	if (r->out_path == NULL)
+		return;
+	if ((f = fopen(r->out_path, "a")) == NULL) {
+		fprintf(stderr, "kexray: SIGHUP: cannot reopen %s: %s; still "
+		    "writing to the old file\n", r->out_path, strerror(errno));
+		return;
+	}
+	fclose(r->out);
+	r->out = f;
+	if (r->live)
+		setvbuf(r->out, NULL, _IOLBF, 0);
+}
+
+/* Signals are only flagged in their handlers; they are acted on here. */
+static void
+handle_flags(struct run *r, uint64_t now_us)
+{
+	if (kx_capture_hup) {
+		kx_capture_hup = 0;
+		reopen_output(r);
+	}
+	if (kx_capture_usr1) {
+		kx_capture_usr1 = 0;
+		print_stats(r, false);
+	}
+	if (r->stats_interval_us != 0 && now_us >= r->next_stats_us) {
+		if (r->next_stats_us != 0)
+			print_stats(r, false);
+		r->next_stats_us = now_us + r->stats_interval_us;
+	}
 }
 
 static void
@@ -50,11 +165,18 @@ on_conn(struct kx_conn *c, void *arg)
 	struct kx_verdict v;
 
 	kx_analyze(c, &v);
-	if (v.problem)
-		r->problems++;
+	/* A host key that differs from the one on record is a problem. */
+	if (kx_hostkey_judge(r->known_hosts, r->host_keys, c, &v.assess.hostkey))
+		v.problem = true;
+	r->counts.by_verdict[v.kind]++;
+	if (v.problem) {
+		r->counts.problems++;
+		if (r->ev != NULL)
+			kx_evidence_write(r->ev, c->evidence);
+	}
 	if (r->only_problems && !v.problem)
 		return;
-	r->shown++;
+	r->counts.shown++;
 	if (r->json)
 		kx_report_json(r->out, c, &v);
 	else
@@ -67,14 +189,49 @@ on_frame(void *arg, int dlt, const uint8_t *frame, uint32_t caplen,
 {
 	struct run *r = arg;
 
+	if (r->ev == NULL && r->ev_path != NULL && !r->live) {
+		/* Reading files: the first frame tells the link type. */
+		if ((r->ev = kx_evidence_open(r->ev_path, dlt)) == NULL)
+			r->ev_path = NULL;
+	}
 	kx_pipeline_frame(r->pl, dlt, frame, caplen, wirelen, ts_us, frame_no);
+	if (kx_capture_hup || kx_capture_usr1)
+		handle_flags(r, ts_us);
+}
+
+static void
+on_tick(void *arg, uint64_t now_us)
+{
+	struct run *r = arg;
+
+	kx_pipeline_tick(r->pl, now_us);
+	handle_flags(r, now_us);
 }
 
 static void
 on_signal(int sig)
 {
-	(void)sig;
-	kx_capture_stop = 1;
+	if (sig == SIGHUP)
+		kx_capture_hup = 1;
+	else if (sig == SIGUSR1)
+		kx_capture_usr1 = 1;
+	else
+		kx_capture_stop = 1;
+}
+
+static void
+install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	/* No SA_RESTART: poll() returns EINTR and the loop sees the flag. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	sigaction(SIGUSR1, &sa, NULL);
 }
 
 /* The trailing arguments, joined by spaces, as tcpdump does. */
@@ -96,98 +253,379 @@ join_args(int argc, char **argv)
 	return s;
 }
 
+/* A whole number of seconds in [lo, hi]; false on anything else. */
+static bool
+parse_seconds(const char *s, long lo, long hi, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno != 0 || end == s || *end != '\0' || v < lo || v > hi)
+		return false;
+	*out = v;
+	return true;
+}
+
+static int
+bad_value(const char *opt, const char *val, const char *want)
+{
+	fprintf(stderr, "kexray: %s: bad value '%.64s' (want %s)\n", opt, val, want);
+	return EXIT_USAGE;
+}
+
+/* --known-hosts / --host-keys: NULL path, nothing to do. Returns 0, or -1
+ * after one line on stderr. */
+static int
+load_hostdb(const char *path, bool missing_ok, struct kx_hostdb **db)
+{
+	char err[256];
+
+	if (path == NULL)
+		return 0;
+	if (kx_hostdb_load(path, missing_ok, db, err, sizeof(err)) != KX_OK) {
+		fprintf(stderr, "kexray: %s: %s\n", missing_ok ? "--host-keys" :
+		    "--known-hosts", err);
+		return -1;
+	}
+	return 0;
+}
+
+enum {
+	OPT_JSON = 256, OPT_PORT, OPT_ONLY, OPT_VERSION, OPT_OUTPUT,
+	OPT_IMMEDIATE, OPT_STATS, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT,
+	OPT_MAX_CONNS, OPT_MAX_MEMORY, OPT_MAX_BUFFER, OPT_MAX_OOO,
+	OPT_SSHD_LOG, OPT_KNOWN_HOSTS, OPT_HOST_KEYS,
+};
+
+/* --sshd-log: the same diagnosis from sshd's (or ssh -v's) own debug log
+ * (sshlog.h) instead of packets. Returns the exit status. */
+static int
+run_sshd_logs(struct run *r, const char **paths, int n)
+{
+	struct kx_sshlog *sl;
+	bool failed = false;
+
+	if (r->out_path != NULL && (r->out = fopen(r->out_path, "a")) == NULL) {
+		fprintf(stderr, "kexray: --output %s: %s\n", r->out_path,
+		    strerror(errno));
+		r->out = stdout;
+		return EXIT_USAGE;
+	}
+	if ((sl = kx_sshlog_new(on_conn, r)) == NULL) {
+		fputs("kexray: out of memory\n", stderr);
+		return EXIT_INPUT;
+	}
+	for (int i = 0; i < n; i++)
+		if (kx_sshlog_read_file(sl, paths[i]) != KX_OK)
+			failed = true;
+	kx_sshlog_finish(sl);
+	if (!r->json)
+		kx_report_text_log_summary(r->out, kx_sshlog_stats(sl),
+		    r->counts.shown, r->counts.problems);
+	kx_sshlog_free(sl);
+	return failed ? EXIT_INPUT : r->counts.problems > 0 ? EXIT_PROBLEMS :
+	    EXIT_NOPROBLEM;
+}
+
 int
 main(int argc, char **argv)
 {
-	enum { OPT_JSON = 256, OPT_PORT, OPT_ONLY, OPT_VERSION };
 	static const struct option longopts[] = {
 		{ "json", no_argument, NULL, OPT_JSON },
 		{ "port", required_argument, NULL, OPT_PORT },
 		{ "only-problems", no_argument, NULL, OPT_ONLY },
+		{ "output", required_argument, NULL, OPT_OUTPUT },
+		{ "immediate", no_argument, NULL, OPT_IMMEDIATE },
+		{ "stats-interval", required_argument, NULL, OPT_STATS },
+		{ "handshake-timeout", required_argument, NULL, OPT_HS_TIMEOUT },
+		{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+		{ "max-conns", required_argument, NULL, OPT_MAX_CONNS },
+		{ "max-memory", required_argument, NULL, OPT_MAX_MEMORY },
+		{ "max-buffer", required_argument, NULL, OPT_MAX_BUFFER },
+		{ "max-ooo", required_argument, NULL, OPT_MAX_OOO },
+		{ "sshd-log", required_argument, NULL, OPT_SSHD_LOG },
+		{ "known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS },
+		{ "host-keys", required_argument, NULL, OPT_HOST_KEYS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct kx_pipeline_config cfg = { .ports = { 22 }, .nports = 1 };
+	struct kx_live_opts lo = { .promisc = 1 };
 	struct run run = { .out = stdout };
 	const char **files = NULL;
-	char *filter = NULL;
-	int nfiles = 0, ch, status = EXIT_NOPROBLEM, input_failed = 0;
+	const char *user = NULL;
+	char *filter = NULL, *own_filter = NULL;
+	int nfiles = 0, ch, status = EXIT_USAGE, input_failed = 0;
+	int nlogs = 0;   /* --sshd-log paths, kept in files[] */
+	bool immediate = false;
+	long v;
 
 	if ((files = calloc((size_t)argc + 1, sizeof(*files))) == NULL)
 		return EXIT_INPUT;
-	while ((ch = getopt_long(argc, argv, "r:h", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "r:i:s:pB:Dw:Z:h", longopts,
+	    NULL)) != -1) {
 		switch (ch) {
 		case 'r':
 			files[nfiles++] = optarg;
+			break;
+		case OPT_SSHD_LOG:
+			files[nfiles++] = optarg;
+			nlogs++;
+			break;
+		case 'i':
+			lo.iface = optarg;
+			break;
+		case OPT_KNOWN_HOSTS:
+			run.known_hosts_path = optarg;
+			break;
+		case OPT_HOST_KEYS:
+			run.host_keys_path = optarg;
+			break;
+		case 's':
+			if (!parse_seconds(optarg, 64, 262144, &v)) {
+				status = bad_value("-s", optarg, "64 to 262144 bytes");
+				goto out;
+			}
+			lo.snaplen = (int)v;
+			break;
+		case 'p':
+			lo.promisc = 0;
+			break;
+		case 'B':
+			if (!parse_seconds(optarg, 1, 4 * 1024 * 1024, &v)) {
+				status = bad_value("-B", optarg, "a size in KiB");
+				goto out;
+			}
+			lo.buffer_kib = (int)v;
+			break;
+		case 'D':
+			status = kx_capture_list_interfaces(stdout) == 0 ?
+			    EXIT_NOPROBLEM : EXIT_INPUT;
+			goto out;
+		case 'w':
+			run.ev_path = optarg;
+			break;
+		case 'Z':
+			user = optarg;
 			break;
 		case OPT_JSON:
 			run.json = true;
 			break;
 		case OPT_PORT:
 			if (!kx_parse_ports(optarg, &cfg)) {
-				fprintf(stderr, "kexray: --port: bad port list "
-				    "'%.64s' (want e.g. 22,2222)\n", optarg);
-				free(files);
-				return EXIT_USAGE;
+				status = bad_value("--port", optarg,
+				    "a list like 22,2222");
+				goto out;
 			}
 			break;
 		case OPT_ONLY:
 			run.only_problems = true;
 			break;
+		case OPT_OUTPUT:
+			run.out_path = optarg;
+			break;
+		case OPT_IMMEDIATE:
+			immediate = true;
+			break;
+		case OPT_STATS:
+			if (!parse_seconds(optarg, 1, 86400, &v)) {
+				status = bad_value("--stats-interval", optarg,
+				    "1 to 86400 seconds");
+				goto out;
+			}
+			run.stats_interval_us = (uint64_t)v * 1000000u;
+			break;
+		case OPT_HS_TIMEOUT:
+		case OPT_IDLE_TIMEOUT:
+			if (!parse_seconds(optarg, 1, 30 * 86400, &v)) {
+				status = bad_value(ch == OPT_HS_TIMEOUT ?
+				    "--handshake-timeout" : "--idle-timeout",
+				    optarg, "1 to 2592000 seconds");
+				goto out;
+			}
+			if (ch == OPT_HS_TIMEOUT)
+				cfg.handshake_timeout_us = (uint64_t)v * 1000000u;
+			else
+				cfg.idle_timeout_us = (uint64_t)v * 1000000u;
+			break;
+		case OPT_MAX_CONNS:
+			if (!parse_seconds(optarg, 1, UINT32_MAX, &v)) {
+				status = bad_value("--max-conns", optarg,
+				    "1 to 4294967295 connections");
+				goto out;
+			}
+			cfg.max_conns = (uint32_t)v;
+			break;
+		case OPT_MAX_MEMORY:
+			if (!parse_seconds(optarg, KX_MEMORY_MIN_MIB,
+			    KX_MEMORY_CEIL_MIB, &v)) {
+				status = bad_value("--max-memory", optarg,
+				    "16 to 1048576 MiB");
+				goto out;
+			}
+			cfg.max_memory = (uint64_t)v * 1024u * 1024u;
+			break;
+		case OPT_MAX_BUFFER:
+			if (!parse_seconds(optarg, 1, KX_REASM_DEPTH_CEIL, &v)) {
+				status = bad_value("--max-buffer", optarg,
+				    "1 to 16777216 bytes");
+				goto out;
+			}
+			cfg.max_buffer = (uint32_t)v;
+			break;
+		case OPT_MAX_OOO:
+			if (!parse_seconds(optarg, 1, KX_REASM_OOO_CEIL, &v)) {
+				status = bad_value("--max-ooo", optarg,
+				    "1 to 4096 segments");
+				goto out;
+			}
+			cfg.max_ooo = (uint32_t)v;
+			break;
 		case 'h':
 			usage(stdout);
-			free(files);
-			return EXIT_NOPROBLEM;
+			status = EXIT_NOPROBLEM;
+			goto out;
 		case OPT_VERSION:
 			printf("kexray %s\n", KX_VERSION);
-			free(files);
-			return EXIT_NOPROBLEM;
+			status = EXIT_NOPROBLEM;
+			goto out;
 		default:
 			usage(stderr);
-			free(files);
-			return EXIT_USAGE;
+			goto out;
 		}
 	}
-	if (nfiles == 0) {
-		fputs("kexray: no input: give -r FILE (live capture is not "
-		    "built yet)\n", stderr);
-		usage(stderr);
-		free(files);
-		return EXIT_USAGE;
+	if (nlogs > 0) {
+		if (nlogs != nfiles || lo.iface != NULL || optind < argc ||
+		    run.ev_path != NULL) {
+			fputs("kexray: --sshd-log reads logs only: not with -r, "
+			    "-i, -w or a filter expression\n", stderr);
+			goto out;
+		}
+		status = run_sshd_logs(&run, files, nfiles);
+		goto out;
 	}
-	if (optind < argc && (filter = join_args(argc - optind, argv + optind)) == NULL) {
-		free(files);
-		return EXIT_INPUT;
+	if ((nfiles == 0) == (lo.iface == NULL)) {
+		fputs(nfiles == 0 ? "kexray: no input: give -r FILE, -i IFACE or "
+		    "--sshd-log FILE\n" :
+		    "kexray: give either -r FILE or -i IFACE, not both\n", stderr);
+		usage(stderr);
+		goto out;
+	}
+	run.live = lo.iface != NULL;
+	cfg.keep_evidence = run.ev_path != NULL;
+	if (optind < argc) {
+		if ((own_filter = join_args(argc - optind, argv + optind)) == NULL) {
+			status = EXIT_INPUT;
+			goto out;
+		}
+		filter = own_filter;
+	} else if (run.live) {
+		if ((own_filter = kx_capture_default_filter(cfg.ports,
+		    cfg.nports)) == NULL) {
+			status = EXIT_INPUT;
+			goto out;
+		}
+		filter = own_filter;
+	}
+	if (filter != NULL && filter[0] == '\0')
+		filter = NULL;   /* '' asks for everything */
+	if (kx_capture_check_filter(filter) != 0)
+		goto out;
+	/* Read before privileges are dropped; the state file may not exist. */
+	if (load_hostdb(run.known_hosts_path, false, &run.known_hosts) != 0 ||
+	    load_hostdb(run.host_keys_path, true, &run.host_keys) != 0) {
+		status = EXIT_INPUT;
+		goto out;
 	}
 
-	if (kx_capture_check_filter(filter) != 0) {
-		free(files);
-		free(filter);
-		return EXIT_USAGE;
+	install_signals();
+	if (run.live) {
+		lo.filter = filter;
+		lo.immediate = immediate || isatty(STDOUT_FILENO);
+		if (kx_live_open(&lo, &run.cap) != 0) {
+			status = EXIT_INPUT;
+			goto out;
+		}
+		if (run.ev_path != NULL && (run.ev = kx_evidence_open(run.ev_path,
+		    kx_live_datalink(run.cap))) == NULL) {
+			status = EXIT_INPUT;
+			goto out;
+		}
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
+	if (run.out_path != NULL && (run.out = fopen(run.out_path, "a")) == NULL) {
+		fprintf(stderr, "kexray: --output %s: %s\n", run.out_path,
+		    strerror(errno));
+		run.out = stdout;
+		status = EXIT_USAGE;
+		goto out;
+	}
+	if (run.live) {
+		/* Records must reach a log pipeline as they happen. */
+		setvbuf(run.out, NULL, _IOLBF, 0);
+		if (user == NULL && geteuid() == 0)
+			user = "nobody";
+		if (user != NULL && kx_priv_drop(user) != 0) {
+			status = EXIT_USAGE;
+			goto out;
+		}
+		if (kx_sandbox_enter() < 0) {
+			status = EXIT_INPUT;
+			goto out;
+		}
+	}
 	if ((run.pl = kx_pipeline_new(&cfg, on_conn, &run)) == NULL) {
 		fputs("kexray: out of memory\n", stderr);
-		free(files);
-		free(filter);
-		return EXIT_INPUT;
+		status = EXIT_INPUT;
+		goto out;
 	}
-	for (int i = 0; i < nfiles && !kx_capture_stop; i++)
-		if (kx_capture_file(files[i], filter, on_frame, &run) != 0)
+	if (run.live) {
+		if (kx_live_run(run.cap, on_frame, on_tick, &run) != 0)
 			input_failed = 1;
+	} else {
+		for (int i = 0; i < nfiles && !kx_capture_stop; i++)
+			if (kx_capture_file(files[i], filter, on_frame, &run) != 0)
+				input_failed = 1;
+	}
 	kx_pipeline_finish(run.pl);
+	if (run.host_keys != NULL) {
+		char err[256];
+
+		if (kx_hostdb_save(run.host_keys, run.host_keys_path, err,
+		    sizeof(err)) != KX_OK) {
+			fprintf(stderr, "kexray: --host-keys: %s\n", err);
+			input_failed = 1;
+		}
+	}
 	if (!run.json)
 		kx_report_text_summary(run.out, kx_pipeline_stats(run.pl),
-		    run.shown, run.problems);
-	fflush(run.out);
-	kx_pipeline_free(run.pl);
-	free(files);
-	free(filter);
+		    run.counts.shown, run.counts.problems);
+	if (run.live || run.stats_interval_us != 0)
+		print_stats(&run, true);
 	if (input_failed)
 		status = EXIT_INPUT;
-	else if (run.problems > 0)
+	else if (run.counts.problems > 0 && !run.live)
 		status = EXIT_PROBLEMS;
+	else
+		status = EXIT_NOPROBLEM;
+out:
+	if (run.ev != NULL && kx_evidence_close(run.ev) != 0) {
+		fprintf(stderr, "kexray: -w %s: write failed\n", run.ev_path);
+		status = EXIT_INPUT;
+	}
+	if (fflush(run.out) != 0 && status != EXIT_USAGE) {
+		fprintf(stderr, "kexray: output: %s\n", strerror(errno));
+		status = EXIT_INPUT;
+	}
+	if (run.out != stdout)
+		fclose(run.out);
+	kx_pipeline_free(run.pl);
+	kx_live_close(run.cap);
+	kx_hostdb_free(run.known_hosts);
+	kx_hostdb_free(run.host_keys);
+	free(files);
+	free(own_filter);
 	return status;
 }

@@ -36,6 +36,21 @@ conn_done(struct kx_conn *c, void *arg)
 	p->done(c, p->arg);
 }
 
+/* --max-memory is the whole process; connection state gets what is left
+ * after the reserve for the program itself (docs/limits.md). */
+static uint64_t
+conn_mem_budget(const struct kx_pipeline_config *cfg)
+{
+	const uint64_t mib = 1024u * 1024u;
+	uint64_t total = cfg->max_memory != 0 ? cfg->max_memory :
+	    KX_MEMORY_DEFAULT_MIB * mib;
+
+	if (total < KX_MEMORY_MIN_MIB * mib)
+		total = KX_MEMORY_MIN_MIB * mib;
+	total -= KX_MEMORY_RESERVE_MIB * mib;
+	return total / 100u * (100u - KX_MEMORY_FRAG_PCT);
+}
+
 struct kx_pipeline *
 kx_pipeline_new(const struct kx_pipeline_config *cfg, kx_conn_done_fn done,
     void *arg)
@@ -59,6 +74,8 @@ kx_pipeline_new(const struct kx_pipeline_config *cfg, kx_conn_done_fn done,
 		free(p);
 		return NULL;
 	}
+	kx_flow_set_limits(p->flows, conn_mem_budget(cfg), cfg->max_buffer,
+	    cfg->max_ooo);
 	return p;
 }
 
@@ -330,7 +347,21 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 			kx_anom_set(&c->anomalies, KX_ANOM_FLOW_MIDSTREAM);
 		}
 	}
+	if (p->cfg.keep_evidence) {
+		/* Once the handshake completed the verdict cannot become a
+		 * problem: keep nothing more. */
+		if (c->half[KX_CLIENT].ssh.newkeys && c->half[KX_SERVER].ssh.newkeys) {
+			kx_evidence_free(c->evidence);
+			c->evidence = NULL;
+		} else {
+			kx_evidence_add(&c->evidence, dlt, frame, caplen, wirelen,
+			    ts_us);
+		}
+	}
 	on_packet(p, c, side, &pkt);
+	/* c may be gone; the flow table knows what it touched. */
+	kx_flow_settle(p->flows);
+	p->stats.caps = *kx_flow_caps(p->flows);
 }
 
 static uint64_t
@@ -369,6 +400,8 @@ void
 kx_pipeline_finish(struct kx_pipeline *p)
 {
 	kx_flow_flush(p->flows, KX_CLOSE_CAPTURE_END);
+	kx_flow_settle(p->flows);
+	p->stats.caps = *kx_flow_caps(p->flows);
 }
 
 const struct kx_stats *

@@ -2,18 +2,61 @@
  * kept (not only the unconsumed ones) until the handshake ends, so a later
  * copy of the same bytes can be compared with the first (Suricata and Zeek
  * keep the first copy too; a difference is an evasion attempt or a broken
- * middlebox and is flagged). */
+ * middlebox and is flagged).
+ *
+ * Memory per direction is bounded by the two run-time caps (docs/limits.md):
+ * at most depth bytes in order, and at most ooo_max queued segments holding
+ * at most depth bytes between them, every one trimmed at the depth (bytes
+ * past it can never be kept). The queue array is allocated only when a
+ * segment arrives early, so the common in-order connection pays nothing
+ * for it, and kx_reasm_mem reports what is held for the memory cap. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kexray/reasm.h"
 
 #define REASM_INITIAL_CAP 2048u
+/* Queue slots allocated at the first early segment; doubled up to ooo_max. */
+#define REASM_OOO_INITIAL 4u
 
 void
 kx_reasm_init(struct kx_reasm *r)
 {
 	memset(r, 0, sizeof(*r));
+	r->depth = KX_REASM_DEPTH;
+	r->ooo_max = KX_REASM_OOO_MAX;
+}
+
+void
+kx_reasm_set_limits(struct kx_reasm *r, uint32_t depth, uint32_t ooo_max)
+{
+	if (depth == 0)
+		depth = KX_REASM_DEPTH;
+	if (depth > KX_REASM_DEPTH_CEIL)
+		depth = KX_REASM_DEPTH_CEIL;
+	/* Never below what is already held: the buffer is not shrunk. */
+	if (depth < r->len)
+		depth = r->len;
+	if (ooo_max == 0)
+		ooo_max = KX_REASM_OOO_MAX;
+	if (ooo_max > KX_REASM_OOO_CEIL)
+		ooo_max = KX_REASM_OOO_CEIL;
+	if (ooo_max < r->nooo)
+		ooo_max = r->nooo;
+	r->depth = depth;
+	r->ooo_max = (uint16_t)ooo_max;
+}
+
+size_t
+kx_reasm_mem(const struct kx_reasm *r)
+{
+	size_t n = r->ooo_mem;
+
+	if (r->buf != NULL)
+		n += kx_mem_chunk(r->cap);
+	if (r->ooo != NULL)
+		n += kx_mem_chunk((size_t)r->ooo_cap * sizeof(*r->ooo));
+	return n;
 }
 
 void
@@ -28,9 +71,13 @@ kx_reasm_set_base(struct kx_reasm *r, uint32_t seq)
 static void
 drop_queue(struct kx_reasm *r)
 {
-	for (uint8_t i = 0; i < r->nooo; i++)
+	for (uint16_t i = 0; i < r->nooo; i++)
 		free(r->ooo[i].data);
-	r->nooo = 0;
+	free(r->ooo);
+	r->ooo = NULL;
+	r->nooo = r->ooo_cap = 0;
+	r->ooo_bytes = 0;
+	r->ooo_mem = 0;
 }
 
 void
@@ -52,10 +99,15 @@ kx_reasm_free(struct kx_reasm *r)
 void
 kx_reasm_finish(struct kx_reasm *r)
 {
-	if (r->nooo > 0) {
+	if (r->stopped)
+		return;
+	if (r->nooo > 0 || (r->past_depth && !r->hole)) {
 		kx_anom_set(&r->anomalies, KX_ANOM_REASM_GAP);
 		r->hole = true;
 	}
+	/* Handshake bytes were sent past the cap and never placed. */
+	if (r->past_depth)
+		kx_anom_set(&r->anomalies, KX_ANOM_REASM_DEPTH_LIMIT);
 	drop_queue(r);
 }
 
@@ -68,10 +120,10 @@ reserve(struct kx_reasm *r, uint32_t need)
 	if (need <= r->cap)
 		return KX_OK;
 	ncap = r->cap != 0 ? r->cap : REASM_INITIAL_CAP;
-	while (ncap < need)
+	while (ncap < need && ncap < r->depth)
 		ncap *= 2;
-	if (ncap > KX_REASM_DEPTH)
-		ncap = KX_REASM_DEPTH;
+	if (ncap > r->depth)
+		ncap = r->depth;
 	if ((nbuf = realloc(r->buf, ncap)) == NULL)
 		return KX_NOMEM;
 	r->buf = nbuf;
@@ -96,10 +148,12 @@ place(struct kx_reasm *r, uint32_t off, const uint8_t *data, uint32_t len)
 	fresh = len - overlap;
 	if (fresh == 0)
 		return KX_OK;
-	if (fresh > KX_REASM_DEPTH - r->len) {
-		fresh = KX_REASM_DEPTH - r->len;
+	if (fresh > r->depth - r->len) {
+		fresh = r->depth - r->len;
 		kx_anom_set(&r->anomalies, KX_ANOM_REASM_DEPTH_LIMIT);
 		r->hole = true;
+		if (fresh == 0)
+			return KX_OK;
 	}
 	if ((st = reserve(r, r->len + fresh)) != KX_OK)
 		return st;
@@ -109,12 +163,28 @@ place(struct kx_reasm *r, uint32_t off, const uint8_t *data, uint32_t len)
 }
 
 static void
-queue_segment(struct kx_reasm *r, uint32_t seq, const uint8_t *data,
-    uint32_t len)
+refuse(struct kx_reasm *r)
 {
-	uint8_t *copy;
+	kx_anom_set(&r->anomalies, KX_ANOM_REASM_OOO_LIMIT);
+	if (r->ooo_dropped < UINT32_MAX)
+		r->ooo_dropped++;
+}
 
-	for (uint8_t i = 0; i < r->nooo; i++) {
+/* Holds a segment that starts past the in-order end (off > r->len, off <
+ * r->depth) until the bytes before it arrive. */
+static void
+queue_segment(struct kx_reasm *r, uint32_t seq, uint32_t off,
+    const uint8_t *data, uint32_t len)
+{
+	struct kx_reasm_seg *s;
+	uint8_t *copy;
+	bool cut = false;
+
+	if (len > r->depth - off) {
+		len = r->depth - off;
+		cut = true;
+	}
+	for (uint16_t i = 0; i < r->nooo; i++) {
 		/* Same start again: a retransmission of a queued segment. */
 		if (r->ooo[i].seq == seq && r->ooo[i].len >= len) {
 			if (memcmp(r->ooo[i].data, data, len) != 0)
@@ -123,19 +193,38 @@ queue_segment(struct kx_reasm *r, uint32_t seq, const uint8_t *data,
 			return;
 		}
 	}
-	if (r->nooo >= KX_REASM_OOO_MAX) {
-		kx_anom_set(&r->anomalies, KX_ANOM_REASM_OOO_LIMIT);
+	/* Both caps: the segment count, and the bytes held out of order
+	 * (without overlaps they fit in depth - len; overlapping copies with
+	 * other starts are what an attacker would use to grow the queue). */
+	if (r->nooo >= r->ooo_max || len > r->depth - r->ooo_bytes) {
+		refuse(r);
 		return;
 	}
+	if (r->nooo == r->ooo_cap) {
+		uint32_t ncap = r->ooo_cap != 0 ? 2u * r->ooo_cap : REASM_OOO_INITIAL;
+
+		if (ncap > r->ooo_max)
+			ncap = r->ooo_max;
+		s = realloc(r->ooo, ncap * sizeof(*s));
+		if (s == NULL) {
+			refuse(r);
+			return;
+		}
+		r->ooo = s;
+		r->ooo_cap = (uint16_t)ncap;
+	}
 	if ((copy = malloc(len)) == NULL) {
-		kx_anom_set(&r->anomalies, KX_ANOM_REASM_OOO_LIMIT);
+		refuse(r);
 		return;
 	}
 	memcpy(copy, data, len);
-	r->ooo[r->nooo].seq = seq;
-	r->ooo[r->nooo].len = len;
-	r->ooo[r->nooo].data = copy;
-	r->nooo++;
+	s = &r->ooo[r->nooo++];
+	s->seq = seq;
+	s->len = len;
+	s->data = copy;
+	s->cut = cut;
+	r->ooo_bytes += len;
+	r->ooo_mem += kx_mem_chunk(len);
 }
 
 /* Moves queued segments that now touch the in-order end into the buffer. */
@@ -143,37 +232,49 @@ static enum kx_status
 drain(struct kx_reasm *r)
 {
 	bool progress = true;
-	enum kx_status st;
+	enum kx_status st = KX_OK;
 
-	while (progress && r->nooo > 0) {
+	while (progress && r->nooo > 0 && !r->hole) {
 		progress = false;
-		for (uint8_t i = 0; i < r->nooo; i++) {
+		for (uint16_t i = 0; i < r->nooo; i++) {
 			struct kx_reasm_seg s = r->ooo[i];
 			int32_t off = KX_SEQ_DIFF(s.seq, r->base_seq);
 
 			if (off > (int32_t)r->len)
 				continue;
 			r->ooo[i] = r->ooo[--r->nooo];
+			r->ooo_bytes -= s.len;
+			r->ooo_mem -= kx_mem_chunk(s.len);
 			progress = true;
-			st = KX_OK;
 			if (off >= 0)
 				st = place(r, (uint32_t)off, s.data, s.len);
 			else if ((int64_t)s.len + off > 0)
 				st = place(r, 0, s.data - off,
 				    (uint32_t)((int64_t)s.len + off));
 			free(s.data);
-			if (st != KX_OK)
+			if (st != KX_OK) {
+				drop_queue(r);
 				return st;
+			}
+			if (s.cut) {
+				/* Its bytes past the cap were cut off when queued. */
+				kx_anom_set(&r->anomalies, KX_ANOM_REASM_DEPTH_LIMIT);
+				r->hole = true;
+			}
 			break;
 		}
 	}
-	return KX_OK;
+	/* Empty again (the usual end of a reordering) or never to be placed. */
+	if (r->nooo == 0 || r->hole)
+		drop_queue(r);
+	return st;
 }
 
 enum kx_status
 kx_reasm_add(struct kx_reasm *r, uint32_t seq, const uint8_t *data,
     uint32_t len, uint32_t wire_len)
 {
+	uint32_t window;
 	int32_t off;
 	enum kx_status st;
 
@@ -194,7 +295,11 @@ kx_reasm_add(struct kx_reasm *r, uint32_t seq, const uint8_t *data,
 		off = 0;
 	}
 	if ((uint32_t)off > r->len) {
-		if ((uint32_t)off - r->len > KX_REASM_WINDOW) {
+		/* "Far" does not shrink with --max-buffer: a segment within the
+		 * usual window but past a small cap is handshake data lost to
+		 * the cap, not a bogus sequence number. */
+		window = r->depth > KX_REASM_WINDOW ? r->depth : KX_REASM_WINDOW;
+		if ((uint32_t)off - r->len > window) {
 			kx_anom_set(&r->anomalies, KX_ANOM_REASM_OUT_OF_WINDOW);
 			return KX_OK;
 		}
@@ -206,12 +311,18 @@ kx_reasm_add(struct kx_reasm *r, uint32_t seq, const uint8_t *data,
 			drop_queue(r);
 			return KX_OK;
 		}
-		queue_segment(r, seq, data, len);
+		if ((uint32_t)off >= r->depth) {
+			/* Wholly past the cap: never kept. Flagged at the end
+			 * unless NEWKEYS comes first (then it was bulk data). */
+			r->past_depth = true;
+			return KX_OK;
+		}
+		queue_segment(r, seq, (uint32_t)off, data, len);
 		return KX_OK;
 	}
 	if ((st = place(r, (uint32_t)off, data, len)) != KX_OK)
 		return st;
-	if (len < wire_len && (uint32_t)off + wire_len > r->len) {
+	if (len < wire_len && (uint64_t)(uint32_t)off + wire_len > r->len) {
 		/* The capture cut this segment: the stream has a hole here. */
 		kx_anom_set(&r->anomalies, KX_ANOM_REASM_GAP);
 		r->hole = true;

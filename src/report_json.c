@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "kexray/report.h"
+#include "kexray/sshlog.h"
 
 /* Decodes one UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
  * at most U+10FFFF). Returns its length, or 0 if invalid. */
@@ -136,18 +137,30 @@ json_alg(FILE *out, const struct kx_verdict *v, int cat)
 		fputs("null", out);
 }
 
+/* A count from the packets, or null when the record comes from a log,
+ * which has no TCP facts. */
 static void
-json_side(FILE *out, const struct kx_half *h)
+json_count(FILE *out, const char *key, uint64_t v, bool known)
+{
+	if (known)
+		fprintf(out, "\"%s\":%llu,", key, (unsigned long long)v);
+	else
+		fprintf(out, "\"%s\":null,", key);
+}
+
+static void
+json_side(FILE *out, const struct kx_half *h, bool tcp)
 {
 	const struct kx_ssh_side *s = &h->ssh;
 
-	fprintf(out, "{\"packets\":%llu,\"payload_bytes\":%llu,"
-	    "\"fin\":%s,\"rst\":%s,\"newkeys\":%s,\"encrypted_bytes\":%llu,"
-	    "\"prebanner_lines\":%u,",
-	    (unsigned long long)h->pkts, (unsigned long long)h->payload_bytes,
+	fputc('{', out);
+	json_count(out, "packets", h->pkts, tcp);
+	json_count(out, "payload_bytes", h->payload_bytes, tcp);
+	fprintf(out, "\"fin\":%s,\"rst\":%s,\"newkeys\":%s,",
 	    h->fin ? "true" : "false", h->rst ? "true" : "false",
-	    s->newkeys ? "true" : "false",
-	    (unsigned long long)h->encrypted_bytes, s->prebanner_lines);
+	    s->newkeys ? "true" : "false");
+	json_count(out, "encrypted_bytes", h->encrypted_bytes, tcp);
+	fprintf(out, "\"prebanner_lines\":%u,", s->prebanner_lines);
 	fputs("\"prebanner_first\":", out);
 	if (s->prebanner_lines > 0)
 		kx_json_string(out, (const uint8_t *)s->prebanner_first,
@@ -177,10 +190,57 @@ json_side(FILE *out, const struct kx_half *h)
 	fputc('}', out);
 }
 
+/* "id.orig_h":"A","id.orig_p":N, or nulls when a log does not say. */
+static void
+json_endpoint(FILE *out, const struct kx_conn *c, int side, const char *who)
+{
+	char addr[64];
+
+	if (c->log != NULL && !c->log->have_ep[side]) {
+		fprintf(out, "\"id.%s_h\":null,\"id.%s_p\":null,", who, who);
+		return;
+	}
+	kx_addr_text(c, side, addr, sizeof(addr));
+	fprintf(out, "\"id.%s_h\":\"%s\",\"id.%s_p\":%u,", who, addr, who,
+	    c->ep[side].port);
+}
+
+/* "source", and for a record read from a log what the log adds and what it
+ * cannot tell (docs/sshd-log.md). */
+static void
+json_source(FILE *out, const struct kx_conn *c)
+{
+	const struct kx_logconn *lg = c->log;
+
+	fprintf(out, "\"source\":\"%s\",", kx_source_names[c->source <
+	    KX_SOURCE_MAX ? c->source : KX_SOURCE_PCAP]);
+	if (lg == NULL)
+		return;
+	fprintf(out, "\"log\":{\"writer\":\"%s\",\"pid\":",
+	    lg->writer == KX_CLIENT ? "client" : "server");
+	if (lg->pid != 0)
+		fprintf(out, "%u", lg->pid);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"first_line\":%llu,\"last_line\":%llu,\"outcome\":",
+	    (unsigned long long)lg->first_line, (unsigned long long)lg->last_line);
+	if (lg->outcome_len > 0)
+		kx_json_string(out, (const uint8_t *)lg->outcome, lg->outcome_len);
+	else
+		fputs("null", out);
+	fputs(",\"disagreement\":", out);
+	if (lg->disagree_len > 0)
+		kx_json_string(out, (const uint8_t *)lg->disagree, lg->disagree_len);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"not_in_log\":[\"tcp\",\"reset_forensics\",\"message_sizes\""
+	    ",\"packet_timing\"%s]},", lg->have_ts ? "" : ",\"ts\"");
+}
+
 void
 kx_report_json(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 {
-	char uid[19], addr[64], step[64];
+	char uid[19], step[64];
 	bool first;
 
 	kx_conn_uid(c, uid);
@@ -188,12 +248,9 @@ kx_report_json(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	    "\"uid\":\"%s\",", KX_JSON_SCHEMA_VERSION,
 	    (unsigned long long)(c->ts_first / 1000000),
 	    (unsigned long long)(c->ts_first % 1000000), uid);
-	kx_addr_text(c, KX_CLIENT, addr, sizeof(addr));
-	fprintf(out, "\"id.orig_h\":\"%s\",\"id.orig_p\":%u,", addr,
-	    c->ep[KX_CLIENT].port);
-	kx_addr_text(c, KX_SERVER, addr, sizeof(addr));
-	fprintf(out, "\"id.resp_h\":\"%s\",\"id.resp_p\":%u,", addr,
-	    c->ep[KX_SERVER].port);
+	json_source(out, c);
+	json_endpoint(out, c, KX_CLIENT, "orig");
+	json_endpoint(out, c, KX_SERVER, "resp");
 	if (c->vlan != 0)
 		fprintf(out, "\"vlan\":%u,", c->vlan);
 	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
@@ -267,13 +324,14 @@ kx_report_json(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 		json_cstr(out, step[0] != '\0' ? step : "nothing");
 	else
 		fputs("null", out);
-	fprintf(out, ",\"midstream\":%s,\"duration\":%.6f,",
-	    c->midstream ? "true" : "false",
+	fprintf(out, ",\"midstream\":%s,\"evicted\":%s,\"duration\":%.6f,",
+	    c->midstream ? "true" : "false", c->evicted ? "true" : "false",
 	    (double)(c->ts_last - c->ts_first) / 1e6);
 	fputs("\"client_side\":", out);
-	json_side(out, &c->half[KX_CLIENT]);
+	json_side(out, &c->half[KX_CLIENT], c->log == NULL);
 	fputs(",\"server_side\":", out);
-	json_side(out, &c->half[KX_SERVER]);
+	json_side(out, &c->half[KX_SERVER], c->log == NULL);
+	kx_report_assess_json(out, c, v);
 	fputs(",\"anomalies\":[", out);
 	first = true;
 	for (int a = 0; a < KX_ANOM_MAX; a++) {

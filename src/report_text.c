@@ -5,6 +5,33 @@
 #include <time.h>
 
 #include "kexray/report.h"
+#include "kexray/sshlog.h"
+
+/* For a record read from a log (--sshd-log): where it is in the log, what
+ * the log gives no word of, the line that ended it, and any disagreement
+ * between the log's stated choices and kexray's negotiation. */
+static void
+log_lines(FILE *out, const struct kx_conn *c)
+{
+	const struct kx_logconn *lg = c->log;
+
+	fprintf(out, "  %-11s%s log, lines %llu-%llu", "source",
+	    lg->writer == KX_CLIENT ? "ssh (client)" : "sshd (server)",
+	    (unsigned long long)lg->first_line, (unsigned long long)lg->last_line);
+	if (lg->pid != 0)
+		fprintf(out, ", pid %u", lg->pid);
+	fputs("; no TCP facts, packet timing or reset forensics\n", out);
+	if (lg->outcome_len > 0) {
+		fprintf(out, "  %-11s", "log said");
+		kx_text_escaped(out, (const uint8_t *)lg->outcome, lg->outcome_len);
+		fputc('\n', out);
+	}
+	if (lg->disagree_len > 0) {
+		fprintf(out, "  %-11s", "disagrees");
+		kx_text_escaped(out, (const uint8_t *)lg->disagree, lg->disagree_len);
+		fputc('\n', out);
+	}
+}
 
 /* Printable ASCII as is; anything else (control bytes, ESC, NUL, bytes
  * >= 0x80) as \xHH, so a banner can never drive the terminal. */
@@ -35,6 +62,10 @@ endpoint(FILE *out, const struct kx_conn *c, int side)
 {
 	char addr[64];
 
+	if (c->log != NULL && !c->log->have_ep[side]) {
+		fputs("?", out);   /* the log does not say */
+		return;
+	}
 	kx_addr_text(c, side, addr, sizeof(addr));
 	if (c->ip_version == 6)
 		fprintf(out, "[%s]:%u", addr, c->ep[side].port);
@@ -94,14 +125,19 @@ kx_report_text(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	endpoint(out, c, KX_CLIENT);
 	fputs(" -> ", out);
 	endpoint(out, c, KX_SERVER);
-	fprintf(out, "  %s.%06lluZ  %s", tbuf,
-	    (unsigned long long)(c->ts_first % 1000000), uid);
+	if (c->log != NULL && !c->log->have_ts)
+		fprintf(out, "  (no time in the log)  %s", uid);
+	else
+		fprintf(out, "  %s.%06lluZ  %s", tbuf,
+		    (unsigned long long)(c->ts_first % 1000000), uid);
 	if (c->vlan != 0)
 		fprintf(out, "  vlan %u", c->vlan);
 	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
 		fprintf(out, "  in %s", kx_tunnel_names[c->tunnel]);
 	fputc('\n', out);
 	fprintf(out, "  %-11s%s\n", "why", v->reason);
+	if (c->log != NULL)
+		log_lines(out, c);
 	banner_line(out, "client", &c->half[KX_CLIENT].ssh);
 	banner_line(out, "server", &c->half[KX_SERVER].ssh);
 	if (ck == NULL || sk == NULL) {
@@ -136,6 +172,7 @@ kx_report_text(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 			fputc('\n', out);
 		}
 	}
+	kx_report_assess_text(out, c, v);
 	fprintf(out, "  %-11s", "anomalies");
 	for (int a = 0; a < KX_ANOM_MAX; a++) {
 		if (!kx_anom_has(v->anomalies, (enum kx_anomaly)a))
@@ -157,4 +194,30 @@ kx_report_text_summary(FILE *out, const struct kx_stats *st, uint64_t shown,
 	    (unsigned long long)problems, (unsigned long long)shown,
 	    (unsigned long long)st->frames, (unsigned long long)st->tcp,
 	    (unsigned long long)st->malformed, (unsigned long long)st->truncated);
+	/* Only when a cap was reached: it means detail was lost. */
+	if (st->caps.evicted_conns || st->caps.evicted_memory ||
+	    st->caps.buffer_limit || st->caps.ooo_dropped)
+		fprintf(out, "caps reached (docs/limits.md): %llu evicted at "
+		    "--max-conns, %llu evicted at --max-memory, %llu directions "
+		    "over --max-buffer, %llu segments refused at --max-ooo\n",
+		    (unsigned long long)st->caps.evicted_conns,
+		    (unsigned long long)st->caps.evicted_memory,
+		    (unsigned long long)st->caps.buffer_limit,
+		    (unsigned long long)st->caps.ooo_dropped);
+}
+
+void
+kx_report_text_log_summary(FILE *out, const struct kx_sshlog_stats *st,
+    uint64_t shown, uint64_t problems)
+{
+	fprintf(out, "%llu SSH connection%s (%llu with problems), %llu shown; "
+	    "%llu log lines read, %llu recognised, %llu binary, %llu cut\n",
+	    (unsigned long long)st->conns, st->conns == 1 ? "" : "s",
+	    (unsigned long long)problems, (unsigned long long)shown,
+	    (unsigned long long)st->lines, (unsigned long long)st->recognised,
+	    (unsigned long long)st->binary, (unsigned long long)st->cut);
+	if (st->evicted > 0)
+		fprintf(out, "caps reached (include/kexray/limits.h): %llu "
+		    "connections reported early at KX_SSHLOG_CONNS_MAX or "
+		    "KX_SSHLOG_HELD_MAX\n", (unsigned long long)st->evicted);
 }

@@ -28,6 +28,9 @@ kx_ssh_side_free(struct kx_ssh_side *s)
 	free(s->banner);
 	s->banner = NULL;
 	s->banner_len = 0;
+	free(s->hostkey);
+	s->hostkey = NULL;
+	s->hostkey_len = 0;
 }
 
 enum kx_status
@@ -115,6 +118,60 @@ malformed:
 	kx_anom_set(&s->anomalies, KX_ANOM_SSH_MSG_MALFORMED);
 }
 
+/* The server's KEX replies open with its host key K_S: KEXDH_REPLY and
+ * KEX_ECDH_REPLY (31: string K_S, string f or Q_S, string signature;
+ * RFC 4253 8, RFC 5656 4), the hybrid post-quantum replies (31, the same
+ * three strings; draft-ietf-sshm-ntruprime-ssh, draft-ietf-sshm-mlkem-
+ * hybrid-kex), KEX_DH_GEX_REPLY (33, the same; RFC 4419 3) and
+ * KEXRSA_PUBKEY (30: string K_S, string K_T; RFC 4432 4). Code 31 also
+ * means KEX_DH_GEX_GROUP (mpint p, mpint g), and this stage judges
+ * nothing, so it does not know the negotiated kex: a message is taken for
+ * a reply only when it is well-formed as one, with exactly that many
+ * strings and a K_S that opens with a key type name (RFC 4253 6.6). A
+ * GEX group has two fields and never passes for a 31 reply. The first
+ * reply wins. Returns KX_OK or KX_NOMEM. */
+static enum kx_status
+on_kex_reply(struct kx_ssh_side *s, uint8_t code, struct kx_cursor payload)
+{
+	struct kx_cursor ks, f, type;
+	uint32_t nstrings = code == 30 ? 2 : 3;
+	uint8_t b;
+
+	if (!s->is_server || s->hostkey != NULL ||
+	    kx_anom_has(s->anomalies, KX_ANOM_SSH_HOSTKEY_TOO_LONG) ||
+	    (code != 30 && code != 31 && code != 33))
+		return KX_OK;
+	if (kx_cur_skip(&payload, 1) != KX_OK ||
+	    kx_cur_sshstring(&payload, &ks) != KX_OK)
+		return KX_OK;
+	for (uint32_t i = 1; i < nstrings; i++)
+		if (kx_cur_sshstring(&payload, &f) != KX_OK)
+			return KX_OK;
+	if (kx_cur_left(&payload) != 0)
+		return KX_OK;
+	/* RFC 4251 6: algorithm names are 1-64 printable US-ASCII bytes. */
+	f = ks;
+	if (kx_cur_sshstring(&f, &type) != KX_OK || kx_cur_left(&type) == 0 ||
+	    kx_cur_left(&type) > 64)
+		return KX_OK;
+	while (kx_cur_u8(&type, &b) == KX_OK)
+		if (b <= 0x20 || b >= 0x7f || b == ',')
+			return KX_OK;
+	if (kx_cur_left(&ks) > KX_HOSTKEY_MAX) {
+		kx_anom_set(&s->anomalies, KX_ANOM_SSH_HOSTKEY_TOO_LONG);
+		return KX_OK;
+	}
+	/* Within one packet, so far below 2^32. */
+	s->hostkey_len = (uint32_t)kx_cur_left(&ks);
+	if ((s->hostkey = malloc(s->hostkey_len > 0 ? s->hostkey_len : 1)) == NULL) {
+		s->hostkey_len = 0;
+		return KX_NOMEM;
+	}
+	memcpy(s->hostkey, kx_cur_rest(&ks), s->hostkey_len);
+	s->hostkey_msg = code;
+	return KX_OK;
+}
+
 /* One message, in a cursor bounded to the payload, which packet_step has
  * made at least one byte long. Returns KX_OK or KX_NOMEM; on KX_NOMEM
  * nothing about the message is recorded, so feeding the packet again later
@@ -157,6 +214,8 @@ on_message(struct kx_ssh_side *s, struct kx_cursor payload)
 		 * place before NEWKEYS. */
 		if (code < KX_MSG_KEX_FIRST || code > KX_MSG_KEX_LAST)
 			kx_anom_set(&s->anomalies, KX_ANOM_SSH_MSG_UNEXPECTED);
+		else if ((st = on_kex_reply(s, code, payload)) != KX_OK)
+			return st;
 		break;
 	}
 

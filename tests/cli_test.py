@@ -121,6 +121,27 @@ def main():
     check("a bad file among good ones: exit 3, the good file still reported",
           rc == 3 and len(json_lines(out)) == 1, "rc=%d %s" % (rc, out))
 
+    # --sshd-log (docs/sshd-log.md): the same exit statuses from logs.
+    seedlog = os.path.join(os.path.dirname(os.path.abspath(__file__)), "logs",
+                           "seed_openssh53_libssh2.sshd.log")
+    with open(seedlog, "rb") as f:
+        seedlog_bytes = f.read()
+    rc, out, err = run(k, ["--json", "--sshd-log", "-"], stdin=seedlog_bytes)
+    recs = json_lines(out)
+    check("--sshd-log - reads a log from stdin: the seed's mismatch, exit 1",
+          rc == 1 and len(recs) == 1 and recs[0]["source"] == "sshd-log" and
+          recs[0]["mismatch"] == ["kex"], "rc=%d %s %s" % (rc, out, err))
+    rc, out, err = run(k, ["--sshd-log", login])
+    check("--sshd-log on a capture (binary): exit 3, one line naming it",
+          rc == 3 and one_line(err) and login in err and "not a text log" in err,
+          "rc=%d %s" % (rc, err))
+    rc, out, err = run(k, ["--sshd-log", missing])
+    check("--sshd-log on a missing file: exit 3, one line naming it",
+          rc == 3 and one_line(err) and missing in err, "rc=%d %s" % (rc, err))
+    rc, out, err = run(k, ["--sshd-log", seedlog, "-r", seed])
+    check("--sshd-log with -r is a usage error (2) with one line",
+          rc == 2 and one_line(err), "rc=%d %s" % (rc, err))
+
     passed = sum(results)
     print("%d passed, %d failed" % (passed, len(results) - passed))
     return 0 if passed == len(results) else 1

@@ -45,6 +45,12 @@ def lookup(obj, dotted):
                 cur = cur[key]
                 i = j
                 break
+            # a list element by its index: "advice.0.category"
+            if isinstance(cur, list) and j == i + 1 and key.isdigit() \
+                    and int(key) < len(cur):
+                cur = cur[int(key)]
+                i = j
+                break
         else:
             raise KeyError(dotted)
     return cur

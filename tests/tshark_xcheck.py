@@ -155,6 +155,7 @@ def tshark_conns(capture, ports):
               "ip.src", "ipv6.src", "ip.dst", "ipv6.dst", "tcp.srcport", "tcp.dstport",
               "ssh.protocol", "ssh.message_code", "ssh.first_kex_packet_follows"]
     fields += ["ssh." + n for n in NAME_LISTS]
+    fields += ["ssh.kex.hassh", "ssh.kex.hasshserver"]
     args = ["-o", "tcp.reassemble_out_of_order:TRUE"]
     for p in sorted(ports):
         args += ["-d", "tcp.port==%d,ssh" % p]
@@ -193,6 +194,10 @@ def tshark_conns(capture, ports):
             for n, vals in zip(NAME_LISTS, lists):
                 k[n] = vals[i] if i < len(vals) else None
             k["first_kex_packet_follows"] = fkpf[i] if i < len(fkpf) else None
+            # HASSH: tshark puts hassh on a client KEXINIT, hasshserver on
+            # a server's (one direction per frame).
+            hs = lay.get("ssh.kex.hassh") or lay.get("ssh.kex.hasshserver") or []
+            k["hassh"] = hs[i] if i < len(hs) else None
             s["kexinits"].setdefault(src, []).append(k)
     return streams
 
@@ -293,7 +298,7 @@ def check_capture(kexray, capture):
     tstreams = tshark_conns(capture, ports)
     krecs = kexray_conns(kexray, capture)
     problems, notes = [], []
-    nconn = nban = nlist = 0
+    nconn = nban = nlist = nhassh = 0
     for st, rec in pair_up(tstreams, krecs):
         s = tstreams[st]
         ends = " <-> ".join(("[%s]:%d" if ":" in a else "%s:%d") % (a, p)
@@ -360,7 +365,15 @@ def check_capture(kexray, capture):
             if tf is not None and isinstance(kf, bool) and flag(tf) != kf:
                 problems.append("%s: %s first_kex_packet_follows: tshark %s, kexray %s"
                                 % (where, side, tf, kf))
-    summary = "%d connections, %d banners, %d lists compared" % (nconn, nban, nlist)
+            th = tk.get("hassh")
+            if th is not None:
+                key = "hassh" if side == "client" else "hasshServer"
+                nhassh += 1
+                if rec.get(key) != th:
+                    problems.append("%s: %s (frame %d): tshark %s, kexray %s"
+                                    % (where, key, tk["frame"], th, rec.get(key)))
+    summary = "%d connections, %d banners, %d lists, %d hassh compared" % (
+        nconn, nban, nlist, nhassh)
     if ports:
         summary += " (also decoded as SSH: tcp port %s)" % ",".join(str(p) for p in sorted(ports))
     return not problems, summary, problems, notes

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "kexray/assess.h"
 #include "kexray/flow.h"
 #include "kexray/negotiate.h"
 
@@ -27,6 +28,7 @@ struct kx_verdict {
 	bool handshake_complete;
 	struct kx_nego nego;
 	kx_anomset anomalies;      /* flow, reasm and ssh anomalies of both sides */
+	struct kx_assessment assess;  /* security verdicts (assess.h) */
 	char reason[512];          /* one line, plain words */
 };
 

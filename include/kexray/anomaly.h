@@ -19,11 +19,11 @@
 	X(DECODE_TUNNEL_BAD, "decode.tunnel.bad_header", "tunnel header (GRE, ERSPAN, VXLAN/Geneve UDP, MPLS, PPPoE) too short or malformed") \
 	X(DECODE_TUNNEL_DEPTH, "decode.tunnel_depth", "tunnels nested, or MPLS labels stacked, deeper than kexray follows") \
 	X(FLOW_MIDSTREAM, "flow.midstream", "connection already open when the capture started (no SYN seen)") \
-	X(FLOW_EVICTED, "flow.evicted", "connection table full: this connection was reported early and its state dropped") \
+	X(FLOW_EVICTED, "flow.evicted", "connection table full or memory cap reached (--max-conns, --max-memory): this least recently active connection was reported early and its state dropped") \
 	X(REASM_GAP, "reasm.gap", "bytes missing from the handshake stream (not captured); decoding stopped at the hole") \
 	X(REASM_OVERLAP_CONFLICT, "reasm.overlap_conflict", "retransmitted or overlapping segment carries different bytes; the first copy was kept") \
-	X(REASM_OOO_LIMIT, "reasm.ooo_limit", "too many out-of-order segments held; later ones were dropped") \
-	X(REASM_DEPTH_LIMIT, "reasm.depth_limit", "handshake longer than the per-direction byte cap") \
+	X(REASM_OOO_LIMIT, "reasm.ooo_limit", "too many out-of-order segments (--max-ooo), or bytes (--max-buffer), held; later ones were dropped") \
+	X(REASM_DEPTH_LIMIT, "reasm.depth_limit", "handshake longer than the per-direction byte cap (--max-buffer)") \
 	X(REASM_OUT_OF_WINDOW, "reasm.out_of_window", "segment far beyond the expected sequence number; ignored") \
 	X(SSH_BANNER_TOO_LONG, "ssh.banner.too_long", "identification line longer than 255 bytes (RFC 4253 4.2)") \
 	X(SSH_BANNER_NO_CR, "ssh.banner.no_cr", "identification line ends in LF without CR") \
@@ -41,7 +41,11 @@
 	X(SSH_KEXINIT_BAD_NAME, "ssh.kexinit.bad_name", "empty algorithm name, consecutive commas or non-printable bytes in a name-list") \
 	X(SSH_KEXINIT_REPEATED, "ssh.kexinit.repeated", "more than one KEXINIT before NEWKEYS") \
 	X(SSH_MSG_MALFORMED, "ssh.msg.malformed", "a cleartext SSH message's fields overrun its packet") \
-	X(SSH_MSG_UNEXPECTED, "ssh.msg.unexpected", "a message type not expected in a cleartext handshake")
+	X(SSH_MSG_UNEXPECTED, "ssh.msg.unexpected", "a message type not expected in a cleartext handshake") \
+	X(SSH_HOSTKEY_TOO_LONG, "ssh.hostkey.too_long", "server host key in the key exchange reply longer than kexray keeps; not fingerprinted") \
+	X(LOG_NEGOTIATION_DISAGREES, "log.negotiation_disagrees", "the log states a negotiated algorithm or a failing category that kexray's own negotiation of the logged proposals does not give") \
+	X(LOG_BLOCK_INCOMPLETE, "log.block_incomplete", "a logged KEXINIT proposal ended before its ten lists, first_kex_follows and reserved; a block missing lists is not used") \
+	X(LOG_LINE_LIMIT, "log.line_limit", "a log line or a rebuilt KEXINIT longer than kexray reads; the rest was skipped")
 
 enum kx_anomaly {
 #define KX_ANOM_ENUM(id, name, desc) KX_ANOM_##id,

@@ -6,12 +6,57 @@
 
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef void (*kx_frame_fn)(void *arg, int dlt, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_us, uint64_t frame_no);
 
-/* Set from a signal handler: stop reading at the next frame. */
-extern volatile sig_atomic_t kx_capture_stop;
+/* Set from signal handlers; the loop and the caller's tick act on them. */
+extern volatile sig_atomic_t kx_capture_stop;   /* SIGINT, SIGTERM */
+extern volatile sig_atomic_t kx_capture_hup;    /* SIGHUP: reopen output */
+extern volatile sig_atomic_t kx_capture_usr1;   /* SIGUSR1: print stats */
+
+/* Called about once a second while a live capture runs, with the wall
+ * clock, whether or not packets arrive. */
+typedef void (*kx_tick_fn)(void *arg, uint64_t now_us);
+
+struct kx_live_opts {
+	const char *iface;
+	int snaplen;        /* 0: KX_LIVE_SNAPLEN */
+	int promisc;        /* 1: promiscuous (the default, as on a mirror port) */
+	int buffer_kib;     /* kernel buffer; 0: libpcap's default */
+	int immediate;      /* deliver each packet at once */
+	const char *filter; /* NULL: none */
+};
+
+/* Enough for the largest handshake segment on any common MTU (and jumbo
+ * frames); what tcpdump uses by default. */
+#define KX_LIVE_SNAPLEN 262144
+
+struct kx_live;
+
+/* Opens and activates the interface. Returns 0, or -1 after printing one
+ * line to stderr ("kexray: eth0: ..."); libpcap's warnings are printed
+ * and are not errors. */
+int kx_live_open(const struct kx_live_opts *o, struct kx_live **out);
+int kx_live_datalink(const struct kx_live *l);
+/* Reads until kx_capture_stop is set; tick runs about once a second.
+ * Returns 0, or -1 after printing one line to stderr. */
+int kx_live_run(struct kx_live *l, kx_frame_fn fn, kx_tick_fn tick, void *arg);
+/* Packets received, dropped by the kernel (buffer full) and by the
+ * interface, from pcap_stats. Returns -1 when not available. */
+int kx_live_stats(struct kx_live *l, uint64_t *recv, uint64_t *drop,
+    uint64_t *ifdrop);
+void kx_live_close(struct kx_live *l);
+
+/* Prints the interfaces kexray can capture on, one per line (-D). */
+int kx_capture_list_interfaces(FILE *out);
+
+/* The default live filter for the given SSH ports, or NULL when out of
+ * memory. It passes TCP to and from those ports, every SYN, FIN and RST,
+ * every TCP segment whose payload begins "SSH-" (IPv4 and IPv6), and the
+ * tunnels kexray decodes. Caller frees. */
+char *kx_capture_default_filter(const uint16_t *ports, unsigned nports);
 
 /* Reads one file to its end. Returns 0, or -1 after printing one line
  * "kexray: FILE: ..." (with the packet number when the damage is inside

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kexray/evidence.h"
 #include "kexray/packet.h"
 #include "kexray/reasm.h"
 #include "kexray/ssh.h"
@@ -25,6 +26,20 @@ enum kx_close {
 };
 
 extern const char *const kx_close_names[KX_CLOSE_MAX];
+
+/* Where a connection's facts come from: packets, or a program's own debug
+ * log (sshlog.h), which has no TCP facts and no packet timing. */
+enum kx_source {
+	KX_SOURCE_PCAP = 0,    /* packets (the zero a new connection starts with) */
+	KX_SOURCE_SSHD_LOG,    /* sshd's log (the server's view) */
+	KX_SOURCE_SSH_LOG,     /* ssh -v's log (the client's view) */
+	KX_SOURCE_MAX
+};
+
+/* "pcap", "sshd-log", "ssh-log": the JSON record's "source". */
+extern const char *const kx_source_names[KX_SOURCE_MAX];
+
+struct kx_logconn;   /* sshlog.h */
 
 struct kx_endpoint {
 	uint8_t addr[16];
@@ -82,7 +97,11 @@ struct kx_conn {
 	struct kx_step last_step;
 	uint64_t close_ts;
 	bool evicted;
+	size_t mem;                  /* heap bytes accounted to it (--max-memory) */
 	kx_anomset anomalies;        /* decode/flow level; reasm and ssh keep theirs */
+	struct kx_evidence *evidence; /* frames kept for -w, NULL when off */
+	uint8_t source;              /* enum kx_source */
+	const struct kx_logconn *log; /* what a log adds; NULL from packets */
 };
 
 struct kx_flow_table;
@@ -112,6 +131,31 @@ void kx_flow_discard(struct kx_flow_table *t, struct kx_conn *c);
 /* Reports and frees every connection, in creation order. */
 void kx_flow_flush(struct kx_flow_table *t, enum kx_close why);
 uint32_t kx_flow_count(const struct kx_flow_table *t);
+
+/* What the caps did (docs/limits.md); each counter rises when its cap is
+ * hit. The reasm counters are added when a connection leaves the table. */
+struct kx_cap_stats {
+	uint64_t evicted_conns;   /* evicted at --max-conns */
+	uint64_t evicted_memory;  /* evicted at --max-memory */
+	uint64_t buffer_limit;    /* directions that hit --max-buffer */
+	uint64_t ooo_dropped;     /* segments refused at --max-ooo */
+	uint64_t mem_used;        /* connection state accounted now, bytes */
+	uint64_t mem_peak;        /* and at most */
+};
+
+/* Caps beyond the connection count: max_mem bytes of connection state in
+ * all (0: none), and each new connection's reasm limits (0: defaults). */
+void kx_flow_set_limits(struct kx_flow_table *t, uint64_t max_mem,
+    uint32_t max_buffer, uint32_t max_ooo);
+/* Accounts the memory of the connection touched last (its buffers grow
+ * and shrink while a packet is handled) and evicts the least recently
+ * active connections while the total is over the cap. Call once a packet
+ * is handled, when no connection pointer is held. */
+void kx_flow_settle(struct kx_flow_table *t);
+/* Heap bytes connection c holds: its struct, reasm buffers and queue,
+ * banner and KEXINIT copies, evidence frames. */
+size_t kx_conn_mem(const struct kx_conn *c);
+const struct kx_cap_stats *kx_flow_caps(const struct kx_flow_table *t);
 
 /* Idle timeout of a connection in microseconds (it depends on what the
  * connection has reached, which the caller knows). */

@@ -23,6 +23,35 @@
  * be held (the handshake depth); farther is not handshake data. */
 #define KX_REASM_WINDOW KX_REASM_DEPTH
 
+/* Run-time caps (docs/limits.md). The defaults above are what --max-conns,
+ * --max-buffer and --max-ooo start from; these bound what may be asked. */
+/* --max-buffer ceiling: 16 MiB keeps stream offsets far inside the int32
+ * sequence arithmetic of RFC 9293 3.4 (KX_SEQ_DIFF). */
+#define KX_REASM_DEPTH_CEIL (16u * 1024u * 1024u)
+/* --max-ooo ceiling: a queue this long is already a denial of service on
+ * the drain loop; real reordering holds a handful of segments. */
+#define KX_REASM_OOO_CEIL 4096
+/* --max-memory default, in MiB: far above any real capture (a full
+ * handshake costs a few KiB), low enough that a SYN flood cannot take the
+ * host's memory. -> flow.evicted */
+#define KX_MEMORY_DEFAULT_MIB 1024u
+/* Part of --max-memory set aside for the program itself (code, libc,
+ * libpcap and its read buffer of up to 256 KiB, stdio, the fixed tables):
+ * measured at 4.5 to 7 MiB peak RSS on small captures (tests/adversarial.py
+ * prints it). */
+#define KX_MEMORY_RESERVE_MIB 8u
+/* Percent of the rest left to the allocator: freed connection state sits
+ * in glibc's heap as free chunks of the wrong size for the next requests.
+ * Measured (docs/limits.md): 2,000 handshakes whose buffers all double in
+ * step while the oldest are evicted (pcaps/adversarial pending_flood) grow
+ * the heap to 1.7 times the bytes in use; 100,000 half-open handshakes to
+ * 1.16 times. Connection state is capped at the other half. */
+#define KX_MEMORY_FRAG_PCT 50u
+/* --max-memory floor: the reserve plus 8 MiB for connections. */
+#define KX_MEMORY_MIN_MIB 16u
+/* --max-memory ceiling (1 TiB), so MiB -> bytes cannot overflow. */
+#define KX_MEMORY_CEIL_MIB (1024u * 1024u)
+
 /* ssh: identification line, CR LF included (RFC 4253 4.2). -> ssh.banner.too_long */
 #define KX_BANNER_MAX 255
 /* ssh: identification bytes kept for the report. Longer than the RFC's
@@ -47,5 +76,50 @@
 #define KX_MSGLOG_MAX 32
 /* ssh: DISCONNECT description bytes kept. */
 #define KX_DISC_DESC_KEEP 255
+/* ssh: server host key blob (K_S) bytes kept. A 16384-bit RSA key, the
+ * largest OpenSSH accepts (SSHBUF_MAX_BIGNUM), is about 2 KiB; a
+ * certificate adds its CA key, signature and options. -> ssh.hostkey.too_long */
+#define KX_HOSTKEY_MAX 16384
+
+/* assess: weak algorithms listed per side. Only names in algtab are
+ * weak, and the table has fewer distinct ones; GSS-API names (a prefix and
+ * any mechanism, RFC 4462) are what can exceed it. Past the cap they are
+ * counted ("and N more" in the text report), not listed. */
+#define KX_WEAK_MAX 64
+
+/* hostkey: lines read from a --known-hosts or --host-keys file; a file
+ * with more is refused (exit 3), never read in part. Far past any real
+ * known_hosts, small enough to bound memory. */
+#define KX_HOSTDB_LINES_MAX 1000000
+/* hostkey: longest known_hosts line read; a longer one is skipped as ssh
+ * skips lines it cannot parse. Base64 of a KX_HOSTKEY_MAX blob plus a
+ * host list and comment fits. */
+#define KX_HOSTDB_LINE_MAX 32768
+
+/* sshlog (--sshd-log): longest log line read. OpenSSH writes at most 1 KiB
+ * per message (log.c MSGBUFSIZ) and syslog relays cut at 8 KiB (rsyslog's
+ * maxMessageSize); the rest of a longer line is skipped. -> log.line_limit */
+#define KX_SSHLOG_LINE_MAX (64u * 1024u)
+/* sshlog: bytes of one rebuilt KEXINIT (the ten lists and their length
+ * fields): a real one fits one packet (RFC 4253 6.1). -> log.line_limit */
+#define KX_SSHLOG_BLOCK_MAX KX_SSH_PACKET_MAX
+/* sshlog: connections open at once (sshd processes whose end is not yet in
+ * the log; MaxStartups keeps a real server far below). The least recently
+ * active one is reported early. -> flow.evicted */
+#define KX_SSHLOG_CONNS_MAX 4096
+/* sshlog: name-list bytes held by all open connections (rebuilt KEXINITs
+ * and blocks being read); over it the least recently active connections
+ * are reported early. 4096 full-size blocks would be 430 MiB. -> flow.evicted */
+#define KX_SSHLOG_HELD_MAX (32u * 1024u * 1024u)
+/* sshlog: PIDs one connection is known by: sshd's per-connection process,
+ * its network (preauth) child and its user (postauth) child. */
+#define KX_SSHLOG_PIDS_PER_CONN 4
+/* sshlog: the log line that ended a connection, kept for the report. */
+#define KX_SSHLOG_OUTCOME_KEEP 255
+/* sshlog: the words of a disagreement between the log and kexray. */
+#define KX_SSHLOG_NOTE_KEEP 255
+/* sshlog: an algorithm name a "kex:" line states, kept for the cross-check
+ * (OpenSSH's longest names are about 40 bytes; longer ones are not compared). */
+#define KX_SSHLOG_ALG_KEEP 64
 
 #endif

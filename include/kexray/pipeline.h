@@ -15,10 +15,20 @@ struct kx_pipeline_config {
 	uint16_t ports[KX_PORTS_MAX];  /* SSH server ports */
 	uint32_t nports;
 	uint32_t max_conns;
+	/* Caps (docs/limits.md; 0 = the default): handshake bytes kept per
+	 * direction, out-of-order segments held per direction, and memory in
+	 * all in bytes (KX_MEMORY_RESERVE_MIB of it is left to the program,
+	 * KX_MEMORY_FRAG_PCT of the rest to the allocator; what remains
+	 * bounds connection state). */
+	uint32_t max_buffer;
+	uint32_t max_ooo;
+	uint64_t max_memory;
 	/* Idle timeouts (microseconds; 0 = the default): before NEWKEYS both
 	 * ways or after a FIN, and for an established session. */
 	uint64_t handshake_timeout_us;
 	uint64_t idle_timeout_us;
+	/* Keep each connection's frames until its handshake completes (-w). */
+	bool keep_evidence;
 };
 
 /* sshd's own LoginGraceTime is 120 s: a handshake idle that long is over. */
@@ -36,6 +46,7 @@ struct kx_stats {
 	uint64_t ssh_conns;
 	uint64_t timeouts;       /* connections expired idle */
 	uint64_t evicted;        /* connections evicted at the table cap */
+	struct kx_cap_stats caps; /* per cap: evictions, refusals, memory */
 	uint64_t anomalies[KX_ANOM_MAX];  /* decode anomalies by frame */
 };
 

@@ -9,6 +9,7 @@
 
 #include "kexray/analyze.h"
 #include "kexray/pipeline.h"
+#include "kexray/sshlog.h"
 
 #define KX_JSON_SCHEMA_VERSION 1
 
@@ -16,7 +17,39 @@ void kx_report_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 void kx_report_text_summary(FILE *out, const struct kx_stats *st,
     uint64_t shown, uint64_t problems);
+/* The last line of a --sshd-log run. */
+void kx_report_text_log_summary(FILE *out, const struct kx_sshlog_stats *st,
+    uint64_t shown, uint64_t problems);
 void kx_report_json(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+
+/* Run-wide counts kept by main for the summary and statistics. */
+struct kx_run_counts {
+	uint64_t shown;
+	uint64_t problems;
+	uint64_t by_verdict[KX_V_MAX];
+};
+
+/* Capture-side counts (pcap_stats, live only). */
+struct kx_capture_counts {
+	bool have_pcap;
+	uint64_t recv, drop, ifdrop;
+	uint32_t conns_tracked;
+};
+
+/* Statistics: a JSON "stats" record on out, or one text line (stderr). */
+void kx_report_json_stats(FILE *out, const struct kx_stats *st,
+    const struct kx_capture_counts *cc, const struct kx_run_counts *rc,
+    bool final);
+void kx_report_text_stats(FILE *out, const struct kx_stats *st,
+    const struct kx_capture_counts *cc, const struct kx_run_counts *rc,
+    bool final);
+
+/* Security verdicts (report_assess.c): JSON members, each written with a
+ * leading comma, and the text lines of one connection's block. */
+void kx_report_assess_json(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+void kx_report_assess_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 
 /* Escapers, exposed for tests. */

@@ -119,6 +119,13 @@ struct kx_ssh_side {
 	uint8_t last_msg;             /* code of the latest cleartext message, 0 none */
 	bool newkeys;
 
+	/* server only: the host key blob K_S of the first well-formed KEX
+	 * reply (ssh_packet.c says which messages qualify), owned; NULL if
+	 * none, or longer than KX_HOSTKEY_MAX (ssh.hostkey.too_long) */
+	uint8_t *hostkey;
+	uint32_t hostkey_len;
+	uint8_t hostkey_msg;          /* message code it came in */
+
 	bool have_disconnect;
 	uint32_t disc_reason;
 	uint8_t disc_desc[KX_DISC_DESC_KEEP];
