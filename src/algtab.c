@@ -220,50 +220,92 @@ kx_algtab_rows(size_t *n)
 	return algtab;
 }
 
-/* Byte order of name against a NUL-terminated table name, then category:
- * the order the table is sorted in. */
-static int
-row_cmp(const uint8_t *name, size_t len, enum kx_algcat cat,
-    const struct kx_algtab_row *r)
-{
-	size_t rl = strlen(r->name);
-	int d = memcmp(name, r->name, len < rl ? len : rl);
+/* Name index, built on first use: every connection looks up a few
+ * hundred names, so each lookup is one hash and, almost always, one
+ * comparison (the sorted table stays the reference a test checks). */
+#define INDEX_SLOTS 1024u
+_Static_assert(NROWS < INDEX_SLOTS / 2, "the index stays at most half full");
 
-	if (d != 0)
-		return d;
-	if (len != rl)
-		return len < rl ? -1 : 1;
-	return (int)cat - (int)r->cat;
+struct index_slot {
+	uint32_t hash;
+	uint16_t len;
+	uint16_t row;   /* row + 1; 0 empty */
+};
+
+static struct index_slot name_index[INDEX_SLOTS];
+static uint16_t prefix_rows[NROWS];
+static uint16_t prefix_len[NROWS];
+static size_t nprefix;
+static bool index_built;
+
+/* Length, category and the first and last eight bytes: enough to tell
+ * the table's names apart (a collision only costs a comparison), and a
+ * dozen instructions whatever the name's length. */
+static uint32_t
+name_hash(const uint8_t *p, size_t len, enum kx_algcat cat)
+{
+	uint64_t a = 0, b = 0, h;
+	size_t k = len < 8 ? len : 8;
+
+	memcpy(&a, p, k);
+	memcpy(&b, p + (len - k), k);
+	h = a * 0x9e3779b97f4a7c15ull ^ (b + len) * 0xbf58476d1ce4e5b9ull ^
+	    (uint64_t)cat;
+	h ^= h >> 31;
+	return (uint32_t)(h ^ h >> 29);
+}
+
+static void
+build_index(void)
+{
+	for (size_t i = 0; i < NROWS; i++) {
+		size_t len = strlen(algtab[i].name);
+		uint32_t h;
+		size_t j;
+
+		if (algtab[i].flags & KX_ALGF_PREFIX) {
+			prefix_rows[nprefix] = (uint16_t)i;
+			prefix_len[nprefix++] = (uint16_t)len;
+			continue;
+		}
+		h = name_hash((const uint8_t *)algtab[i].name, len,
+		    (enum kx_algcat)algtab[i].cat);
+		for (j = h & (INDEX_SLOTS - 1); name_index[j].row != 0;
+		    j = (j + 1) & (INDEX_SLOTS - 1))
+			;
+		name_index[j].hash = h;
+		name_index[j].len = (uint16_t)len;
+		name_index[j].row = (uint16_t)(i + 1);
+	}
+	index_built = true;
 }
 
 const struct kx_algtab_row *
 kx_algtab_find(enum kx_algcat cat, const uint8_t *name, size_t len)
 {
-	size_t lo = 0, hi = NROWS;
+	uint32_t h;
 
 	if (name == NULL || len == 0)
 		return NULL;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		int d = row_cmp(name, len, cat, &algtab[mid]);
+	if (!index_built)
+		build_index();
+	h = name_hash(name, len, cat);
+	for (size_t j = h & (INDEX_SLOTS - 1); name_index[j].row != 0;
+	    j = (j + 1) & (INDEX_SLOTS - 1)) {
+		const struct kx_algtab_row *r = &algtab[name_index[j].row - 1];
 
-		if (d == 0)
-			return (algtab[mid].flags & KX_ALGF_PREFIX) ? NULL : &algtab[mid];
-		if (d < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
+		if (name_index[j].hash == h && name_index[j].len == len &&
+		    r->cat == cat && memcmp(r->name, name, len) == 0)
+			return r;
 	}
 	/* RFC 4462 2: GSS-API kex names are a prefix and the base64 MD5 of
 	 * the mechanism OID; the OID part must be there. */
-	for (size_t i = 0; i < NROWS; i++) {
-		size_t pl;
+	for (size_t i = 0; i < nprefix; i++) {
+		const struct kx_algtab_row *r = &algtab[prefix_rows[i]];
 
-		if (!(algtab[i].flags & KX_ALGF_PREFIX) || algtab[i].cat != cat)
-			continue;
-		pl = strlen(algtab[i].name);
-		if (len > pl && memcmp(name, algtab[i].name, pl) == 0)
-			return &algtab[i];
+		if (r->cat == cat && len > prefix_len[i] &&
+		    memcmp(name, r->name, prefix_len[i]) == 0)
+			return r;
 	}
 	return NULL;
 }

@@ -562,6 +562,10 @@ main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	if (!run.live && !isatty(fileno(run.out))) {
+		/* Reading files: records are written in large blocks. */
+		setvbuf(run.out, NULL, _IOFBF, 1u << 20);
+	}
 	if (run.live) {
 		/* Records must reach a log pipeline as they happen. */
 		setvbuf(run.out, NULL, _IOLBF, 0);

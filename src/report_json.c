@@ -44,35 +44,53 @@ utf8_seq(const uint8_t *p, size_t left)
 /* RFC 8259 7. Bytes that are not valid UTF-8 are written as the code
  * point of the same value (\u00XX), so the output is always valid JSON
  * and no byte is lost. */
+/* Bytes that go out as they are: printable ASCII but '"' and '\\'. */
+static inline bool
+json_plain(uint8_t b)
+{
+	return b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
+}
+
+static void
+json_escape_byte(FILE *out, uint8_t b)
+{
+	static const char hex[] = "0123456789abcdef";
+	char e[6] = { '\\', 'u', '0', '0', hex[b >> 4], hex[b & 15] };
+
+	if (b == '"' || b == '\\') {
+		putc_unlocked('\\', out);
+		putc_unlocked((char)b, out);
+	} else {
+		fwrite_unlocked(e, 1, sizeof(e), out);
+	}
+}
+
 void
 kx_json_string(FILE *out, const uint8_t *p, size_t len)
 {
 	size_t i = 0;
 
-	fputc('"', out);
+	putc_unlocked('"', out);
 	while (i < len) {
-		uint8_t b = p[i];
-		size_t n;
+		size_t run = i, n;
 
-		if (b == '"' || b == '\\') {
-			fputc('\\', out);
-			fputc(b, out);
-			i++;
-		} else if (b < 0x20 || b == 0x7f) {
-			fprintf(out, "\\u%04x", b);
-			i++;
-		} else if (b < 0x80) {
-			fputc(b, out);
-			i++;
-		} else if ((n = utf8_seq(p + i, len - i)) != 0) {
-			fwrite(p + i, 1, n, out);
+		/* Names and banners are almost all plain: one write a run. */
+		while (run < len && json_plain(p[run]))
+			run++;
+		if (run > i) {
+			fwrite_unlocked(p + i, 1, run - i, out);
+			i = run;
+			continue;
+		}
+		if (p[i] >= 0x80 && (n = utf8_seq(p + i, len - i)) != 0) {
+			fwrite_unlocked(p + i, 1, n, out);
 			i += n;
 		} else {
-			fprintf(out, "\\u%04x", b);
+			json_escape_byte(out, p[i]);
 			i++;
 		}
 	}
-	fputc('"', out);
+	putc_unlocked('"', out);
 }
 
 static void

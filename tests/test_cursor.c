@@ -74,6 +74,24 @@ test_find_lf(void **state)
 }
 
 static void
+test_span_to(void **state)
+{
+	static const char s[] = "abc,de";
+	struct kx_cursor c;
+
+	(void)state;
+	kx_cur_init(&c, s, 6);
+	assert_int_equal(kx_cur_span_to(&c, ','), 3);
+	assert_int_equal(kx_cur_used(&c), 0);
+	assert_int_equal(kx_cur_skip(&c, 4), KX_OK);
+	assert_int_equal(kx_cur_span_to(&c, ','), 2);   /* no delimiter: all */
+	kx_cur_init(&c, s, 2);
+	assert_int_equal(kx_cur_span_to(&c, ','), 2);   /* never past the end */
+	kx_cur_init(&c, NULL, 0);
+	assert_int_equal(kx_cur_span_to(&c, ','), 0);
+}
+
+static void
 test_strerror_covers_enum(void **state)
 {
 	(void)state;
@@ -92,6 +110,7 @@ main(void)
 		cmocka_unit_test(test_getters_and_no_consume_on_failure),
 		cmocka_unit_test(test_sshstring_bounded),
 		cmocka_unit_test(test_find_lf),
+		cmocka_unit_test(test_span_to),
 		cmocka_unit_test(test_strerror_covers_enum),
 	};
 

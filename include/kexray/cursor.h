@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "kexray/status.h"
 
@@ -150,6 +151,19 @@ kx_cur_sshstring(struct kx_cursor *c, struct kx_cursor *sub)
 		return st;
 	}
 	return KX_OK;
+}
+
+/* Length of the run before the first byte equal to delim, or of all that
+ * is left when there is none. Consumes nothing. */
+static inline size_t
+kx_cur_span_to(const struct kx_cursor *c, uint8_t delim)
+{
+	const uint8_t *hit;
+
+	if (kx_cur_left(c) == 0)
+		return 0;   /* memchr must not see a NULL base */
+	hit = memchr(kx_cur_rest(c), delim, kx_cur_left(c));
+	return hit != NULL ? (size_t)(hit - kx_cur_rest(c)) : kx_cur_left(c);
 }
 
 /* Finds the first '\n' within the first max bytes. Returns its offset from
