@@ -1,0 +1,130 @@
+#!/usr/bin/env python3
+"""kexray's benchmark: kexray against the floor (libpcap's pcap_next_ex loop,
+../shared/bench/floor.c) and tshark, in one run, on the same file.
+
+  run_bench.py --kexray BUILD/kexray [--file small|large|PATH] [--runs N]
+               [--tshark-runs N] [--dir /tmp/bench]
+
+Generates small.pcap / large.pcap with ../shared/bench/gen_ssh_pcap if they
+are missing (deterministic; the truth JSON/CSV beside them), then runs the
+floor and kexray alternately (floor, kexray, floor, ...) so drift on a
+shared machine hits both, tshark extracting the SSH KEXINIT fields
+(-T fields) --tshark-runs times, and prints medians of wall, user+sys CPU
+and peak RSS, with ratios to the floor and to tshark. Then compares
+kexray's records with the generator's truth connection by connection
+(bench/compare_truth.py). Not a test: nothing here asserts a time.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+SHARED = os.path.join(HERE, "..", "..", "shared", "bench")
+SIZES = {"small": 20000, "large": 200000}
+TSHARK_FIELDS = ["tcp.stream", "ssh.protocol", "ssh.kex_algorithms",
+                 "ssh.server_host_key_algorithms", "ssh.encryption_algorithms_client_to_server",
+                 "ssh.mac_algorithms_client_to_server"]
+
+
+def timed(cmd, out=subprocess.DEVNULL):
+    """(wall, cpu, max_rss_kib) of cmd, from GNU time."""
+    with tempfile.NamedTemporaryFile("r") as tf:
+        r = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", tf.name] + cmd,
+                           stdout=out, stderr=subprocess.DEVNULL)
+        wall, user, sys_, rss = tf.read().split()[-4:]
+    if r.returncode not in (0, 1):
+        raise RuntimeError("%s exited %d" % (cmd[0], r.returncode))
+    return float(wall), float(user) + float(sys_), int(rss)
+
+
+def build_tools(d):
+    gen, floor = os.path.join(d, "gen_ssh_pcap"), os.path.join(d, "floor")
+    if not os.path.exists(gen):
+        subprocess.run(["cc", "-O2", "-std=c11", "-o", gen, os.path.join(SHARED, "gen_ssh_pcap.c")], check=True)
+    if not os.path.exists(floor):
+        subprocess.run(["cc", "-O2", "-std=c11", "-o", floor, os.path.join(SHARED, "floor.c"), "-lpcap"], check=True)
+    return gen, floor
+
+
+def ensure_file(d, gen, name):
+    path = os.path.join(d, name + ".pcap")
+    if not os.path.exists(path):
+        print("generating %s ..." % path, flush=True)
+        subprocess.run([gen, "-n", str(SIZES[name]), "-s", "1", "-o", path,
+                        "--truth-json", os.path.join(d, name + ".truth.json"),
+                        "--truth-csv", os.path.join(d, name + ".truth.csv"), "-q"], check=True)
+    return path
+
+
+def med(xs):
+    return statistics.median(xs) if xs else float("nan")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--kexray", required=True)
+    ap.add_argument("--file", default="small")
+    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--tshark-runs", type=int, default=1)
+    ap.add_argument("--dir", default="/tmp/bench")
+    ap.add_argument("--json-out", help="write the figures as JSON here too")
+    a = ap.parse_args()
+    os.makedirs(a.dir, exist_ok=True)
+    gen, floor = build_tools(a.dir)
+    path = ensure_file(a.dir, gen, a.file) if a.file in SIZES else a.file
+    out = os.path.join(a.dir, os.path.basename(path) + ".kexray.jsonl")
+
+    fl, kx = [], []
+    timed([floor, path])                      # warm the page cache
+    for _ in range(a.runs):
+        fl.append(timed([floor, path]))
+        with open(out, "wb") as f:
+            kx.append(timed([a.kexray, "--json", "-r", path], out=f))
+    fl.append(timed([floor, path]))
+    ts = []
+    if a.tshark_runs > 0:
+        cmd = ["tshark", "-n", "-r", path, "-Y", "ssh.message_code == 20 or ssh.protocol",
+               "-T", "fields"]
+        for fld in TSHARK_FIELDS:
+            cmd += ["-e", fld]
+        for _ in range(a.tshark_runs):
+            ts.append(timed(cmd))
+
+    res = {"file": path, "size_bytes": os.path.getsize(path), "runs": a.runs}
+    for name, xs in (("floor", fl), ("kexray", kx), ("tshark", ts)):
+        if xs:
+            res[name] = {"wall_s": med([x[0] for x in xs]), "cpu_s": med([x[1] for x in xs]),
+                         "max_rss_kib": max(x[2] for x in xs)}
+    f, k = res["floor"], res["kexray"]
+    res["kexray_over_floor"] = {"wall": k["wall_s"] / f["wall_s"], "cpu": k["cpu_s"] / f["cpu_s"]}
+    if "tshark" in res:
+        res["tshark_over_kexray"] = {"wall": res["tshark"]["wall_s"] / k["wall_s"]}
+    print("file %s (%.0f MB), %d alternating runs, medians:" % (path, res["size_bytes"] / 1e6, a.runs))
+    print("| tool | wall s | CPU s | peak RSS MiB |")
+    print("|---|---|---|---|")
+    for name in ("floor", "kexray", "tshark"):
+        if name in res:
+            r = res[name]
+            print("| %s | %.3f | %.3f | %.1f |" % (name, r["wall_s"], r["cpu_s"], r["max_rss_kib"] / 1024))
+    print("kexray / floor: wall %.2fx, CPU %.2fx" % (res["kexray_over_floor"]["wall"], res["kexray_over_floor"]["cpu"]))
+    if "tshark_over_kexray" in res:
+        print("tshark / kexray: wall %.0fx" % res["tshark_over_kexray"]["wall"])
+    truth = os.path.splitext(path)[0] + ".truth.csv"
+    if os.path.exists(truth):
+        r = subprocess.run([sys.executable, os.path.join(HERE, "compare_truth.py"), truth, out],
+                           stdout=subprocess.PIPE)
+        last = r.stdout.decode().strip().splitlines()
+        print("ground truth: %s" % (last[-1] if last else "?"))
+        res["truth"] = last[-1] if last else None
+    if a.json_out:
+        with open(a.json_out, "w") as f:
+            json.dump(res, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
