@@ -1,0 +1,293 @@
+/* The close record (docs/output-format.md): how a connection ended, its
+ * RSTs with their forensic verdicts, and the brute-force report; as a JSON
+ * "close" / "bruteforce" object and as the text report's END block, whose
+ * last line is the one sentence that says how it ended. Formatting only:
+ * the verdicts come from close.c, resets.c and bruteforce.c. */
+#include <arpa/inet.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "kexray/bruteforce.h"
+#include "kexray/report.h"
+#include "kexray/resets.h"
+#include "kexray/sshlog.h"
+
+static const char *const side_names[2] = { "client", "server" };
+
+static void
+json_cstr(FILE *out, const char *s)
+{
+	kx_json_string(out, (const uint8_t *)s, strlen(s));
+}
+
+static void
+json_ts(FILE *out, const char *key, uint64_t ts)
+{
+	fprintf(out, "\"%s\":%llu.%06llu", key, (unsigned long long)(ts / 1000000),
+	    (unsigned long long)(ts % 1000000));
+}
+
+static void
+raw_addr(uint8_t ipv, const uint8_t *a, char *buf, size_t len)
+{
+	if (inet_ntop(ipv == 4 ? AF_INET : AF_INET6, a, buf, (socklen_t)len) ==
+	    NULL)
+		snprintf(buf, len, "?");
+}
+
+/* "id.orig_h":"A","id.orig_p":N, or nulls when a log does not say. */
+static void
+json_endpoints(FILE *out, const struct kx_conn *c)
+{
+	static const char *const who[2] = { "orig", "resp" };
+	char addr[64];
+
+	for (int s = 0; s < 2; s++) {
+		if (c->log != NULL && !c->log->have_ep[s]) {
+			fprintf(out, ",\"id.%s_h\":null,\"id.%s_p\":null", who[s],
+			    who[s]);
+			continue;
+		}
+		kx_addr_text(c, s, addr, sizeof(addr));
+		fprintf(out, ",\"id.%s_h\":\"%s\",\"id.%s_p\":%u", who[s], addr,
+		    who[s], c->ep[s].port);
+	}
+}
+
+static uint64_t
+end_ts(const struct kx_conn *c)
+{
+	return (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST) &&
+	    c->close_ts != 0 ? c->close_ts : c->ts_last;
+}
+
+static void
+json_rst(FILE *out, const struct kx_rst *r)
+{
+	char text[200];
+	bool first = true;
+
+	fprintf(out, "{\"from\":\"%s\",", side_names[r->from & 1]);
+	json_ts(out, "ts", r->ts_us);
+	fprintf(out, ",\"seq\":%u,\"ack\":", r->seq);
+	if (r->tcp_flags & KX_TCP_ACK)
+		fprintf(out, "%u", r->ack);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"ttl\":%u,\"ip_id\":", r->ttl);
+	if (r->ip_version == 4)
+		fprintf(out, "%u", r->ip_id);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"window\":%u,\"payload_bytes\":%u,\"verdict\":\"%s\","
+	    "\"signals\":[", r->win, r->payload_len,
+	    kx_rst_verdict_names[kx_rst_verdict(r)]);
+	for (int s = 0; s < KX_RSTSIG_MAX; s++) {
+		if (!(r->signals & (1u << s)))
+			continue;
+		kx_rst_signal_text(r, (enum kx_rst_signal)s, text, sizeof(text));
+		fprintf(out, "%s{\"name\":\"%s\",\"got\":%u,\"want\":%u,\"text\":",
+		    first ? "" : ",", kx_rst_signal_names[s], r->val[s].got,
+		    r->val[s].want);
+		json_cstr(out, text);
+		fputc('}', out);
+		first = false;
+	}
+	fputs("]}", out);
+}
+
+void
+kx_report_json_close(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v)
+{
+	const struct kx_close_info *ci = &v->close;
+	const struct kx_rstlog *l = c->rsts;
+	char uid[19], step[64];
+
+	kx_conn_uid(c, uid);
+	fprintf(out, "{\"type\":\"close\",\"schema_version\":%d,",
+	    KX_JSON_SCHEMA_VERSION);
+	json_ts(out, "ts", c->ts_first);
+	fprintf(out, ",\"uid\":\"%s\",\"source\":\"%s\"", uid,
+	    kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
+	    KX_SOURCE_PCAP]);
+	json_endpoints(out, c);
+	if (c->vlan != 0)
+		fprintf(out, ",\"vlan\":%u", c->vlan);
+	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
+		fprintf(out, ",\"tunnel\":\"%s\"", kx_tunnel_names[c->tunnel]);
+	fputc(',', out);
+	json_ts(out, "end_ts", end_ts(c));
+	fprintf(out, ",\"duration\":%.6f,\"phase\":\"%s\",\"closed_by\":",
+	    end_ts(c) > c->ts_first ? (double)(end_ts(c) - c->ts_first) / 1e6 :
+	    0.0, kx_phase_names[ci->phase]);
+	if (c->closed_by >= 0)
+		fprintf(out, "\"%s\"", side_names[c->closed_by & 1]);
+	else
+		fputs("null", out);
+	fprintf(out, ",\"third_party\":%s,\"close\":", ci->third_party ?
+	    "true" : "false");
+	if (c->close != KX_CLOSE_NONE)
+		fprintf(out, "\"%s\"", kx_close_names[c->close]);
+	else
+		fputs("null", out);
+	kx_step_text(&c->close_after, step, sizeof(step));
+	fputs(",\"close_after\":", out);
+	if (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST)
+		json_cstr(out, step[0] != '\0' ? step : "nothing");
+	else
+		fputs("null", out);
+	fprintf(out, ",\"cause\":\"%s\",\"cause_text\":",
+	    kx_cause_names[ci->cause]);
+	json_cstr(out, ci->text);
+	fputs(",\"category\":", out);
+	if (ci->category >= 0)
+		fprintf(out, "\"%s\"", kx_cat_names[ci->category]);
+	else
+		fputs("null", out);
+	fputs(",\"gave_up\":", out);
+	if (ci->gave_up >= 0)
+		fprintf(out, "\"%s\"", side_names[ci->gave_up & 1]);
+	else
+		fputs("null", out);
+	fputs(",\"mtu\":", out);
+	if (ci->mtu_side >= 0) {
+		const struct kx_tcpfacts *f = &c->half[ci->mtu_side].tf;
+
+		fprintf(out, "{\"side\":\"%s\",\"segment_bytes\":%u,\"sent\":%u}",
+		    side_names[ci->mtu_side & 1], f->rexmit_len, f->rexmits + 1u);
+	} else {
+		fputs("null", out);
+	}
+	fprintf(out, ",\"problem\":%s,\"evicted\":%s,\"resets_total\":%u,"
+	    "\"resets\":[", v->problem || ci->problem ? "true" : "false",
+	    c->evicted ? "true" : "false", l != NULL ? l->total : 0);
+	for (uint8_t i = 0; l != NULL && i < l->n; i++) {
+		if (i > 0)
+			fputc(',', out);
+		json_rst(out, &l->r[i]);
+	}
+	fputs("]}\n", out);
+}
+
+static void
+text_endpoint(FILE *out, const struct kx_conn *c, int side)
+{
+	char addr[64];
+
+	if (c->log != NULL && !c->log->have_ep[side]) {
+		fputs("?", out);
+		return;
+	}
+	kx_addr_text(c, side, addr, sizeof(addr));
+	fprintf(out, c->ip_version == 6 ? "[%s]:%u" : "%s:%u", addr,
+	    c->ep[side].port);
+}
+
+/* "END  A -> B  uid  phase P, cause C" */
+static void
+text_head(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
+{
+	char uid[19];
+
+	kx_conn_uid(c, uid);
+	fputs("END  ", out);
+	text_endpoint(out, c, KX_CLIENT);
+	fputs(" -> ", out);
+	text_endpoint(out, c, KX_SERVER);
+	fprintf(out, "  %s  phase %s, %s", uid, kx_phase_names[v->close.phase],
+	    kx_cause_names[v->close.cause]);
+	if (c->closed_by >= 0 && (c->close == KX_CLOSE_FIN ||
+	    c->close == KX_CLOSE_RST))
+		fprintf(out, ", %s by %s%s", c->close == KX_CLOSE_RST ? "RST" :
+		    "FIN", v->close.third_party ? "a third party as the " : "the ",
+		    side_names[c->closed_by & 1]);
+	fputc('\n', out);
+}
+
+void
+kx_report_text_close(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v)
+{
+	const struct kx_rstlog *l = c->rsts;
+	char text[200];
+
+	text_head(out, c, v);
+	for (uint8_t i = 0; l != NULL && i < l->n; i++) {
+		const struct kx_rst *r = &l->r[i];
+		uint64_t at = r->ts_us > c->ts_first ? r->ts_us - c->ts_first : 0;
+
+		fprintf(out, "  %-11sfrom the %s at +%.3f s, seq %u: %s\n",
+		    i == 0 ? "resets" : "", side_names[r->from & 1],
+		    (double)at / 1e6, r->seq,
+		    kx_rst_verdict_names[kx_rst_verdict(r)]);
+		for (int s = 0; s < KX_RSTSIG_MAX; s++) {
+			if (!(r->signals & (1u << s)))
+				continue;
+			kx_rst_signal_text(r, (enum kx_rst_signal)s, text,
+			    sizeof(text));
+			fprintf(out, "  %-11s  %s: %s\n", "", kx_rst_signal_names[s],
+			    text);
+		}
+	}
+	if (l != NULL && l->total > l->n)
+		fprintf(out, "  %-11s%u more RSTs counted, not kept (flow.rst_limit)\n",
+		    "", l->total - l->n);
+	fprintf(out, "  %-11s", "ended");
+	kx_text_escaped(out, (const uint8_t *)v->close.text, strlen(v->close.text));
+	fputs("\n\n", out);
+}
+
+void
+kx_report_brief_close(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v)
+{
+	text_head(out, c, v);
+}
+
+void
+kx_report_json_bruteforce(FILE *out, const struct kx_brute_hit *h)
+{
+	char src[64], dst[64];
+
+	raw_addr(h->ip_version, h->src, src, sizeof(src));
+	raw_addr(h->ip_version, h->dst, dst, sizeof(dst));
+	fprintf(out, "{\"type\":\"bruteforce\",\"schema_version\":%d,",
+	    KX_JSON_SCHEMA_VERSION);
+	json_ts(out, "ts", h->last_ts);
+	fprintf(out, ",\"id.orig_h\":\"%s\",\"id.resp_h\":\"%s\",\"id.resp_p\":%u,"
+	    "\"count\":%u,\"threshold\":%u,\"window_minutes\":%u,", src, dst,
+	    h->dport, h->count, h->threshold, h->window_min);
+	json_ts(out, "first_ts", h->first_ts);
+	fputc(',', out);
+	json_ts(out, "last_ts", h->last_ts);
+	fputs(",\"phases\":{", out);
+	for (int p = KX_PHASE_TCP; p <= KX_PHASE_AUTH; p++)
+		fprintf(out, "%s\"%s\":%u", p > KX_PHASE_TCP ? "," : "",
+		    kx_phase_names[p], h->phases[p]);
+	fputs("}}\n", out);
+}
+
+void
+kx_report_text_bruteforce(FILE *out, const struct kx_brute_hit *h)
+{
+	char src[64], dst[64];
+	bool first = true;
+
+	raw_addr(h->ip_version, h->src, src, sizeof(src));
+	raw_addr(h->ip_version, h->dst, dst, sizeof(dst));
+	fprintf(out, h->ip_version == 6 ? "BRUTEFORCE  %s -> [%s]:%u" :
+	    "BRUTEFORCE  %s -> %s:%u", src, dst, h->dport);
+	fprintf(out, "  %u connections ended before a session in %.1f s "
+	    "(threshold %u in %u min; ", h->count,
+	    h->last_ts > h->first_ts ? (double)(h->last_ts - h->first_ts) / 1e6 :
+	    0.0, h->threshold, h->window_min);
+	for (int p = KX_PHASE_TCP; p <= KX_PHASE_AUTH; p++) {
+		if (h->phases[p] == 0)
+			continue;
+		fprintf(out, "%s%s %u", first ? "" : ", ", kx_phase_names[p],
+		    h->phases[p]);
+		first = false;
+	}
+	fputs(")\n\n", out);
+}
