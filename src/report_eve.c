@@ -1,0 +1,115 @@
+/* --format eve: Suricata EVE JSON "ssh" events, so pipelines that read
+ * Suricata (Elastic's and Splunk's Suricata modules, jq scripts) take them
+ * as they are. The common part and the "ssh" object are Suricata's own
+ * (docs.suricata.io "Eve JSON Format"; rust/src/ssh/logger.rs): "client"
+ * and "server" each with proto_version, software_version (the
+ * softwareversion of RFC 4253 4.2, without comments) and hassh {hash,
+ * string}, each key present only when known, as Suricata does. kexray's
+ * whole JSON record (docs/output-format.md) follows under "kexray". */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "kexray/report.h"
+
+/* Suricata's flow_id is a positive integer; 51 bits keep it exact in
+ * every JSON reader that parses numbers as doubles. */
+#define EVE_FLOW_ID_MASK ((1ull << 51) - 1)
+
+/* A stable flow_id from the connection's uid (FNV-1a 64). */
+static uint64_t
+flow_id(const char *uid)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (const char *p = uid; *p != '\0'; p++) {
+		h ^= (uint8_t)*p;
+		h *= 1099511628211ull;
+	}
+	h &= EVE_FLOW_ID_MASK;
+	return h != 0 ? h : 1;
+}
+
+static void
+eve_side(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
+    int side)
+{
+	const struct kx_ssh_side *s = &c->half[side].ssh;
+	const struct kx_kexinit *k = s->kexinit;
+	uint8_t *buf;
+	size_t n;
+
+	fprintf(out, "\"%s\":{\"proto_version\":", side == KX_CLIENT ? "client" :
+	    "server");
+	kx_json_string(out, s->banner + s->proto_off, s->proto_len);
+	if (s->soft_len > 0) {
+		fputs(",\"software_version\":", out);
+		kx_json_string(out, s->banner + s->soft_off, s->soft_len);
+	}
+	if (v->assess.have_hassh[side] && k != NULL) {
+		fprintf(out, ",\"hassh\":{\"hash\":\"%s\"", v->assess.hassh[side]);
+		n = kx_hassh_algorithms(k, side == KX_SERVER, NULL, 0);
+		if ((buf = malloc(n + 1)) != NULL) {
+			kx_hassh_algorithms(k, side == KX_SERVER, buf, n);
+			fputs(",\"string\":", out);
+			kx_json_string(out, buf, n);
+			free(buf);
+		}
+		fputc('}', out);
+	}
+	fputc('}', out);
+}
+
+/* Suricata writes the endpoints only when the flow has them; a record read
+ * from a log may not. */
+static void
+eve_endpoint(FILE *out, const struct kx_conn *c, int side, const char *who)
+{
+	char addr[64];
+
+	if (c->log != NULL && !c->log->have_ep[side])
+		return;
+	kx_addr_text(c, side, addr, sizeof(addr));
+	fprintf(out, ",\"%s_ip\":\"%s\",\"%s_port\":%u", who, addr, who,
+	    c->ep[side].port);
+}
+
+void
+kx_report_eve(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
+{
+	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
+	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	time_t secs = (time_t)(c->ts_first / 1000000);
+	char tbuf[32], uid[19];
+	struct tm tm;
+	bool any;
+
+	/* Suricata's timestamp: ISO 8601 with microseconds and a numeric
+	 * offset; kexray writes UTC. */
+	gmtime_r(&secs, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	kx_conn_uid(c, uid);
+	fprintf(out, "{\"timestamp\":\"%s.%06llu+0000\",\"flow_id\":%llu,"
+	    "\"event_type\":\"ssh\"", tbuf,
+	    (unsigned long long)(c->ts_first % 1000000),
+	    (unsigned long long)flow_id(uid));
+	eve_endpoint(out, c, KX_CLIENT, "src");
+	eve_endpoint(out, c, KX_SERVER, "dest");
+	fputs(",\"proto\":\"TCP\"", out);
+	if (c->vlan != 0)
+		fprintf(out, ",\"vlan\":[%u]", c->vlan);
+	/* Suricata logs a side once its identification line parsed. */
+	fputs(",\"ssh\":{", out);
+	any = false;
+	if (cs->have_banner && cs->proto_len > 0) {
+		eve_side(out, c, v, KX_CLIENT);
+		any = true;
+	}
+	if (ss->have_banner && ss->proto_len > 0) {
+		fputs(any ? "," : "", out);
+		eve_side(out, c, v, KX_SERVER);
+	}
+	fputs("},\"kexray\":", out);
+	kx_report_json_object(out, c, v);
+	fputs("}\n", out);
+}
