@@ -198,13 +198,39 @@ format_and_check(void (*fn)(FILE *, const struct kx_conn *,
 	free(buf);
 }
 
+static void
+report_brief_plain(FILE *f, const struct kx_conn *c, const struct kx_verdict *v)
+{
+	kx_report_brief(f, c, v, NULL);
+}
+
+/* A Zeek log row: printable ASCII and the tab separator only (every other
+ * byte escaped as \xHH), one line. */
+static void
+check_zeek_line(const char *buf, size_t len)
+{
+	struct kx_cursor c;
+	uint8_t b = 0;
+	size_t tabs = 0;
+
+	kx_cur_init(&c, buf, len);
+	while (kx_cur_u8(&c, &b) == KX_OK && b != '\n') {
+		KXF_CHECK(b == '\t' || (b >= 0x20 && b < 0x7f));
+		tabs += b == '\t';
+	}
+	KXF_CHECK(b == '\n' && kx_cur_left(&c) == 0 && tabs > 20);
+}
+
 bool
 kxf_report(const struct kx_conn *c)
 {
 	struct kx_verdict v;
 
-	for (int s = 0; s < 2; s++)
-		kxf_check_side(&c->half[s].ssh);
+	/* A connection rebuilt from a log (sshlog.h) has no packet parser
+	 * behind its sides; only the packet path owes these. */
+	if (c->source == KX_SOURCE_PCAP)
+		for (int s = 0; s < 2; s++)
+			kxf_check_side(&c->half[s].ssh);
 	kx_analyze(c, &v);
 	KXF_CHECK(v.kind < KX_V_MAX);
 	KXF_CHECK(memchr(v.reason, '\0', sizeof(v.reason)) != NULL);
@@ -212,6 +238,9 @@ kxf_report(const struct kx_conn *c)
 	    c->half[KX_SERVER].ssh.kexinit, &v.nego);
 	format_and_check(kx_report_json, c, &v, kxf_check_json_line);
 	format_and_check(kx_report_text, c, &v, kxf_check_text);
+	format_and_check(report_brief_plain, c, &v, kxf_check_text);
+	format_and_check(kx_report_eve, c, &v, kxf_check_json_line);
+	format_and_check(kx_report_zeek, c, &v, check_zeek_line);
 	return v.problem;
 }
 

@@ -17,6 +17,8 @@ each target (see the comment at the top of fuzz/fuzz_<target>.c):
             capture order (reordering and wraparound included)
   decode/   each frame of the handshake, behind its link-type byte
   pcap/     each capture whole, and cut after the handshake
+  sshlog/   each recorded OpenSSH debug log (pcaps/*.log), whole and in
+            7-byte chunks
 
 plus a few hand-written banners for what the captures do not show (SSH-1.x,
 pre-banner lines, LF without CR). scripts/fuzz --minimize merges these with
@@ -34,6 +36,7 @@ DECODE_DLT_INDEX = {1: 0, 113: 1, 276: 2, 0: 3, 108: 4, 12: 5, 101: 6,
 
 STREAM_CHUNK_MAX = 0x7FFF      # fuzz_stream.c: 15-bit chunk length
 AFTER_NEWKEYS = 32             # encrypted bytes kept after NEWKEYS
+PCAP_SEED_MAX = 65536          # scripts/fuzz's -max_len for fuzz_pcap
 MSG_KEXINIT, MSG_NEWKEYS = 20, 21
 
 HAND_WRITTEN = {
@@ -222,8 +225,9 @@ def reasm_input(segs, side, base, syn, limit):
     return bytes(out)
 
 
-def pcap_prefix(path, nrec):
-    """The first nrec records of a classic pcap file, or None for pcapng."""
+def pcap_prefix(path, nrec, limit=PCAP_SEED_MAX):
+    """The first nrec records of a classic pcap file, as many whole ones as
+    fit in limit bytes, or None for pcapng."""
     data = open(path, "rb").read()
     if data[:4] not in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1",
                         b"\xa1\xb2\xc3\xd4", b"\xa1\xb2\x3c\x4d"):
@@ -233,7 +237,10 @@ def pcap_prefix(path, nrec):
     for _ in range(nrec):
         if off + 16 > len(data):
             break
-        off += 16 + struct.unpack(end + "I", data[off + 8:off + 12])[0]
+        nxt = off + 16 + struct.unpack(end + "I", data[off + 8:off + 12])[0]
+        if nxt > limit:
+            break
+        off = nxt
     return data[:off]
 
 
@@ -241,7 +248,9 @@ def seeds_of(path):
     """Yields (target, name, bytes) for one capture."""
     name = os.path.splitext(os.path.basename(path))[0]
     linktype, frames = read_capture(path)
-    yield "pcap", name, open(path, "rb").read()
+    whole = open(path, "rb").read()
+    if len(whole) <= PCAP_SEED_MAX:
+        yield "pcap", name, whole
     last_handshake_frame = 0
     for n, segs in enumerate(connections(linktype, frames).values()):
         tag = name if n == 0 else "%s-%d" % (name, n)
@@ -280,7 +289,7 @@ def seeds_of(path):
         for i, f in enumerate(frames[:last_handshake_frame + 1]):
             yield "decode", "%s-%03d" % (name, i), bytes([idx]) + f
     short = pcap_prefix(path, last_handshake_frame + 1)
-    if short is not None and len(short) < os.path.getsize(path):
+    if short is not None and 24 < len(short) < len(whole):
         yield "pcap", name + "-handshake", short
 
 
@@ -305,6 +314,11 @@ def main():
     for cap in caps:
         for target, name, data in seeds_of(os.path.join(a.pcaps, cap)):
             write(target, name, data)
+    for log in sorted(f for f in os.listdir(a.pcaps) if f.endswith(".log")):
+        data = open(os.path.join(a.pcaps, log), "rb").read()
+        # fuzz_sshlog.c: the first byte is the chunk size, 0 for one call.
+        write("sshlog", log, b"\x00" + data)
+        write("sshlog", log + "-chunked", b"\x07" + data)
     for target, seeds in HAND_WRITTEN.items():
         for name, data in seeds.items():
             write(target, "hand-" + name, data)

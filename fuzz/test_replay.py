@@ -15,7 +15,8 @@ import subprocess
 import sys
 import tempfile
 
-TARGETS = ["banner", "packet", "kexinit", "stream", "reasm", "decode", "pcap"]
+TARGETS = ["banner", "packet", "kexinit", "stream", "reasm", "decode", "pcap",
+           "sshlog"]
 CRASH = b"kexray-fuzz-selftest: crash"
 
 failures = []

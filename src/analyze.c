@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "kexray/analyze.h"
+#include "kexray/resets.h"
 
 const char *const kx_verdict_names[KX_V_MAX] = {
 	[KX_V_OK] = "OK",
@@ -9,6 +10,8 @@ const char *const kx_verdict_names[KX_V_MAX] = {
 	[KX_V_RESET] = "RESET",
 	[KX_V_CLOSED] = "CLOSED",
 	[KX_V_INCOMPLETE] = "INCOMPLETE",
+	[KX_V_REFUSED] = "REFUSED",
+	[KX_V_NO_ANSWER] = "NO_ANSWER",
 };
 
 static const char *const side_names[2] = { "client", "server" };
@@ -51,10 +54,14 @@ close_text(const struct kx_conn *c, char *buf, size_t len)
 	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST) {
 		snprintf(buf, len, "%s",
 		    c->close == KX_CLOSE_CAPTURE_END ? "still open when the capture ended" :
-		    c->close == KX_CLOSE_TIMEOUT ? "timed out" : "open");
+		    c->close == KX_CLOSE_TIMEOUT ? "timed out" :
+		    "still open (its close record follows)");
 		return;
 	}
-	snprintf(buf, len, "%s %s %s%s", side_names[c->closed_by],
+	/* resets.h: a RST that does not match the sender's own segments. */
+	snprintf(buf, len, "%s%s %s %s%s", c->close == KX_CLOSE_RST &&
+	    kx_resets_closing_verdict(c) == KX_RST_LIKELY_FORGED ?
+	    "a third party claiming to be the " : "", side_names[c->closed_by],
 	    c->close == KX_CLOSE_RST ? "reset the connection (RST)" :
 	    "closed the connection (FIN)",
 	    step[0] != '\0' ? "after " : "before any SSH data",
@@ -102,7 +109,10 @@ judge_ssh1(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		if (!is_ssh1(s[i]))
 			continue;
 		if (is_ssh2_only(s[!i])) {
-			v->kind = c->close == KX_CLOSE_RST ? KX_V_RESET : KX_V_CLOSED;
+			/* Certain from the banners, but the verdict names how it
+			 * ended: until a FIN or RST it is not over. */
+			v->kind = c->close == KX_CLOSE_RST ? KX_V_RESET :
+			    c->close == KX_CLOSE_FIN ? KX_V_CLOSED : KX_V_INCOMPLETE;
 			snprintf(v->reason, sizeof(v->reason),
 			    "protocol version mismatch: the %s speaks only SSH "
 			    "protocol 1 (%.*s), the %s only SSH-2; %s",
@@ -201,7 +211,26 @@ kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
 		    "; %s sent DISCONNECT %u (%s)", side_names[s],
 		    d->disc_reason, rn != NULL ? rn : "unknown reason");
 	}
+	/* How it ended (close.h): nothing listening, a refusal before the
+	 * banner and a filtered port are verdicts of their own. */
+	kx_close_judge(c, &v->nego, &v->close);
+	if (v->close.cause == KX_CAUSE_PORT_CLOSED ||
+	    v->close.cause == KX_CAUSE_REFUSED ||
+	    v->close.cause == KX_CAUSE_MAX_STARTUPS ||
+	    v->close.cause == KX_CAUSE_NOT_ALLOWED ||
+	    v->close.cause == KX_CAUSE_FILTERED) {
+		v->kind = v->close.cause == KX_CAUSE_FILTERED ? KX_V_NO_ANSWER :
+		    KX_V_REFUSED;
+		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+	}
+	/* A hole the receiver never filled either: lost on the path, not by
+	 * the capture, so the handshake did fail. */
+	if (v->close.cause == KX_CAUSE_SEGMENT_LOST && v->kind == KX_V_INCOMPLETE) {
+		v->kind = c->close == KX_CLOSE_RST ? KX_V_RESET : KX_V_CLOSED;
+		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+	}
 	v->problem = v->kind == KX_V_MISMATCH || v->kind == KX_V_RESET ||
-	    v->kind == KX_V_CLOSED;
+	    v->kind == KX_V_CLOSED || v->kind == KX_V_REFUSED ||
+	    v->kind == KX_V_NO_ANSWER;
 	kx_assess(c, &v->nego, &v->assess);
 }

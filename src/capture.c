@@ -63,6 +63,19 @@ kx_capture_check_filter(const char *filter)
 	return ret;
 }
 
+/* The file kx_capture_file is reading, for kx_capture_file_offset. */
+static pcap_t *reading;
+
+int64_t
+kx_capture_file_offset(void)
+{
+	FILE *f;
+
+	if (reading == NULL || (f = pcap_file(reading)) == NULL)
+		return -1;
+	return (int64_t)ftello(f);
+}
+
 int
 kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
     void *arg)
@@ -94,6 +107,7 @@ kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
 		pcap_close(p);
 		return -1;
 	}
+	reading = p;
 	while (!kx_capture_stop && (r = pcap_next_ex(p, &hdr, &data)) >= 0) {
 		uint64_t ts;
 
@@ -104,6 +118,7 @@ kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
 		    (uint64_t)hdr->ts.tv_usec;
 		fn(arg, dlt, data, hdr->caplen, hdr->len, ts, n);
 	}
+	reading = NULL;
 	if (!kx_capture_stop && r == PCAP_ERROR) {
 		fprintf(stderr, "kexray: %s: packet %llu: %s\n",
 		    display_name(path), (unsigned long long)n + 1, pcap_geterr(p));

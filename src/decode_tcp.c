@@ -6,6 +6,42 @@
  * ECN bits (RFC 3168) above them play no part in a handshake verdict. */
 #define TCP_FLAGS_MASK 0x3f
 
+/* RFC 9293 3.2 option kinds; RFC 7323 2.2 and 3.2 for the two noted. */
+#define TCPOPT_EOL 0
+#define TCPOPT_NOP 1
+#define TCPOPT_WS 3
+#define TCPOPT_TS 8
+#define TCPOPT_WS_LEN 3
+#define TCPOPT_TS_LEN 10
+/* RFC 7323 2.3: a shift above 14 is used as 14. */
+#define TCPOPT_WS_MAX 14
+
+/* Notes the timestamps and window scale options (reset forensics compare
+ * a RST with the sender's other segments). The options are at most 40
+ * bytes; a malformed list just ends the scan, it is not a decode error. */
+static void
+tcp_options(struct kx_cursor *o, struct kx_packet *pkt)
+{
+	uint8_t kind, len, shift;
+
+	while (kx_cur_u8(o, &kind) == KX_OK && kind != TCPOPT_EOL) {
+		if (kind == TCPOPT_NOP)
+			continue;
+		if (kx_cur_u8(o, &len) != KX_OK || len < 2 ||
+		    kx_cur_left(o) < (size_t)len - 2)
+			return;
+		if (kind == TCPOPT_TS && len == TCPOPT_TS_LEN)
+			pkt->tcp_opts |= KX_TCPOPT_TS;
+		if (kind == TCPOPT_WS && len == TCPOPT_WS_LEN &&
+		    kx_cur_peek_u8(o, 0, &shift) == KX_OK) {
+			pkt->tcp_opts |= KX_TCPOPT_WS;
+			pkt->wscale = shift > TCPOPT_WS_MAX ? TCPOPT_WS_MAX : shift;
+		}
+		if (kx_cur_skip(o, (size_t)len - 2) != KX_OK)
+			return;
+	}
+}
+
 enum kx_status
 kx_decode_tcp(struct kx_cursor *seg, uint32_t wire_len, int cut,
     struct kx_packet *pkt)
@@ -34,8 +70,14 @@ kx_decode_tcp(struct kx_cursor *seg, uint32_t wire_len, int cut,
 		kx_anom_set(&pkt->anomalies, KX_ANOM_DECODE_TCP_BAD_OFFSET);
 		return KX_MALFORMED;
 	}
-	if (kx_cur_skip(seg, hlen - TCP_HDR_MIN) != KX_OK)
-		return kx_decode_short(pkt, cut, KX_ANOM_DECODE_TCP_BAD_OFFSET);
+	if (hlen > TCP_HDR_MIN) {
+		struct kx_cursor opts;
+
+		if (kx_cur_sub(seg, hlen - TCP_HDR_MIN, &opts) != KX_OK)
+			return kx_decode_short(pkt, cut,
+			    KX_ANOM_DECODE_TCP_BAD_OFFSET);
+		tcp_options(&opts, pkt);
+	}
 
 	pkt->payload = kx_cur_rest(seg);
 	pkt->payload_len = (uint32_t)kx_cur_left(seg);

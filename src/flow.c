@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kexray/flow.h"
+#include "kexray/resets.h"
 
 const char *const kx_close_names[KX_CLOSE_MAX] = {
 	[KX_CLOSE_NONE] = "open",
@@ -163,6 +164,7 @@ conn_free(struct kx_conn *c)
 		kx_ssh_side_free(&c->half[s].ssh);
 	}
 	kx_evidence_free(c->evidence);
+	kx_resets_free(c->rsts);
 	free(c);
 }
 
@@ -395,6 +397,7 @@ kx_conn_mem(const struct kx_conn *c)
 		if (ss->hostkey != NULL)
 			n += kx_mem_chunk(ss->hostkey_len != 0 ? ss->hostkey_len : 1);
 	}
+	n += kx_resets_mem(c->rsts);
 	/* One allocation per kept frame; at most KX_EVIDENCE_FRAMES_MAX. */
 	if (c->evidence != NULL) {
 		n += kx_mem_chunk(sizeof(*c->evidence));

@@ -14,6 +14,18 @@
 #include "kexray/pipeline.h"
 #include "kexray/privilege.h"
 #include "kexray/report.h"
+#include "kexray/color.h"
+#include "kexray/progress.h"
+#include "kexray/select.h"
+#include "kexray/summary.h"
+#include "kexray/bruteforce.h"
+
+/* --format: what records look like. */
+enum out_format { FMT_TEXT, FMT_BRIEF, FMT_JSON, FMT_ZEEK, FMT_EVE, FMT_MAX };
+static const char *const format_names[FMT_MAX] = {
+	[FMT_TEXT] = "text", [FMT_BRIEF] = "brief", [FMT_JSON] = "json",
+	[FMT_ZEEK] = "zeek", [FMT_EVE] = "eve",
+};
 
 enum { EXIT_NOPROBLEM = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
 
@@ -33,6 +45,18 @@ struct run {
 	const char *known_hosts_path;  /* --known-hosts */
 	const char *host_keys_path;    /* --host-keys */
 	struct kx_hostdb *known_hosts, *host_keys;
+	enum out_format format;     /* --format, --json, --brief */
+	enum kx_color_mode color;   /* --color */
+	struct kx_style style;
+	bool quiet;                 /* -q */
+	bool out_tty;               /* records go to a terminal */
+	/* The Zeek header is written with the first record, as Zeek creates
+	 * a log only when it has something to write. */
+	bool zeek_open;
+	struct kx_select sel;       /* --host, --client-software, --server-software */
+	struct kx_summary *sum;
+	struct kx_progress *progress;
+	struct kx_brute *brute;     /* --bruteforce, NULL with "off" */
 };
 
 static void
@@ -42,6 +66,7 @@ usage(FILE *f)
 "usage: kexray -r FILE [-r FILE ...] [options] [BPF expression]\n"
 "       kexray -i IFACE [options] [BPF expression]\n"
 "       kexray --sshd-log FILE [--sshd-log FILE ...] [--json] [--only-problems]\n"
+"              [output and selection options]\n"
 "       kexray -D\n"
 "\n"
 "Passive SSH handshake inspector: decodes both banners and KEXINITs of every\n"
@@ -68,6 +93,12 @@ usage(FILE *f)
 "  --port LIST      SSH server ports, comma-separated (default 22); SSH on any\n"
 "                   other port is found by its 'SSH-' identification line\n"
 "  --only-problems  report only connections with a problem\n"
+"  --host ADDR      only connections with ADDR at either end (an address or a\n"
+"                   prefix such as 10.0.0.0/8); repeatable\n"
+"  --client-software GLOB  only connections whose client identification\n"
+"                   matches GLOB ('OpenSSH_9*', '*PuTTY*'; case-insensitive);\n"
+"                   repeatable\n"
+"  --server-software GLOB  the same for the server\n"
 "  --known-hosts FILE  check each server's host key against an OpenSSH\n"
 "                   known_hosts file (hashed names too); a changed key is a\n"
 "                   problem\n"
@@ -76,14 +107,23 @@ usage(FILE *f)
 "                   a key that differs from the remembered one\n"
 "  --handshake-timeout SEC  a connection idle this long before NEWKEYS both\n"
 "                   ways (or after a FIN) is reported as timed out (default 120)\n"
-"  --idle-timeout SEC  same for an established session (default 3600)\n"
+"  --idle-timeout SEC  same for an established session (default 3600)\n", f);
+	/* Two strings: C11 compilers need take only 4095 bytes in one. */
+	fputs(
 "output\n"
 "  --json           JSON Lines, one object per connection (docs/output-format.md)\n"
+"  --brief          one line per connection: verdict, endpoints, software, why\n"
+"  --format FMT     text (default), brief, json, zeek (a Zeek ssh.log) or eve\n"
+"                   (Suricata EVE 'ssh' events)\n"
+"  --color WHEN     colour the text: auto (on a terminal, unless NO_COLOR is\n"
+"                   set; the default), always or never\n"
+"  -q               no progress line and no summary on standard error\n"
 "  --output FILE    append records to FILE instead of standard output;\n"
 "                   SIGHUP reopens it (log rotation)\n"
 "  -w FILE          write the packets of every flagged connection (mismatch,\n"
 "                   refused, reset) to FILE, a pcap\n"
-"  --stats-interval SEC  print statistics every SEC seconds (SIGUSR1: now)\n"
+"  --stats-interval SEC  print statistics every SEC seconds (SIGUSR1: now,\n"
+"                   with the summary so far)\n"
 "limits (docs/limits.md); at a table cap the least recently active\n"
 "connection is reported early, marked evicted, and the capture goes on\n"
 "  --max-conns N    connections tracked at once (default 262144)\n"
@@ -92,6 +132,9 @@ usage(FILE *f)
 "                   allocator, the other half bounds the connections' state\n"
 "  --max-buffer BYTES  handshake bytes kept per direction (default 65536)\n"
 "  --max-ooo N      out-of-order segments held per direction (default 32)\n"
+"  --bruteforce N/MINUTES  report a source once N of its connections to one\n"
+"                   server end before a session within MINUTES (default\n"
+"                   30/30, as Zeek; 'off' to disable)\n"
 "privilege\n"
 "  -Z USER          user to run as once the interface is open (default nobody\n"
 "                   when started as root; '-Z root' keeps root)\n"
@@ -121,6 +164,33 @@ print_stats(struct run *r, bool final)
 		    &r->counts, final);
 }
 
+/* The summary (summary.h): at the end of the output in text, brief and
+ * JSON; on standard error for the pipeline formats (not with -q), and
+ * beside the statistics for a live SIGUSR1 in text. */
+static void
+print_summary(struct run *r, bool final, const struct kx_sshlog_stats *logst)
+{
+	struct kx_capture_counts cc = { 0 };
+	struct kx_summary_extra x = { .cc = &cc, .logstats = logst,
+	    .final = final };
+	struct kx_style es = { kx_color_wanted(r->color, STDERR_FILENO) };
+
+	if (r->sum == NULL)
+		return;
+	if (r->cap != NULL)
+		cc.have_pcap = kx_live_stats(r->cap, &cc.recv, &cc.drop,
+		    &cc.ifdrop) == 0;
+	if (r->pl != NULL && logst == NULL)
+		x.stats = kx_pipeline_stats(r->pl);
+	r->sum->shown = r->counts.shown;
+	if (r->format == FMT_JSON)
+		kx_report_summary_json(r->out, r->sum, &x);
+	else if ((r->format == FMT_TEXT || r->format == FMT_BRIEF) && final)
+		kx_report_summary_text(r->out, r->sum, &x, &r->style);
+	else if (!r->quiet || !final)
+		kx_report_summary_text(stderr, r->sum, &x, &es);
+}
+
 static void
 reopen_output(struct run *r)
 {
@@ -133,6 +203,11 @@ reopen_output(struct run *r)
 		    "writing to the old file\n", r->out_path, strerror(errno));
 		return;
 	}
+	/* Zeek closes a rotated log with #close; the new file gets its own
+	 * header with its next record. */
+	if (r->zeek_open)
+		kx_report_zeek_footer(r->out, time(NULL));
+	r->zeek_open = false;
 	fclose(r->out);
 	r->out = f;
 	if (r->live)
@@ -150,6 +225,7 @@ handle_flags(struct run *r, uint64_t now_us)
 	if (kx_capture_usr1) {
 		kx_capture_usr1 = 0;
 		print_stats(r, false);
+		print_summary(r, false, NULL);
 	}
 	if (r->stats_interval_us != 0 && now_us >= r->next_stats_us) {
 		if (r->next_stats_us != 0)
@@ -158,12 +234,18 @@ handle_flags(struct run *r, uint64_t now_us)
 	}
 }
 
+/* The handshake record ("ssh"), once its outcome is final: at NEWKEYS both
+ * ways (kx_pipeline_on_handshake), or from on_conn when the connection
+ * ends first. */
 static void
-on_conn(struct kx_conn *c, void *arg)
+report_ssh(struct kx_conn *c, void *arg)
 {
 	struct run *r = arg;
 	struct kx_verdict v;
 
+	/* Selected out: as if a capture filter had left it out. */
+	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))
+		return;
 	kx_analyze(c, &v);
 	/* A host key that differs from the one on record is a problem. */
 	if (kx_hostkey_judge(r->known_hosts, r->host_keys, c, &v.assess.hostkey))
@@ -174,13 +256,72 @@ on_conn(struct kx_conn *c, void *arg)
 		if (r->ev != NULL)
 			kx_evidence_write(r->ev, c->evidence);
 	}
+	if (r->sum != NULL)
+		kx_summary_add(r->sum, c, &v);
 	if (r->only_problems && !v.problem)
 		return;
 	r->counts.shown++;
-	if (r->json)
+	if (r->out_tty)
+		kx_progress_hide(r->progress);
+	switch (r->format) {
+	case FMT_JSON:
 		kx_report_json(r->out, c, &v);
-	else
-		kx_report_text(r->out, c, &v);
+		break;
+	case FMT_BRIEF:
+		kx_report_brief(r->out, c, &v, &r->style);
+		break;
+	case FMT_ZEEK:
+		if (!r->zeek_open)
+			kx_report_zeek_header(r->out, time(NULL));
+		r->zeek_open = true;
+		kx_report_zeek(r->out, c, &v);
+		break;
+	case FMT_EVE:
+		kx_report_eve(r->out, c, &v);
+		break;
+	default:
+		kx_report_text_styled(r->out, c, &v, &r->style);
+		break;
+	}
+}
+
+/* The connection ended: its handshake record if not yet written, then the
+ * close record (close.h, resets.h) and, when this connection takes its
+ * source over the threshold, the brute-force record (bruteforce.h). */
+static void
+on_conn(struct kx_conn *c, void *arg)
+{
+	struct run *r = arg;
+	struct kx_verdict v;
+	struct kx_brute_hit hit;
+	bool brute;
+
+	if (!c->hs_reported)
+		report_ssh(c, arg);
+	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))
+		return;
+	kx_analyze(c, &v);
+	if (r->sum != NULL)
+		kx_summary_close(r->sum, c, &v);
+	brute = kx_brute_note(r->brute, c, v.close.phase, &hit);
+	/* A problem only now (a forged RST after the handshake): counted
+	 * here; the handshake's own problems were counted with its record. */
+	if (v.close.problem && !v.problem)
+		r->counts.problems++;
+	if (!r->only_problems || v.problem || v.close.problem) {
+		if (r->out_tty)
+			kx_progress_hide(r->progress);
+		if (r->format == FMT_JSON)
+			kx_report_json_close(r->out, c, &v);
+		else if (r->format == FMT_TEXT)
+			kx_report_text_close(r->out, c, &v);
+		else if (r->format == FMT_BRIEF)
+			kx_report_brief_close(r->out, c, &v);
+	}
+	if (brute && r->format == FMT_JSON)
+		kx_report_json_bruteforce(r->out, &hit);
+	else if (brute && (r->format == FMT_TEXT || r->format == FMT_BRIEF))
+		kx_report_text_bruteforce(r->out, &hit);
 }
 
 static void
@@ -197,6 +338,12 @@ on_frame(void *arg, int dlt, const uint8_t *frame, uint32_t caplen,
 	kx_pipeline_frame(r->pl, dlt, frame, caplen, wirelen, ts_us, frame_no);
 	if (kx_capture_hup || kx_capture_usr1)
 		handle_flags(r, ts_us);
+	if (r->progress != NULL && (frame_no & (KX_PROGRESS_FRAMES - 1)) == 0) {
+		const struct kx_stats *st = kx_pipeline_stats(r->pl);
+
+		kx_progress_tick(r->progress, st->frames, st->ssh_conns +
+		    kx_pipeline_conns(r->pl));
+	}
 }
 
 static void
@@ -297,7 +444,29 @@ enum {
 	OPT_IMMEDIATE, OPT_STATS, OPT_HS_TIMEOUT, OPT_IDLE_TIMEOUT,
 	OPT_MAX_CONNS, OPT_MAX_MEMORY, OPT_MAX_BUFFER, OPT_MAX_OOO,
 	OPT_SSHD_LOG, OPT_KNOWN_HOSTS, OPT_HOST_KEYS,
+	OPT_BRIEF, OPT_FORMAT, OPT_COLOR, OPT_HOST, OPT_CLIENT_SW, OPT_SERVER_SW,
+	OPT_BRUTEFORCE,
 };
+
+/* After --output is open, before any privilege drop or sandbox: colour,
+ * and whether records share the terminal with the progress line. */
+static void
+output_ready(struct run *r)
+{
+	r->style.color = (r->format == FMT_TEXT || r->format == FMT_BRIEF) &&
+	    kx_color_wanted(r->color, fileno(r->out));
+	r->out_tty = isatty(fileno(r->out)) == 1;
+}
+
+/* The end of the output: the summary, and Zeek's #close. */
+static void
+output_end(struct run *r, const struct kx_sshlog_stats *logst)
+{
+	print_summary(r, true, logst);
+	if (r->zeek_open)
+		kx_report_zeek_footer(r->out, time(NULL));
+	r->zeek_open = false;
+}
 
 /* --sshd-log: the same diagnosis from sshd's (or ssh -v's) own debug log
  * (sshlog.h) instead of packets. Returns the exit status. */
@@ -313,6 +482,7 @@ run_sshd_logs(struct run *r, const char **paths, int n)
 		r->out = stdout;
 		return EXIT_USAGE;
 	}
+	output_ready(r);
 	if ((sl = kx_sshlog_new(on_conn, r)) == NULL) {
 		fputs("kexray: out of memory\n", stderr);
 		return EXIT_INPUT;
@@ -321,9 +491,7 @@ run_sshd_logs(struct run *r, const char **paths, int n)
 		if (kx_sshlog_read_file(sl, paths[i]) != KX_OK)
 			failed = true;
 	kx_sshlog_finish(sl);
-	if (!r->json)
-		kx_report_text_log_summary(r->out, kx_sshlog_stats(sl),
-		    r->counts.shown, r->counts.problems);
+	output_end(r, kx_sshlog_stats(sl));
 	kx_sshlog_free(sl);
 	return failed ? EXIT_INPUT : r->counts.problems > 0 ? EXIT_PROBLEMS :
 	    EXIT_NOPROBLEM;
@@ -348,6 +516,13 @@ main(int argc, char **argv)
 		{ "sshd-log", required_argument, NULL, OPT_SSHD_LOG },
 		{ "known-hosts", required_argument, NULL, OPT_KNOWN_HOSTS },
 		{ "host-keys", required_argument, NULL, OPT_HOST_KEYS },
+		{ "brief", no_argument, NULL, OPT_BRIEF },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "color", required_argument, NULL, OPT_COLOR },
+		{ "host", required_argument, NULL, OPT_HOST },
+		{ "client-software", required_argument, NULL, OPT_CLIENT_SW },
+		{ "server-software", required_argument, NULL, OPT_SERVER_SW },
+		{ "bruteforce", required_argument, NULL, OPT_BRUTEFORCE },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -362,10 +537,12 @@ main(int argc, char **argv)
 	int nlogs = 0;   /* --sshd-log paths, kept in files[] */
 	bool immediate = false;
 	long v;
+	uint32_t brute_n = KX_BRUTE_DEFAULT_COUNT;
+	uint32_t brute_min = KX_BRUTE_DEFAULT_MINUTES;
 
 	if ((files = calloc((size_t)argc + 1, sizeof(*files))) == NULL)
 		return EXIT_INPUT;
-	while ((ch = getopt_long(argc, argv, "r:i:s:pB:Dw:Z:h", longopts,
+	while ((ch = getopt_long(argc, argv, "r:i:s:pB:Dw:Z:hq", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'r':
@@ -412,7 +589,59 @@ main(int argc, char **argv)
 			user = optarg;
 			break;
 		case OPT_JSON:
-			run.json = true;
+			run.format = FMT_JSON;
+			break;
+		case OPT_BRIEF:
+			run.format = FMT_BRIEF;
+			break;
+		case OPT_FORMAT: {
+			int f = 0;
+
+			while (f < FMT_MAX && strcmp(optarg, format_names[f]) != 0)
+				f++;
+			if (f == FMT_MAX) {
+				status = bad_value("--format", optarg,
+				    "text, brief, json, zeek or eve");
+				goto out;
+			}
+			run.format = (enum out_format)f;
+			break;
+		}
+		case OPT_COLOR:
+			if (!kx_color_parse(optarg, &run.color)) {
+				status = bad_value("--color", optarg,
+				    "auto, always or never");
+				goto out;
+			}
+			break;
+		case 'q':
+			run.quiet = true;
+			break;
+		case OPT_HOST:
+			if (!kx_select_add_host(&run.sel, optarg)) {
+				status = bad_value("--host", optarg, "an IPv4 or IPv6 "
+				    "address or prefix, at most 64 of them");
+				goto out;
+			}
+			break;
+		case OPT_CLIENT_SW:
+		case OPT_SERVER_SW:
+			if (!kx_select_add_software(&run.sel, ch == OPT_CLIENT_SW ?
+			    KX_CLIENT : KX_SERVER, optarg)) {
+				status = bad_value(ch == OPT_CLIENT_SW ?
+				    "--client-software" : "--server-software", optarg,
+				    "at most 16 patterns per side");
+				goto out;
+			}
+			break;
+		case OPT_BRUTEFORCE:
+			if (strcmp(optarg, "off") == 0) {
+				brute_n = 0;
+			} else if (!kx_brute_parse(optarg, &brute_n, &brute_min)) {
+				status = bad_value("--bruteforce", optarg,
+				    "N/MINUTES like 30/30, or off");
+				goto out;
+			}
 			break;
 		case OPT_PORT:
 			if (!kx_parse_ports(optarg, &cfg)) {
@@ -497,6 +726,12 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	run.json = run.format == FMT_JSON;
+	if ((run.sum = kx_summary_new()) == NULL) {
+		fputs("kexray: out of memory\n", stderr);
+		status = EXIT_INPUT;
+		goto out;
+	}
 	if (nlogs > 0) {
 		if (nlogs != nfiles || lo.iface != NULL || optind < argc ||
 		    run.ev_path != NULL) {
@@ -562,6 +797,7 @@ main(int argc, char **argv)
 		status = EXIT_USAGE;
 		goto out;
 	}
+	output_ready(&run);
 	if (!run.live && !isatty(fileno(run.out))) {
 		/* Reading files: records are written in large blocks. */
 		setvbuf(run.out, NULL, _IOFBF, 1u << 20);
@@ -580,18 +816,26 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
-	if ((run.pl = kx_pipeline_new(&cfg, on_conn, &run)) == NULL) {
+	if ((run.pl = kx_pipeline_new(&cfg, on_conn, &run)) == NULL ||
+	    (brute_n != 0 && (run.brute = kx_brute_new(brute_n,
+	    brute_min)) == NULL)) {
 		fputs("kexray: out of memory\n", stderr);
 		status = EXIT_INPUT;
 		goto out;
 	}
+	kx_pipeline_on_handshake(run.pl, report_ssh);
 	if (run.live) {
 		if (kx_live_run(run.cap, on_frame, on_tick, &run) != 0)
 			input_failed = 1;
 	} else {
-		for (int i = 0; i < nfiles && !kx_capture_stop; i++)
+		run.progress = kx_progress_new(files, nfiles, run.quiet, stderr);
+		for (int i = 0; i < nfiles && !kx_capture_stop; i++) {
+			kx_progress_begin(run.progress, i, kx_capture_file_offset);
 			if (kx_capture_file(files[i], filter, on_frame, &run) != 0)
 				input_failed = 1;
+		}
+		kx_progress_free(run.progress);
+		run.progress = NULL;
 	}
 	kx_pipeline_finish(run.pl);
 	if (run.host_keys != NULL) {
@@ -603,11 +847,9 @@ main(int argc, char **argv)
 			input_failed = 1;
 		}
 	}
-	if (!run.json)
-		kx_report_text_summary(run.out, kx_pipeline_stats(run.pl),
-		    run.counts.shown, run.counts.problems);
 	if (run.live || run.stats_interval_us != 0)
 		print_stats(&run, true);
+	output_end(&run, NULL);
 	if (input_failed)
 		status = EXIT_INPUT;
 	else if (run.counts.problems > 0 && !run.live)
@@ -629,6 +871,8 @@ out:
 	kx_live_close(run.cap);
 	kx_hostdb_free(run.known_hosts);
 	kx_hostdb_free(run.host_keys);
+	kx_summary_free(run.sum);
+	kx_brute_free(run.brute);
 	free(files);
 	free(own_filter);
 	return status;

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "kexray/pipeline.h"
+#include "kexray/resets.h"
 
 struct kx_pipeline {
 	struct kx_pipeline_config cfg;
@@ -11,7 +12,43 @@ struct kx_pipeline {
 	void *arg;
 	struct kx_stats stats;
 	uint64_t next_tick_us;     /* packet time of the next expiry walk */
+	kx_conn_done_fn hs_done;   /* handshake outcome final (NEWKEYS both ways) */
+	/* Connections closed by a RST, waiting KX_RST_LINGER_US before they
+	 * are reported, oldest first (resets.h). */
+	struct kx_conn *lg_head, *lg_tail;
 };
+
+static void
+linger_del(struct kx_pipeline *p, struct kx_conn *c)
+{
+	if (c->linger_until == 0)
+		return;
+	if (c->lg_prev != NULL)
+		c->lg_prev->lg_next = c->lg_next;
+	else
+		p->lg_head = c->lg_next;
+	if (c->lg_next != NULL)
+		c->lg_next->lg_prev = c->lg_prev;
+	else
+		p->lg_tail = c->lg_prev;
+	c->lg_prev = c->lg_next = NULL;
+	c->linger_until = 0;
+}
+
+static void
+linger_add(struct kx_pipeline *p, struct kx_conn *c, uint64_t now_us)
+{
+	if (c->linger_until != 0)
+		return;
+	c->linger_until = now_us + KX_RST_LINGER_US;
+	c->lg_next = NULL;
+	c->lg_prev = p->lg_tail;
+	if (p->lg_tail != NULL)
+		p->lg_tail->lg_next = c;
+	else
+		p->lg_head = c;
+	p->lg_tail = c;
+}
 
 static bool
 is_port(const struct kx_pipeline *p, uint16_t port)
@@ -26,6 +63,7 @@ conn_done(struct kx_conn *c, void *arg)
 {
 	struct kx_pipeline *p = arg;
 
+	linger_del(p, c);
 	if (c->kind != KX_CONN_SSH)
 		return;
 	p->stats.ssh_conns++;
@@ -213,6 +251,18 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		if (h->ssh.state == KX_SSH_ENCRYPTED) {
 			h->encrypted_bytes += pkt->payload_wire_len;
 			note_step(c, side, KX_STEP_ENCRYPTED);
+			/* close.h: a server segment smaller than its
+			 * SERVICE_ACCEPT is USERAUTH_SUCCESS (Zeek's
+			 * inference). */
+			if (side == KX_SERVER && c->hs_ts != 0 &&
+			    c->half[KX_CLIENT].encrypted_bytes > 0) {
+				if (c->srv_enc_first == 0)
+					c->srv_enc_first = pkt->payload_wire_len >
+					    UINT16_MAX ? UINT16_MAX :
+					    (uint16_t)pkt->payload_wire_len;
+				else if (pkt->payload_wire_len < c->srv_enc_first)
+					c->auth_ok_hint = true;
+			}
 		}
 		return true;
 	}
@@ -232,6 +282,15 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		}
 	}
 	feed_ssh(c, side);
+	/* NEWKEYS both ways: the handshake record can be written now. */
+	if (c->hs_ts == 0 && c->half[KX_CLIENT].ssh.newkeys &&
+	    c->half[KX_SERVER].ssh.newkeys) {
+		c->hs_ts = pkt->ts_us;
+		if (p->hs_done != NULL && c->kind == KX_CONN_SSH) {
+			c->hs_reported = true;
+			p->hs_done(c, p->arg);
+		}
+	}
 	return true;
 }
 
@@ -257,6 +316,8 @@ on_packet(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 	c->anomalies |= pkt->anomalies;
 	if (h->pkts++ == 0)
 		h->ttl = pkt->ttl;
+	if (!(fl & KX_TCP_RST))
+		kx_tcpfacts_note(h, pkt);
 	if (fl & KX_TCP_SYN) {
 		h->syn = true;
 		if (side == KX_CLIENT && !(fl & KX_TCP_ACK))
@@ -266,9 +327,27 @@ on_packet(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		/* RFC 9293 3.4: the SYN takes one sequence number. */
 		kx_reasm_set_base(&h->rs, pkt->seq + 1);
 	}
-	if (pkt->payload_wire_len > 0 && !on_payload(p, c, side, pkt))
+	/* Data past the RST that closed it, from the side the RST claims to
+	 * be: that side's stack never reset; the connection goes on. */
+	if (c->rsts != NULL && pkt->payload_wire_len > 0 && !(fl & KX_TCP_RST) &&
+	    kx_resets_on_data(c, side, pkt) && c->close == KX_CLOSE_RST) {
+		c->close = KX_CLOSE_NONE;
+		c->closed_by = -1;
+		c->close_after.side = -1;
+		c->close_ts = 0;
+		linger_del(p, c);
+	}
+	/* A RST's payload is diagnostic text at most (RFC 9293 3.5.3), never
+	 * stream bytes. */
+	if (pkt->payload_wire_len > 0 && !(fl & KX_TCP_RST) &&
+	    !on_payload(p, c, side, pkt))
 		return;
 	if (fl & (KX_TCP_FIN | KX_TCP_RST)) {
+		if ((fl & KX_TCP_RST) && c->kind == KX_CONN_SSH)
+			/* KX_NOMEM: kept only as h->rst; KX_LIMIT: counted,
+			 * flagged flow.rst_limit. */
+			(void)!kx_resets_on_rst(c, side, pkt,
+			    c->close == KX_CLOSE_NONE);
 		if (fl & KX_TCP_RST) {
 			h->rst = true;
 			h->rst_ts = pkt->ts_us;
@@ -282,7 +361,13 @@ on_packet(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 			c->close_after = c->last_step;
 			c->close_ts = pkt->ts_us;
 		}
-		if ((fl & KX_TCP_RST) ||
+		/* A RST on an established SSH connection: reported after
+		 * KX_RST_LINGER_US, so what races it is judged too. */
+		if ((fl & KX_TCP_RST) && c->kind == KX_CONN_SSH &&
+		    (c->synack_seen || c->midstream) &&
+		    !(c->half[KX_CLIENT].fin && c->half[KX_SERVER].fin))
+			linger_add(p, c, pkt->ts_us);
+		else if ((fl & KX_TCP_RST) ||
 		    (c->half[KX_CLIENT].fin && c->half[KX_SERVER].fin))
 			finish_conn(p, c);
 	}
@@ -381,13 +466,25 @@ void
 kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us)
 {
 	uint64_t min_us;
+	struct kx_conn *c;
 
+	/* Lingering after a RST (oldest first): due ones are reported. */
+	while ((c = p->lg_head) != NULL && c->linger_until <= now_us) {
+		linger_del(p, c);
+		finish_conn(p, c);
+	}
 	if (now_us < p->next_tick_us)
 		return;
 	p->next_tick_us = now_us + TICK_US;
 	min_us = p->cfg.handshake_timeout_us < p->cfg.idle_timeout_us ?
 	    p->cfg.handshake_timeout_us : p->cfg.idle_timeout_us;
 	kx_flow_expire(p->flows, now_us, min_us, timeout_of, p);
+}
+
+void
+kx_pipeline_on_handshake(struct kx_pipeline *p, kx_conn_done_fn fn)
+{
+	p->hs_done = fn;
 }
 
 uint32_t

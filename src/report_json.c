@@ -258,6 +258,14 @@ json_source(FILE *out, const struct kx_conn *c)
 void
 kx_report_json(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 {
+	kx_report_json_object(out, c, v);
+	putc_unlocked('\n', out);
+}
+
+void
+kx_report_json_object(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v)
+{
 	char uid[19], step[64];
 	bool first;
 
@@ -359,5 +367,5 @@ kx_report_json(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 		    kx_anomaly_name((enum kx_anomaly)a));
 		first = false;
 	}
-	fputs("]}\n", out);
+	fputs("]}", out);
 }

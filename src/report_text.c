@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kexray/color.h"
 #include "kexray/report.h"
 #include "kexray/sshlog.h"
 
@@ -111,6 +112,13 @@ banner_line(FILE *out, const char *label, const struct kx_ssh_side *s)
 void
 kx_report_text(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 {
+	kx_report_text_styled(out, c, v, NULL);
+}
+
+void
+kx_report_text_styled(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v, const struct kx_style *st)
+{
 	const struct kx_kexinit *ck = c->half[KX_CLIENT].ssh.kexinit;
 	const struct kx_kexinit *sk = c->half[KX_SERVER].ssh.kexinit;
 	char tbuf[32], uid[19];
@@ -121,7 +129,10 @@ kx_report_text(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	gmtime_r(&secs, &tm);
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
 	kx_conn_uid(c, uid);
-	fprintf(out, "%s  ", kx_verdict_names[v->kind]);
+	/* The verdict in a fixed column, so blocks scan down the page. */
+	kx_style_put(out, st, kx_verdict_tone(v), kx_verdict_label(v),
+	    KX_VERDICT_LABEL_WIDTH);
+	fputs("  ", out);
 	endpoint(out, c, KX_CLIENT);
 	fputs(" -> ", out);
 	endpoint(out, c, KX_SERVER);
@@ -159,7 +170,8 @@ kx_report_text(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 				fputs("<implicit> (AEAD cipher)", out);
 				break;
 			case KX_NEGO_MISMATCH:
-				fputs("MISMATCH\n", out);
+				kx_style_put(out, st, KX_TONE_BAD, "MISMATCH", 0);
+				fputc('\n', out);
 				fprintf(out, "  %-11s  client: ", "");
 				text_namelist(out, &ck->list[prop]);
 				fprintf(out, "\n  %-11s  server: ", "");

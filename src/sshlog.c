@@ -1691,6 +1691,12 @@ msg_outcome(struct ctx *x, struct kx_cursor *m)
 	if (lit(&t, "Accepted ") && find_lit(&t, " for ")) {
 		/* auth.c: authenticated; the session follows, encrypted. */
 		note_step(lc, KX_SERVER, KX_STEP_ENCRYPTED);
+		lc->info.authenticated = true;   /* close.h: phase session */
+		return true;
+	}
+	if (lit(&t, "Authenticated to ")) {
+		/* sshconnect2.c, the client's word for the same. */
+		lc->info.authenticated = true;
 		return true;
 	}
 	if (lit(&t, "Connection established.")) {

@@ -97,6 +97,7 @@ class Records:
         self.n = 0
         self.evicted = 0
         self.parsed = []          # (index, record) of the lines parsed
+        self.by_uid = {}          # uid (bytes) -> parsed record
         self.all_counts = {}
         self.all_patterns = {k: b'"%s":%s' % (k.encode(), json_value_bytes(v))
                              for k, v in case.get("all", {}).items()
@@ -105,6 +106,14 @@ class Records:
         self.expect_n = len(case.get("expect", []))
 
     def line(self, raw):
+        if raw.startswith(b'{"type":"close"'):
+            # The close record (same uid) finishes a parsed connection:
+            # closed_by, close and close_after are final there.
+            m = re.search(rb'"uid":"(C[0-9A-Za-z]+)"', raw)
+            rec = self.by_uid.get(m.group(1)) if m else None
+            if rec is not None:
+                rec.update(json.loads(raw))
+            return
         if not raw.startswith(b'{"type":"ssh"'):
             return          # statistics records, if any
         i = self.n
@@ -116,9 +125,11 @@ class Records:
                 self.all_counts[k] = self.all_counts.get(k, 0) + 1
         if not self.many or i < self.expect_n or i % SAMPLE_EVERY == 0:
             try:
-                self.parsed.append((i, json.loads(raw)))
+                rec = json.loads(raw)
             except ValueError as e:
                 raise Failure("record %d is not JSON (%s): %.200r" % (i, e, raw))
+            self.parsed.append((i, rec))
+            self.by_uid[rec["uid"].encode()] = rec
 
 
 def run_kexray(args, kexray, rss_run, pcap, case, extra, records=None):

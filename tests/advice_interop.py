@@ -236,6 +236,7 @@ def kexray_json(kexray, args):
     r = subprocess.run([kexray, "--json"] + args, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=120)
     recs = [json.loads(l) for l in r.stdout.decode("utf-8").splitlines() if l.strip()]
+    recs = [x for x in recs if x.get("type") == "ssh"]   # not the summary
     return r.returncode, recs, r.stderr.decode("utf-8", "replace")
 
 

@@ -30,7 +30,10 @@ def check(name, cond, detail=""):
 
 
 def json_lines(out):
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
+    """The connection records ("type": "ssh"); the run's last line is its
+    "summary" record."""
+    recs = [json.loads(l) for l in out.splitlines() if l.strip()]
+    return [r for r in recs if r.get("type") == "ssh"]
 
 
 def one_line(err):
@@ -57,6 +60,16 @@ def main():
     check("unknown option is a usage error (2)", rc == 2, "rc=%d" % rc)
     rc, out, err = run(k, ["--port", "22,x", "-r", login])
     check("bad --port list is a usage error (2) with one line", rc == 2 and one_line(err), "rc=%d %s" % (rc, err))
+    for bad in ("0/30", "30", "30/0", "x/y"):
+        rc, out, err = run(k, ["--bruteforce", bad, "-r", login])
+        check("bad --bruteforce %s is a usage error (2) with one line" % bad,
+              rc == 2 and one_line(err) and "--bruteforce" in err, "rc=%d %s" % (rc, err))
+    brute = os.path.join(os.path.dirname(login), "close_bruteforce.pcap")
+    for arg, want in (("30/30", 1), ("41/30", 0), ("off", 0), ("5/1", 1)):
+        rc, out, err = run(k, ["--json", "--bruteforce", arg, "-r", brute])
+        n = sum(1 for l in out.splitlines() if '"type":"bruteforce"' in l)
+        check("--bruteforce %s: %d bruteforce record(s) for 40 failed logins" % (arg, want),
+              rc == 0 and n == want, "rc=%d n=%d" % (rc, n))
     rc, out, err = run(k, ["-r", login, "tcp", "port", "and"])
     check("bad BPF expression is a usage error (2) with one line",
           rc == 2 and one_line(err) and "filter" in err, "rc=%d %s" % (rc, err))

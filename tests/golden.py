@@ -18,6 +18,8 @@ import os
 import subprocess
 import sys
 
+import kxrecords
+
 ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 
 
@@ -68,7 +70,11 @@ def check_facts(records, entry):
         rec = records[idx]
         for key, want in facts.items():
             try:
-                got = lookup(rec, key)
+                # "len(resets.0.signals)": the length of a list or string
+                if key.startswith("len(") and key.endswith(")"):
+                    got = len(lookup(rec, key[4:-1]))
+                else:
+                    got = lookup(rec, key)
             except KeyError:
                 errors.append("conn %d: no key %s" % (idx, key))
                 continue
@@ -90,13 +96,21 @@ def judge(kexray, path, entry):
     rc, out, err = run(kexray, path, entry.get("args", []), True)
     for n, line in enumerate(out.decode("utf-8").splitlines(), 1):
         try:
-            records.append(json.loads(line))
+            rec = json.loads(line)
         except ValueError as e:
             errors.append("line %d is not JSON: %s" % (n, e))
+            continue
+        records.append(rec)
     if rc != entry.get("exit", 0):
         errors.append("exit status %d, want %d (stderr: %s)" %
                       (rc, entry.get("exit", 0), err.decode("utf-8", "replace").strip()))
+    # The facts are about connections: each one's "ssh" and "close"
+    # records merged (kxrecords.py); "bruteforce" records have their own.
+    brute = kxrecords.of_type(records, "bruteforce")
+    records = kxrecords.connections(records)
     errors += check_facts(records, entry)
+    errors += check_facts(brute, {"connections": entry.get("bruteforce_count"),
+                                  "expect": entry.get("bruteforce", [])})
     return records, out, errors
 
 

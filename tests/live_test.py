@@ -179,6 +179,11 @@ def test_loopback(env, kx):
     check("loopback: a final stats record with kernel drop counts",
           stats and stats[-1]["final"] and "kernel_drops" in stats[-1] and stats[-1]["ssh_conns"] == 3,
           stats[-1:] if stats else "none")
+    with open(out) as f:
+        last = json.loads(f.read().splitlines()[-1])
+    check("loopback: the last record is the final summary, with kernel drops",
+          last["type"] == "summary" and last["final"] and last["connections"] == 3 and
+          isinstance(last["kernel_drops"], int) and last["verdicts"]["MISMATCH"] == 2, last)
 
 
 def veth_pair(env, a, b, a_ip, b_ip):
@@ -234,6 +239,8 @@ def test_replay(env, kx, pcaps):
         r = subprocess.run([kx, "--json", "-r", os.path.join(pcaps, n)], stdout=subprocess.PIPE)
         for line in r.stdout.decode().splitlines():
             x = json.loads(line)
+            if x["type"] != "ssh":
+                continue   # the summary record
             want.add((x["id.orig_p"], x["client"], x["server"], x["verdict"], tuple(x["mismatch"])))
     check("replay: live verdicts equal file verdicts for %d captures" % len(names), live == want,
           {"missing": sorted(want - live), "extra": sorted(live - want)})
@@ -289,6 +296,12 @@ def test_signals(env, kx):
     settle(out, 1, kind="stats", timeout=5)
     check("signals: SIGUSR1 writes a stats record", len(records(out, "stats")) == 1,
           records(out, "stats"))
+    summ = records(out, "summary")
+    check("signals: SIGUSR1 writes the summary so far (final false, one OK, "
+          "one kex mismatch)", len(summ) == 1 and not summ[0]["final"] and
+          summ[0]["verdicts"]["OK"] >= 1 and summ[0]["mismatch"] and
+          summ[0]["mismatch"][0]["category"] == "kex" and
+          summ[0]["kernel_drops"] is not None, summ)
     # A client that sends its banner and stays: open when SIGTERM comes.
     holder = env.start(["python3", "-c",
                         "import socket,time\n"

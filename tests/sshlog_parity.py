@@ -32,6 +32,8 @@ import os
 import subprocess
 import sys
 
+import kxrecords
+
 ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 
 SAME = ["verdict", "problem", "handshake_complete", "mismatch", "server_log",
@@ -46,6 +48,9 @@ def records(kexray, args):
     res = subprocess.run([kexray, "--json"] + args, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=ENV, timeout=120)
     out = [json.loads(line) for line in res.stdout.decode("utf-8").splitlines()]
+    # One dict per connection: its "ssh" and "close" records merged (the
+    # close record has the final closed_by, close and close_after).
+    out = kxrecords.connections(out)
     return res.returncode, out, res.stderr.decode("utf-8", "replace").strip()
 
 

@@ -735,7 +735,7 @@ test_outcomes(void **state)
 	run_log(&s, "Nov 14 22:13:20 h sshd[1]: drop connection #10 from "
 	    "[192.0.2.5]:5555 on [192.0.2.1]:22 past MaxStartups\n");
 	assert_int_equal(s.n, 1);
-	assert_int_equal(s.r[0].verdict, KX_V_CLOSED);
+	assert_int_equal(s.r[0].verdict, KX_V_REFUSED);   /* close.h */
 	assert_int_equal(s.r[0].closed_by, KX_SERVER);
 	assert_int_equal(s.r[0].after.side, -1);
 	assert_int_equal(s.r[0].ep[KX_CLIENT].port, 5555);
@@ -752,7 +752,7 @@ test_outcomes(void **state)
 	    "debug1: connect to address 192.0.2.1 port 22: Connection refused\n"
 	    "ssh: connect to host 192.0.2.1 port 22: Connection refused\n");
 	assert_int_equal(s.n, 1);
-	assert_int_equal(s.r[0].verdict, KX_V_RESET);
+	assert_int_equal(s.r[0].verdict, KX_V_REFUSED);   /* port closed */
 	assert_int_equal(s.r[0].closed_by, KX_SERVER);
 
 	/* a cleartext DISCONNECT (before the client's NEWKEYS) is kept */

@@ -150,6 +150,10 @@ on_done(struct kx_conn *c, void *arg)
 	if (o->sink != NULL) {
 		kx_report_json(o->sink, c, &v);
 		kx_report_text(o->sink, c, &v);
+		/* The other formats get the same hostile connections. */
+		kx_report_brief(o->sink, c, &v, NULL);
+		kx_report_zeek(o->sink, c, &v);
+		kx_report_eve(o->sink, c, &v);
 	}
 }
 

@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "kexray/assess.h"
+#include "kexray/close.h"
 #include "kexray/flow.h"
 #include "kexray/negotiate.h"
 
@@ -17,6 +18,8 @@ enum kx_verdict_kind {
 	KX_V_RESET,       /* reset before NEWKEYS both ways */
 	KX_V_CLOSED,      /* closed (FIN) before NEWKEYS both ways */
 	KX_V_INCOMPLETE,  /* capture ended or began mid-handshake: no judgement */
+	KX_V_REFUSED,     /* RST to the SYN, or the server closed before its banner */
+	KX_V_NO_ANSWER,   /* SYNs sent again and again, never answered (filtered) */
 	KX_V_MAX
 };
 
@@ -30,6 +33,7 @@ struct kx_verdict {
 	kx_anomset anomalies;      /* flow, reasm and ssh anomalies of both sides */
 	struct kx_assessment assess;  /* security verdicts (assess.h) */
 	char reason[512];          /* one line, plain words */
+	struct kx_close_info close;  /* how it ended (close.h), as of now */
 };
 
 void kx_analyze(const struct kx_conn *c, struct kx_verdict *v);

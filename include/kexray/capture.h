@@ -64,6 +64,11 @@ char *kx_capture_default_filter(const uint16_t *ports, unsigned nports);
 int kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
     void *arg);
 
+/* How many bytes of the file kx_capture_file is reading have been read
+ * (for the progress line); -1 outside it or when the input cannot tell
+ * (a pipe). */
+int64_t kx_capture_file_offset(void);
+
 /* Compiles filter once against Ethernet to catch a syntax error before any
  * input is opened. Returns 0, or -1 after printing one line to stderr. */
 int kx_capture_check_filter(const char *filter);

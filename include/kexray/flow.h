@@ -55,6 +55,32 @@ struct kx_step {
 #define KX_STEP_BANNER 0
 #define KX_STEP_ENCRYPTED 255
 
+/* What one side's own segments (never its RSTs) looked like lately: reset
+ * forensics (resets.h) hold a RST against them, and the MTU black hole
+ * test (close.h) reads the retransmission fields. Updated per packet by
+ * kx_tcpfacts_note (resets.c): a few stores, no loop. */
+struct kx_tcpfacts {
+	uint32_t seq_next;    /* highest sequence number sent, plus one (KX_TF_SEQ) */
+	uint32_t ack_hi;      /* highest acknowledgment sent (KX_TF_ACK) */
+	uint32_t rexmit_seq;  /* the payload segment sent again lately */
+	uint16_t rexmit_len;  /* its length (capped at 65535) */
+	uint16_t win;         /* last window, raw (unscaled) */
+	uint16_t ip_id;       /* last non-zero IPv4 ID */
+	uint8_t ttl;          /* TTL / hop limit of the last segment */
+	uint8_t wscale;       /* window scale of its SYN (KX_TF_WS) */
+	uint8_t rexmits;      /* times rexmit_seq was sent again, saturating */
+	uint8_t flags;        /* KX_TF_* */
+};
+
+#define KX_TF_ANY 0x01       /* a segment seen */
+#define KX_TF_SEQ 0x02       /* seq_next valid */
+#define KX_TF_ACK 0x04       /* ack_hi valid */
+#define KX_TF_TS_ALWAYS 0x08 /* every segment carried TCP timestamps */
+#define KX_TF_ID_RISING 0x10 /* the last two non-zero IPv4 IDs rose by a little */
+#define KX_TF_WS 0x20        /* its SYN carried a window scale */
+
+struct kx_rstlog;     /* resets.h */
+
 struct kx_half {
 	struct kx_reasm rs;
 	struct kx_ssh_side ssh;
@@ -67,6 +93,7 @@ struct kx_half {
 	uint64_t encrypted_bytes; /* after this side's NEWKEYS */
 	uint64_t fin_ts, rst_ts;
 	uint8_t ttl;             /* of the first packet */
+	struct kx_tcpfacts tf;   /* its recent genuine segments (reset forensics) */
 };
 
 enum kx_conn_kind {
@@ -102,6 +129,21 @@ struct kx_conn {
 	struct kx_evidence *evidence; /* frames kept for -w, NULL when off */
 	uint8_t source;              /* enum kx_source */
 	const struct kx_logconn *log; /* what a log adds; NULL from packets */
+
+	/* Records (docs/output-format.md): the "ssh" record is written when
+	 * the handshake outcome is final, the "close" record when it ends. */
+	bool hs_reported;            /* the handshake callback ran for it */
+	uint64_t hs_ts;              /* NEWKEYS complete both ways, 0 not yet */
+	/* Login success from encrypted sizes (close.h): the server's first
+	 * encrypted segment after the client's first (SERVICE_ACCEPT), and
+	 * whether a later one was smaller (USERAUTH_SUCCESS). */
+	uint16_t srv_enc_first;
+	bool auth_ok_hint;
+	struct kx_rstlog *rsts;      /* its RSTs (resets.h), NULL none; owned */
+	/* Closed by a RST, it stays a little (KX_RST_LINGER_US) so that what
+	 * follows the RST (data racing it, more RSTs) is judged too. */
+	uint64_t linger_until;       /* 0: not lingering */
+	struct kx_conn *lg_prev, *lg_next;
 };
 
 struct kx_flow_table;

@@ -13,6 +13,16 @@
 /* flow: connections tracked at once; the oldest idle one is evicted and
  * reported. -> flow.evicted */
 #define KX_FLOWS_MAX 262144
+/* flow: RSTs kept per connection with their forensic evidence (resets.h).
+ * A genuine close has one or two; injectors send bursts of 2-4 (Weaver,
+ * Sommer, Paxson, NDSS 2009); more are counted, not kept. -> flow.rst_limit */
+#define KX_RESETS_KEEP 8
+/* bruteforce: source/server pairs counted at once (bruteforce.h), each a
+ * few dozen bytes. Past it a new pair takes the least recently seen of
+ * the KX_BRUTE_PROBE slots it may use, which is counted
+ * (kx_brute_evicted); a spoofed flood cannot grow memory. */
+#define KX_BRUTE_PAIRS_MAX 8192u
+#define KX_BRUTE_PROBE 4u
 
 /* reasm: handshake bytes kept per direction (DESIGN: 64 KiB). A full
  * OpenSSH handshake with a post-quantum kex is ~7 KiB. -> reasm.depth_limit */
@@ -121,5 +131,18 @@
 /* sshlog: an algorithm name a "kex:" line states, kept for the cross-check
  * (OpenSSH's longest names are about 40 bytes; longer ones are not compared). */
 #define KX_SSHLOG_ALG_KEEP 64
+
+/* summary (end of run): bytes kept of one counted string. Algorithm names
+ * are at most 64 characters (RFC 4251 6); longer names and software
+ * strings are counted by their first 64 bytes. */
+#define KX_SUMMARY_ITEM_LEN 64
+/* summary: distinct software strings counted per side; more go to "other"
+ * (a busy server sees a few dozen client versions). */
+#define KX_SUMMARY_SOFTWARE_MAX 64
+/* summary: distinct algorithm names counted per failing directive and
+ * side; more go to "other" (OpenSSH offers at most a dozen per list). */
+#define KX_SUMMARY_NAMES_MAX 32
+/* summary: distinct weak algorithms in use; algtab has fewer weak rows. */
+#define KX_SUMMARY_WEAK_MAX 64
 
 #endif

@@ -17,6 +17,11 @@
 #define KX_TCP_ACK 0x10
 #define KX_TCP_URG 0x20
 
+/* TCP options kexray notes (RFC 9293 3.2, RFC 7323): a stack that uses
+ * timestamps puts them on every segment, its resets included. */
+#define KX_TCPOPT_TS 0x01      /* kind 8, timestamps */
+#define KX_TCPOPT_WS 0x02      /* kind 3, window scale */
+
 /* The outermost encapsulation a frame arrived in (mirror-port tunnels). */
 enum kx_tunnel {
 	KX_TUN_NONE,
@@ -41,6 +46,8 @@ struct kx_packet {
 	uint32_t seq, ack;
 	uint8_t tcp_flags;     /* KX_TCP_* */
 	uint16_t window;       /* raw, unscaled */
+	uint8_t tcp_opts;      /* KX_TCPOPT_* seen in the header (reset forensics) */
+	uint8_t wscale;        /* window scale shift (RFC 7323 2.2), with KX_TCPOPT_WS */
 	uint8_t ttl;           /* TTL or IPv6 hop limit */
 	uint16_t ip_id;        /* IPv4 only */
 	uint8_t vlan_count;

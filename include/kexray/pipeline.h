@@ -64,6 +64,12 @@ void kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
  * idle): expires idle connections. Called for every frame too. */
 void kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us);
 
+/* fn (with the arg given to kx_pipeline_new) is called once per SSH
+ * connection when its handshake outcome is final while it is still open:
+ * NEWKEYS seen both ways. It sets c->hs_reported; a connection that ends
+ * first has its handshake outcome in the done call. */
+void kx_pipeline_on_handshake(struct kx_pipeline *p, kx_conn_done_fn fn);
+
 /* Connections tracked now. */
 uint32_t kx_pipeline_conns(const struct kx_pipeline *p);
 

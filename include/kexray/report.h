@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <time.h>
 
 #include "kexray/analyze.h"
 #include "kexray/pipeline.h"
@@ -22,6 +23,43 @@ void kx_report_text_log_summary(FILE *out, const struct kx_sshlog_stats *st,
     uint64_t shown, uint64_t problems);
 void kx_report_json(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
+/* The same record as one JSON object, without the newline (the EVE
+ * format nests it under "kexray"). */
+void kx_report_json_object(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+
+struct kx_style;   /* color.h */
+/* The text block with colour when st says so (kx_report_text: never). */
+void kx_report_text_styled(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v, const struct kx_style *st);
+/* --brief: one line per connection (report_brief.c). */
+void kx_report_brief(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v, const struct kx_style *st);
+/* --format zeek: a Zeek ssh.log (report_zeek.c). The header opens the log
+ * (again after each SIGHUP reopen), the footer closes it; both take the
+ * wall-clock time Zeek writes in #open and #close. */
+void kx_report_zeek_header(FILE *out, time_t now);
+void kx_report_zeek(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+void kx_report_zeek_footer(FILE *out, time_t now);
+/* --format eve: Suricata EVE "ssh" events (report_eve.c). */
+void kx_report_eve(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+
+/* The close record (report_close.c): JSON "close" object; the text END
+ * block (its last line says how the connection ended); its first line
+ * alone for --brief. The "ssh" record comes first (kx_report_json ...),
+ * when the handshake outcome is final. */
+void kx_report_json_close(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+void kx_report_text_close(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+void kx_report_brief_close(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+/* A source that crossed the brute-force threshold (bruteforce.h). */
+struct kx_brute_hit;
+void kx_report_json_bruteforce(FILE *out, const struct kx_brute_hit *h);
+void kx_report_text_bruteforce(FILE *out, const struct kx_brute_hit *h);
 
 /* Run-wide counts kept by main for the summary and statistics. */
 struct kx_run_counts {

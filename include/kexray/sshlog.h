@@ -29,6 +29,7 @@ struct kx_logconn {
 	uint64_t first_line, last_line;  /* 1-based, in the whole input */
 	bool have_ts;                /* its lines carry timestamps */
 	bool have_ep[2];             /* address and port known, by kx_side */
+	bool authenticated;          /* "Accepted ... for" / "Authenticated to" */
 	uint16_t outcome_len;
 	char outcome[KX_SSHLOG_OUTCOME_KEEP + 1];   /* the line that ended it */
 	uint16_t disagree_len;
