@@ -244,6 +244,26 @@ kxf_report(const struct kx_conn *c)
 	return v.problem;
 }
 
+/* Shows the output around offset at, escaped, before a check fails on it. */
+static void
+show_output(const char *what, const char *buf, size_t len, size_t at)
+{
+	size_t from = at > 160 ? at - 160 : 0;
+	size_t to = len - at > 80 ? at + 80 : len;
+
+	fprintf(stderr, "kexray fuzz: %s output, bytes %zu-%zu of %zu (the "
+	    "failing one at %zu):\n", what, from, to, len, at);
+	for (size_t i = from; i < to; i++) {
+		unsigned char b = (unsigned char)buf[i];
+
+		if (b == '\n' || (b >= 0x20 && b < 0x7f && b != '\\'))
+			fputc(b, stderr);
+		else
+			fprintf(stderr, "\\x%02x", b);
+	}
+	fputc('\n', stderr);
+}
+
 void
 kxf_check_text(const char *buf, size_t len)
 {
@@ -251,8 +271,13 @@ kxf_check_text(const char *buf, size_t len)
 	uint8_t b = '\n';
 
 	kx_cur_init(&c, buf, len);
-	while (kx_cur_u8(&c, &b) == KX_OK)
-		KXF_CHECK(b == '\n' || (b >= 0x20 && b < 0x7f));
+	while (kx_cur_u8(&c, &b) == KX_OK) {
+		if (b == '\n' || (b >= 0x20 && b < 0x7f))
+			continue;
+		show_output("text", buf, len, kx_cur_used(&c) - 1);
+		kxf_fail("text output is printable ASCII lines", __FILE__,
+		    __LINE__);
+	}
 	KXF_CHECK(b == '\n');
 }
 
@@ -463,7 +488,9 @@ kxf_check_json_line(const char *buf, size_t len)
 	KXF_CHECK(len >= 1 && buf[len - 1] == '\n');
 	KXF_CHECK(memchr(buf, '\n', len - 1) == NULL);
 	kx_cur_init(&c, buf, len - 1);
-	KXF_CHECK(peek(&c) == '{');
-	KXF_CHECK(json_value(&c, 0));
-	KXF_CHECK(kx_cur_left(&c) == 0);
+	if (peek(&c) != '{' || !json_value(&c, 0) || kx_cur_left(&c) != 0) {
+		show_output("JSON", buf, len, kx_cur_used(&c));
+		kxf_fail("the JSON record is one valid JSON object", __FILE__,
+		    __LINE__);
+	}
 }

@@ -489,11 +489,20 @@ kx_report_assess_text(FILE *out, const struct kx_conn *c,
 			fprintf(out, " and %u more", wl->total - wl->n);
 		fputc('\n', out);
 	}
-	if (a->terrapin.known)
-		fprintf(out, "  %-11s%s\n", "terrapin", a->terrapin.reason);
-	if (a->pq.verdict != KX_PQ_UNKNOWN)
-		fprintf(out, "  %-11s%s: %s\n", "pq",
-		    kx_pq_verdict_names[a->pq.verdict], a->pq.reason);
+	/* The reasons quote negotiated names, which are the peers' bytes:
+	 * escaped like every untrusted string (STYLE 11). */
+	if (a->terrapin.known) {
+		fprintf(out, "  %-11s", "terrapin");
+		kx_text_escaped(out, (const uint8_t *)a->terrapin.reason,
+		    strlen(a->terrapin.reason));
+		fputc('\n', out);
+	}
+	if (a->pq.verdict != KX_PQ_UNKNOWN) {
+		fprintf(out, "  %-11s%s: ", "pq", kx_pq_verdict_names[a->pq.verdict]);
+		kx_text_escaped(out, (const uint8_t *)a->pq.reason,
+		    strlen(a->pq.reason));
+		fputc('\n', out);
+	}
 	if (a->have_hassh[KX_CLIENT] || a->have_hassh[KX_SERVER])
 		fprintf(out, "  %-11sclient %s, server %s\n", "hassh",
 		    a->have_hassh[KX_CLIENT] ? a->hassh[KX_CLIENT] : "-",
