@@ -2,7 +2,8 @@
 """Live, records come out as soon as they are final (issues 3 and 4): with
 kexray capturing on loopback in a namespace of its own, the handshake
 record of a real ssh session appears while the session is still running,
-its close record (phase session, normal end) when it ends, and a refused
+its close record (phase session, normal end, client FIN) when the client
+ends it, and a refused
 connection's two records at once, all before kexray is stopped. Needs
 root (exits 77, skip, otherwise). Helpers come from live_test.py.
 
@@ -51,8 +52,8 @@ def run(env, kx):
     session = env.start(["ssh", "-F", "none", "-p", str(PORT), "-i", os.path.join(d, "user"),
                          "-o", "UserKnownHostsFile=%s/known_hosts" % d,
                          "-o", "StrictHostKeyChecking=no", "-o", "BatchMode=yes",
-                         "root@127.0.0.1", "sleep 4"], ns=ns,
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                         "root@127.0.0.1", "echo ready; sleep 30"], ns=ns,
+                        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
 
     def ssh_rec(recs):
         return [r for r in recs if r["type"] == "ssh" and r["id.resp_p"] == PORT]
@@ -64,12 +65,20 @@ def run(env, kx):
     lt.check("live: the handshake record is written while the session runs",
              len(hs) == 1 and running and not closes and hs[0]["verdict"] == "OK" and
              hs[0]["close"] is None, (running, hs, closes))
-    session.wait(timeout=20)
+    # Once the remote command runs (it says "ready": authentication is
+    # over), the client ends the session: SIGKILL, so ssh sends nothing more
+    # and the kernel closes its socket with a FIN. A command that ends by
+    # itself would race (sshd and ssh both close, either FIN may come
+    # first), and so would SIGTERM: ssh then sends a last message and sshd
+    # often closes first.
+    ready = session.stdout.readline()
+    env.stop(session, signal.SIGKILL)
+    session.stdout.close()
     recs = wait_for(out, lambda r: any(x["type"] == "close" and hs and x["uid"] == hs[0]["uid"]
                                        for x in r), 6)
     cl = [r for r in recs if r["type"] == "close" and hs and r["uid"] == hs[0]["uid"]]
-    lt.check("live: its close record follows when it ends: session, normal, client FIN",
-             len(cl) == 1 and cl[0]["phase"] == "session" and cl[0]["cause"] == "normal" and
+    lt.check("live: its close record follows when the client ends it: session, normal, FIN",
+             ready == b"ready\n" and len(cl) == 1 and cl[0]["phase"] == "session" and cl[0]["cause"] == "normal" and
              cl[0]["closed_by"] == "client" and cl[0]["close"] == "fin", cl)
     lt.sh("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/%d" % (PORT + 1), ns=ns, check_rc=False)
     recs = wait_for(out, lambda r: any(x["type"] == "close" and x["id.resp_p"] == PORT + 1
