@@ -130,12 +130,22 @@ plain_blob(const uint8_t *blob, size_t len, const uint8_t **pb, size_t *pl,
 enum kx_status
 kx_fingerprint_sha256(const uint8_t *data, size_t len, char out[KX_FP_LEN + 1])
 {
+	/* Fetched once: EVP_sha256() would look the implementation up in the
+	 * provider on every call, which costs more than hashing a key. Kept
+	 * for the life of the process. */
+	static EVP_MD *sha256;
+	static EVP_MD_CTX *ctx;
 	unsigned char md[EVP_MAX_MD_SIZE], b64[64];
 	unsigned int mdlen = 0;
 	int n;
 
-	if (EVP_Digest(data, len, md, &mdlen, EVP_sha256(), NULL) != 1 ||
-	    mdlen != 32)
+	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+		return KX_UNSUPPORTED;
+	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL)
+		return KX_NOMEM;
+	if (EVP_DigestInit_ex(ctx, sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(ctx, data, len) != 1 ||
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
 		return KX_UNSUPPORTED;
 	n = EVP_EncodeBlock(b64, md, (int)mdlen);
 	/* ssh-keygen drops the base64 padding (sshkey.c fingerprint_b64). */
