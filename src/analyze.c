@@ -143,7 +143,14 @@ kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
 	v->anomalies = c->anomalies;
 	for (int s = 0; s < 2; s++)
 		v->anomalies |= c->half[s].rs.anomalies | c->half[s].ssh.anomalies;
-	kx_negotiate(cs->kexinit, ss->kexinit, &v->nego);
+	/* What depends only on the banners and KEXINITs, once per pair. */
+	if (kx_memo_get(c, &v->nego, &v->assess, &v->memo)) {
+		kx_assess_hostkey(c, &v->assess);
+	} else {
+		kx_negotiate(cs->kexinit, ss->kexinit, &v->nego);
+		kx_assess(c, &v->nego, &v->assess);
+		kx_memo_put(c, &v->nego, &v->assess, &v->memo);
+	}
 	v->handshake_complete = cs->newkeys && ss->newkeys;
 	close_text(c, how, sizeof(how));
 
@@ -232,5 +239,4 @@ kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
 	v->problem = v->kind == KX_V_MISMATCH || v->kind == KX_V_RESET ||
 	    v->kind == KX_V_CLOSED || v->kind == KX_V_REFUSED ||
 	    v->kind == KX_V_NO_ANSWER;
-	kx_assess(c, &v->nego, &v->assess);
 }

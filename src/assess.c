@@ -791,12 +791,22 @@ kx_would_log_line(const struct kx_conn *c, const struct kx_assessment *a,
 /* ---------------------------------------------------------------- main */
 
 void
+kx_assess_hostkey(const struct kx_conn *c, struct kx_assessment *a)
+{
+	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+
+	memset(&a->hostkey, 0, sizeof(a->hostkey));
+	if (ss->hostkey != NULL &&
+	    kx_hostkey_from_blob(ss->hostkey, ss->hostkey_len, &a->hostkey) != KX_OK)
+		memset(&a->hostkey, 0, sizeof(a->hostkey));
+}
+
+void
 kx_assess(const struct kx_conn *c, const struct kx_nego *n,
     struct kx_assessment *a)
 {
 	const struct kx_kexinit *ck = c->half[KX_CLIENT].ssh.kexinit;
 	const struct kx_kexinit *sk = c->half[KX_SERVER].ssh.kexinit;
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
 
 	memset(a, 0, sizeof(*a));
 	a->negotiated = ck != NULL && sk != NULL;
@@ -821,9 +831,7 @@ kx_assess(const struct kx_conn *c, const struct kx_nego *n,
 			    n->alg[cat].p, n->alg[cat].len);
 	judge_terrapin(ck, sk, n, &a->terrapin);
 	judge_pq(ck, sk, n, &a->pq);
-	if (ss->hostkey != NULL &&
-	    kx_hostkey_from_blob(ss->hostkey, ss->hostkey_len, &a->hostkey) != KX_OK)
-		memset(&a->hostkey, 0, sizeof(a->hostkey));
+	kx_assess_hostkey(c, a);
 	if (a->negotiated && n->mismatch_mask != 0) {
 		advise(ck, sk, n, a);
 		a->would_log.have = true;

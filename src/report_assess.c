@@ -353,8 +353,17 @@ void
 kx_report_assess_json(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v)
 {
+	kx_report_assess_json_pair(out, c, v);
+	kx_report_assess_json_hostkey(out, c, v);
+	kx_report_assess_json_advice(out, c, v);
+	kx_report_assess_json_would_log(out, c, v);
+}
+
+void
+kx_report_assess_json_pair(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v)
+{
 	const struct kx_assessment *a = &v->assess;
-	const struct kx_hostkey *hk = &a->hostkey;
 
 	fputs(",\"ratings\":", out);
 	if (!a->negotiated) {
@@ -398,7 +407,15 @@ kx_report_assess_json(FILE *out, const struct kx_conn *c,
 
 	json_hassh(out, c, a, KX_CLIENT);
 	json_hassh(out, c, a, KX_SERVER);
+}
 
+void
+kx_report_assess_json_hostkey(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v)
+{
+	const struct kx_hostkey *hk = &v->assess.hostkey;
+
+	(void)c;
 	fputs(",\"host_key\":", out);
 	if (!hk->have) {
 		fputs("null", out);
@@ -417,7 +434,15 @@ kx_report_assess_json(FILE *out, const struct kx_conn *c,
 		jstr(out, hk->recorded_fp[0] != '\0' ? hk->recorded_fp : NULL);
 		fputc('}', out);
 	}
+}
 
+void
+kx_report_assess_json_advice(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v)
+{
+	const struct kx_assessment *a = &v->assess;
+
+	(void)c;
 	fputs(",\"client_software\":", out);
 	json_sw(out, &a->software[KX_CLIENT], false);
 	fputs(",\"server_software\":", out);
@@ -438,8 +463,15 @@ kx_report_assess_json(FILE *out, const struct kx_conn *c,
 		jstr(out, ad->upgrade_side >= 0 ? side_word[ad->upgrade_side] : NULL);
 		fputc('}', out);
 	}
-	fputs("],\"would_log\":", out);
-	json_would_log(out, c, a);
+	fputc(']', out);
+}
+
+void
+kx_report_assess_json_would_log(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v)
+{
+	fputs(",\"would_log\":", out);
+	json_would_log(out, c, &v->assess);
 }
 
 /* ------------------------------------------------------------- text */

@@ -23,8 +23,10 @@ json_cstr(FILE *out, const char *s)
 static void
 json_ts(FILE *out, const char *key, uint64_t ts)
 {
-	fprintf(out, "\"%s\":%llu.%06llu", key, (unsigned long long)(ts / 1000000),
-	    (unsigned long long)(ts % 1000000));
+	putc_unlocked('"', out);
+	kx_put(out, key);
+	kx_put(out, "\":");
+	kx_put_us(out, ts);
 }
 
 static void
@@ -49,8 +51,14 @@ json_endpoints(FILE *out, const struct kx_conn *c)
 			continue;
 		}
 		kx_addr_text(c, s, addr, sizeof(addr));
-		fprintf(out, ",\"id.%s_h\":\"%s\",\"id.%s_p\":%u", who[s], addr,
-		    who[s], c->ep[s].port);
+		kx_put(out, ",\"id.");
+		kx_put(out, who[s]);
+		kx_put(out, "_h\":\"");
+		kx_put(out, addr);
+		kx_put(out, "\",\"id.");
+		kx_put(out, who[s]);
+		kx_put(out, "_p\":");
+		kx_put_u(out, c->ep[s].port);
 	}
 }
 
@@ -67,21 +75,29 @@ json_rst(FILE *out, const struct kx_rst *r)
 	char text[200];
 	bool first = true;
 
-	fprintf(out, "{\"from\":\"%s\",", side_names[r->from & 1]);
+	kx_put(out, r->from & 1 ? "{\"from\":\"server\"," : "{\"from\":\"client\",");
 	json_ts(out, "ts", r->ts_us);
-	fprintf(out, ",\"seq\":%u,\"ack\":", r->seq);
+	kx_put(out, ",\"seq\":");
+	kx_put_u(out, r->seq);
+	kx_put(out, ",\"ack\":");
 	if (r->tcp_flags & KX_TCP_ACK)
-		fprintf(out, "%u", r->ack);
+		kx_put_u(out, r->ack);
 	else
 		fputs("null", out);
-	fprintf(out, ",\"ttl\":%u,\"ip_id\":", r->ttl);
+	kx_put(out, ",\"ttl\":");
+	kx_put_u(out, r->ttl);
+	kx_put(out, ",\"ip_id\":");
 	if (r->ip_version == 4)
-		fprintf(out, "%u", r->ip_id);
+		kx_put_u(out, r->ip_id);
 	else
 		fputs("null", out);
-	fprintf(out, ",\"window\":%u,\"payload_bytes\":%u,\"verdict\":\"%s\","
-	    "\"signals\":[", r->win, r->payload_len,
-	    kx_rst_verdict_names[kx_rst_verdict(r)]);
+	kx_put(out, ",\"window\":");
+	kx_put_u(out, r->win);
+	kx_put(out, ",\"payload_bytes\":");
+	kx_put_u(out, r->payload_len);
+	kx_put(out, ",\"verdict\":\"");
+	kx_put(out, kx_rst_verdict_names[kx_rst_verdict(r)]);
+	kx_put(out, "\",\"signals\":[");
 	for (int s = 0; s < KX_RSTSIG_MAX; s++) {
 		if (!(r->signals & (1u << s)))
 			continue;
@@ -105,12 +121,16 @@ kx_report_json_close(FILE *out, const struct kx_conn *c,
 	char uid[19], step[64];
 
 	kx_conn_uid(c, uid);
-	fprintf(out, "{\"type\":\"close\",\"schema_version\":%d,",
-	    KX_JSON_SCHEMA_VERSION);
+	kx_put(out, "{\"type\":\"close\",\"schema_version\":");
+	kx_put_u(out, KX_JSON_SCHEMA_VERSION);
+	putc_unlocked(',', out);
 	json_ts(out, "ts", c->ts_first);
-	fprintf(out, ",\"uid\":\"%s\",\"source\":\"%s\"", uid,
-	    kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
+	kx_put(out, ",\"uid\":\"");
+	kx_put(out, uid);
+	kx_put(out, "\",\"source\":\"");
+	kx_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
+	putc_unlocked('"', out);
 	json_endpoints(out, c);
 	if (c->vlan != 0)
 		fprintf(out, ",\"vlan\":%u", c->vlan);
@@ -118,36 +138,51 @@ kx_report_json_close(FILE *out, const struct kx_conn *c,
 		fprintf(out, ",\"tunnel\":\"%s\"", kx_tunnel_names[c->tunnel]);
 	fputc(',', out);
 	json_ts(out, "end_ts", end_ts(c));
-	fprintf(out, ",\"duration\":%.6f,\"phase\":\"%s\",\"closed_by\":",
-	    end_ts(c) > c->ts_first ? (double)(end_ts(c) - c->ts_first) / 1e6 :
-	    0.0, kx_phase_names[ci->phase]);
+	kx_put(out, ",\"duration\":");
+	/* Whole microseconds: the digits %.6f would print. */
+	if (end_ts(c) <= c->ts_first)
+		kx_put_us(out, 0);
+	else if (end_ts(c) - c->ts_first < 1000000000000000ull)
+		kx_put_us(out, end_ts(c) - c->ts_first);
+	else
+		fprintf(out, "%.6f", (double)(end_ts(c) - c->ts_first) / 1e6);
+	kx_put(out, ",\"phase\":\"");
+	kx_put(out, kx_phase_names[ci->phase]);
+	kx_put(out, "\",\"closed_by\":");
 	if (c->closed_by >= 0)
-		fprintf(out, "\"%s\"", side_names[c->closed_by & 1]);
+		kx_put(out, c->closed_by & 1 ? "\"server\"" : "\"client\"");
 	else
 		fputs("null", out);
-	fprintf(out, ",\"third_party\":%s,\"close\":", ci->third_party ?
-	    "true" : "false");
-	if (c->close != KX_CLOSE_NONE)
-		fprintf(out, "\"%s\"", kx_close_names[c->close]);
-	else
+	kx_put(out, ci->third_party ? ",\"third_party\":true,\"close\":" :
+	    ",\"third_party\":false,\"close\":");
+	if (c->close != KX_CLOSE_NONE) {
+		putc_unlocked('"', out);
+		kx_put(out, kx_close_names[c->close]);
+		putc_unlocked('"', out);
+	} else {
 		fputs("null", out);
+	}
 	kx_step_text(&c->close_after, step, sizeof(step));
 	fputs(",\"close_after\":", out);
 	if (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST)
 		json_cstr(out, step[0] != '\0' ? step : "nothing");
 	else
 		fputs("null", out);
-	fprintf(out, ",\"cause\":\"%s\",\"cause_text\":",
-	    kx_cause_names[ci->cause]);
+	kx_put(out, ",\"cause\":\"");
+	kx_put(out, kx_cause_names[ci->cause]);
+	kx_put(out, "\",\"cause_text\":");
 	json_cstr(out, ci->text);
 	fputs(",\"category\":", out);
-	if (ci->category >= 0)
-		fprintf(out, "\"%s\"", kx_cat_names[ci->category]);
-	else
+	if (ci->category >= 0) {
+		putc_unlocked('"', out);
+		kx_put(out, kx_cat_names[ci->category]);
+		putc_unlocked('"', out);
+	} else {
 		fputs("null", out);
+	}
 	fputs(",\"gave_up\":", out);
 	if (ci->gave_up >= 0)
-		fprintf(out, "\"%s\"", side_names[ci->gave_up & 1]);
+		kx_put(out, ci->gave_up & 1 ? "\"server\"" : "\"client\"");
 	else
 		fputs("null", out);
 	fputs(",\"mtu\":", out);
@@ -159,9 +194,12 @@ kx_report_json_close(FILE *out, const struct kx_conn *c,
 	} else {
 		fputs("null", out);
 	}
-	fprintf(out, ",\"problem\":%s,\"evicted\":%s,\"resets_total\":%u,"
-	    "\"resets\":[", v->problem || ci->problem ? "true" : "false",
-	    c->evicted ? "true" : "false", l != NULL ? l->total : 0);
+	kx_put(out, v->problem || ci->problem ? ",\"problem\":true" :
+	    ",\"problem\":false");
+	kx_put(out, c->evicted ? ",\"evicted\":true,\"resets_total\":" :
+	    ",\"evicted\":false,\"resets_total\":");
+	kx_put_u(out, l != NULL ? l->total : 0);
+	kx_put(out, ",\"resets\":[");
 	for (uint8_t i = 0; l != NULL && i < l->n; i++) {
 		if (i > 0)
 			fputc(',', out);

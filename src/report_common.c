@@ -1,11 +1,69 @@
 #include <arpa/inet.h>
+#include <string.h>
 #include <sys/socket.h>
 
 #include "kexray/report.h"
 
 void
+kx_put(FILE *out, const char *s)
+{
+	/* putc_unlocked fills the buffer inline; fwrite's bookkeeping costs
+	 * more than these short keys and names. */
+	while (*s != '\0')
+		putc_unlocked(*s++, out);
+}
+
+void
+kx_put_u(FILE *out, uint64_t v)
+{
+	char d[20];
+	size_t n = 0;
+
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	for (size_t i = sizeof(d) - n; i < sizeof(d); i++)
+		putc_unlocked(d[i], out);
+}
+
+void
+kx_put_us(FILE *out, uint64_t us)
+{
+	char f[7];
+	uint64_t r = us % 1000000;
+
+	kx_put_u(out, us / 1000000);
+	f[0] = '.';
+	for (int i = 6; i >= 1; i--) {
+		f[i] = (char)('0' + r % 10);
+		r /= 10;
+	}
+	for (size_t i = 0; i < sizeof(f); i++)
+		putc_unlocked(f[i], out);
+}
+
+void
 kx_addr_text(const struct kx_conn *c, int side, char *buf, size_t len)
 {
+	const uint8_t *a = c->ep[side].addr;
+
+	/* IPv4, the common case, without inet_ntop's own formatting. */
+	if (c->ip_version == 4 && len >= 16) {
+		size_t n = 0;
+
+		for (int i = 0; i < 4; i++) {
+			if (i > 0)
+				buf[n++] = '.';
+			if (a[i] >= 100)
+				buf[n++] = (char)('0' + a[i] / 100);
+			if (a[i] >= 10)
+				buf[n++] = (char)('0' + a[i] / 10 % 10);
+			buf[n++] = (char)('0' + a[i] % 10);
+		}
+		buf[n] = '\0';
+		return;
+	}
 	if (inet_ntop(c->ip_version == 4 ? AF_INET : AF_INET6,
 	    c->ep[side].addr, buf, (socklen_t)len) == NULL)
 		snprintf(buf, len, "?");

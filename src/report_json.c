@@ -1,5 +1,6 @@
 /* JSON Lines: one object per connection. Key names follow Zeek's ssh.log
  * where Zeek has one; docs/output-format.md is the schema. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "kexray/report.h"
@@ -77,6 +78,12 @@ kx_json_string(FILE *out, const uint8_t *p, size_t len)
 		/* Names and banners are almost all plain: one write a run. */
 		while (run < len && json_plain(p[run]))
 			run++;
+		if (run > i && run - i < 64) {
+			/* A name: inline, as kx_put. */
+			while (i < run)
+				putc_unlocked((char)p[i++], out);
+			continue;
+		}
 		if (run > i) {
 			fwrite_unlocked(p + i, 1, run - i, out);
 			i = run;
@@ -160,10 +167,14 @@ json_alg(FILE *out, const struct kx_verdict *v, int cat)
 static void
 json_count(FILE *out, const char *key, uint64_t v, bool known)
 {
+	putc_unlocked('"', out);
+	kx_put(out, key);
+	kx_put(out, "\":");
 	if (known)
-		fprintf(out, "\"%s\":%llu,", key, (unsigned long long)v);
+		kx_put_u(out, v);
 	else
-		fprintf(out, "\"%s\":null,", key);
+		kx_put(out, "null");
+	putc_unlocked(',', out);
 }
 
 static void
@@ -174,11 +185,13 @@ json_side(FILE *out, const struct kx_half *h, bool tcp)
 	fputc('{', out);
 	json_count(out, "packets", h->pkts, tcp);
 	json_count(out, "payload_bytes", h->payload_bytes, tcp);
-	fprintf(out, "\"fin\":%s,\"rst\":%s,\"newkeys\":%s,",
-	    h->fin ? "true" : "false", h->rst ? "true" : "false",
-	    s->newkeys ? "true" : "false");
+	kx_put(out, h->fin ? "\"fin\":true," : "\"fin\":false,");
+	kx_put(out, h->rst ? "\"rst\":true," : "\"rst\":false,");
+	kx_put(out, s->newkeys ? "\"newkeys\":true," : "\"newkeys\":false,");
 	json_count(out, "encrypted_bytes", h->encrypted_bytes, tcp);
-	fprintf(out, "\"prebanner_lines\":%u,", s->prebanner_lines);
+	kx_put(out, "\"prebanner_lines\":");
+	kx_put_u(out, s->prebanner_lines);
+	putc_unlocked(',', out);
 	fputs("\"prebanner_first\":", out);
 	if (s->prebanner_lines > 0)
 		kx_json_string(out, (const uint8_t *)s->prebanner_first,
@@ -186,11 +199,18 @@ json_side(FILE *out, const struct kx_half *h, bool tcp)
 	else
 		fputs("null", out);
 	fputs(",\"messages\":[", out);
-	for (uint32_t i = 0; i < s->msg_count && i < KX_MSGLOG_MAX; i++)
-		fprintf(out, "%s{\"code\":%u,\"name\":\"%s\",\"size\":%u}",
-		    i > 0 ? "," : "", s->msglog[i].code,
-		    kx_ssh_msg_name(s->msglog[i].code), s->msglog[i].size);
-	fprintf(out, "],\"message_count\":%u,\"disconnect\":", s->msg_count);
+	for (uint32_t i = 0; i < s->msg_count && i < KX_MSGLOG_MAX; i++) {
+		kx_put(out, i > 0 ? ",{\"code\":" : "{\"code\":");
+		kx_put_u(out, s->msglog[i].code);
+		kx_put(out, ",\"name\":\"");
+		kx_put(out, kx_ssh_msg_name(s->msglog[i].code));
+		kx_put(out, "\",\"size\":");
+		kx_put_u(out, s->msglog[i].size);
+		putc_unlocked('}', out);
+	}
+	kx_put(out, "],\"message_count\":");
+	kx_put_u(out, s->msg_count);
+	kx_put(out, ",\"disconnect\":");
 	if (s->have_disconnect) {
 		const char *rn = kx_ssh_disconnect_reason_name(s->disc_reason);
 
@@ -219,8 +239,15 @@ json_endpoint(FILE *out, const struct kx_conn *c, int side, const char *who)
 		return;
 	}
 	kx_addr_text(c, side, addr, sizeof(addr));
-	fprintf(out, "\"id.%s_h\":\"%s\",\"id.%s_p\":%u,", who, addr, who,
-	    c->ep[side].port);
+	kx_put(out, "\"id.");
+	kx_put(out, who);
+	kx_put(out, "_h\":\"");
+	kx_put(out, addr);
+	kx_put(out, "\",\"id.");
+	kx_put(out, who);
+	kx_put(out, "_p\":");
+	kx_put_u(out, c->ep[side].port);
+	putc_unlocked(',', out);
 }
 
 /* "source", and for a record read from a log what the log adds and what it
@@ -230,8 +257,10 @@ json_source(FILE *out, const struct kx_conn *c)
 {
 	const struct kx_logconn *lg = c->log;
 
-	fprintf(out, "\"source\":\"%s\",", kx_source_names[c->source <
-	    KX_SOURCE_MAX ? c->source : KX_SOURCE_PCAP]);
+	kx_put(out, "\"source\":\"");
+	kx_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
+	    KX_SOURCE_PCAP]);
+	kx_put(out, "\",");
 	if (lg == NULL)
 		return;
 	fprintf(out, "\"log\":{\"writer\":\"%s\",\"pid\":",
@@ -255,32 +284,13 @@ json_source(FILE *out, const struct kx_conn *c)
 	    ",\"packet_timing\"%s]},", lg->have_ts ? "" : ",\"ts\"");
 }
 
-void
-kx_report_json(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
+/* From "client" to "compression_alg": banners, KEXINITs and the
+ * negotiation, the same for every connection of the pair. */
+static void
+json_handshake(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 {
-	kx_report_json_object(out, c, v);
-	putc_unlocked('\n', out);
-}
-
-void
-kx_report_json_object(FILE *out, const struct kx_conn *c,
-    const struct kx_verdict *v)
-{
-	char uid[19], step[64];
 	bool first;
 
-	kx_conn_uid(c, uid);
-	fprintf(out, "{\"type\":\"ssh\",\"schema_version\":%d,\"ts\":%llu.%06llu,"
-	    "\"uid\":\"%s\",", KX_JSON_SCHEMA_VERSION,
-	    (unsigned long long)(c->ts_first / 1000000),
-	    (unsigned long long)(c->ts_first % 1000000), uid);
-	json_source(out, c);
-	json_endpoint(out, c, KX_CLIENT, "orig");
-	json_endpoint(out, c, KX_SERVER, "resp");
-	if (c->vlan != 0)
-		fprintf(out, "\"vlan\":%u,", c->vlan);
-	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
-		fprintf(out, "\"tunnel\":\"%s\",", kx_tunnel_names[c->tunnel]);
 	fputs("\"client\":", out);
 	json_banner(out, &c->half[KX_CLIENT].ssh);
 	fputs(",\"server\":", out);
@@ -316,7 +326,6 @@ kx_report_json_object(FILE *out, const struct kx_conn *c,
 		json_cstr(out, kx_nego_failure_text((enum kx_cat)v->nego.first_failure));
 	else
 		fputs("null", out);
-
 	/* Zeek's single-valued fields take the client-to-server choice. */
 	fputs(",\"kex_alg\":", out);
 	json_alg(out, v, KX_CAT_KEX);
@@ -328,36 +337,115 @@ kx_report_json_object(FILE *out, const struct kx_conn *c,
 	json_alg(out, v, KX_CAT_MAC_C2S);
 	fputs(",\"compression_alg\":", out);
 	json_alg(out, v, KX_CAT_COMP_C2S);
+}
 
-	fprintf(out, ",\"verdict\":\"%s\",\"problem\":%s,\"handshake_complete\":%s,"
-	    "\"reason\":", kx_verdict_names[v->kind],
-	    v->problem ? "true" : "false",
-	    v->handshake_complete ? "true" : "false");
+typedef void (*json_part_fn)(FILE *, const struct kx_conn *,
+    const struct kx_verdict *);
+
+/* Writes a part that depends only on the pair (memo.h): the memo's copy
+ * when it has one, else the part written afresh, kept for the next
+ * connection of the pair. */
+static void
+memo_part(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
+    enum kx_memo_frag f, json_part_fn fn)
+{
+	const char *p;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *m;
+
+	if (kx_memo_frag(&v->memo, f, &p, &len)) {
+		fwrite_unlocked(p, 1, len, out);
+		return;
+	}
+	if (v->memo.slot == NULL || (m = open_memstream(&buf, &len)) == NULL) {
+		fn(out, c, v);
+		return;
+	}
+	fn(m, c, v);
+	if (fclose(m) == 0) {
+		kx_memo_frag_put(&v->memo, f, buf, len);
+		fwrite_unlocked(buf, 1, len, out);
+	} else {
+		fn(out, c, v);
+	}
+	free(buf);
+}
+
+void
+kx_report_json(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
+{
+	kx_report_json_object(out, c, v);
+	putc_unlocked('\n', out);
+}
+
+void
+kx_report_json_object(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v)
+{
+	char uid[19], step[64];
+	bool first;
+
+	kx_conn_uid(c, uid);
+	kx_put(out, "{\"type\":\"ssh\",\"schema_version\":");
+	kx_put_u(out, KX_JSON_SCHEMA_VERSION);
+	kx_put(out, ",\"ts\":");
+	kx_put_us(out, c->ts_first);
+	kx_put(out, ",\"uid\":\"");
+	kx_put(out, uid);
+	kx_put(out, "\",");
+	json_source(out, c);
+	json_endpoint(out, c, KX_CLIENT, "orig");
+	json_endpoint(out, c, KX_SERVER, "resp");
+	if (c->vlan != 0)
+		fprintf(out, "\"vlan\":%u,", c->vlan);
+	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
+		fprintf(out, "\"tunnel\":\"%s\",", kx_tunnel_names[c->tunnel]);
+	memo_part(out, c, v, KX_FRAG_HANDSHAKE, json_handshake);
+	kx_put(out, ",\"verdict\":\"");
+	kx_put(out, kx_verdict_names[v->kind]);
+	kx_put(out, v->problem ? "\",\"problem\":true" : "\",\"problem\":false");
+	kx_put(out, v->handshake_complete ? ",\"handshake_complete\":true" :
+	    ",\"handshake_complete\":false");
+	kx_put(out, ",\"reason\":");
 	json_cstr(out, v->reason);
 	fputs(",\"closed_by\":", out);
 	if (c->closed_by >= 0)
-		fprintf(out, "\"%s\"", c->closed_by == KX_CLIENT ? "client" : "server");
+		kx_put(out, c->closed_by == KX_CLIENT ? "\"client\"" : "\"server\"");
 	else
 		fputs("null", out);
 	fputs(",\"close\":", out);
-	if (c->close != KX_CLOSE_NONE)
-		fprintf(out, "\"%s\"", kx_close_names[c->close]);
-	else
+	if (c->close != KX_CLOSE_NONE) {
+		putc_unlocked('"', out);
+		kx_put(out, kx_close_names[c->close]);
+		putc_unlocked('"', out);
+	} else {
 		fputs("null", out);
+	}
 	kx_step_text(&c->close_after, step, sizeof(step));
 	fputs(",\"close_after\":", out);
 	if (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST)
 		json_cstr(out, step[0] != '\0' ? step : "nothing");
 	else
 		fputs("null", out);
-	fprintf(out, ",\"midstream\":%s,\"evicted\":%s,\"duration\":%.6f,",
-	    c->midstream ? "true" : "false", c->evicted ? "true" : "false",
-	    (double)(c->ts_last - c->ts_first) / 1e6);
+	kx_put(out, c->midstream ? ",\"midstream\":true" : ",\"midstream\":false");
+	kx_put(out, c->evicted ? ",\"evicted\":true,\"duration\":" :
+	    ",\"evicted\":false,\"duration\":");
+	/* Whole microseconds: the same digits as %.6f, without printf
+	 * (which the odd case, time running backwards, still takes). */
+	if (c->ts_last >= c->ts_first && c->ts_last - c->ts_first < 1000000000000000ull)
+		kx_put_us(out, c->ts_last - c->ts_first);
+	else
+		fprintf(out, "%.6f", (double)(c->ts_last - c->ts_first) / 1e6);
+	putc_unlocked(',', out);
 	fputs("\"client_side\":", out);
 	json_side(out, &c->half[KX_CLIENT], c->log == NULL);
 	fputs(",\"server_side\":", out);
 	json_side(out, &c->half[KX_SERVER], c->log == NULL);
-	kx_report_assess_json(out, c, v);
+	memo_part(out, c, v, KX_FRAG_ASSESS, kx_report_assess_json_pair);
+	kx_report_assess_json_hostkey(out, c, v);
+	memo_part(out, c, v, KX_FRAG_SOFTWARE, kx_report_assess_json_advice);
+	kx_report_assess_json_would_log(out, c, v);
 	fputs(",\"anomalies\":[", out);
 	first = true;
 	for (int a = 0; a < KX_ANOM_MAX; a++) {

@@ -10,6 +10,7 @@
 #include "kexray/assess.h"
 #include "kexray/close.h"
 #include "kexray/flow.h"
+#include "kexray/memo.h"
 #include "kexray/negotiate.h"
 
 enum kx_verdict_kind {
@@ -34,6 +35,8 @@ struct kx_verdict {
 	struct kx_assessment assess;  /* security verdicts (assess.h) */
 	char reason[512];          /* one line, plain words */
 	struct kx_close_info close;  /* how it ended (close.h), as of now */
+	struct kx_memo_ref memo;   /* the pair's memo slot (memo.h): reports
+	                            * reuse its JSON text */
 };
 
 void kx_analyze(const struct kx_conn *c, struct kx_verdict *v);

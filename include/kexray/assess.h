@@ -142,6 +142,9 @@ struct kx_assessment {
 /* Fills *a from the connection and its negotiation. */
 void kx_assess(const struct kx_conn *c, const struct kx_nego *nego,
     struct kx_assessment *a);
+/* The one part of kx_assess that is the connection's own, not its pair's
+ * (memo.h): the server's host key from the KEX reply. */
+void kx_assess_hostkey(const struct kx_conn *c, struct kx_assessment *a);
 
 /* The rating category of a negotiated category. */
 enum kx_algcat kx_cat_algcat(enum kx_cat cat);

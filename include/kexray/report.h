@@ -87,6 +87,17 @@ void kx_report_text_stats(FILE *out, const struct kx_stats *st,
  * leading comma, and the text lines of one connection's block. */
 void kx_report_assess_json(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
+/* Its parts, in order (report_json.c keeps the text of the first and the
+ * third, which depend only on the pair, in the memo): ratings to
+ * hasshServerAlgorithms; host_key; client_software to advice; would_log. */
+void kx_report_assess_json_pair(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+void kx_report_assess_json_hostkey(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+void kx_report_assess_json_advice(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+void kx_report_assess_json_would_log(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
 void kx_report_assess_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 
@@ -98,5 +109,12 @@ void kx_text_escaped(FILE *out, const uint8_t *p, size_t len);
 void kx_conn_uid(const struct kx_conn *c, char out[19]);
 /* Address in standard notation (inet_ntop). */
 void kx_addr_text(const struct kx_conn *c, int side, char *buf, size_t len);
+
+/* Writers for the JSON records, which run several times per connection:
+ * stdio's fprintf costs about a thousand instructions a call. */
+void kx_put(FILE *out, const char *s);          /* s as it is */
+void kx_put_u(FILE *out, uint64_t v);           /* decimal */
+void kx_put_us(FILE *out, uint64_t us);         /* microseconds as
+                                                 * seconds: "12.000345" */
 
 #endif

@@ -1,0 +1,87 @@
+/* memo: the analysis of a pair of peers, computed once and reused.
+ *
+ * Connections between the same client and server software carry the same
+ * banners and the same KEXINIT name-lists (only the random cookie
+ * differs), so the negotiation, the ratings, Terrapin, post-quantum, hassh
+ * and advice (kx_negotiate, kx_assess) and the JSON text of those parts are
+ * the same for all of them. The memo keeps the last results for a few
+ * dozen such pairs, keyed by the exact bytes: both banners and both
+ * KEXINIT payloads after the cookie. A hit is a byte-for-byte match, never
+ * a hash match alone, so it changes no output, only the cost.
+ *
+ * What it does not cover, because it differs per connection: the host key
+ * (its fingerprint and the known_hosts checks), the verdict, the close,
+ * the resets, the counts, the timing.
+ *
+ * Bounded: KX_MEMO_SLOTS slots (sets of KX_MEMO_WAYS), a pair whose
+ * banners and KEXINITs are larger than KX_MEMO_KEY_MAX bytes in all is not
+ * kept, a part's JSON text is at most KX_MEMO_FRAG_MAX bytes, and the
+ * copies and text of all slots together at most KX_MEMO_HEAP_MAX (the
+ * least recently used slots are freed to make room). The slot table itself
+ * is static, about 1.7 MiB, touched only as slots fill. Single-threaded,
+ * like the rest of the pipeline. */
+#ifndef KEXRAY_MEMO_H
+#define KEXRAY_MEMO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "kexray/assess.h"
+#include "kexray/flow.h"
+#include "kexray/negotiate.h"
+
+#define KX_MEMO_SLOTS 256
+#define KX_MEMO_WAYS 4      /* slots per set; the least recently used goes */
+#define KX_MEMO_KEY_MAX 16384
+#define KX_MEMO_FRAG_MAX 32768
+#define KX_MEMO_HEAP_MAX (2u << 20)  /* all slots' copies and JSON text */
+
+struct kx_memo_slot;
+
+/* Which slot, as it was when the verdict was made: a later store into the
+ * same slot bumps its generation, and the reference then finds nothing. */
+struct kx_memo_ref {
+	struct kx_memo_slot *slot;  /* NULL: none */
+	uint64_t gen;
+	uint64_t hash;              /* of the key kx_memo_get looked up */
+};
+
+/* Looks c's banners and KEXINITs up. On a hit copies the negotiation and
+ * the assessment (all but the host key, left zeroed) into *n and *a, with
+ * every pointer re-pointed into c's own banner and KEXINIT copies, and
+ * returns true. *ref names the slot either way (slot NULL when c cannot
+ * be kept). */
+bool kx_memo_get(const struct kx_conn *c, struct kx_nego *n,
+    struct kx_assessment *a, struct kx_memo_ref *ref);
+
+/* After a miss on c: keeps c's results (computed by kx_negotiate and
+ * kx_assess) in the slot kx_memo_get named, replacing what was there.
+ * c must be the connection that kx_memo_get was given with *ref. */
+void kx_memo_put(const struct kx_conn *c, const struct kx_nego *n,
+    const struct kx_assessment *a, struct kx_memo_ref *ref);
+
+/* JSON text of the record's parts that depend only on the pair
+ * (report_json.c says where each begins and ends). */
+enum kx_memo_frag {
+	KX_FRAG_HANDSHAKE,   /* banners, KEXINITs, negotiated, *_alg */
+	KX_FRAG_ASSESS,      /* ratings, weak lists, Terrapin, pq, hassh */
+	KX_FRAG_SOFTWARE,    /* software, advice */
+	KX_FRAG_MAX
+};
+
+/* The stored text, or false when the slot moved on or holds none yet. */
+bool kx_memo_frag(const struct kx_memo_ref *ref, enum kx_memo_frag f,
+    const char **p, size_t *len);
+/* Keeps a copy of the text (ignored if too long or the slot moved on). */
+void kx_memo_frag_put(const struct kx_memo_ref *ref, enum kx_memo_frag f,
+    const char *p, size_t len);
+
+/* Lookups and hits since the start, and the heap the slots hold now. */
+void kx_memo_counts(uint64_t *lookups, uint64_t *hits);
+size_t kx_memo_heap(void);
+
+/* Frees every slot (at exit; the memo starts empty again). */
+void kx_memo_clear(void);
+
+#endif
