@@ -132,8 +132,23 @@ judge_ssh1(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 	return false;
 }
 
+static void analyze(const struct kx_conn *c, struct kx_verdict *v,
+    bool assess);
+
 void
 kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
+{
+	analyze(c, v, true);
+}
+
+void
+kx_analyze_close(const struct kx_conn *c, struct kx_verdict *v)
+{
+	analyze(c, v, false);
+}
+
+static void
+analyze(const struct kx_conn *c, struct kx_verdict *v, bool assess)
 {
 	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
 	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
@@ -144,8 +159,11 @@ kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
 	for (int s = 0; s < 2; s++)
 		v->anomalies |= c->half[s].rs.anomalies | c->half[s].ssh.anomalies;
 	/* What depends only on the banners and KEXINITs, once per pair. */
-	if (kx_memo_get(c, &v->nego, &v->assess, &v->memo)) {
-		kx_assess_hostkey(c, &v->assess);
+	if (kx_memo_get(c, &v->nego, assess ? &v->assess : NULL, &v->memo)) {
+		if (assess)
+			kx_assess_hostkey(c, &v->assess);
+	} else if (!assess) {
+		kx_negotiate(cs->kexinit, ss->kexinit, &v->nego);
 	} else {
 		kx_negotiate(cs->kexinit, ss->kexinit, &v->nego);
 		kx_assess(c, &v->nego, &v->assess);

@@ -300,7 +300,7 @@ on_conn(struct kx_conn *c, void *arg)
 		report_ssh(c, arg);
 	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))
 		return;
-	kx_analyze(c, &v);
+	kx_analyze_close(c, &v);
 	if (r->sum != NULL)
 		kx_summary_close(r->sum, c, &v);
 	brute = kx_brute_note(r->brute, c, v.close.phase, &hit);

@@ -206,6 +206,8 @@ move_all(struct kx_nego *n, struct kx_assessment *a, const struct view *from,
 {
 	for (int cat = 0; cat < KX_CAT_MAX; cat++)
 		n->alg[cat].p = move(n->alg[cat].p, from, to);
+	if (a == NULL)
+		return;
 	for (int s = 0; s < 2; s++) {
 		struct kx_weak_list *wl = &a->weak[s];
 
@@ -347,7 +349,8 @@ kx_memo_get(const struct kx_conn *c, struct kx_nego *n,
 	ref->slot = sl;
 	sl->last_use = ++use_clock;
 	*n = sl->nego;
-	*a = sl->a;
+	if (a != NULL)
+		*a = sl->a;
 	move_all(n, a, &sv, &cv);
 	ref->gen = sl->gen;
 	n_hits++;

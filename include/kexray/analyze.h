@@ -40,6 +40,10 @@ struct kx_verdict {
 };
 
 void kx_analyze(const struct kx_conn *c, struct kx_verdict *v);
+/* The same without the security assessment (v->assess stays zeroed): all
+ * the close record, the summary's close counts and the brute-force check
+ * read. */
+void kx_analyze_close(const struct kx_conn *c, struct kx_verdict *v);
 
 /* "server KEXINIT", "client banner", "client encrypted data"; "" for none. */
 void kx_step_text(const struct kx_step *st, char *buf, size_t len);

@@ -48,7 +48,8 @@ struct kx_memo_ref {
 };
 
 /* Looks c's banners and KEXINITs up. On a hit copies the negotiation and
- * the assessment (all but the host key, left zeroed) into *n and *a, with
+ * the assessment (all but the host key, left zeroed; a may be NULL when
+ * only the negotiation is wanted) into *n and *a, with
  * every pointer re-pointed into c's own banner and KEXINIT copies, and
  * returns true. *ref names the slot either way (slot NULL when c cannot
  * be kept). */
