@@ -109,12 +109,26 @@ def sshd(env, ns, addr, port, extra=""):
 
 
 def wait_port(ns, addr, port):
+    """Until sshd answers on addr:port. The probe reads sshd's banner and
+    then waits for its connection to be over on both sides, so that no
+    segment of it is left in flight for a capture started next (a loaded
+    machine can take seconds to send the banner)."""
     for _ in range(50):
-        r = sh("bash", "-c", "exec 3<>/dev/tcp/%s/%d" % (addr, port), ns=ns, check_rc=False)
+        r = sh("bash", "-c", "exec 3<>/dev/tcp/%s/%d && read -t 10 -u 3 line" % (addr, port),
+               ns=ns, check_rc=False)
         if r.returncode == 0:
+            break
+        time.sleep(0.1)
+    else:
+        raise RuntimeError("nothing listens on %s:%d" % (addr, port))
+    for _ in range(100):
+        r = sh("ss", "-Htan", "state", "all", "( sport = :%d or dport = :%d )" % (port, port),
+               ns=ns, check_rc=False)
+        busy = [ln for ln in r.stdout.decode().splitlines()
+                if ln.split() and ln.split()[0] not in ("LISTEN", "TIME-WAIT", "CLOSED")]
+        if not busy:
             return
         time.sleep(0.1)
-    raise RuntimeError("nothing listens on %s:%d" % (addr, port))
 
 
 def ssh(env, ns, addr, port, *opts):
