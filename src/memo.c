@@ -61,42 +61,6 @@ slot_view(const struct kx_memo_slot *sl, struct view *v)
 	}
 }
 
-/* 64-bit mix, four independent lanes of 8 bytes (the chains overlap in
- * the pipeline); collisions only cost a compare. */
-static uint64_t
-mix(uint64_t h, const uint8_t *p, size_t len)
-{
-	const uint64_t m = 0x9e3779b97f4a7c15ULL;
-	uint64_t l0 = h, l1 = h ^ 1, l2 = h ^ 2, l3 = h ^ 3, w[4];
-
-	while (len >= 32) {
-		memcpy(w, p, 32);
-		l0 = (l0 ^ w[0]) * m;
-		l1 = (l1 ^ w[1]) * m;
-		l2 = (l2 ^ w[2]) * m;
-		l3 = (l3 ^ w[3]) * m;
-		l0 ^= l0 >> 29;
-		l1 ^= l1 >> 29;
-		l2 ^= l2 >> 29;
-		l3 ^= l3 >> 29;
-		p += 32;
-		len -= 32;
-	}
-	h = l0 ^ (l1 * 3) ^ (l2 * 5) ^ (l3 * 7);
-	while (len >= 8) {
-		memcpy(w, p, 8);
-		h = (h ^ w[0]) * m;
-		h ^= h >> 29;
-		p += 8;
-		len -= 8;
-	}
-	w[0] = 0;
-	if (len > 0)
-		memcpy(w, p, len);
-	h = (h ^ w[0] ^ ((uint64_t)len << 56)) * 0xbf58476d1ce4e5b9ULL;
-	return h ^ (h >> 31);
-}
-
 /* The key: per side, the banner and the KEXINIT's ten name-lists and
  * first_kex_packet_follows: all the analysis reads (not the cookie, not
  * the reserved field). */
@@ -124,11 +88,11 @@ key_hash(const struct view *v, uint64_t *hash)
 		if (total > KX_MEMO_KEY_MAX)
 			return false;
 		/* Presence first: "no banner" differs from "". */
-		h = mix(h, (const uint8_t[4]){ v->banner[s] != NULL, k != NULL,
-		    (uint8_t)s, k != NULL && k->first_kex_follows }, 4);
-		h = mix(h, v->banner[s], v->banner_len[s]);
-		for (int i = 0; k != NULL && i < KX_PROP_MAX; i++)
-			h = mix(h, k->list[i].p, k->list[i].len);
+		h = kx_hash_bytes(h, (const uint8_t[4]){ v->banner[s] != NULL,
+		    k != NULL, (uint8_t)s, 0 }, 4);
+		h = kx_hash_bytes(h, v->banner[s], v->banner_len[s]);
+		if (k != NULL)
+			h ^= kx_kexinit_hash(k) * (s == 0 ? 3 : 5);
 	}
 	*hash = h;
 	return true;

@@ -50,6 +50,55 @@ count_names(struct kx_cursor c, bool *bad)
 	return count;
 }
 
+/* 64-bit mix, four independent lanes of 8 bytes (the chains overlap in
+ * the pipeline). Not cryptographic: a collision only costs the memo a
+ * compare. */
+uint64_t
+kx_hash_bytes(uint64_t h, const uint8_t *p, size_t len)
+{
+	const uint64_t m = 0x9e3779b97f4a7c15ULL;
+	uint64_t l0 = h, l1 = h ^ 1, l2 = h ^ 2, l3 = h ^ 3, w[4];
+
+	while (len >= 32) {
+		memcpy(w, p, 32);
+		l0 = (l0 ^ w[0]) * m;
+		l1 = (l1 ^ w[1]) * m;
+		l2 = (l2 ^ w[2]) * m;
+		l3 = (l3 ^ w[3]) * m;
+		l0 ^= l0 >> 29;
+		l1 ^= l1 >> 29;
+		l2 ^= l2 >> 29;
+		l3 ^= l3 >> 29;
+		p += 32;
+		len -= 32;
+	}
+	h = l0 ^ (l1 * 3) ^ (l2 * 5) ^ (l3 * 7);
+	while (len >= 8) {
+		memcpy(w, p, 8);
+		h = (h ^ w[0]) * m;
+		h ^= h >> 29;
+		p += 8;
+		len -= 8;
+	}
+	w[0] = 0;
+	if (len > 0)
+		memcpy(w, p, len);
+	h = (h ^ w[0] ^ ((uint64_t)len << 56)) * 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 31);
+}
+
+uint64_t
+kx_kexinit_hash(const struct kx_kexinit *k)
+{
+	uint64_t h = 0x6b65787261796b69ULL ^ (uint64_t)k->first_kex_follows;
+
+	if (k->hash != 0)
+		return k->hash;
+	for (int i = 0; i < KX_PROP_MAX; i++)
+		h = kx_hash_bytes(h, k->list[i].p, k->list[i].len);
+	return h != 0 ? h : 1;
+}
+
 enum kx_status
 kx_kexinit_parse(const uint8_t *payload, size_t len, struct kx_kexinit *out,
     kx_anomset *anoms)
@@ -91,6 +140,7 @@ kx_kexinit_parse(const uint8_t *payload, size_t len, struct kx_kexinit *out,
 		goto out;
 	/* RFC 4251 5: any non-zero boolean is TRUE. */
 	out->first_kex_follows = follows != 0;
+	out->hash = kx_kexinit_hash(out);
 
 	if (bad_name)
 		kx_anom_set(anoms, KX_ANOM_SSH_KEXINIT_BAD_NAME);

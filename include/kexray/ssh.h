@@ -46,6 +46,7 @@ struct kx_kexinit {
 	uint32_t reserved;
 	uint8_t *raw;       /* owned copy of the message payload */
 	uint32_t raw_len;
+	uint64_t hash;      /* kx_kexinit_hash, set by kx_kexinit_parse; 0: not yet */
 };
 
 /* Parses a KEXINIT payload (starting with the message byte 20) into *out.
@@ -56,6 +57,14 @@ struct kx_kexinit {
 KX_WUR enum kx_status kx_kexinit_parse(const uint8_t *payload, size_t len,
     struct kx_kexinit *out, kx_anomset *anoms);
 void kx_kexinit_free(struct kx_kexinit *k);
+
+/* A 64-bit hash of what analysis reads from a KEXINIT: the ten lists and
+ * first_kex_packet_follows (not the cookie). k->hash when set, else
+ * computed. Equal KEXINITs hash equal; the memo (memo.h) compares the
+ * bytes too. */
+uint64_t kx_kexinit_hash(const struct kx_kexinit *k);
+/* The byte hash it uses, for other keys: seed, then len bytes at p. */
+uint64_t kx_hash_bytes(uint64_t seed, const uint8_t *p, size_t len);
 
 /* Iterates the names of a list: *off starts at 0; returns false when done.
  * Empty names are yielded too ("a,,b" -> "a", "", "b"; "a," -> "a", ""), so
