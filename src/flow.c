@@ -396,8 +396,8 @@ kx_conn_mem(const struct kx_conn *c)
 			n += kx_mem_chunk(ss->banner_len != 0 ? ss->banner_len : 1);
 		if (ss->kexinit != NULL)
 			n += kx_mem_chunk(sizeof(*ss->kexinit)) +
-			    kx_mem_chunk(ss->kexinit->raw_len != 0 ?
-			    ss->kexinit->raw_len : 1);
+			    kx_mem_chunk(ss->kexinit_raw_len != 0 ?
+			    ss->kexinit_raw_len : 1);
 		if (ss->hostkey != NULL)
 			n += kx_mem_chunk(ss->hostkey_len != 0 ? ss->hostkey_len : 1);
 	}

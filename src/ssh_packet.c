@@ -74,10 +74,12 @@ on_kexinit(struct kx_ssh_side *s, const uint8_t *p, size_t n)
 		free(k);
 		return st;
 	}
-	if (st == KX_OK)
+	if (st == KX_OK) {
 		s->kexinit = k;
-	else
+		s->kexinit_raw_len = k->raw_len;
+	} else {
 		free(k);
+	}
 	s->kexinit_count = 1;
 	return KX_OK;
 }

@@ -1145,6 +1145,7 @@ block_end(struct kx_sshlog *l, struct lconn *lc, bool fields_seen)
 		if (kx_kexinit_parse(b->buf, b->len, k, &s->anomalies) ==
 		    KX_OK) {
 			s->kexinit = k;
+			s->kexinit_raw_len = k->raw_len;
 			s->kexinit_count = 1;
 			lc->c.half[side].pkts++;
 			held_add(l, lc, k->raw_len);

@@ -122,6 +122,10 @@ struct kx_ssh_side {
 
 	/* cleartext packets */
 	struct kx_kexinit *kexinit;   /* the first KEXINIT, owned; NULL if none */
+	uint32_t kexinit_raw_len;     /* kexinit->raw_len, kept here so that
+	                               * the per-packet memory accounting
+	                               * (kx_conn_mem) need not follow the
+	                               * pointer */
 	uint32_t kexinit_count;
 	uint32_t msg_count;           /* cleartext messages seen */
 	struct kx_msg_rec msglog[KX_MSGLOG_MAX]; /* the first ones, in order */
