@@ -139,7 +139,8 @@ move(const void *p, const struct view *from, const struct view *to)
 		uintptr_t b = (uintptr_t)from->banner[s];
 		const struct kx_kexinit *k = from->k[s];
 
-		if (from->banner[s] != NULL && x >= b && x < b + from->banner_len[s])
+		/* <=: an empty version or comment may point just past it. */
+		if (from->banner[s] != NULL && x >= b && x <= b + from->banner_len[s])
 			return to->banner[s] + (x - b);
 		if (k == NULL)
 			continue;
