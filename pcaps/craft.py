@@ -314,8 +314,10 @@ CAPTURES = {
 }
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__,
+def cli(captures, doc):
+    """The command line of craft.py and the scripts built on it: build the
+    named captures (all without a name) into --out, or --list them."""
+    ap = argparse.ArgumentParser(description=doc,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)),
                     help="directory for the .pcap files (default: next to this script)")
@@ -323,17 +325,21 @@ def main():
     ap.add_argument("names", nargs="*", metavar="NAME")
     args = ap.parse_args()
     if args.list:
-        print("\n".join(CAPTURES))
+        print("\n".join(captures))
         return 0
-    names = args.names or list(CAPTURES)
+    names = args.names or list(captures)
     for n in names:
-        if n not in CAPTURES:
+        if n not in captures:
             ap.error("unknown capture %r (see --list)" % n)
     for n in names:
         path = os.path.join(args.out, n + ".pcap")
-        CAPTURES[n](path)
+        captures[n](path)
         print("wrote %s" % path)
     return 0
+
+
+def main():
+    return cli(CAPTURES, __doc__)
 
 
 if __name__ == "__main__":

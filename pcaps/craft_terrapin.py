@@ -27,7 +27,6 @@ SHA256:Xw5uPyjI+crC/Er3K3XWBldKlYQ2YyHdTx8rOBcKF20.  The key exchange values
 and the signature are fixed filler (kexray does not verify them).  Running
 the script again gives identical bytes.
 """
-import argparse
 import base64
 import os
 import struct
@@ -144,25 +143,7 @@ CAPTURES = {
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__,
-                                 formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--out", default=os.path.dirname(os.path.abspath(__file__)),
-                    help="directory for the .pcap files (default: next to this script)")
-    ap.add_argument("--list", action="store_true", help="list the capture names")
-    ap.add_argument("names", nargs="*", metavar="NAME")
-    args = ap.parse_args()
-    if args.list:
-        print("\n".join(CAPTURES))
-        return 0
-    names = args.names or list(CAPTURES)
-    for n in names:
-        if n not in CAPTURES:
-            ap.error("unknown capture %r (see --list)" % n)
-    for n in names:
-        path = os.path.join(args.out, n + ".pcap")
-        CAPTURES[n](path)
-        print("wrote %s" % path)
-    return 0
+    return craft.cli(CAPTURES, __doc__)
 
 
 if __name__ == "__main__":

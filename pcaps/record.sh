@@ -50,49 +50,12 @@ SSH_LOG=""              # this scenario's ssh -vvv log, when ssh is the client
 log() { printf 'record.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# Stop one process we started: signal, bounded wait, then SIGKILL.
-stop_pid() {
-	local pid=$1 sig=${2:-TERM} i
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-	kill -"$sig" "$pid" 2>/dev/null || true
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		log "pid $pid ignored SIG$sig, sending SIGKILL"
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
+# stop_pid, forget_pid, drop_one_ns
+. "$(dirname "$0")/proclib.sh"
 
-forget_pid() {
-	local keep=() p
-	for p in "${PIDS[@]}"; do
-		[[ $p == "$1" ]] || keep+=("$p")
-	done
-	PIDS=("${keep[@]+"${keep[@]}"}")
-}
-
-# Remove the scenario's namespace.  A server child still inside it (e.g. a
-# per-connection process that has not exited yet) is stopped by its PID first.
+# Remove the scenario's namespace (proclib.sh).
 drop_ns() {
-	local pid i
-	[[ -n $NS ]] || return 0
-	for ((i = 0; i < 3; i++)); do
-		local left
-		left=$(ip netns pids "$NS" 2>/dev/null || true)
-		[[ -n $left ]] || break
-		for pid in $left; do
-			log "stopping leftover pid $pid in $NS"
-			kill -TERM "$pid" 2>/dev/null || true
-		done
-		sleep 0.5
-	done
-	for pid in $(ip netns pids "$NS" 2>/dev/null || true); do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	ip netns del "$NS" 2>/dev/null || true
+	drop_one_ns "$NS"
 	NS=""
 }
 

@@ -51,48 +51,8 @@ RESULTS=()
 log() { printf 'record_close.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-stop_pid() {
-	local pid=$1 sig=${2:-TERM} i
-	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
-	kill -"$sig" "$pid" 2>/dev/null || true
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		log "pid $pid ignored SIG$sig, sending SIGKILL"
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
-
-forget_pid() {
-	local keep=() p
-	for p in "${PIDS[@]}"; do
-		[[ $p == "$1" ]] || keep+=("$p")
-	done
-	PIDS=("${keep[@]+"${keep[@]}"}")
-}
-
-drop_one_ns() {
-	local ns=$1 pid i
-	[[ -n $ns ]] || return 0
-	ip netns list 2>/dev/null | grep -q "^$ns\b" || return 0
-	for ((i = 0; i < 3; i++)); do
-		local left
-		left=$(ip netns pids "$ns" 2>/dev/null || true)
-		[[ -n $left ]] || break
-		for pid in $left; do
-			log "stopping leftover pid $pid in $ns"
-			kill -TERM "$pid" 2>/dev/null || true
-		done
-		sleep 0.5
-	done
-	for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
-		kill -KILL "$pid" 2>/dev/null || true
-	done
-	ip netns del "$ns" 2>/dev/null || true
-}
+# stop_pid, forget_pid, drop_one_ns
+. "$(dirname "$0")/proclib.sh"
 
 drop_topo() {
 	drop_one_ns "$NSC"

@@ -1,0 +1,50 @@
+# proclib.sh - process and namespace clean-up shared by record.sh and
+# record_close.sh (sourced, not run). The sourcing script defines log() and
+# keeps the PIDs it starts in the array PIDS.
+
+# Stop one process we started: signal, bounded wait, then SIGKILL.
+stop_pid() {
+	local pid=$1 sig=${2:-TERM} i
+	kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+	kill -"$sig" "$pid" 2>/dev/null || true
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		log "pid $pid ignored SIG$sig, sending SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+# Take a PID off PIDS (it was stopped or waited for).
+forget_pid() {
+	local keep=() p
+	for p in "${PIDS[@]}"; do
+		[[ $p == "$1" ]] || keep+=("$p")
+	done
+	PIDS=("${keep[@]+"${keep[@]}"}")
+}
+
+# Remove one namespace. A server child still inside it (a per-connection
+# process that has not exited yet) is stopped by its PID first.
+drop_one_ns() {
+	local ns=$1 pid i
+	[[ -n $ns ]] || return 0
+	ip netns list 2>/dev/null | grep -q "^$ns\b" || return 0
+	for ((i = 0; i < 3; i++)); do
+		local left
+		left=$(ip netns pids "$ns" 2>/dev/null || true)
+		[[ -n $left ]] || break
+		for pid in $left; do
+			log "stopping leftover pid $pid in $ns"
+			kill -TERM "$pid" 2>/dev/null || true
+		done
+		sleep 0.5
+	done
+	for pid in $(ip netns pids "$ns" 2>/dev/null || true); do
+		kill -KILL "$pid" 2>/dev/null || true
+	done
+	ip netns del "$ns" 2>/dev/null || true
+}
