@@ -1,6 +1,7 @@
-# proclib.sh - process and namespace clean-up shared by record.sh and
-# record_close.sh (sourced, not run). The sourcing script defines log() and
-# keeps the PIDs it starts in the array PIDS.
+# proclib.sh - process and namespace handling shared by record.sh and
+# record_close.sh (sourced, not run). The sourcing script defines log(),
+# die(), drop_scenario() and WAIT_TENTHS, keeps the PIDs it starts in the
+# array PIDS and its temporary directory in WORK.
 
 # Stop one process we started: signal, bounded wait, then SIGKILL.
 stop_pid() {
@@ -47,4 +48,40 @@ drop_one_ns() {
 		kill -KILL "$pid" 2>/dev/null || true
 	done
 	ip netns del "$ns" 2>/dev/null || true
+}
+
+# On exit: stop what is still running, remove the scenario's namespaces
+# (drop_scenario, defined by the sourcing script) and the work directory.
+cleanup() {
+	local rc=$? p
+	trap - EXIT INT TERM
+	for p in "${PIDS[@]+"${PIDS[@]}"}"; do
+		stop_pid "$p" TERM
+	done
+	PIDS=()
+	drop_scenario
+	[[ -n $WORK && -d $WORK ]] && rm -rf -- "$WORK"
+	exit "$rc"
+}
+
+# Runs "$@" inside a namespace with a private /run (holding /run/sshd,
+# sshd's privilege separation directory) and the scenario's home directory
+# ($KX_HOME) on /root.
+# shellcheck disable=SC2016  # expanded by the inner sh
+NSWRAP='mount -t tmpfs -o mode=0755,size=4m kxrun /run &&
+mkdir -m 0755 /run/sshd &&
+mount --bind "$KX_HOME" /root &&
+cd /root && exec "$@"'
+
+# wait_log FILE PATTERN PID: until PATTERN shows in FILE (at most
+# WAIT_TENTHS tenths of a second), or die if PID exits first.
+wait_log() {
+	local f=$1 pat=$2 pid=$3 i
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		grep -q -- "$pat" "$f" 2>/dev/null && return 0
+		kill -0 "$pid" 2>/dev/null || { cat "$f" >&2; die "pid $pid exited before '$pat'"; }
+		sleep 0.1
+	done
+	cat "$f" >&2
+	die "timed out waiting for '$pat' in $f"
 }

@@ -50,7 +50,7 @@ SSH_LOG=""              # this scenario's ssh -vvv log, when ssh is the client
 log() { printf 'record.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# stop_pid, forget_pid, drop_one_ns
+# stop_pid, forget_pid, drop_one_ns, cleanup, NSWRAP, wait_log
 . "$(dirname "$0")/proclib.sh"
 
 # Remove the scenario's namespace (proclib.sh).
@@ -59,27 +59,10 @@ drop_ns() {
 	NS=""
 }
 
-cleanup() {
-	local rc=$? p
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]+"${PIDS[@]}"}"; do
-		stop_pid "$p" TERM
-	done
-	PIDS=()
-	drop_ns
-	[[ -n $WORK && -d $WORK ]] && rm -rf -- "$WORK"
-	exit "$rc"
-}
+drop_scenario() { drop_ns; }
 
-# Run "$@" inside $NS with a private /run (holding /run/sshd, sshd's privilege
-# separation directory) and the scenario's home directory on /root.
-# shellcheck disable=SC2016  # expanded by the inner sh
-NSWRAP='mount -t tmpfs -o mode=0755,size=4m kxrun /run &&
-mkdir -m 0755 /run/sshd &&
-mount --bind "$KX_HOME" /root &&
-cd /root && exec "$@"'
-
-# Command prefix that runs a program that way; filled in by begin().
+# Command prefix that runs a program that way (proclib.sh NSWRAP);
+# filled in by begin().
 NSRUN=()
 
 # Start "$@" in the namespace in the background; stdout+stderr to $1.  A simple
@@ -91,17 +74,6 @@ bg_ns() {
 	"${NSRUN[@]}" "$@" >"$logf" 2>&1 &
 	LASTPID=$!
 	PIDS+=("$LASTPID")
-}
-
-wait_log() {
-	local f=$1 pat=$2 pid=$3 i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		grep -q -- "$pat" "$f" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || { cat "$f" >&2; die "pid $pid exited before '$pat'"; }
-		sleep 0.1
-	done
-	cat "$f" >&2
-	die "timed out waiting for '$pat' in $f"
 }
 
 wait_listen() {

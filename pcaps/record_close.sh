@@ -51,7 +51,7 @@ RESULTS=()
 log() { printf 'record_close.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-# stop_pid, forget_pid, drop_one_ns
+# stop_pid, forget_pid, drop_one_ns, cleanup, NSWRAP, wait_log
 . "$(dirname "$0")/proclib.sh"
 
 drop_topo() {
@@ -61,25 +61,7 @@ drop_topo() {
 	NSC="" NSR="" NSS=""
 }
 
-cleanup() {
-	local rc=$? p
-	trap - EXIT INT TERM
-	for p in "${PIDS[@]+"${PIDS[@]}"}"; do
-		stop_pid "$p" TERM
-	done
-	PIDS=()
-	drop_topo
-	[[ -n $WORK && -d $WORK ]] && rm -rf -- "$WORK"
-	exit "$rc"
-}
-
-# Runs "$@" in namespace $1 with a private /run (holding /run/sshd) and the
-# scenario's home directory on /root.
-# shellcheck disable=SC2016  # expanded by the inner sh
-NSWRAP='mount -t tmpfs -o mode=0755,size=4m kxrun /run &&
-mkdir -m 0755 /run/sshd &&
-mount --bind "$KX_HOME" /root &&
-cd /root && exec "$@"'
+drop_scenario() { drop_topo; }
 
 # Command prefixes that run a program that way in the client and the server
 # namespace; filled in by begin().
@@ -98,17 +80,6 @@ bg() {
 	fi
 	LASTPID=$!
 	PIDS+=("$LASTPID")
-}
-
-wait_log() {
-	local f=$1 pat=$2 pid=$3 i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		grep -q -- "$pat" "$f" 2>/dev/null && return 0
-		kill -0 "$pid" 2>/dev/null || { cat "$f" >&2; die "pid $pid exited before '$pat'"; }
-		sleep 0.1
-	done
-	cat "$f" >&2
-	die "timed out waiting for '$pat' in $f"
 }
 
 wait_listen() {
@@ -285,11 +256,9 @@ import time
 LISTS = ["curve25519-sha256", "ssh-ed25519", "aes128-ctr", "aes128-ctr",
          "hmac-sha2-256", "hmac-sha2-256", "none", "none", "", ""]
 
-
 def namelist(s):
     b = s.encode()
     return struct.pack(">I", len(b)) + b
-
 
 def packet(payload):
     pad = 8 - (5 + len(payload)) % 8
@@ -297,11 +266,9 @@ def packet(payload):
         pad += 8
     return struct.pack(">IB", 1 + len(payload) + pad, pad) + payload + b"\0" * pad
 
-
 def kexinit(kex):
     lists = [kex] + LISTS[1:]
     return bytes([20]) + b"\x11" * 16 + b"".join(namelist(x) for x in lists) + b"\0" + b"\0" * 4
-
 
 class Peer:
     def __init__(self, addr):
@@ -342,7 +309,6 @@ class Peer:
         except (EOFError, OSError):
             pass
 
-
 def main():
     addr, mode = sys.argv[1], sys.argv[2]
     p = Peer(addr)
@@ -382,7 +348,6 @@ def main():
         p.s.close()
         return
     sys.exit("unknown mode " + mode)
-
 
 if __name__ == "__main__":
     main()
