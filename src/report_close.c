@@ -25,7 +25,7 @@ json_ts(FILE *out, const char *key, uint64_t ts)
 {
 	putc_unlocked('"', out);
 	kx_put(out, key);
-	kx_put(out, "\":");
+	KX_PUTS(out, "\":");
 	kx_put_us(out, ts);
 }
 
@@ -51,13 +51,13 @@ json_endpoints(FILE *out, const struct kx_conn *c)
 			continue;
 		}
 		kx_addr_text(c, s, addr, sizeof(addr));
-		kx_put(out, ",\"id.");
+		KX_PUTS(out, ",\"id.");
 		kx_put(out, who[s]);
-		kx_put(out, "_h\":\"");
+		KX_PUTS(out, "_h\":\"");
 		kx_put(out, addr);
-		kx_put(out, "\",\"id.");
+		KX_PUTS(out, "\",\"id.");
 		kx_put(out, who[s]);
-		kx_put(out, "_p\":");
+		KX_PUTS(out, "_p\":");
 		kx_put_u(out, c->ep[s].port);
 	}
 }
@@ -77,27 +77,27 @@ json_rst(FILE *out, const struct kx_rst *r)
 
 	kx_put(out, r->from & 1 ? "{\"from\":\"server\"," : "{\"from\":\"client\",");
 	json_ts(out, "ts", r->ts_us);
-	kx_put(out, ",\"seq\":");
+	KX_PUTS(out, ",\"seq\":");
 	kx_put_u(out, r->seq);
-	kx_put(out, ",\"ack\":");
+	KX_PUTS(out, ",\"ack\":");
 	if (r->tcp_flags & KX_TCP_ACK)
 		kx_put_u(out, r->ack);
 	else
 		fputs("null", out);
-	kx_put(out, ",\"ttl\":");
+	KX_PUTS(out, ",\"ttl\":");
 	kx_put_u(out, r->ttl);
-	kx_put(out, ",\"ip_id\":");
+	KX_PUTS(out, ",\"ip_id\":");
 	if (r->ip_version == 4)
 		kx_put_u(out, r->ip_id);
 	else
 		fputs("null", out);
-	kx_put(out, ",\"window\":");
+	KX_PUTS(out, ",\"window\":");
 	kx_put_u(out, r->win);
-	kx_put(out, ",\"payload_bytes\":");
+	KX_PUTS(out, ",\"payload_bytes\":");
 	kx_put_u(out, r->payload_len);
-	kx_put(out, ",\"verdict\":\"");
+	KX_PUTS(out, ",\"verdict\":\"");
 	kx_put(out, kx_rst_verdict_names[kx_rst_verdict(r)]);
-	kx_put(out, "\",\"signals\":[");
+	KX_PUTS(out, "\",\"signals\":[");
 	for (int s = 0; s < KX_RSTSIG_MAX; s++) {
 		if (!(r->signals & (1u << s)))
 			continue;
@@ -121,13 +121,13 @@ kx_report_json_close(FILE *out, const struct kx_conn *c,
 	char uid[19], step[64];
 
 	kx_conn_uid(c, uid);
-	kx_put(out, "{\"type\":\"close\",\"schema_version\":");
+	KX_PUTS(out, "{\"type\":\"close\",\"schema_version\":");
 	kx_put_u(out, KX_JSON_SCHEMA_VERSION);
 	putc_unlocked(',', out);
 	json_ts(out, "ts", c->ts_first);
-	kx_put(out, ",\"uid\":\"");
+	KX_PUTS(out, ",\"uid\":\"");
 	kx_put(out, uid);
-	kx_put(out, "\",\"source\":\"");
+	KX_PUTS(out, "\",\"source\":\"");
 	kx_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
 	putc_unlocked('"', out);
@@ -138,7 +138,7 @@ kx_report_json_close(FILE *out, const struct kx_conn *c,
 		fprintf(out, ",\"tunnel\":\"%s\"", kx_tunnel_names[c->tunnel]);
 	fputc(',', out);
 	json_ts(out, "end_ts", end_ts(c));
-	kx_put(out, ",\"duration\":");
+	KX_PUTS(out, ",\"duration\":");
 	/* Whole microseconds: the digits %.6f would print. */
 	if (end_ts(c) <= c->ts_first)
 		kx_put_us(out, 0);
@@ -146,9 +146,9 @@ kx_report_json_close(FILE *out, const struct kx_conn *c,
 		kx_put_us(out, end_ts(c) - c->ts_first);
 	else
 		fprintf(out, "%.6f", (double)(end_ts(c) - c->ts_first) / 1e6);
-	kx_put(out, ",\"phase\":\"");
+	KX_PUTS(out, ",\"phase\":\"");
 	kx_put(out, kx_phase_names[ci->phase]);
-	kx_put(out, "\",\"closed_by\":");
+	KX_PUTS(out, "\",\"closed_by\":");
 	if (c->closed_by >= 0)
 		kx_put(out, c->closed_by & 1 ? "\"server\"" : "\"client\"");
 	else
@@ -168,9 +168,9 @@ kx_report_json_close(FILE *out, const struct kx_conn *c,
 		json_cstr(out, step[0] != '\0' ? step : "nothing");
 	else
 		fputs("null", out);
-	kx_put(out, ",\"cause\":\"");
+	KX_PUTS(out, ",\"cause\":\"");
 	kx_put(out, kx_cause_names[ci->cause]);
-	kx_put(out, "\",\"cause_text\":");
+	KX_PUTS(out, "\",\"cause_text\":");
 	json_cstr(out, ci->text);
 	fputs(",\"category\":", out);
 	if (ci->category >= 0) {
@@ -199,7 +199,7 @@ kx_report_json_close(FILE *out, const struct kx_conn *c,
 	kx_put(out, c->evicted ? ",\"evicted\":true,\"resets_total\":" :
 	    ",\"evicted\":false,\"resets_total\":");
 	kx_put_u(out, l != NULL ? l->total : 0);
-	kx_put(out, ",\"resets\":[");
+	KX_PUTS(out, ",\"resets\":[");
 	for (uint8_t i = 0; l != NULL && i < l->n; i++) {
 		if (i > 0)
 			fputc(',', out);

@@ -169,11 +169,11 @@ json_count(FILE *out, const char *key, uint64_t v, bool known)
 {
 	putc_unlocked('"', out);
 	kx_put(out, key);
-	kx_put(out, "\":");
+	KX_PUTS(out, "\":");
 	if (known)
 		kx_put_u(out, v);
 	else
-		kx_put(out, "null");
+		KX_PUTS(out, "null");
 	putc_unlocked(',', out);
 }
 
@@ -189,7 +189,7 @@ json_side(FILE *out, const struct kx_half *h, bool tcp)
 	kx_put(out, h->rst ? "\"rst\":true," : "\"rst\":false,");
 	kx_put(out, s->newkeys ? "\"newkeys\":true," : "\"newkeys\":false,");
 	json_count(out, "encrypted_bytes", h->encrypted_bytes, tcp);
-	kx_put(out, "\"prebanner_lines\":");
+	KX_PUTS(out, "\"prebanner_lines\":");
 	kx_put_u(out, s->prebanner_lines);
 	putc_unlocked(',', out);
 	fputs("\"prebanner_first\":", out);
@@ -202,15 +202,15 @@ json_side(FILE *out, const struct kx_half *h, bool tcp)
 	for (uint32_t i = 0; i < s->msg_count && i < KX_MSGLOG_MAX; i++) {
 		kx_put(out, i > 0 ? ",{\"code\":" : "{\"code\":");
 		kx_put_u(out, s->msglog[i].code);
-		kx_put(out, ",\"name\":\"");
+		KX_PUTS(out, ",\"name\":\"");
 		kx_put(out, kx_ssh_msg_name(s->msglog[i].code));
-		kx_put(out, "\",\"size\":");
+		KX_PUTS(out, "\",\"size\":");
 		kx_put_u(out, s->msglog[i].size);
 		putc_unlocked('}', out);
 	}
-	kx_put(out, "],\"message_count\":");
+	KX_PUTS(out, "],\"message_count\":");
 	kx_put_u(out, s->msg_count);
-	kx_put(out, ",\"disconnect\":");
+	KX_PUTS(out, ",\"disconnect\":");
 	if (s->have_disconnect) {
 		const char *rn = kx_ssh_disconnect_reason_name(s->disc_reason);
 
@@ -239,13 +239,13 @@ json_endpoint(FILE *out, const struct kx_conn *c, int side, const char *who)
 		return;
 	}
 	kx_addr_text(c, side, addr, sizeof(addr));
-	kx_put(out, "\"id.");
+	KX_PUTS(out, "\"id.");
 	kx_put(out, who);
-	kx_put(out, "_h\":\"");
+	KX_PUTS(out, "_h\":\"");
 	kx_put(out, addr);
-	kx_put(out, "\",\"id.");
+	KX_PUTS(out, "\",\"id.");
 	kx_put(out, who);
-	kx_put(out, "_p\":");
+	KX_PUTS(out, "_p\":");
 	kx_put_u(out, c->ep[side].port);
 	putc_unlocked(',', out);
 }
@@ -257,10 +257,10 @@ json_source(FILE *out, const struct kx_conn *c)
 {
 	const struct kx_logconn *lg = c->log;
 
-	kx_put(out, "\"source\":\"");
+	KX_PUTS(out, "\"source\":\"");
 	kx_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
-	kx_put(out, "\",");
+	KX_PUTS(out, "\",");
 	if (lg == NULL)
 		return;
 	fprintf(out, "\"log\":{\"writer\":\"%s\",\"pid\":",
@@ -387,13 +387,13 @@ kx_report_json_object(FILE *out, const struct kx_conn *c,
 	bool first;
 
 	kx_conn_uid(c, uid);
-	kx_put(out, "{\"type\":\"ssh\",\"schema_version\":");
+	KX_PUTS(out, "{\"type\":\"ssh\",\"schema_version\":");
 	kx_put_u(out, KX_JSON_SCHEMA_VERSION);
-	kx_put(out, ",\"ts\":");
+	KX_PUTS(out, ",\"ts\":");
 	kx_put_us(out, c->ts_first);
-	kx_put(out, ",\"uid\":\"");
+	KX_PUTS(out, ",\"uid\":\"");
 	kx_put(out, uid);
-	kx_put(out, "\",");
+	KX_PUTS(out, "\",");
 	json_source(out, c);
 	json_endpoint(out, c, KX_CLIENT, "orig");
 	json_endpoint(out, c, KX_SERVER, "resp");
@@ -402,12 +402,12 @@ kx_report_json_object(FILE *out, const struct kx_conn *c,
 	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
 		fprintf(out, "\"tunnel\":\"%s\",", kx_tunnel_names[c->tunnel]);
 	memo_part(out, c, v, KX_FRAG_HANDSHAKE, json_handshake);
-	kx_put(out, ",\"verdict\":\"");
+	KX_PUTS(out, ",\"verdict\":\"");
 	kx_put(out, kx_verdict_names[v->kind]);
 	kx_put(out, v->problem ? "\",\"problem\":true" : "\",\"problem\":false");
 	kx_put(out, v->handshake_complete ? ",\"handshake_complete\":true" :
 	    ",\"handshake_complete\":false");
-	kx_put(out, ",\"reason\":");
+	KX_PUTS(out, ",\"reason\":");
 	json_cstr(out, v->reason);
 	fputs(",\"closed_by\":", out);
 	if (c->closed_by >= 0)

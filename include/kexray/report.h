@@ -113,6 +113,8 @@ void kx_addr_text(const struct kx_conn *c, int side, char *buf, size_t len);
 /* Writers for the JSON records, which run several times per connection:
  * stdio's fprintf costs about a thousand instructions a call. */
 void kx_put(FILE *out, const char *s);          /* s as it is */
+/* A string literal: its length is known, one copy into the buffer. */
+#define KX_PUTS(out, lit) fwrite_unlocked("" lit, 1, sizeof(lit) - 1, (out))
 void kx_put_u(FILE *out, uint64_t v);           /* decimal */
 void kx_put_us(FILE *out, uint64_t us);         /* microseconds as
                                                  * seconds: "12.000345" */
