@@ -15,18 +15,18 @@
 static const char *const side_names[2] = { "client", "server" };
 
 static void
-json_cstr(FILE *out, const char *s)
+json_cstr(struct kx_sb *out, const char *s)
 {
-	kx_json_string(out, (const uint8_t *)s, strlen(s));
+	kx_sb_json(out, (const uint8_t *)s, strlen(s));
 }
 
 static void
-json_ts(FILE *out, const char *key, uint64_t ts)
+json_ts(struct kx_sb *out, const char *key, uint64_t ts)
 {
-	putc_unlocked('"', out);
-	kx_put(out, key);
-	KX_PUTS(out, "\":");
-	kx_put_us(out, ts);
+	kx_sb_putc(out, '"');
+	kx_sb_put(out, key);
+	KX_SB_PUTS(out, "\":");
+	kx_sb_us(out, ts);
 }
 
 static void
@@ -39,26 +39,26 @@ raw_addr(uint8_t ipv, const uint8_t *a, char *buf, size_t len)
 
 /* "id.orig_h":"A","id.orig_p":N, or nulls when a log does not say. */
 static void
-json_endpoints(FILE *out, const struct kx_conn *c)
+json_endpoints(struct kx_sb *out, const struct kx_conn *c)
 {
 	static const char *const who[2] = { "orig", "resp" };
 	char addr[64];
 
 	for (int s = 0; s < 2; s++) {
 		if (c->log != NULL && !c->log->have_ep[s]) {
-			fprintf(out, ",\"id.%s_h\":null,\"id.%s_p\":null", who[s],
+			kx_sb_printf(out, ",\"id.%s_h\":null,\"id.%s_p\":null", who[s],
 			    who[s]);
 			continue;
 		}
 		kx_addr_text(c, s, addr, sizeof(addr));
-		KX_PUTS(out, ",\"id.");
-		kx_put(out, who[s]);
-		KX_PUTS(out, "_h\":\"");
-		kx_put(out, addr);
-		KX_PUTS(out, "\",\"id.");
-		kx_put(out, who[s]);
-		KX_PUTS(out, "_p\":");
-		kx_put_u(out, c->ep[s].port);
+		KX_SB_PUTS(out, ",\"id.");
+		kx_sb_put(out, who[s]);
+		KX_SB_PUTS(out, "_h\":\"");
+		kx_sb_put(out, addr);
+		KX_SB_PUTS(out, "\",\"id.");
+		kx_sb_put(out, who[s]);
+		KX_SB_PUTS(out, "_p\":");
+		kx_sb_u(out, c->ep[s].port);
 	}
 }
 
@@ -70,142 +70,145 @@ end_ts(const struct kx_conn *c)
 }
 
 static void
-json_rst(FILE *out, const struct kx_rst *r)
+json_rst(struct kx_sb *out, const struct kx_rst *r)
 {
 	char text[200];
 	bool first = true;
 
-	kx_put(out, r->from & 1 ? "{\"from\":\"server\"," : "{\"from\":\"client\",");
+	kx_sb_put(out, r->from & 1 ? "{\"from\":\"server\"," : "{\"from\":\"client\",");
 	json_ts(out, "ts", r->ts_us);
-	KX_PUTS(out, ",\"seq\":");
-	kx_put_u(out, r->seq);
-	KX_PUTS(out, ",\"ack\":");
+	KX_SB_PUTS(out, ",\"seq\":");
+	kx_sb_u(out, r->seq);
+	KX_SB_PUTS(out, ",\"ack\":");
 	if (r->tcp_flags & KX_TCP_ACK)
-		kx_put_u(out, r->ack);
+		kx_sb_u(out, r->ack);
 	else
-		fputs("null", out);
-	KX_PUTS(out, ",\"ttl\":");
-	kx_put_u(out, r->ttl);
-	KX_PUTS(out, ",\"ip_id\":");
+		KX_SB_PUTS(out, "null");
+	KX_SB_PUTS(out, ",\"ttl\":");
+	kx_sb_u(out, r->ttl);
+	KX_SB_PUTS(out, ",\"ip_id\":");
 	if (r->ip_version == 4)
-		kx_put_u(out, r->ip_id);
+		kx_sb_u(out, r->ip_id);
 	else
-		fputs("null", out);
-	KX_PUTS(out, ",\"window\":");
-	kx_put_u(out, r->win);
-	KX_PUTS(out, ",\"payload_bytes\":");
-	kx_put_u(out, r->payload_len);
-	KX_PUTS(out, ",\"verdict\":\"");
-	kx_put(out, kx_rst_verdict_names[kx_rst_verdict(r)]);
-	KX_PUTS(out, "\",\"signals\":[");
+		KX_SB_PUTS(out, "null");
+	KX_SB_PUTS(out, ",\"window\":");
+	kx_sb_u(out, r->win);
+	KX_SB_PUTS(out, ",\"payload_bytes\":");
+	kx_sb_u(out, r->payload_len);
+	KX_SB_PUTS(out, ",\"verdict\":\"");
+	kx_sb_put(out, kx_rst_verdict_names[kx_rst_verdict(r)]);
+	KX_SB_PUTS(out, "\",\"signals\":[");
 	for (int s = 0; s < KX_RSTSIG_MAX; s++) {
 		if (!(r->signals & (1u << s)))
 			continue;
 		kx_rst_signal_text(r, (enum kx_rst_signal)s, text, sizeof(text));
-		fprintf(out, "%s{\"name\":\"%s\",\"got\":%u,\"want\":%u,\"text\":",
+		kx_sb_printf(out, "%s{\"name\":\"%s\",\"got\":%u,\"want\":%u,\"text\":",
 		    first ? "" : ",", kx_rst_signal_names[s], r->val[s].got,
 		    r->val[s].want);
 		json_cstr(out, text);
-		fputc('}', out);
+		kx_sb_putc(out, '}');
 		first = false;
 	}
-	fputs("]}", out);
+	KX_SB_PUTS(out, "]}");
 }
 
 void
-kx_report_json_close(FILE *out, const struct kx_conn *c,
+kx_report_json_close(FILE *fp, const struct kx_conn *c,
     const struct kx_verdict *v)
 {
 	const struct kx_close_info *ci = &v->close;
 	const struct kx_rstlog *l = c->rsts;
 	char uid[19], step[64];
+	struct kx_sb sb, *out = &sb;
 
+	kx_sb_init(out, fp);
 	kx_conn_uid(c, uid);
-	KX_PUTS(out, "{\"type\":\"close\",\"schema_version\":");
-	kx_put_u(out, KX_JSON_SCHEMA_VERSION);
-	putc_unlocked(',', out);
+	KX_SB_PUTS(out, "{\"type\":\"close\",\"schema_version\":");
+	kx_sb_u(out, KX_JSON_SCHEMA_VERSION);
+	kx_sb_putc(out, ',');
 	json_ts(out, "ts", c->ts_first);
-	KX_PUTS(out, ",\"uid\":\"");
-	kx_put(out, uid);
-	KX_PUTS(out, "\",\"source\":\"");
-	kx_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
+	KX_SB_PUTS(out, ",\"uid\":\"");
+	kx_sb_put(out, uid);
+	KX_SB_PUTS(out, "\",\"source\":\"");
+	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
-	putc_unlocked('"', out);
+	kx_sb_putc(out, '"');
 	json_endpoints(out, c);
 	if (c->vlan != 0)
-		fprintf(out, ",\"vlan\":%u", c->vlan);
+		kx_sb_printf(out, ",\"vlan\":%u", c->vlan);
 	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
-		fprintf(out, ",\"tunnel\":\"%s\"", kx_tunnel_names[c->tunnel]);
-	fputc(',', out);
+		kx_sb_printf(out, ",\"tunnel\":\"%s\"", kx_tunnel_names[c->tunnel]);
+	kx_sb_putc(out, ',');
 	json_ts(out, "end_ts", end_ts(c));
-	KX_PUTS(out, ",\"duration\":");
+	KX_SB_PUTS(out, ",\"duration\":");
 	/* Whole microseconds: the digits %.6f would print. */
 	if (end_ts(c) <= c->ts_first)
-		kx_put_us(out, 0);
+		kx_sb_us(out, 0);
 	else if (end_ts(c) - c->ts_first < 1000000000000000ull)
-		kx_put_us(out, end_ts(c) - c->ts_first);
+		kx_sb_us(out, end_ts(c) - c->ts_first);
 	else
-		fprintf(out, "%.6f", (double)(end_ts(c) - c->ts_first) / 1e6);
-	KX_PUTS(out, ",\"phase\":\"");
-	kx_put(out, kx_phase_names[ci->phase]);
-	KX_PUTS(out, "\",\"closed_by\":");
+		kx_sb_printf(out, "%.6f", (double)(end_ts(c) - c->ts_first) / 1e6);
+	KX_SB_PUTS(out, ",\"phase\":\"");
+	kx_sb_put(out, kx_phase_names[ci->phase]);
+	KX_SB_PUTS(out, "\",\"closed_by\":");
 	if (c->closed_by >= 0)
-		kx_put(out, c->closed_by & 1 ? "\"server\"" : "\"client\"");
+		kx_sb_put(out, c->closed_by & 1 ? "\"server\"" : "\"client\"");
 	else
-		fputs("null", out);
-	kx_put(out, ci->third_party ? ",\"third_party\":true,\"close\":" :
+		KX_SB_PUTS(out, "null");
+	kx_sb_put(out, ci->third_party ? ",\"third_party\":true,\"close\":" :
 	    ",\"third_party\":false,\"close\":");
 	if (c->close != KX_CLOSE_NONE) {
-		putc_unlocked('"', out);
-		kx_put(out, kx_close_names[c->close]);
-		putc_unlocked('"', out);
+		kx_sb_putc(out, '"');
+		kx_sb_put(out, kx_close_names[c->close]);
+		kx_sb_putc(out, '"');
 	} else {
-		fputs("null", out);
+		KX_SB_PUTS(out, "null");
 	}
 	kx_step_text(&c->close_after, step, sizeof(step));
-	fputs(",\"close_after\":", out);
+	KX_SB_PUTS(out, ",\"close_after\":");
 	if (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST)
 		json_cstr(out, step[0] != '\0' ? step : "nothing");
 	else
-		fputs("null", out);
-	KX_PUTS(out, ",\"cause\":\"");
-	kx_put(out, kx_cause_names[ci->cause]);
-	KX_PUTS(out, "\",\"cause_text\":");
+		KX_SB_PUTS(out, "null");
+	KX_SB_PUTS(out, ",\"cause\":\"");
+	kx_sb_put(out, kx_cause_names[ci->cause]);
+	KX_SB_PUTS(out, "\",\"cause_text\":");
 	json_cstr(out, ci->text);
-	fputs(",\"category\":", out);
+	KX_SB_PUTS(out, ",\"category\":");
 	if (ci->category >= 0) {
-		putc_unlocked('"', out);
-		kx_put(out, kx_cat_names[ci->category]);
-		putc_unlocked('"', out);
+		kx_sb_putc(out, '"');
+		kx_sb_put(out, kx_cat_names[ci->category]);
+		kx_sb_putc(out, '"');
 	} else {
-		fputs("null", out);
+		KX_SB_PUTS(out, "null");
 	}
-	fputs(",\"gave_up\":", out);
+	KX_SB_PUTS(out, ",\"gave_up\":");
 	if (ci->gave_up >= 0)
-		kx_put(out, ci->gave_up & 1 ? "\"server\"" : "\"client\"");
+		kx_sb_put(out, ci->gave_up & 1 ? "\"server\"" : "\"client\"");
 	else
-		fputs("null", out);
-	fputs(",\"mtu\":", out);
+		KX_SB_PUTS(out, "null");
+	KX_SB_PUTS(out, ",\"mtu\":");
 	if (ci->mtu_side >= 0) {
 		const struct kx_tcpfacts *f = &c->half[ci->mtu_side].tf;
 
-		fprintf(out, "{\"side\":\"%s\",\"segment_bytes\":%u,\"sent\":%u}",
+		kx_sb_printf(out, "{\"side\":\"%s\",\"segment_bytes\":%u,\"sent\":%u}",
 		    side_names[ci->mtu_side & 1], f->rexmit_len, f->rexmits + 1u);
 	} else {
-		fputs("null", out);
+		KX_SB_PUTS(out, "null");
 	}
-	kx_put(out, v->problem || ci->problem ? ",\"problem\":true" :
+	kx_sb_put(out, v->problem || ci->problem ? ",\"problem\":true" :
 	    ",\"problem\":false");
-	kx_put(out, c->evicted ? ",\"evicted\":true,\"resets_total\":" :
+	kx_sb_put(out, c->evicted ? ",\"evicted\":true,\"resets_total\":" :
 	    ",\"evicted\":false,\"resets_total\":");
-	kx_put_u(out, l != NULL ? l->total : 0);
-	KX_PUTS(out, ",\"resets\":[");
+	kx_sb_u(out, l != NULL ? l->total : 0);
+	KX_SB_PUTS(out, ",\"resets\":[");
 	for (uint8_t i = 0; l != NULL && i < l->n; i++) {
 		if (i > 0)
-			fputc(',', out);
+			kx_sb_putc(out, ',');
 		json_rst(out, &l->r[i]);
 	}
-	fputs("]}\n", out);
+	KX_SB_PUTS(out, "]}\n");
+	kx_sb_flush(out);
 }
 
 static void
@@ -284,26 +287,29 @@ kx_report_brief_close(FILE *out, const struct kx_conn *c,
 }
 
 void
-kx_report_json_bruteforce(FILE *out, const struct kx_brute_hit *h)
+kx_report_json_bruteforce(FILE *fp, const struct kx_brute_hit *h)
 {
 	char src[64], dst[64];
+	struct kx_sb sb, *out = &sb;
 
+	kx_sb_init(out, fp);
 	raw_addr(h->ip_version, h->src, src, sizeof(src));
 	raw_addr(h->ip_version, h->dst, dst, sizeof(dst));
-	fprintf(out, "{\"type\":\"bruteforce\",\"schema_version\":%d,",
+	kx_sb_printf(out, "{\"type\":\"bruteforce\",\"schema_version\":%d,",
 	    KX_JSON_SCHEMA_VERSION);
 	json_ts(out, "ts", h->last_ts);
-	fprintf(out, ",\"id.orig_h\":\"%s\",\"id.resp_h\":\"%s\",\"id.resp_p\":%u,"
+	kx_sb_printf(out, ",\"id.orig_h\":\"%s\",\"id.resp_h\":\"%s\",\"id.resp_p\":%u,"
 	    "\"count\":%u,\"threshold\":%u,\"window_minutes\":%u,", src, dst,
 	    h->dport, h->count, h->threshold, h->window_min);
 	json_ts(out, "first_ts", h->first_ts);
-	fputc(',', out);
+	kx_sb_putc(out, ',');
 	json_ts(out, "last_ts", h->last_ts);
-	fputs(",\"phases\":{", out);
+	KX_SB_PUTS(out, ",\"phases\":{");
 	for (int p = KX_PHASE_TCP; p <= KX_PHASE_AUTH; p++)
-		fprintf(out, "%s\"%s\":%u", p > KX_PHASE_TCP ? "," : "",
+		kx_sb_printf(out, "%s\"%s\":%u", p > KX_PHASE_TCP ? "," : "",
 		    kx_phase_names[p], h->phases[p]);
-	fputs("}}\n", out);
+	KX_SB_PUTS(out, "}}\n");
+	kx_sb_flush(out);
 }
 
 void

@@ -1,4 +1,5 @@
 #include <arpa/inet.h>
+#include <stdarg.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -98,4 +99,115 @@ kx_conn_uid(const struct kx_conn *c, char out[19])
 		h = h / 62 ^ (h * 31 + (uint64_t)i);
 	}
 	out[18] = '\0';
+}
+
+void
+kx_sb_init(struct kx_sb *s, FILE *out)
+{
+	s->out = out;
+	s->n = 0;
+}
+
+void
+kx_sb_flush(struct kx_sb *s)
+{
+	if (s->n > 0)
+		fwrite_unlocked(s->b, 1, s->n, s->out);
+	s->n = 0;
+}
+
+void
+kx_sb_mem(struct kx_sb *s, const void *p, size_t n)
+{
+	if (n > sizeof(s->b) - s->n) {
+		kx_sb_flush(s);
+		if (n > sizeof(s->b)) {
+			fwrite_unlocked(p, 1, n, s->out);
+			return;
+		}
+	}
+	memcpy(s->b + s->n, p, n);
+	s->n += n;
+}
+
+void
+kx_sb_put(struct kx_sb *s, const char *str)
+{
+	kx_sb_mem(s, str, strlen(str));
+}
+
+void
+kx_sb_putc(struct kx_sb *s, char c)
+{
+	if (s->n == sizeof(s->b))
+		kx_sb_flush(s);
+	s->b[s->n++] = c;
+}
+
+void
+kx_sb_u(struct kx_sb *s, uint64_t v)
+{
+	char d[20];
+	size_t n = 0;
+
+	do {
+		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v != 0);
+	kx_sb_mem(s, d + sizeof(d) - n, n);
+}
+
+void
+kx_sb_us(struct kx_sb *s, uint64_t us)
+{
+	char f[7];
+	uint64_t r = us % 1000000;
+
+	kx_sb_u(s, us / 1000000);
+	f[0] = '.';
+	for (int i = 6; i >= 1; i--) {
+		f[i] = (char)('0' + r % 10);
+		r /= 10;
+	}
+	kx_sb_mem(s, f, sizeof(f));
+}
+
+void
+kx_sb_json(struct kx_sb *s, const uint8_t *p, size_t len)
+{
+	size_t i;
+
+	/* Printable ASCII but '"' and '\\' goes as it is; anything else
+	 * takes kx_json_string's way, after what is buffered. */
+	for (i = 0; i < len; i++)
+		if (p[i] < 0x20 || p[i] >= 0x7f || p[i] == '"' || p[i] == '\\')
+			break;
+	if (i < len) {
+		kx_sb_flush(s);
+		kx_json_string(s->out, p, len);
+		return;
+	}
+	kx_sb_putc(s, '"');
+	kx_sb_mem(s, p, len);
+	kx_sb_putc(s, '"');
+}
+
+void
+kx_sb_printf(struct kx_sb *s, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(s->b + s->n, sizeof(s->b) - s->n, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && (size_t)n < sizeof(s->b) - s->n) {
+		s->n += (size_t)n;
+		return;
+	}
+	/* Did not fit: flush and write it directly. */
+	kx_sb_flush(s);
+	va_start(ap, fmt);
+	vfprintf(s->out, fmt, ap);
+	va_end(ap);
 }

@@ -107,6 +107,12 @@ json_cstr(FILE *out, const char *s)
 }
 
 static void
+sb_cstr(struct kx_sb *out, const char *s)
+{
+	kx_sb_json(out, (const uint8_t *)s, strlen(s));
+}
+
+static void
 json_namelist(FILE *out, const struct kx_namelist *nl)
 {
 	uint32_t off = 0, len;
@@ -165,122 +171,122 @@ json_alg(FILE *out, const struct kx_verdict *v, int cat)
 /* A count from the packets, or null when the record comes from a log,
  * which has no TCP facts. */
 static void
-json_count(FILE *out, const char *key, uint64_t v, bool known)
+json_count(struct kx_sb *out, const char *key, uint64_t v, bool known)
 {
-	putc_unlocked('"', out);
-	kx_put(out, key);
-	KX_PUTS(out, "\":");
+	kx_sb_putc(out, '"');
+	kx_sb_put(out, key);
+	KX_SB_PUTS(out, "\":");
 	if (known)
-		kx_put_u(out, v);
+		kx_sb_u(out, v);
 	else
-		KX_PUTS(out, "null");
-	putc_unlocked(',', out);
+		KX_SB_PUTS(out, "null");
+	kx_sb_putc(out, ',');
 }
 
 static void
-json_side(FILE *out, const struct kx_half *h, bool tcp)
+json_side(struct kx_sb *out, const struct kx_half *h, bool tcp)
 {
 	const struct kx_ssh_side *s = &h->ssh;
 
-	fputc('{', out);
+	kx_sb_putc(out, '{');
 	json_count(out, "packets", h->pkts, tcp);
 	json_count(out, "payload_bytes", h->payload_bytes, tcp);
-	kx_put(out, h->fin ? "\"fin\":true," : "\"fin\":false,");
-	kx_put(out, h->rst ? "\"rst\":true," : "\"rst\":false,");
-	kx_put(out, s->newkeys ? "\"newkeys\":true," : "\"newkeys\":false,");
+	kx_sb_put(out, h->fin ? "\"fin\":true," : "\"fin\":false,");
+	kx_sb_put(out, h->rst ? "\"rst\":true," : "\"rst\":false,");
+	kx_sb_put(out, s->newkeys ? "\"newkeys\":true," : "\"newkeys\":false,");
 	json_count(out, "encrypted_bytes", h->encrypted_bytes, tcp);
-	KX_PUTS(out, "\"prebanner_lines\":");
-	kx_put_u(out, s->prebanner_lines);
-	putc_unlocked(',', out);
-	fputs("\"prebanner_first\":", out);
+	KX_SB_PUTS(out, "\"prebanner_lines\":");
+	kx_sb_u(out, s->prebanner_lines);
+	kx_sb_putc(out, ',');
+	KX_SB_PUTS(out, "\"prebanner_first\":");
 	if (s->prebanner_lines > 0)
-		kx_json_string(out, (const uint8_t *)s->prebanner_first,
+		kx_sb_json(out, (const uint8_t *)s->prebanner_first,
 		    s->prebanner_first_len);
 	else
-		fputs("null", out);
-	fputs(",\"messages\":[", out);
+		KX_SB_PUTS(out, "null");
+	KX_SB_PUTS(out, ",\"messages\":[");
 	for (uint32_t i = 0; i < s->msg_count && i < KX_MSGLOG_MAX; i++) {
-		kx_put(out, i > 0 ? ",{\"code\":" : "{\"code\":");
-		kx_put_u(out, s->msglog[i].code);
-		KX_PUTS(out, ",\"name\":\"");
-		kx_put(out, kx_ssh_msg_name(s->msglog[i].code));
-		KX_PUTS(out, "\",\"size\":");
-		kx_put_u(out, s->msglog[i].size);
-		putc_unlocked('}', out);
+		kx_sb_put(out, i > 0 ? ",{\"code\":" : "{\"code\":");
+		kx_sb_u(out, s->msglog[i].code);
+		KX_SB_PUTS(out, ",\"name\":\"");
+		kx_sb_put(out, kx_ssh_msg_name(s->msglog[i].code));
+		KX_SB_PUTS(out, "\",\"size\":");
+		kx_sb_u(out, s->msglog[i].size);
+		kx_sb_putc(out, '}');
 	}
-	KX_PUTS(out, "],\"message_count\":");
-	kx_put_u(out, s->msg_count);
-	KX_PUTS(out, ",\"disconnect\":");
+	KX_SB_PUTS(out, "],\"message_count\":");
+	kx_sb_u(out, s->msg_count);
+	KX_SB_PUTS(out, ",\"disconnect\":");
 	if (s->have_disconnect) {
 		const char *rn = kx_ssh_disconnect_reason_name(s->disc_reason);
 
-		fprintf(out, "{\"reason\":%u,\"reason_name\":", s->disc_reason);
+		kx_sb_printf(out, "{\"reason\":%u,\"reason_name\":", s->disc_reason);
 		if (rn != NULL)
-			json_cstr(out, rn);
+			sb_cstr(out, rn);
 		else
-			fputs("null", out);
-		fputs(",\"description\":", out);
-		kx_json_string(out, s->disc_desc, s->disc_desc_len);
-		fputc('}', out);
+			KX_SB_PUTS(out, "null");
+		KX_SB_PUTS(out, ",\"description\":");
+		kx_sb_json(out, s->disc_desc, s->disc_desc_len);
+		kx_sb_putc(out, '}');
 	} else {
-		fputs("null", out);
+		KX_SB_PUTS(out, "null");
 	}
-	fputc('}', out);
+	kx_sb_putc(out, '}');
 }
 
 /* "id.orig_h":"A","id.orig_p":N, or nulls when a log does not say. */
 static void
-json_endpoint(FILE *out, const struct kx_conn *c, int side, const char *who)
+json_endpoint(struct kx_sb *out, const struct kx_conn *c, int side, const char *who)
 {
 	char addr[64];
 
 	if (c->log != NULL && !c->log->have_ep[side]) {
-		fprintf(out, "\"id.%s_h\":null,\"id.%s_p\":null,", who, who);
+		kx_sb_printf(out, "\"id.%s_h\":null,\"id.%s_p\":null,", who, who);
 		return;
 	}
 	kx_addr_text(c, side, addr, sizeof(addr));
-	KX_PUTS(out, "\"id.");
-	kx_put(out, who);
-	KX_PUTS(out, "_h\":\"");
-	kx_put(out, addr);
-	KX_PUTS(out, "\",\"id.");
-	kx_put(out, who);
-	KX_PUTS(out, "_p\":");
-	kx_put_u(out, c->ep[side].port);
-	putc_unlocked(',', out);
+	KX_SB_PUTS(out, "\"id.");
+	kx_sb_put(out, who);
+	KX_SB_PUTS(out, "_h\":\"");
+	kx_sb_put(out, addr);
+	KX_SB_PUTS(out, "\",\"id.");
+	kx_sb_put(out, who);
+	KX_SB_PUTS(out, "_p\":");
+	kx_sb_u(out, c->ep[side].port);
+	kx_sb_putc(out, ',');
 }
 
 /* "source", and for a record read from a log what the log adds and what it
  * cannot tell (docs/sshd-log.md). */
 static void
-json_source(FILE *out, const struct kx_conn *c)
+json_source(struct kx_sb *out, const struct kx_conn *c)
 {
 	const struct kx_logconn *lg = c->log;
 
-	KX_PUTS(out, "\"source\":\"");
-	kx_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
+	KX_SB_PUTS(out, "\"source\":\"");
+	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
-	KX_PUTS(out, "\",");
+	KX_SB_PUTS(out, "\",");
 	if (lg == NULL)
 		return;
-	fprintf(out, "\"log\":{\"writer\":\"%s\",\"pid\":",
+	kx_sb_printf(out, "\"log\":{\"writer\":\"%s\",\"pid\":",
 	    lg->writer == KX_CLIENT ? "client" : "server");
 	if (lg->pid != 0)
-		fprintf(out, "%u", lg->pid);
+		kx_sb_printf(out, "%u", lg->pid);
 	else
-		fputs("null", out);
-	fprintf(out, ",\"first_line\":%llu,\"last_line\":%llu,\"outcome\":",
+		KX_SB_PUTS(out, "null");
+	kx_sb_printf(out, ",\"first_line\":%llu,\"last_line\":%llu,\"outcome\":",
 	    (unsigned long long)lg->first_line, (unsigned long long)lg->last_line);
 	if (lg->outcome_len > 0)
-		kx_json_string(out, (const uint8_t *)lg->outcome, lg->outcome_len);
+		kx_sb_json(out, (const uint8_t *)lg->outcome, lg->outcome_len);
 	else
-		fputs("null", out);
-	fputs(",\"disagreement\":", out);
+		KX_SB_PUTS(out, "null");
+	KX_SB_PUTS(out, ",\"disagreement\":");
 	if (lg->disagree_len > 0)
-		kx_json_string(out, (const uint8_t *)lg->disagree, lg->disagree_len);
+		kx_sb_json(out, (const uint8_t *)lg->disagree, lg->disagree_len);
 	else
-		fputs("null", out);
-	fprintf(out, ",\"not_in_log\":[\"tcp\",\"reset_forensics\",\"message_sizes\""
+		KX_SB_PUTS(out, "null");
+	kx_sb_printf(out, ",\"not_in_log\":[\"tcp\",\"reset_forensics\",\"message_sizes\""
 	    ",\"packet_timing\"%s]},", lg->have_ts ? "" : ",\"ts\"");
 }
 
@@ -380,80 +386,86 @@ kx_report_json(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 }
 
 void
-kx_report_json_object(FILE *out, const struct kx_conn *c,
+kx_report_json_object(FILE *fp, const struct kx_conn *c,
     const struct kx_verdict *v)
 {
 	char uid[19], step[64];
+	struct kx_sb sb, *out = &sb;
 	bool first;
 
+	kx_sb_init(out, fp);
 	kx_conn_uid(c, uid);
-	KX_PUTS(out, "{\"type\":\"ssh\",\"schema_version\":");
-	kx_put_u(out, KX_JSON_SCHEMA_VERSION);
-	KX_PUTS(out, ",\"ts\":");
-	kx_put_us(out, c->ts_first);
-	KX_PUTS(out, ",\"uid\":\"");
-	kx_put(out, uid);
-	KX_PUTS(out, "\",");
+	KX_SB_PUTS(out, "{\"type\":\"ssh\",\"schema_version\":");
+	kx_sb_u(out, KX_JSON_SCHEMA_VERSION);
+	KX_SB_PUTS(out, ",\"ts\":");
+	kx_sb_us(out, c->ts_first);
+	KX_SB_PUTS(out, ",\"uid\":\"");
+	kx_sb_put(out, uid);
+	KX_SB_PUTS(out, "\",");
 	json_source(out, c);
 	json_endpoint(out, c, KX_CLIENT, "orig");
 	json_endpoint(out, c, KX_SERVER, "resp");
 	if (c->vlan != 0)
-		fprintf(out, "\"vlan\":%u,", c->vlan);
+		kx_sb_printf(out, "\"vlan\":%u,", c->vlan);
 	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
-		fprintf(out, "\"tunnel\":\"%s\",", kx_tunnel_names[c->tunnel]);
-	memo_part(out, c, v, KX_FRAG_HANDSHAKE, json_handshake);
-	KX_PUTS(out, ",\"verdict\":\"");
-	kx_put(out, kx_verdict_names[v->kind]);
-	kx_put(out, v->problem ? "\",\"problem\":true" : "\",\"problem\":false");
-	kx_put(out, v->handshake_complete ? ",\"handshake_complete\":true" :
+		kx_sb_printf(out, "\"tunnel\":\"%s\",", kx_tunnel_names[c->tunnel]);
+	kx_sb_flush(out);
+	memo_part(fp, c, v, KX_FRAG_HANDSHAKE, json_handshake);
+	KX_SB_PUTS(out, ",\"verdict\":\"");
+	kx_sb_put(out, kx_verdict_names[v->kind]);
+	kx_sb_put(out, v->problem ? "\",\"problem\":true" : "\",\"problem\":false");
+	kx_sb_put(out, v->handshake_complete ? ",\"handshake_complete\":true" :
 	    ",\"handshake_complete\":false");
-	KX_PUTS(out, ",\"reason\":");
-	json_cstr(out, v->reason);
-	fputs(",\"closed_by\":", out);
+	KX_SB_PUTS(out, ",\"reason\":");
+	sb_cstr(out, v->reason);
+	KX_SB_PUTS(out, ",\"closed_by\":");
 	if (c->closed_by >= 0)
-		kx_put(out, c->closed_by == KX_CLIENT ? "\"client\"" : "\"server\"");
+		kx_sb_put(out, c->closed_by == KX_CLIENT ? "\"client\"" : "\"server\"");
 	else
-		fputs("null", out);
-	fputs(",\"close\":", out);
+		KX_SB_PUTS(out, "null");
+	KX_SB_PUTS(out, ",\"close\":");
 	if (c->close != KX_CLOSE_NONE) {
-		putc_unlocked('"', out);
-		kx_put(out, kx_close_names[c->close]);
-		putc_unlocked('"', out);
+		kx_sb_putc(out, '"');
+		kx_sb_put(out, kx_close_names[c->close]);
+		kx_sb_putc(out, '"');
 	} else {
-		fputs("null", out);
+		KX_SB_PUTS(out, "null");
 	}
 	kx_step_text(&c->close_after, step, sizeof(step));
-	fputs(",\"close_after\":", out);
+	KX_SB_PUTS(out, ",\"close_after\":");
 	if (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST)
-		json_cstr(out, step[0] != '\0' ? step : "nothing");
+		sb_cstr(out, step[0] != '\0' ? step : "nothing");
 	else
-		fputs("null", out);
-	kx_put(out, c->midstream ? ",\"midstream\":true" : ",\"midstream\":false");
-	kx_put(out, c->evicted ? ",\"evicted\":true,\"duration\":" :
+		KX_SB_PUTS(out, "null");
+	kx_sb_put(out, c->midstream ? ",\"midstream\":true" : ",\"midstream\":false");
+	kx_sb_put(out, c->evicted ? ",\"evicted\":true,\"duration\":" :
 	    ",\"evicted\":false,\"duration\":");
 	/* Whole microseconds: the same digits as %.6f, without printf
 	 * (which the odd case, time running backwards, still takes). */
 	if (c->ts_last >= c->ts_first && c->ts_last - c->ts_first < 1000000000000000ull)
-		kx_put_us(out, c->ts_last - c->ts_first);
+		kx_sb_us(out, c->ts_last - c->ts_first);
 	else
-		fprintf(out, "%.6f", (double)(c->ts_last - c->ts_first) / 1e6);
-	putc_unlocked(',', out);
-	fputs("\"client_side\":", out);
+		kx_sb_printf(out, "%.6f", (double)(c->ts_last - c->ts_first) / 1e6);
+	kx_sb_putc(out, ',');
+	KX_SB_PUTS(out, "\"client_side\":");
 	json_side(out, &c->half[KX_CLIENT], c->log == NULL);
-	fputs(",\"server_side\":", out);
+	KX_SB_PUTS(out, ",\"server_side\":");
 	json_side(out, &c->half[KX_SERVER], c->log == NULL);
-	memo_part(out, c, v, KX_FRAG_ASSESS, kx_report_assess_json_pair);
-	kx_report_assess_json_hostkey(out, c, v);
-	memo_part(out, c, v, KX_FRAG_SOFTWARE, kx_report_assess_json_advice);
-	kx_report_assess_json_would_log(out, c, v);
-	fputs(",\"anomalies\":[", out);
+	kx_sb_flush(out);
+	memo_part(fp, c, v, KX_FRAG_ASSESS, kx_report_assess_json_pair);
+	kx_report_assess_json_hostkey(fp, c, v);
+	kx_sb_flush(out);
+	memo_part(fp, c, v, KX_FRAG_SOFTWARE, kx_report_assess_json_advice);
+	kx_report_assess_json_would_log(fp, c, v);
+	KX_SB_PUTS(out, ",\"anomalies\":[");
 	first = true;
 	for (int a = 0; a < KX_ANOM_MAX; a++) {
 		if (!kx_anom_has(v->anomalies, (enum kx_anomaly)a))
 			continue;
-		fprintf(out, "%s\"%s\"", first ? "" : ",",
+		kx_sb_printf(out, "%s\"%s\"", first ? "" : ",",
 		    kx_anomaly_name((enum kx_anomaly)a));
 		first = false;
 	}
-	fputs("]}", out);
+	KX_SB_PUTS(out, "]}");
+	kx_sb_flush(out);
 }

@@ -115,6 +115,28 @@ void kx_addr_text(const struct kx_conn *c, int side, char *buf, size_t len);
 void kx_put(FILE *out, const char *s);          /* s as it is */
 /* A string literal: its length is known, one copy into the buffer. */
 #define KX_PUTS(out, lit) fwrite_unlocked("" lit, 1, sizeof(lit) - 1, (out))
+
+/* A record assembled in a local buffer and handed to stdio in a few large
+ * writes: stdio's per-call cost, not the bytes, dominated the records'
+ * small pieces. kx_sb_flush at the end (and before writing to out
+ * directly). */
+struct kx_sb {
+	FILE *out;
+	size_t n;
+	char b[2048];
+};
+void kx_sb_init(struct kx_sb *s, FILE *out);
+void kx_sb_flush(struct kx_sb *s);
+void kx_sb_mem(struct kx_sb *s, const void *p, size_t n);
+void kx_sb_put(struct kx_sb *s, const char *str);
+void kx_sb_putc(struct kx_sb *s, char c);
+void kx_sb_u(struct kx_sb *s, uint64_t v);
+void kx_sb_us(struct kx_sb *s, uint64_t us);
+/* p as a JSON string, quoted and escaped as kx_json_string writes it. */
+void kx_sb_json(struct kx_sb *s, const uint8_t *p, size_t len);
+void kx_sb_printf(struct kx_sb *s, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+#define KX_SB_PUTS(s, lit) kx_sb_mem((s), "" lit, sizeof(lit) - 1)
 void kx_put_u(FILE *out, uint64_t v);           /* decimal */
 void kx_put_us(FILE *out, uint64_t us);         /* microseconds as
                                                  * seconds: "12.000345" */
