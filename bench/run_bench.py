@@ -10,7 +10,9 @@ are missing (deterministic; the truth JSON/CSV beside them), then runs the
 floor and kexray alternately (floor, kexray, floor, ...) so drift on a
 shared machine hits both, tshark extracting the SSH KEXINIT fields
 (-T fields) --tshark-runs times, and prints medians of wall, user+sys CPU
-and peak RSS, with ratios to the floor and to tshark. Then compares
+and peak RSS, with ratios to the floor and to tshark, and the cost of
+writing kexray's output by itself (cat of the same bytes to a new file),
+to tell kexray's own work from the output's size. Then compares
 kexray's records with the generator's truth connection by connection
 (bench/compare_truth.py). Not a test: nothing here asserts a time.
 """
@@ -60,6 +62,10 @@ def ensure_file(d, gen, name):
     return path
 
 
+def ratio(a, b):
+    return a / b if b > 0 else float("inf")
+
+
 def med(xs):
     return statistics.median(xs) if xs else float("nan")
 
@@ -78,12 +84,18 @@ def main():
     path = ensure_file(a.dir, gen, a.file) if a.file in SIZES else a.file
     out = os.path.join(a.dir, os.path.basename(path) + ".kexray.jsonl")
 
-    fl, kx = [], []
+    fl, kx, wr = [], [], []
+    copy = out + ".copy"
     timed([floor, path])                      # warm the page cache
     for _ in range(a.runs):
         fl.append(timed([floor, path]))
         with open(out, "wb") as f:
             kx.append(timed([a.kexray, "--json", "-r", path], out=f))
+        # What writing kexray's output costs by itself: the same bytes
+        # copied to a new file (cat reads them from the page cache).
+        with open(copy, "wb") as f:
+            wr.append(timed(["cat", out], out=f))
+        os.unlink(copy)
     fl.append(timed([floor, path]))
     ts = []
     if a.tshark_runs > 0:
@@ -95,22 +107,30 @@ def main():
             ts.append(timed(cmd))
 
     res = {"file": path, "size_bytes": os.path.getsize(path), "runs": a.runs}
-    for name, xs in (("floor", fl), ("kexray", kx), ("tshark", ts)):
+    res["output_bytes"] = os.path.getsize(out)
+    for name, xs in (("floor", fl), ("kexray", kx), ("write", wr), ("tshark", ts)):
         if xs:
             res[name] = {"wall_s": med([x[0] for x in xs]), "cpu_s": med([x[1] for x in xs]),
                          "max_rss_kib": max(x[2] for x in xs)}
-    f, k = res["floor"], res["kexray"]
-    res["kexray_over_floor"] = {"wall": k["wall_s"] / f["wall_s"], "cpu": k["cpu_s"] / f["cpu_s"]}
+    f, k, w = res["floor"], res["kexray"], res["write"]
+    res["kexray_over_floor"] = {"wall": ratio(k["wall_s"], f["wall_s"]),
+                                "cpu": ratio(k["cpu_s"], f["cpu_s"])}
+    res["kexray_over_floor_plus_write"] = {"wall": ratio(k["wall_s"], f["wall_s"] + w["wall_s"]),
+                                           "cpu": ratio(k["cpu_s"], f["cpu_s"] + w["cpu_s"])}
     if "tshark" in res:
-        res["tshark_over_kexray"] = {"wall": res["tshark"]["wall_s"] / k["wall_s"]}
+        res["tshark_over_kexray"] = {"wall": ratio(res["tshark"]["wall_s"], k["wall_s"])}
     print("file %s (%.0f MB), %d alternating runs, medians:" % (path, res["size_bytes"] / 1e6, a.runs))
     print("| tool | wall s | CPU s | peak RSS MiB |")
     print("|---|---|---|---|")
-    for name in ("floor", "kexray", "tshark"):
+    label = {"write": "write (cat of kexray's %.0f MB output to a file)" % (res["output_bytes"] / 1e6)}
+    for name in ("floor", "kexray", "write", "tshark"):
         if name in res:
             r = res[name]
-            print("| %s | %.3f | %.3f | %.1f |" % (name, r["wall_s"], r["cpu_s"], r["max_rss_kib"] / 1024))
+            print("| %s | %.3f | %.3f | %.1f |" % (label.get(name, name), r["wall_s"], r["cpu_s"],
+                                                  r["max_rss_kib"] / 1024))
     print("kexray / floor: wall %.2fx, CPU %.2fx" % (res["kexray_over_floor"]["wall"], res["kexray_over_floor"]["cpu"]))
+    print("kexray / (floor + write): wall %.2fx, CPU %.2fx" % (
+        res["kexray_over_floor_plus_write"]["wall"], res["kexray_over_floor_plus_write"]["cpu"]))
     if "tshark_over_kexray" in res:
         print("tshark / kexray: wall %.0fx" % res["tshark_over_kexray"]["wall"])
     truth = os.path.splitext(path)[0] + ".truth.csv"
