@@ -5,8 +5,8 @@ small file; and never mixed into a record written to the same terminal.
 
 The terminal is a pseudo-terminal given by script(1); the large file is
 made by the benchmark generator (../shared/bench/gen_ssh_pcap.c, compiled
-into a temporary directory, 20,000 connections, about 240 MiB, removed at
-the end).
+into a temporary directory: 20,000 connections with five times the
+default bulk traffic, about 810 MiB, removed at the end).
 
 Usage: progress_test.py --kexray BUILD/kexray --gen PATH/gen_ssh_pcap.c --pcaps DIR
 Prints one line per check and a final "N passed, M failed"; exits 77
@@ -80,7 +80,11 @@ def main():
         gen = os.path.join(tmp, "gen_ssh_pcap")
         subprocess.run(["cc", "-O2", "-o", gen, a.gen], check=True, timeout=300)
         big = os.path.join(tmp, "big.pcap")
-        subprocess.run([gen, "-n", "20000", "-s", "1", "-o", big, "-q"], check=True,
+        # Five times the default bulk traffic: reading must span several
+        # progress intervals (KX_PROGRESS_INTERVAL_MS) however fast kexray
+        # is; 20,000 connections at the default took half a second.
+        subprocess.run([gen, "-n", "20000", "-s", "1", "--bulk-packets", "150",
+                        "-o", big, "-q"], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300)
         qbig = shlex.quote(big)
         seed = shlex.quote(os.path.join(a.pcaps, "seed_openssh53_libssh2.pcap"))
