@@ -118,7 +118,7 @@ kx_report_json_close(FILE *fp, const struct kx_conn *c,
 {
 	const struct kx_close_info *ci = &v->close;
 	const struct kx_rstlog *l = c->rsts;
-	char uid[19], step[64];
+	char uid[19];
 	struct kx_sb sb, *out = &sb;
 
 	kx_sb_init(out, fp);
@@ -157,19 +157,7 @@ kx_report_json_close(FILE *fp, const struct kx_conn *c,
 		KX_SB_PUTS(out, "null");
 	kx_sb_put(out, ci->third_party ? ",\"third_party\":true,\"close\":" :
 	    ",\"third_party\":false,\"close\":");
-	if (c->close != KX_CLOSE_NONE) {
-		kx_sb_putc(out, '"');
-		kx_sb_put(out, kx_close_names[c->close]);
-		kx_sb_putc(out, '"');
-	} else {
-		KX_SB_PUTS(out, "null");
-	}
-	kx_step_text(&c->close_after, step, sizeof(step));
-	KX_SB_PUTS(out, ",\"close_after\":");
-	if (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST)
-		json_cstr(out, step[0] != '\0' ? step : "nothing");
-	else
-		KX_SB_PUTS(out, "null");
+	kx_sb_close_how(out, c);
 	KX_SB_PUTS(out, ",\"cause\":\"");
 	kx_sb_put(out, kx_cause_names[ci->cause]);
 	KX_SB_PUTS(out, "\",\"cause_text\":");

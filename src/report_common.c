@@ -211,3 +211,28 @@ kx_sb_printf(struct kx_sb *s, const char *fmt, ...)
 	vfprintf(s->out, fmt, ap);
 	va_end(ap);
 }
+
+void
+kx_sb_close_how(struct kx_sb *s, const struct kx_conn *c)
+{
+	char step[64];
+
+	if (c->close != KX_CLOSE_NONE) {
+		kx_sb_putc(s, '"');
+		kx_sb_put(s, kx_close_names[c->close]);
+		kx_sb_putc(s, '"');
+	} else {
+		KX_SB_PUTS(s, "null");
+	}
+	KX_SB_PUTS(s, ",\"close_after\":");
+	if (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST) {
+		const char *t = step;
+
+		kx_step_text(&c->close_after, step, sizeof(step));
+		if (step[0] == '\0')
+			t = "nothing";
+		kx_sb_json(s, (const uint8_t *)t, strlen(t));
+	} else {
+		KX_SB_PUTS(s, "null");
+	}
+}

@@ -389,7 +389,7 @@ void
 kx_report_json_object(FILE *fp, const struct kx_conn *c,
     const struct kx_verdict *v)
 {
-	char uid[19], step[64];
+	char uid[19];
 	struct kx_sb sb, *out = &sb;
 	bool first;
 
@@ -424,19 +424,7 @@ kx_report_json_object(FILE *fp, const struct kx_conn *c,
 	else
 		KX_SB_PUTS(out, "null");
 	KX_SB_PUTS(out, ",\"close\":");
-	if (c->close != KX_CLOSE_NONE) {
-		kx_sb_putc(out, '"');
-		kx_sb_put(out, kx_close_names[c->close]);
-		kx_sb_putc(out, '"');
-	} else {
-		KX_SB_PUTS(out, "null");
-	}
-	kx_step_text(&c->close_after, step, sizeof(step));
-	KX_SB_PUTS(out, ",\"close_after\":");
-	if (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST)
-		sb_cstr(out, step[0] != '\0' ? step : "nothing");
-	else
-		KX_SB_PUTS(out, "null");
+	kx_sb_close_how(out, c);
 	kx_sb_put(out, c->midstream ? ",\"midstream\":true" : ",\"midstream\":false");
 	kx_sb_put(out, c->evicted ? ",\"evicted\":true,\"duration\":" :
 	    ",\"evicted\":false,\"duration\":");

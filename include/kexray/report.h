@@ -137,6 +137,9 @@ void kx_sb_json(struct kx_sb *s, const uint8_t *p, size_t len);
 void kx_sb_printf(struct kx_sb *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 #define KX_SB_PUTS(s, lit) kx_sb_mem((s), "" lit, sizeof(lit) - 1)
+/* The value of "close" and the member "close_after", as both the ssh and
+ * the close record write them: "fin","close_after":"server KEXINIT". */
+void kx_sb_close_how(struct kx_sb *s, const struct kx_conn *c);
 void kx_put_u(FILE *out, uint64_t v);           /* decimal */
 void kx_put_us(FILE *out, uint64_t us);         /* microseconds as
                                                  * seconds: "12.000345" */
