@@ -16,18 +16,6 @@ const char *const kx_verdict_names[KX_V_MAX] = {
 
 static const char *const side_names[2] = { "client", "server" };
 
-/* Category names for sentences. */
-static const char *const cat_words[KX_CAT_MAX] = {
-	[KX_CAT_KEX] = "key exchange algorithm",
-	[KX_CAT_HOSTKEY] = "host key algorithm",
-	[KX_CAT_CIPHER_C2S] = "cipher (client to server)",
-	[KX_CAT_MAC_C2S] = "MAC (client to server)",
-	[KX_CAT_COMP_C2S] = "compression (client to server)",
-	[KX_CAT_CIPHER_S2C] = "cipher (server to client)",
-	[KX_CAT_MAC_S2C] = "MAC (server to client)",
-	[KX_CAT_COMP_S2C] = "compression (server to client)",
-};
-
 void
 kx_step_text(const struct kx_step *st, char *buf, size_t len)
 {
@@ -75,12 +63,12 @@ mismatch_text(const struct kx_verdict *v, char *buf, size_t len)
 	int first = v->nego.first_failure;
 
 	off = (size_t)snprintf(buf, len, "no common %s (sshd logs \"%s\")",
-	    cat_words[first], kx_nego_failure_text((enum kx_cat)first));
+	    kx_cat_words[first], kx_nego_failure_text((enum kx_cat)first));
 	for (int cat = 0; cat < KX_CAT_MAX && off < len; cat++) {
 		if (cat == first || !(v->nego.mismatch_mask & (1u << cat)))
 			continue;
 		off += (size_t)snprintf(buf + off, len - off, "; also no common %s",
-		    cat_words[cat]);
+		    kx_cat_words[cat]);
 	}
 }
 

@@ -43,18 +43,6 @@ static const struct {
 	{ "Not allowed at this time", KX_CAUSE_NOT_ALLOWED },
 };
 
-/* Category names for sentences, as analyze.c words them. */
-static const char *const cat_words[KX_CAT_MAX] = {
-	[KX_CAT_KEX] = "key exchange algorithm",
-	[KX_CAT_HOSTKEY] = "host key algorithm",
-	[KX_CAT_CIPHER_C2S] = "cipher (client to server)",
-	[KX_CAT_MAC_C2S] = "MAC (client to server)",
-	[KX_CAT_COMP_C2S] = "compression (client to server)",
-	[KX_CAT_CIPHER_S2C] = "cipher (server to client)",
-	[KX_CAT_MAC_S2C] = "MAC (server to client)",
-	[KX_CAT_COMP_S2C] = "compression (server to client)",
-};
-
 static bool
 has_msg(const struct kx_ssh_side *s, uint8_t lo, uint8_t hi)
 {
@@ -623,7 +611,7 @@ kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
 		ci->category = (int8_t)nego->first_failure;
 		ci->gave_up = c->closed_by;
 		snprintf(ci->text, sizeof(ci->text), "%s: no common %s (sshd "
-		    "logs: %s)%s", how, cat_words[nego->first_failure],
+		    "logs: %s)%s", how, kx_cat_words[nego->first_failure],
 		    kx_nego_failure_text((enum kx_cat)nego->first_failure),
 		    c->closed_by >= 0 ? "" : " and nobody closed yet");
 	} else if ((mtu = kx_close_mtu_side(c)) >= 0) {

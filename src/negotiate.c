@@ -17,6 +17,17 @@ const char *const kx_cat_names[KX_CAT_MAX] = {
 	[KX_CAT_COMP_S2C] = "compression_s2c",
 };
 
+const char *const kx_cat_words[KX_CAT_MAX] = {
+	[KX_CAT_KEX] = "key exchange algorithm",
+	[KX_CAT_HOSTKEY] = "host key algorithm",
+	[KX_CAT_CIPHER_C2S] = "cipher (client to server)",
+	[KX_CAT_MAC_C2S] = "MAC (client to server)",
+	[KX_CAT_COMP_C2S] = "compression (client to server)",
+	[KX_CAT_CIPHER_S2C] = "cipher (server to client)",
+	[KX_CAT_MAC_S2C] = "MAC (server to client)",
+	[KX_CAT_COMP_S2C] = "compression (server to client)",
+};
+
 const enum kx_proposal kx_cat_proposal[KX_CAT_MAX] = {
 	[KX_CAT_KEX] = KX_PROP_KEX,
 	[KX_CAT_HOSTKEY] = KX_PROP_HOSTKEY,

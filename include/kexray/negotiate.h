@@ -27,6 +27,8 @@ enum kx_cat {
 
 /* JSON key of each category ("kex", "host_key", "cipher_c2s", ...). */
 extern const char *const kx_cat_names[KX_CAT_MAX];
+/* The same categories in words, for sentences: "host key algorithm". */
+extern const char *const kx_cat_words[KX_CAT_MAX];
 /* The KEXINIT list each category is negotiated from. */
 extern const enum kx_proposal kx_cat_proposal[KX_CAT_MAX];
 
