@@ -163,13 +163,7 @@ kx_report_json_close(FILE *fp, const struct kx_conn *c,
 	KX_SB_PUTS(out, "\",\"cause_text\":");
 	json_cstr(out, ci->text);
 	KX_SB_PUTS(out, ",\"category\":");
-	if (ci->category >= 0) {
-		kx_sb_putc(out, '"');
-		kx_sb_put(out, kx_cat_names[ci->category]);
-		kx_sb_putc(out, '"');
-	} else {
-		KX_SB_PUTS(out, "null");
-	}
+	kx_sb_name(out, ci->category >= 0 ? kx_cat_names[ci->category] : NULL);
 	KX_SB_PUTS(out, ",\"gave_up\":");
 	if (ci->gave_up >= 0)
 		kx_sb_put(out, ci->gave_up & 1 ? "\"server\"" : "\"client\"");

@@ -6,45 +6,6 @@
 #include "kexray/report.h"
 
 void
-kx_put(FILE *out, const char *s)
-{
-	/* putc_unlocked fills the buffer inline; fwrite's bookkeeping costs
-	 * more than these short keys and names. */
-	while (*s != '\0')
-		putc_unlocked(*s++, out);
-}
-
-void
-kx_put_u(FILE *out, uint64_t v)
-{
-	char d[20];
-	size_t n = 0;
-
-	do {
-		d[sizeof(d) - 1 - n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v != 0);
-	for (size_t i = sizeof(d) - n; i < sizeof(d); i++)
-		putc_unlocked(d[i], out);
-}
-
-void
-kx_put_us(FILE *out, uint64_t us)
-{
-	char f[7];
-	uint64_t r = us % 1000000;
-
-	kx_put_u(out, us / 1000000);
-	f[0] = '.';
-	for (int i = 6; i >= 1; i--) {
-		f[i] = (char)('0' + r % 10);
-		r /= 10;
-	}
-	for (size_t i = 0; i < sizeof(f); i++)
-		putc_unlocked(f[i], out);
-}
-
-void
 kx_addr_text(const struct kx_conn *c, int side, char *buf, size_t len)
 {
 	const uint8_t *a = c->ep[side].addr;
@@ -213,17 +174,23 @@ kx_sb_printf(struct kx_sb *s, const char *fmt, ...)
 }
 
 void
+kx_sb_name(struct kx_sb *s, const char *name)
+{
+	if (name == NULL) {
+		KX_SB_PUTS(s, "null");
+		return;
+	}
+	kx_sb_putc(s, '"');
+	kx_sb_put(s, name);
+	kx_sb_putc(s, '"');
+}
+
+void
 kx_sb_close_how(struct kx_sb *s, const struct kx_conn *c)
 {
 	char step[64];
 
-	if (c->close != KX_CLOSE_NONE) {
-		kx_sb_putc(s, '"');
-		kx_sb_put(s, kx_close_names[c->close]);
-		kx_sb_putc(s, '"');
-	} else {
-		KX_SB_PUTS(s, "null");
-	}
+	kx_sb_name(s, c->close != KX_CLOSE_NONE ? kx_close_names[c->close] : NULL);
 	KX_SB_PUTS(s, ",\"close_after\":");
 	if (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST) {
 		const char *t = step;

@@ -79,7 +79,7 @@ kx_json_string(FILE *out, const uint8_t *p, size_t len)
 		while (run < len && json_plain(p[run]))
 			run++;
 		if (run > i && run - i < 64) {
-			/* A name: inline, as kx_put. */
+			/* A name: inline, no fwrite per run. */
 			while (i < run)
 				putc_unlocked((char)p[i++], out);
 			continue;

@@ -110,16 +110,10 @@ void kx_conn_uid(const struct kx_conn *c, char out[19]);
 /* Address in standard notation (inet_ntop). */
 void kx_addr_text(const struct kx_conn *c, int side, char *buf, size_t len);
 
-/* Writers for the JSON records, which run several times per connection:
- * stdio's fprintf costs about a thousand instructions a call. */
-void kx_put(FILE *out, const char *s);          /* s as it is */
-/* A string literal: its length is known, one copy into the buffer. */
-#define KX_PUTS(out, lit) fwrite_unlocked("" lit, 1, sizeof(lit) - 1, (out))
-
 /* A record assembled in a local buffer and handed to stdio in a few large
- * writes: stdio's per-call cost, not the bytes, dominated the records'
- * small pieces. kx_sb_flush at the end (and before writing to out
- * directly). */
+ * writes: stdio's per-call cost (about a thousand instructions for a
+ * fprintf), not the bytes, dominated the records' small pieces.
+ * kx_sb_flush at the end (and before writing to out directly). */
 struct kx_sb {
 	FILE *out;
 	size_t n;
@@ -137,11 +131,10 @@ void kx_sb_json(struct kx_sb *s, const uint8_t *p, size_t len);
 void kx_sb_printf(struct kx_sb *s, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 #define KX_SB_PUTS(s, lit) kx_sb_mem((s), "" lit, sizeof(lit) - 1)
+/* A plain name (a table's, no escaping needed) quoted, or null for NULL. */
+void kx_sb_name(struct kx_sb *s, const char *name);
 /* The value of "close" and the member "close_after", as both the ssh and
  * the close record write them: "fin","close_after":"server KEXINIT". */
 void kx_sb_close_how(struct kx_sb *s, const struct kx_conn *c);
-void kx_put_u(FILE *out, uint64_t v);           /* decimal */
-void kx_put_us(FILE *out, uint64_t us);         /* microseconds as
-                                                 * seconds: "12.000345" */
 
 #endif
