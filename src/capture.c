@@ -76,6 +76,43 @@ kx_capture_file_offset(void)
 	return (int64_t)ftello(f);
 }
 
+/* Bytes read from a capture file per read(2). libpcap's own fopen leaves
+ * stdio's default (st_blksize, 4 KiB), a system call per 4 KiB; a large
+ * buffer makes reading the file cheaper than libpcap alone reads it. */
+#define READ_BLOCK (1u << 20)
+
+/* pcap_open_offline, with the FILE opened here to give it READ_BLOCK;
+ * *bufp is the buffer to free once the pcap_t is closed. stdin ("-")
+ * keeps its own buffering: a pipe gives at most a pipe's worth a read. */
+static pcap_t *
+open_offline(const char *path, char *errbuf, char **bufp)
+{
+	FILE *f;
+	pcap_t *p;
+
+	*bufp = NULL;
+	if (strcmp(path, "-") == 0)
+		return pcap_open_offline_with_tstamp_precision(path,
+		    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if ((f = fopen(path, "rb")) == NULL) {
+		/* libpcap's wording for the same failure */
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: %s", path,
+		    strerror(errno));
+		return NULL;
+	}
+	if ((*bufp = malloc(READ_BLOCK)) != NULL)
+		(void)setvbuf(f, *bufp, _IOFBF, READ_BLOCK);
+	p = pcap_fopen_offline_with_tstamp_precision(f,
+	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
+	if (p == NULL) {
+		/* On failure the FILE is still the caller's (pcap(3PCAP)). */
+		fclose(f);
+		free(*bufp);
+		*bufp = NULL;
+	}
+	return p;
+}
+
 int
 kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
     void *arg)
@@ -84,12 +121,11 @@ kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	uint64_t n = 0;
+	char *buf;
 	pcap_t *p;
 	int dlt, r = 0, ret = 0;
 
-	p = pcap_open_offline_with_tstamp_precision(path,
-	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-	if (p == NULL) {
+	if ((p = open_offline(path, errbuf, &buf)) == NULL) {
 		fprintf(stderr, "kexray: %s: cannot read capture: %s\n",
 		    display_name(path), errbuf);
 		return -1;
@@ -101,10 +137,12 @@ kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
 		fprintf(stderr, "kexray: %s: unsupported link type %d (%s)\n",
 		    display_name(path), dlt, name != NULL ? name : "unknown");
 		pcap_close(p);
+		free(buf);
 		return -1;
 	}
 	if (set_filter(p, path, filter) != 0) {
 		pcap_close(p);
+		free(buf);
 		return -1;
 	}
 	reading = p;
@@ -125,6 +163,7 @@ kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
 		ret = -1;
 	}
 	pcap_close(p);
+	free(buf);
 	return ret;
 }
 
