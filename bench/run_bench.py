@@ -38,7 +38,10 @@ TSHARK_FIELDS = ["tcp.stream", "ssh.protocol", "ssh.kex_algorithms",
 
 
 def timed(cmd, out=subprocess.DEVNULL):
-    """(wall, cpu, max_rss_kib) of cmd, from GNU time."""
+    """(wall, cpu, max_rss_kib) of cmd, from GNU time. Dirty pages left by
+    the previous run are written back first (sync), so that no run pays
+    for another's output."""
+    os.sync()
     with tempfile.NamedTemporaryFile("r") as tf:
         r = subprocess.run(["/usr/bin/time", "-f", "%e %U %S %M", "-o", tf.name] + cmd,
                            stdout=out, stderr=subprocess.DEVNULL)
@@ -89,25 +92,32 @@ def main():
     path = ensure_file(a.dir, gen, a.file) if a.file in SIZES else a.file
     out = os.path.join(a.dir, os.path.basename(path) + ".kexray.jsonl")
 
-    fl, kx, wr = [], [], []
+    fl, kx = [], []
     copy = out + ".copy"
-    data = None
     timed([floor, path])                      # warm the page cache
+    # A first kexray run gives the bytes whose writing is timed below:
+    # its whole output, and the smallest records the issues require.
+    with open(out, "wb") as f:
+        timed([a.kexray, "--json", "-r", path], out=f)
+    print("building the smallest records the issues require ...", flush=True)
+    blobs, nconn = record_bound.minimal_records(out)
+    with open(out, "rb") as f:
+        blobs = dict(kexray=f.read(), **blobs)
+    writes = {name: [] for name in blobs}
     for _ in range(a.runs):
         fl.append(timed([floor, path]))
         with open(out, "wb") as f:
             kx.append(timed([a.kexray, "--json", "-r", path], out=f))
-        # What writing kexray's output costs by itself: the same bytes,
-        # held in memory, written to a new file.
-        if data is None:
-            with open(out, "rb") as f:
-                data = f.read()
-        w, c = record_bound.write_cost(data, copy, 1)
-        wr.append((w, c, 0))
-    data = None
+        # What writing each costs by itself: the bytes, held in memory,
+        # written to a new file once a round, as kexray writes its output.
+        for name, data in blobs.items():
+            writes[name].append(record_bound.write_cost(data, copy, 1))
     fl.append(timed([floor, path]))
-    print("writing the smallest records the issues require ...", flush=True)
-    bound = record_bound.bound(out, a.runs)
+    wr = [(w, c, 0) for w, c in writes.pop("kexray")]
+    bound = {name: {"bytes": len(blobs[name]), "per_conn": len(blobs[name]) / max(nconn, 1),
+                    "wall_s": med([x[0] for x in xs]), "cpu_s": med([x[1] for x in xs])}
+             for name, xs in writes.items()}
+    blobs = None
     ts = []
     if a.tshark_runs > 0:
         cmd = ["tshark", "-n", "-r", path, "-Y", "ssh.message_code == 20 or ssh.protocol",
