@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Command-line behaviour: exit statuses, one-line errors on bad input that
 name the file (and the packet where it applies), connections read before
-the damage still reported, stdin, several files, filters.
+the damage still reported, stdin, several files, filters, and the 1 MiB
+blocks kexray reads captures and writes records in (strace).
 
 Usage: cli_test.py --kexray BUILD/kexray --pcaps DIR
 Prints one line per check and a final "N passed, M failed".
@@ -9,6 +10,7 @@ Prints one line per check and a final "N passed, M failed".
 import argparse
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -38,6 +40,44 @@ def json_lines(out):
 
 def one_line(err):
     return len([l for l in err.splitlines() if l.strip()]) == 1
+
+
+BLOCK = 1 << 20   # kexray's read and write size for files (capture.c, main.c)
+SYSCALL = re.compile(r"^(openat|read|write|close)\((.*)\)\s+=\s+(-?\d+)")
+
+
+def io_blocks(k, pcaps, tmp):
+    """Reading files, kexray reads the capture and writes its records in
+    1 MiB blocks, not stdio's 4 KiB: the system calls, seen by strace."""
+    cap = os.path.join(pcaps, "close_bruteforce.pcap")
+    out_path, log = os.path.join(tmp, "blocks.jsonl"), os.path.join(tmp, "strace.log")
+    with open(out_path, "wb") as out:
+        res = subprocess.run(["strace", "-s", "0", "-o", log, "-e", "trace=openat,read,write,close",
+                              k, "--json"] + ["-r", cap] * 8,
+                             stdout=out, stderr=subprocess.PIPE, env=ENV, timeout=120)
+    size = os.path.getsize(out_path)
+    cap_fds, cap_reads, writes = set(), [], []
+    with open(log) as f:
+        for line in f:
+            m = SYSCALL.match(line)
+            if m is None:
+                continue
+            call, args, ret = m.group(1), m.group(2).split(", "), int(m.group(3))
+            if call == "openat" and os.path.basename(cap) in args[1]:
+                cap_fds.add(ret)
+            elif call == "close" and int(args[0]) in cap_fds:
+                cap_fds.discard(int(args[0]))
+            elif call == "read" and int(args[0]) in cap_fds:
+                cap_reads.append(int(args[-1]))
+            elif call == "write" and args[0] == "1":
+                writes.append(int(args[-1]))
+    check("reading a capture, kexray asks for 1 MiB a read(2) (libpcap alone: 4 KiB)",
+          res.returncode in (0, 1) and len(cap_reads) >= 8 and set(cap_reads) == {BLOCK},
+          "rc=%d reads %s" % (res.returncode, sorted(set(cap_reads))[:5]))
+    check("its %d bytes of records go out in 1 MiB write(2)s (stdio alone: 4 KiB)" % size,
+          size > 2 * BLOCK and len(writes) == -(-size // BLOCK) and
+          all(w == BLOCK for w in writes[:-1]) and sum(writes) == size,
+          "%d writes, sizes %s" % (len(writes), sorted(set(writes))[:5]))
 
 
 def main():
@@ -154,6 +194,8 @@ def main():
     rc, out, err = run(k, ["--sshd-log", seedlog, "-r", seed])
     check("--sshd-log with -r is a usage error (2) with one line",
           rc == 2 and one_line(err), "rc=%d %s" % (rc, err))
+
+    io_blocks(k, a.pcaps, tmp)
 
     passed = sum(results)
     print("%d passed, %d failed" % (passed, len(results) - passed))
