@@ -21,8 +21,6 @@ struct kx_memo_slot {
 	struct memo_side side[2];
 	struct kx_nego nego;
 	struct kx_assessment a;      /* hostkey zeroed */
-	char *frag[KX_FRAG_MAX];
-	size_t frag_len[KX_FRAG_MAX];
 	size_t heap;                 /* bytes allocated for it, in heap_used */
 };
 
@@ -196,8 +194,6 @@ slot_free(struct kx_memo_slot *sl)
 		free(sl->side[s].banner);
 		free(sl->side[s].k.raw);
 	}
-	for (int f = 0; f < KX_FRAG_MAX; f++)
-		free(sl->frag[f]);
 	heap_used -= sl->heap;
 	memset(sl, 0, sizeof(*sl));
 }
@@ -361,37 +357,9 @@ ref_live(const struct kx_memo_ref *ref)
 }
 
 bool
-kx_memo_frag(const struct kx_memo_ref *ref, enum kx_memo_frag f,
-    const char **p, size_t *len)
+kx_memo_ref_live(const struct kx_memo_ref *ref)
 {
-	if (!ref_live(ref) || f >= KX_FRAG_MAX || ref->slot->frag[f] == NULL)
-		return false;
-	*p = ref->slot->frag[f];
-	*len = ref->slot->frag_len[f];
-	return true;
-}
-
-void
-kx_memo_frag_put(const struct kx_memo_ref *ref, enum kx_memo_frag f,
-    const char *p, size_t len)
-{
-	struct kx_memo_slot *sl = ref->slot;
-	char *copy;
-
-	if (!ref_live(ref) || f >= KX_FRAG_MAX || len > KX_MEMO_FRAG_MAX ||
-	    sl->frag[f] != NULL)
-		return;
-	make_room(len, sl);
-	if (heap_used + len + 1 > KX_MEMO_HEAP_MAX)
-		return;
-	if ((copy = malloc(len + 1)) == NULL)
-		return;
-	if (len > 0)
-		memcpy(copy, p, len);
-	sl->frag[f] = copy;
-	sl->frag_len[f] = len;
-	sl->heap += len + 1;
-	heap_used += len + 1;
+	return ref_live(ref);
 }
 
 void
