@@ -291,6 +291,75 @@ software(struct kx_sb *out, const struct kx_sw *sw, int side)
 	kx_sb_put(out, x.first ? "}" : "]}");
 }
 
+/* Length of the JSON string starting at p[0] == '"', quotes included;
+ * 0 if it does not end within n. */
+static size_t
+string_len(const char *p, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		if (p[i] == '\\')
+			i++;
+		else if (p[i] == '"')
+			return i + 1;
+	}
+	return 0;
+}
+
+/* An unset value at p: null or [], followed by ',' or '}'; its length,
+ * else 0. */
+static size_t
+unset_value(const char *p, size_t n)
+{
+	size_t l = n >= 4 && memcmp(p, "null", 4) == 0 ? 4 :
+	    n >= 2 && memcmp(p, "[]", 2) == 0 ? 2 : 0;
+
+	return l != 0 && l < n && (p[l] == ',' || p[l] == '}') ? l : 0;
+}
+
+/* Writes the JSON text in[0..n) with every object member whose value is
+ * null or [] left out (the full writer's advice and log lines, kept lean).
+ * The text is kexray's own: well formed, strings escaped. */
+static void
+put_lean(struct kx_sb *out, const char *in, size_t n)
+{
+	size_t i = 0, start = 0;
+	char prev = '\0';   /* the last structural byte copied */
+
+	while (i < n) {
+		if (in[i] == '"') {
+			size_t kl = string_len(in + i, n - i), vl;
+
+			if (kl == 0)
+				break;
+			if ((prev == '{' || prev == ',') && i + kl < n &&
+			    in[i + kl] == ':' &&
+			    (vl = unset_value(in + i + kl + 1, n - i - kl - 1)) != 0) {
+				size_t end = i + kl + 1 + vl;
+
+				/* Drop the member, and the comma before it (or,
+				 * first in its object, the one after it). */
+				if (prev == ',') {
+					kx_sb_mem(out, in + start, i - 1 - start);
+					start = end;
+				} else {
+					kx_sb_mem(out, in + start, i - start);
+					start = in[end] == ',' ? end + 1 : end;
+				}
+				i = start;
+				continue;
+			}
+			i += kl;
+			prev = '"';
+			continue;
+		}
+		if (in[i] == '{' || in[i] == ',' || in[i] == '[' || in[i] == '}' ||
+		    in[i] == ']' || in[i] == ':')
+			prev = in[i];
+		i++;
+	}
+	kx_sb_mem(out, in + start, n - start);
+}
+
 static void
 side_banner(struct kx_sb *out, const char *k, const struct kx_ssh_side *s)
 {
@@ -350,12 +419,20 @@ kx_report_json_lean(FILE *fp, const struct kx_conn *c, const struct kx_verdict *
 	software(out, &a->software[KX_SERVER], KX_SERVER);
 	if (a->nadvice > 0 || a->would_log.have) {
 		/* A failure's fix and log lines: rare, written by the full
-		 * writer's own code. */
-		kx_sb_flush(out);
-		if (a->nadvice > 0)
-			kx_report_assess_json_advice_only(fp, c, v);
-		if (a->would_log.have)
-			kx_report_assess_json_would_log(fp, c, v);
+		 * writer's own code, then kept lean. */
+		char *buf = NULL;
+		size_t len = 0;
+		FILE *m = open_memstream(&buf, &len);
+
+		if (m != NULL) {
+			if (a->nadvice > 0)
+				kx_report_assess_json_advice_only(m, c, v);
+			if (a->would_log.have)
+				kx_report_assess_json_would_log(m, c, v);
+			if (fclose(m) == 0)
+				put_lean(out, buf, len);
+		}
+		free(buf);
 	}
 	if (c->closed_by >= 0) {
 		KX_SB_PUTS(out, ",\"closed_by\":\"");
