@@ -255,7 +255,12 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 	char how[160];
 	bool close_words;
 
-	memset(v, 0, sizeof(*v));
+	/* Every member is set below; the memo or kx_negotiate and kx_assess
+	 * fill nego and assess whole. Not a memset: the verdict is 7 KiB,
+	 * most of it the weak lists' empty room. */
+	v->kind = KX_V_INCOMPLETE;
+	v->problem = false;
+	v->reason[0] = '\0';
 	v->anomalies = c->anomalies;
 	for (int s = 0; s < 2; s++)
 		v->anomalies |= c->half[s].rs.anomalies | c->half[s].ssh.anomalies;

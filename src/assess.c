@@ -834,15 +834,54 @@ kx_would_log_line(const struct kx_conn *c, const struct kx_assessment *a,
 
 /* ---------------------------------------------------------------- main */
 
+/* The last host keys read, by their blob: a server's key is the same on
+ * every connection to it, and its fingerprint (a SHA-256 and a base64) is
+ * the costliest part of a known pair's analysis. A hit is a byte-for-byte
+ * match. Bounded: KX_HK_CACHE slots, blobs up to KX_HK_CACHE_BLOB bytes
+ * (an RSA-4096 key is 535; larger ones are read every time). */
+#define KX_HK_CACHE 256u
+#define KX_HK_CACHE_BLOB 1024u
+
+struct hk_slot {
+	uint32_t len;                 /* 0: empty */
+	uint8_t blob[KX_HK_CACHE_BLOB];
+	struct kx_hostkey hk;
+};
+
+static struct hk_slot *hk_cache;   /* KX_HK_CACHE slots, made on first use */
+
+static void
+hostkey_read(const uint8_t *blob, uint32_t len, struct kx_hostkey *hk)
+{
+	struct hk_slot *sl = NULL;
+
+	if (len <= KX_HK_CACHE_BLOB && (hk_cache != NULL ||
+	    (hk_cache = calloc(KX_HK_CACHE, sizeof(*hk_cache))) != NULL)) {
+		sl = &hk_cache[kx_hash_bytes(0, blob, len) % KX_HK_CACHE];
+		if (sl->len == len && memcmp(sl->blob, blob, len) == 0) {
+			*hk = sl->hk;
+			return;
+		}
+	}
+	if (kx_hostkey_from_blob(blob, len, hk) != KX_OK) {
+		memset(hk, 0, sizeof(*hk));
+		return;
+	}
+	if (sl != NULL) {
+		memcpy(sl->blob, blob, len);
+		sl->len = len;
+		sl->hk = *hk;
+	}
+}
+
 void
 kx_assess_hostkey(const struct kx_conn *c, struct kx_assessment *a)
 {
 	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
 
 	memset(&a->hostkey, 0, sizeof(a->hostkey));
-	if (ss->hostkey != NULL &&
-	    kx_hostkey_from_blob(ss->hostkey, ss->hostkey_len, &a->hostkey) != KX_OK)
-		memset(&a->hostkey, 0, sizeof(a->hostkey));
+	if (ss->hostkey != NULL)
+		hostkey_read(ss->hostkey, ss->hostkey_len, &a->hostkey);
 }
 
 void

@@ -1,4 +1,5 @@
 /* The per-pair analysis memo (memo.h). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -271,6 +272,29 @@ slot_fill(struct kx_memo_slot *sl, const struct view *v)
 	return true;
 }
 
+/* *dst = *src, but of each weak list only the entries in use: the lists
+ * have room for KX_WEAK_MAX names each, most of it empty, and this copy is
+ * made for every connection of a known pair. */
+static void
+copy_assessment(struct kx_assessment *dst, const struct kx_assessment *src)
+{
+	const size_t w0 = offsetof(struct kx_assessment, weak);
+	const size_t w1 = w0 + sizeof(src->weak);
+
+	memcpy(dst, src, w0);
+	for (int s = 0; s < 2; s++) {
+		const struct kx_weak_list *f = &src->weak[s];
+		struct kx_weak_list *t = &dst->weak[s];
+		uint32_t n = f->n < KX_WEAK_MAX ? f->n : KX_WEAK_MAX;
+
+		t->have = f->have;
+		t->n = f->n;
+		t->total = f->total;
+		memcpy(t->w, f->w, n * sizeof(f->w[0]));
+	}
+	memcpy((char *)dst + w1, (const char *)src + w1, sizeof(*src) - w1);
+}
+
 bool
 kx_memo_get(const struct kx_conn *c, struct kx_nego *n,
     struct kx_assessment *a, struct kx_memo_ref *ref)
@@ -311,7 +335,7 @@ kx_memo_get(const struct kx_conn *c, struct kx_nego *n,
 	sl->last_use = ++use_clock;
 	*n = sl->nego;
 	if (a != NULL)
-		*a = sl->a;
+		copy_assessment(a, &sl->a);
 	move_all(n, a, &sv, &cv);
 	ref->gen = sl->gen;
 	n_hits++;
