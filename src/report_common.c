@@ -78,31 +78,15 @@ kx_sb_flush(struct kx_sb *s)
 }
 
 void
-kx_sb_mem(struct kx_sb *s, const void *p, size_t n)
+kx_sb_mem_slow(struct kx_sb *s, const void *p, size_t n)
 {
-	if (n > sizeof(s->b) - s->n) {
-		kx_sb_flush(s);
-		if (n > sizeof(s->b)) {
-			fwrite_unlocked(p, 1, n, s->out);
-			return;
-		}
+	kx_sb_flush(s);
+	if (n > sizeof(s->b)) {
+		fwrite_unlocked(p, 1, n, s->out);
+		return;
 	}
-	memcpy(s->b + s->n, p, n);
-	s->n += n;
-}
-
-void
-kx_sb_put(struct kx_sb *s, const char *str)
-{
-	kx_sb_mem(s, str, strlen(str));
-}
-
-void
-kx_sb_putc(struct kx_sb *s, char c)
-{
-	if (s->n == sizeof(s->b))
-		kx_sb_flush(s);
-	s->b[s->n++] = c;
+	memcpy(s->b, p, n);
+	s->n = n;
 }
 
 void

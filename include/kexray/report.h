@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "kexray/analyze.h"
@@ -138,9 +139,34 @@ struct kx_sb {
 };
 void kx_sb_init(struct kx_sb *s, FILE *out);
 void kx_sb_flush(struct kx_sb *s);
-void kx_sb_mem(struct kx_sb *s, const void *p, size_t n);
-void kx_sb_put(struct kx_sb *s, const char *str);
-void kx_sb_putc(struct kx_sb *s, char c);
+/* Past the buffer: flush, and a piece larger than it goes out directly. */
+void kx_sb_mem_slow(struct kx_sb *s, const void *p, size_t n);
+
+/* Inline: a record is a few hundred small pieces. */
+static inline void
+kx_sb_mem(struct kx_sb *s, const void *p, size_t n)
+{
+	if (n > sizeof(s->b) - s->n) {
+		kx_sb_mem_slow(s, p, n);
+		return;
+	}
+	memcpy(s->b + s->n, p, n);
+	s->n += n;
+}
+
+static inline void
+kx_sb_put(struct kx_sb *s, const char *str)
+{
+	kx_sb_mem(s, str, strlen(str));
+}
+
+static inline void
+kx_sb_putc(struct kx_sb *s, char c)
+{
+	if (s->n == sizeof(s->b))
+		kx_sb_flush(s);
+	s->b[s->n++] = c;
+}
 void kx_sb_u(struct kx_sb *s, uint64_t v);
 void kx_sb_us(struct kx_sb *s, uint64_t us);
 /* p as a JSON string, quoted and escaped as kx_json_string writes it. */
