@@ -116,6 +116,17 @@ def main():
     shared = [i for i, names in ids_of.items() if len(names) > 1]
     check("the same offer has the same id in other runs and captures (%d ids shared)" %
           len(shared), len(shared) > 0)
+    # The same offer read from sshd's log (rebuilt from its lines) has the
+    # id it has on the wire: a pipeline joins either source.
+    logs = os.path.join(os.path.dirname(os.path.abspath(__file__)), "logs")
+    seed = os.path.join(p, "seed_openssh53_libssh2.pcap")
+    _, out_w, _ = run(k, ["--json", "-r", seed])
+    _, out_l, _ = run(k, ["--json", "--sshd-log",
+                          os.path.join(logs, "seed_openssh53_libssh2.sshd.log")])
+    ids = lambda out: sorted((r["role"], r["id"]) for r in records(out)
+                             if r["type"] == "kexinit")
+    check("an offer rebuilt from sshd's log has the id it has on the wire",
+          ids(out_w) and ids(out_w) == ids(out_l), (ids(out_w), ids(out_l)))
     check("lean ssh and close records leave out null members and empty lists",
           not leftovers, leftovers[:5])
     login = os.path.join(p, "openssh_login.pcap")
