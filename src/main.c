@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kexray/capture.h"
+#include "kexray/community_id.h"
 #include "kexray/evidence.h"
 #include "kexray/hostkey.h"
 #include "kexray/pipeline.h"
@@ -121,6 +122,8 @@ usage(FILE *f)
 "  --brief          one line per connection: verdict, endpoints, software, why\n"
 "  --format FMT     text (default), brief, json, zeek (a Zeek ssh.log) or eve\n"
 "                   (Suricata EVE 'ssh' events)\n"
+"  --community-id-seed N  seed of the records' community_id (Community ID\n"
+"                   v1; 0 to 65535, default 0): the seed Zeek and Suricata use\n"
 "  --color WHEN     colour the text: auto (on a terminal, unless NO_COLOR is\n"
 "                   set; the default), always or never\n"
 "  -q               no progress line and no summary on standard error\n"
@@ -470,7 +473,7 @@ enum {
 	OPT_MAX_CONNS, OPT_MAX_MEMORY, OPT_MAX_BUFFER, OPT_MAX_OOO,
 	OPT_SSHD_LOG, OPT_KNOWN_HOSTS, OPT_HOST_KEYS,
 	OPT_BRIEF, OPT_FORMAT, OPT_COLOR, OPT_HOST, OPT_CLIENT_SW, OPT_SERVER_SW,
-	OPT_BRUTEFORCE, OPT_RECORDS,
+	OPT_BRUTEFORCE, OPT_RECORDS, OPT_CID_SEED,
 };
 
 /* After --output is open, before any privilege drop or sandbox: colour,
@@ -549,6 +552,7 @@ main(int argc, char **argv)
 		{ "server-software", required_argument, NULL, OPT_SERVER_SW },
 		{ "bruteforce", required_argument, NULL, OPT_BRUTEFORCE },
 		{ "records", required_argument, NULL, OPT_RECORDS },
+		{ "community-id-seed", required_argument, NULL, OPT_CID_SEED },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -626,6 +630,14 @@ main(int argc, char **argv)
 				goto out;
 			}
 			run.records_full = optarg[0] == 'f';
+			break;
+		case OPT_CID_SEED:
+			if (!parse_seconds(optarg, 0, 65535, &v)) {
+				status = bad_value("--community-id-seed", optarg,
+				    "0 to 65535");
+				goto out;
+			}
+			kx_community_id_set_seed((uint16_t)v);
 			break;
 		case OPT_FORMAT: {
 			int f = 0;

@@ -142,7 +142,9 @@ kx_report_json_close(FILE *fp, const struct kx_conn *c,
 	json_ts(out, "ts", c->ts_first);
 	KX_SB_PUTS(out, ",\"uid\":\"");
 	kx_sb_put(out, uid);
-	KX_SB_PUTS(out, "\",\"source\":\"");
+	kx_sb_putc(out, '"');
+	kx_sb_community_id(out, c, full);
+	KX_SB_PUTS(out, ",\"source\":\"");
 	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
 	kx_sb_putc(out, '"');

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "kexray/community_id.h"
 #include "kexray/report.h"
 
 /* Suricata's flow_id is a positive integer; 51 bits keep it exact in
@@ -80,7 +81,7 @@ kx_report_eve(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
 	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
 	time_t secs = (time_t)(c->ts_first / 1000000);
-	char tbuf[32], uid[19];
+	char tbuf[32], uid[19], cid[KX_COMMUNITY_ID_SIZE];
 	struct tm tm;
 	bool any;
 
@@ -98,6 +99,9 @@ kx_report_eve(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	fputs(",\"proto\":\"TCP\"", out);
 	if (c->vlan != 0)
 		fprintf(out, ",\"vlan\":[%u]", c->vlan);
+	/* Suricata's community-id: yes writes it here, after proto. */
+	if (kx_conn_community_id(c, cid))
+		fprintf(out, ",\"community_id\":\"%s\"", cid);
 	/* Suricata logs a side once its identification line parsed. */
 	fputs(",\"ssh\":{", out);
 	any = false;

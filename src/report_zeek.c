@@ -13,6 +13,9 @@
 
 #include <openssl/evp.h>
 
+#include "kexray/close.h"
+#include "kexray/community_id.h"
+#include "kexray/sshlog.h"
 #include "kexray/report.h"
 
 #define ZEEK_UNSET "-"
@@ -71,6 +74,9 @@ static const struct {
 	{ "kexray.terrapin_exposed", "bool" },
 	{ "kexray.pq", "string" },
 	{ "kexray.anomalies", "set[string]" },
+	/* Community ID v1, under the name Zeek's community-id package gives
+	 * it in conn.log (community_id.h) */
+	{ "community_id", "string" },
 };
 #define NFIELDS (sizeof(zeek_fields) / sizeof(zeek_fields[0]))
 
@@ -289,6 +295,50 @@ zeek_hassh_alg(FILE *out, const struct kx_conn *c, int side)
 	}
 }
 
+/* Zeek's auth_success and auth_attempts (SSH::Info), from what kexray
+ * knows when the row is written, never a default: authentication happens
+ * after NEWKEYS, in encrypted packets whose sizes alone speak.
+ *
+ * auth_success is T when a successful login is evident: a server segment
+ * smaller than its SERVICE_ACCEPT after the client spoke (USERAUTH_SUCCESS,
+ * Zeek's own size inference: kx_conn.auth_ok_hint), or a log's "Accepted
+ * ... for" / "Authenticated to". It is F only from the end of the
+ * connection (the close row, kexray_close.log): phase auth, cause preauth,
+ * and both sides sent encrypted bytes, so an authentication exchange took
+ * place and no session followed. Else unset.
+ *
+ * auth_attempts is 0 for a connection that ended (FIN, RST, timeout)
+ * before NEWKEYS both ways with its start captured: nothing was ever
+ * attempted. kexray does not count attempts after NEWKEYS (the sizes of
+ * USERAUTH_FAILURE and other messages overlap), so there it is unset. */
+static bool
+auth_ok(const struct kx_conn *c)
+{
+	return c->auth_ok_hint || (c->log != NULL && c->log->authenticated);
+}
+
+static void
+zeek_auth(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
+{
+	const struct kx_half *cl = &c->half[KX_CLIENT], *sv = &c->half[KX_SERVER];
+	bool ended = c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST ||
+	    c->close == KX_CLOSE_TIMEOUT;
+
+	if (auth_ok(c))
+		fputs("T", out);
+	else if (ci != NULL && ci->phase == KX_PHASE_AUTH &&
+	    ci->cause == KX_CAUSE_PREAUTH && c->log == NULL &&
+	    cl->encrypted_bytes > 0 && sv->encrypted_bytes > 0)
+		fputs("F", out);
+	else
+		fputs(ZEEK_UNSET, out);
+	fputc('\t', out);
+	if (ended && !c->midstream && !(cl->ssh.newkeys && sv->ssh.newkeys))
+		fputs("0", out);
+	else
+		fputs(ZEEK_UNSET, out);
+}
+
 static void
 zeek_endpoint(FILE *out, const struct kx_conn *c, int side)
 {
@@ -317,7 +367,7 @@ kx_report_zeek(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	const struct kx_assessment *a = &v->assess;
 	const struct kx_kexinit *ck = c->half[KX_CLIENT].ssh.kexinit;
 	const struct kx_kexinit *sk = c->half[KX_SERVER].ssh.kexinit;
-	char uid[19], step[64];
+	char uid[19], step[64], cid[KX_COMMUNITY_ID_SIZE];
 	bool first;
 
 	kx_conn_uid(c, uid);
@@ -328,9 +378,10 @@ kx_report_zeek(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	zeek_endpoint(out, c, KX_SERVER);
 	fputc('\t', out);
 	zeek_version(out, c);
-	/* auth_success: kexray does not judge authentication; auth_attempts
-	 * keeps Zeek's default; direction needs Site::local_nets. */
-	fputs("\t" ZEEK_UNSET "\t0\t" ZEEK_UNSET "\t", out);
+	fputc('\t', out);
+	zeek_auth(out, c, NULL);
+	/* direction needs Site::local_nets. */
+	fputs("\t" ZEEK_UNSET "\t", out);
 	zeek_banner(out, &c->half[KX_CLIENT].ssh);
 	fputc('\t', out);
 	zeek_banner(out, &c->half[KX_SERVER].ssh);
@@ -429,5 +480,7 @@ kx_report_zeek(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	}
 	if (first)
 		fputs(ZEEK_EMPTY, out);
+	fputc('\t', out);
+	zeek_cstr(out, kx_conn_community_id(c, cid) ? cid : NULL);
 	fputc('\n', out);
 }

@@ -153,5 +153,10 @@ void kx_sb_name(struct kx_sb *s, const char *name);
 /* The value of "close" and the member "close_after", as both the ssh and
  * the close record write them: "fin","close_after":"server KEXINIT". */
 void kx_sb_close_how(struct kx_sb *s, const struct kx_conn *c);
+/* ,"community_id":"1:..." (community_id.h, the run's seed) after the
+ * uid; without endpoints (a log that does not name them) nothing, or null
+ * when keep_null (--records full keeps null members). */
+void kx_sb_community_id(struct kx_sb *s, const struct kx_conn *c,
+    bool keep_null);
 
 #endif
