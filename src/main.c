@@ -358,6 +358,8 @@ on_conn(struct kx_conn *c, void *arg)
 			kx_report_brief_close(r->out, c, &ci);
 		else if (r->zdir_on)
 			kx_report_zeek_close(r->zdir.f[KX_ZLOG_CLOSE], c, &ci);
+		else if (r->format == FMT_EVE)
+			kx_report_eve_close(r->out, c, &ci);
 	}
 	if (brute && r->format == FMT_JSON)
 		kx_report_json_bruteforce(r->out, &hit);
@@ -365,6 +367,8 @@ on_conn(struct kx_conn *c, void *arg)
 		kx_report_text_bruteforce(r->out, &hit);
 	else if (brute && r->zdir_on)
 		kx_report_zeek_notice(r->zdir.f[KX_ZLOG_NOTICE], &hit);
+	else if (brute && r->format == FMT_EVE)
+		kx_report_eve_bruteforce(r->out, c, &hit);
 }
 
 static void

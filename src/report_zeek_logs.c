@@ -189,8 +189,7 @@ kx_report_zeek_close(FILE *out, const struct kx_conn *c,
 	const struct kx_rstlog *l = c->rsts;
 	bool problem = ci->problem ||
 	    kx_verdict_is_problem((enum kx_verdict_kind)c->hs_outcome.kind);
-	uint64_t end = (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST) &&
-	    c->close_ts != 0 ? c->close_ts : c->ts_last;
+	uint64_t end = kx_close_end_ts(c);
 	char uid[19], cid[KX_COMMUNITY_ID_SIZE], step[64];
 	uint16_t sigs = 0;
 	bool first;

@@ -113,6 +113,21 @@ void kx_report_brief_close(FILE *out, const struct kx_conn *c,
 /* A source that crossed the brute-force threshold (bruteforce.h). */
 struct kx_brute_hit;
 void kx_report_json_bruteforce(FILE *out, const struct kx_brute_hit *h);
+/* The same records as one JSON object, without the newline (EVE nests
+ * them); when the connection ended (its closing FIN or RST, else its last
+ * packet). */
+void kx_report_json_close_object(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci, bool full);
+void kx_report_json_bruteforce_object(FILE *out, const struct kx_brute_hit *h);
+uint64_t kx_close_end_ts(const struct kx_conn *c);
+/* --format eve: the close record as a "kexray_close" event, and an "alert"
+ * event with kexray's own signature when its closing RST is likely forged;
+ * brute force as an "alert" event on the connection that crossed the
+ * threshold (report_eve.c). */
+void kx_report_eve_close(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci);
+void kx_report_eve_bruteforce(FILE *out, const struct kx_conn *c,
+    const struct kx_brute_hit *h);
 void kx_report_text_bruteforce(FILE *out, const struct kx_brute_hit *h);
 
 /* Run-wide counts kept by main for the summary and statistics. */
