@@ -148,6 +148,7 @@ kx_zeek_dir_headers(struct kx_zeek_dir *d, time_t now)
 	    NF(kexinit_fields), now);
 	kx_zeek_header(d->f[KX_ZLOG_NOTICE], "notice", notice_fields,
 	    NF(notice_fields), now);
+	d->begun = true;
 }
 
 int
@@ -160,7 +161,10 @@ kx_zeek_dir_close(struct kx_zeek_dir *d, time_t now)
 	for (int i = 0; i < KX_ZLOG_MAX; i++) {
 		if (d->f[i] == NULL)
 			continue;
-		kx_report_zeek_footer(d->f[i], now);
+		/* No header, no #close: a run that failed before its first
+		 * record leaves the logs as they were. */
+		if (d->begun)
+			kx_report_zeek_footer(d->f[i], now);
 		if (ferror(d->f[i]) || fclose(d->f[i]) != 0)
 			rc = -1;
 		d->f[i] = NULL;

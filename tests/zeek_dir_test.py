@@ -23,6 +23,7 @@ Usage: zeek_dir_test.py --kexray BUILD/kexray --pcaps DIR
 Prints one line per check and a final "N passed, M failed".
 """
 import argparse
+import glob
 import json
 import os
 import re
@@ -226,6 +227,28 @@ def main():
               auth.get("openssh_login.sshd.log"))
         if not zeek_cut:
             print("skip zeek-cut: not installed (zeek-aux is not in Debian 12)")
+
+        # Every capture, the hostile ones too: whatever the bytes, each log
+        # keeps Zeek's form (escaped values, one per field, #close).
+        hostile = sorted(glob.glob(os.path.join(a.pcaps, "*.pcap")) +
+                         glob.glob(os.path.join(a.pcaps, "adversarial", "*.pcap")))
+        bad, rows_total = [], 0
+        for i, p in enumerate(hostile):
+            d = os.path.join(tmp, "all%d" % i)
+            rc = zeek_dir(k, ["-r", p], d)
+            for lg in LOGS:
+                path = os.path.join(d, lg)
+                if not os.path.exists(path):
+                    bad.append((os.path.basename(p), lg, "missing", rc))
+                    continue
+                meta, fields, types, rows, probs = read_log(path)
+                rows_total += len(rows)
+                if probs or meta.get("path") != lg[:-4] or \
+                        len(fields or []) != len(types or []):
+                    bad.append((os.path.basename(p), lg, probs[:2]))
+        check("every capture in pcaps/ and pcaps/adversarial/ (%d) gives four "
+              "well-formed Zeek logs (%d rows)" % (len(hostile), rows_total),
+              not bad and rows_total > 0, bad[:4])
 
         d = os.path.join(tmp, "json")
         os.makedirs(d)

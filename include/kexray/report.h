@@ -82,6 +82,7 @@ enum kx_zeek_log {
 extern const char *const kx_zeek_log_files[KX_ZLOG_MAX];
 struct kx_zeek_dir {
 	FILE *f[KX_ZLOG_MAX];
+	bool begun;                /* the headers are written */
 };
 /* Opens (appends to) the four logs in dir: 0, or -1 with errno (nothing
  * left open). The headers follow, once the caller has set buffering. */
