@@ -125,7 +125,7 @@ usage(FILE *f)
 "                   kexinit record) or full (every fact inline, as schema 1)\n"
 "  --brief          one line per connection: verdict, endpoints, software, why\n"
 "  --format FMT     text (default), brief, json, zeek (a Zeek ssh.log) or eve\n"
-"                   (Suricata EVE 'ssh' events)\n"
+"                   (Suricata EVE events: ssh, kexray_close, alert)\n"
 "  --community-id-seed N  seed of the records' community_id (Community ID\n"
 "                   v1; 0 to 65535, default 0): the seed Zeek and Suricata use\n"
 "  --color WHEN     colour the text: auto (on a terminal, unless NO_COLOR is\n"
