@@ -9,6 +9,8 @@
  * id. Addresses compare as their network-order bytes. */
 #include <string.h>
 
+/* SHA1_Init & co. (below) without their deprecation warnings. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -17,30 +19,28 @@
 
 static uint16_t run_seed = KX_COMMUNITY_ID_DEFAULT_SEED;
 
-/* SHA-1 fetched once and one context reused: OpenSSL 3's one-shot SHA1()
- * looks the algorithm up on every call, which made it cost three times as
- * much (0.45 against 0.16 us for the 40 bytes here; two ids per
- * connection). One context: the records are written by one thread. */
-static EVP_MD *sha1_md;
-static EVP_MD_CTX *sha1_ctx;
-static bool sha1_tried;
-
+/* SHA-1 through libcrypto's own SHA1_Init/Update/Final: deprecated in
+ * OpenSSL 3 but kept, and unlike SHA1() and EVP they do not go through the
+ * provider machinery, whose first use costs 2.3 MiB of RSS (measured:
+ * configuration, default provider, method store) in a run that otherwise
+ * never loads it (a flood of connections without a KEXINIT under
+ * --max-memory 16: tests/adversarial.py pending_flood), and a look-up per
+ * call with the one-shot SHA1() (0.45 against 0.1 us for these 40 bytes).
+ * A libcrypto built without the deprecated API gets the EVP way. */
 static bool
 sha1(const uint8_t *in, size_t n, uint8_t md[SHA_DIGEST_LENGTH])
 {
+#ifndef OPENSSL_NO_DEPRECATED_3_0
+	SHA_CTX ctx;
+
+	return SHA1_Init(&ctx) == 1 && SHA1_Update(&ctx, in, n) == 1 &&
+	    SHA1_Final(md, &ctx) == 1;
+#else
 	unsigned int len = 0;
 
-	if (!sha1_tried) {
-		sha1_tried = true;
-		sha1_md = EVP_MD_fetch(NULL, "SHA1", NULL);
-		sha1_ctx = EVP_MD_CTX_new();
-	}
-	if (sha1_md == NULL || sha1_ctx == NULL)
-		return SHA1(in, n, md) != NULL;
-	return EVP_DigestInit_ex2(sha1_ctx, sha1_md, NULL) == 1 &&
-	    EVP_DigestUpdate(sha1_ctx, in, n) == 1 &&
-	    EVP_DigestFinal_ex(sha1_ctx, md, &len) == 1 &&
+	return EVP_Digest(in, n, md, &len, EVP_sha1(), NULL) == 1 &&
 	    len == SHA_DIGEST_LENGTH;
+#endif
 }
 
 void
