@@ -41,6 +41,16 @@ LISTS = ["kex_algorithms", "server_host_key_algorithms",
          "compression_algorithms_client_to_server",
          "compression_algorithms_server_to_client",
          "languages_client_to_server", "languages_server_to_client"]
+# Zeek 6's notice.log columns (base/frameworks/notice/main.zeek
+# Notice::Info, as Zeek writes its header).
+NOTICE_FIELDS = ("ts uid id.orig_h id.orig_p id.resp_h id.resp_p fuid file_mime_type "
+                 "file_desc proto note msg sub src dst p n peer_descr actions email_dest "
+                 "suppress_for remote_location.country_code remote_location.region "
+                 "remote_location.city remote_location.latitude "
+                 "remote_location.longitude").split()
+NOTICE_TYPES = ("time string addr port addr port string string string enum enum string "
+                "string addr addr port count string set[enum] set[string] interval string "
+                "string string double double").split()
 results = []
 
 
@@ -220,6 +230,9 @@ def main():
                           p.returncode)
         check("close_bruteforce: failed authentications are F in kexray_close.log",
               "F" in auth.get("close_bruteforce", []), auth.get("close_bruteforce"))
+        meta, nf, nt, _, _ = read_log(os.path.join(tmp, "close_bruteforce", "notice.log"))
+        check("notice.log has Zeek's notice columns and types, in Zeek's order",
+              nf == NOTICE_FIELDS and nt == NOTICE_TYPES, (nf, nt))
         check("close_bruteforce: notice.log holds the brute force",
               len(read_log(os.path.join(tmp, "close_bruteforce", "notice.log"))[3]) == 1)
         check("openssh_login.sshd.log: the login is T in kexray_close.log",
