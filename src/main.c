@@ -5,10 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "kexray/capture.h"
+#include "kexray/community_id.h"
 #include "kexray/evidence.h"
 #include "kexray/hostkey.h"
 #include "kexray/pipeline.h"
@@ -61,6 +63,9 @@ struct run {
 	struct kx_analysis_ctx actx; /* the host-key files, for the analysis */
 	bool records_full;          /* --records full */
 	struct kx_offers *offers;   /* kexinit records written (offers.h) */
+	/* --format zeek --output DIR: a Zeek log directory (report.h). */
+	bool zdir_on;
+	struct kx_zeek_dir zdir;
 };
 
 static void
@@ -120,12 +125,16 @@ usage(FILE *f)
 "                   kexinit record) or full (every fact inline, as schema 1)\n"
 "  --brief          one line per connection: verdict, endpoints, software, why\n"
 "  --format FMT     text (default), brief, json, zeek (a Zeek ssh.log) or eve\n"
-"                   (Suricata EVE 'ssh' events)\n"
+"                   (Suricata EVE events: ssh, kexray_close, alert)\n"
+"  --community-id-seed N  seed of the records' community_id (Community ID\n"
+"                   v1; 0 to 65535, default 0): the seed Zeek and Suricata use\n"
 "  --color WHEN     colour the text: auto (on a terminal, unless NO_COLOR is\n"
 "                   set; the default), always or never\n"
 "  -q               no progress line and no summary on standard error\n"
-"  --output FILE    append records to FILE instead of standard output;\n"
-"                   SIGHUP reopens it (log rotation)\n"
+"  -o, --output FILE  append records to FILE instead of standard output;\n"
+"                   SIGHUP reopens it (log rotation). With --format zeek, a\n"
+"                   directory: a Zeek log directory (ssh.log, notice.log,\n"
+"                   kexray_close.log, kexray_kexinit.log)\n"
 "  -w FILE          write the packets of every flagged connection (mismatch,\n"
 "                   refused, reset) to FILE, a pcap\n"
 "  --stats-interval SEC  print statistics every SEC seconds (SIGUSR1: now,\n"
@@ -272,6 +281,11 @@ write_ssh(struct run *r, struct kx_conn *c, const struct kx_verdict *v)
 		kx_report_brief(r->out, c, v, &r->style);
 		break;
 	case FMT_ZEEK:
+		for (int side = 0; r->zdir_on && side < 2; side++)
+			if (v->assess.have_kexinit_id[side] && kx_offers_first(r->offers,
+			    v->assess.kexinit_id[side]))
+				kx_report_zeek_kexinit(r->zdir.f[KX_ZLOG_KEXINIT], c, v,
+				    side);
 		if (!r->zeek_open)
 			kx_report_zeek_header(r->out, time(NULL));
 		r->zeek_open = true;
@@ -342,11 +356,19 @@ on_conn(struct kx_conn *c, void *arg)
 			kx_report_text_close(r->out, c, &ci);
 		else if (r->format == FMT_BRIEF)
 			kx_report_brief_close(r->out, c, &ci);
+		else if (r->zdir_on)
+			kx_report_zeek_close(r->zdir.f[KX_ZLOG_CLOSE], c, &ci);
+		else if (r->format == FMT_EVE)
+			kx_report_eve_close(r->out, c, &ci);
 	}
 	if (brute && r->format == FMT_JSON)
 		kx_report_json_bruteforce(r->out, &hit);
 	else if (brute && (r->format == FMT_TEXT || r->format == FMT_BRIEF))
 		kx_report_text_bruteforce(r->out, &hit);
+	else if (brute && r->zdir_on)
+		kx_report_zeek_notice(r->zdir.f[KX_ZLOG_NOTICE], &hit);
+	else if (brute && r->format == FMT_EVE)
+		kx_report_eve_bruteforce(r->out, c, &hit);
 }
 
 static void
@@ -470,7 +492,7 @@ enum {
 	OPT_MAX_CONNS, OPT_MAX_MEMORY, OPT_MAX_BUFFER, OPT_MAX_OOO,
 	OPT_SSHD_LOG, OPT_KNOWN_HOSTS, OPT_HOST_KEYS,
 	OPT_BRIEF, OPT_FORMAT, OPT_COLOR, OPT_HOST, OPT_CLIENT_SW, OPT_SERVER_SW,
-	OPT_BRUTEFORCE, OPT_RECORDS,
+	OPT_BRUTEFORCE, OPT_RECORDS, OPT_CID_SEED,
 };
 
 /* After --output is open, before any privilege drop or sandbox: colour,
@@ -483,12 +505,47 @@ output_ready(struct run *r)
 	r->out_tty = isatty(fileno(r->out)) == 1;
 }
 
+/* --format zeek with --output naming a directory: a Zeek log directory.
+ * 1 when it is one (opened; records go to its ssh.log), 0 when not, -1
+ * when it cannot be opened. SIGHUP does not reopen it (out_path NULL). */
+static int
+open_zeek_dir(struct run *r)
+{
+	struct stat st;
+
+	if (r->format != FMT_ZEEK || r->out_path == NULL ||
+	    stat(r->out_path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	if (kx_zeek_dir_open(&r->zdir, r->out_path) != 0) {
+		fprintf(stderr, "kexray: --output %s: %s\n", r->out_path,
+		    strerror(errno));
+		return -1;
+	}
+	r->zdir_on = true;
+	r->out = r->zdir.f[KX_ZLOG_SSH];
+	r->out_path = NULL;
+	return 1;
+}
+
+/* Its headers, once buffering is set; every log has one, rows or not. */
+static void
+zeek_dir_begin(struct run *r)
+{
+	if (!r->zdir_on)
+		return;
+	for (int i = 0; r->live && i < KX_ZLOG_MAX; i++)
+		if (i != KX_ZLOG_SSH)
+			setvbuf(r->zdir.f[i], NULL, _IOLBF, 0);
+	kx_zeek_dir_headers(&r->zdir, time(NULL));
+	r->zeek_open = true;
+}
+
 /* The end of the output: the summary, and Zeek's #close. */
 static void
 output_end(struct run *r, const struct kx_sshlog_stats *logst)
 {
 	print_summary(r, true, logst);
-	if (r->zeek_open)
+	if (r->zeek_open && !r->zdir_on)
 		kx_report_zeek_footer(r->out, time(NULL));
 	r->zeek_open = false;
 }
@@ -501,6 +558,8 @@ run_sshd_logs(struct run *r, const char **paths, int n)
 	struct kx_sshlog *sl;
 	bool failed = false;
 
+	if (open_zeek_dir(r) < 0)
+		return EXIT_USAGE;
 	if (r->out_path != NULL && (r->out = fopen(r->out_path, "a")) == NULL) {
 		fprintf(stderr, "kexray: --output %s: %s\n", r->out_path,
 		    strerror(errno));
@@ -508,6 +567,7 @@ run_sshd_logs(struct run *r, const char **paths, int n)
 		return EXIT_USAGE;
 	}
 	output_ready(r);
+	zeek_dir_begin(r);
 	if ((sl = kx_sshlog_new(on_conn, r)) == NULL) {
 		fputs("kexray: out of memory\n", stderr);
 		return EXIT_INPUT;
@@ -549,6 +609,7 @@ main(int argc, char **argv)
 		{ "server-software", required_argument, NULL, OPT_SERVER_SW },
 		{ "bruteforce", required_argument, NULL, OPT_BRUTEFORCE },
 		{ "records", required_argument, NULL, OPT_RECORDS },
+		{ "community-id-seed", required_argument, NULL, OPT_CID_SEED },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -568,7 +629,7 @@ main(int argc, char **argv)
 
 	if ((files = calloc((size_t)argc + 1, sizeof(*files))) == NULL)
 		return EXIT_INPUT;
-	while ((ch = getopt_long(argc, argv, "r:i:s:pB:Dw:Z:hq", longopts,
+	while ((ch = getopt_long(argc, argv, "r:i:s:pB:Dw:Z:hqo:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'r':
@@ -626,6 +687,14 @@ main(int argc, char **argv)
 				goto out;
 			}
 			run.records_full = optarg[0] == 'f';
+			break;
+		case OPT_CID_SEED:
+			if (!parse_seconds(optarg, 0, 65535, &v)) {
+				status = bad_value("--community-id-seed", optarg,
+				    "0 to 65535");
+				goto out;
+			}
+			kx_community_id_set_seed((uint16_t)v);
 			break;
 		case OPT_FORMAT: {
 			int f = 0;
@@ -686,6 +755,7 @@ main(int argc, char **argv)
 		case OPT_ONLY:
 			run.only_problems = true;
 			break;
+		case 'o':
 		case OPT_OUTPUT:
 			run.out_path = optarg;
 			break;
@@ -826,6 +896,10 @@ main(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (open_zeek_dir(&run) < 0) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	if (run.out_path != NULL && (run.out = fopen(run.out_path, "a")) == NULL) {
 		fprintf(stderr, "kexray: --output %s: %s\n", run.out_path,
 		    strerror(errno));
@@ -865,6 +939,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	kx_pipeline_on_handshake(run.pl, report_ssh);
+	zeek_dir_begin(&run);
 	if (run.live) {
 		if (kx_live_run(run.cap, on_frame, on_tick, &run) != 0)
 			input_failed = 1;
@@ -898,6 +973,15 @@ main(int argc, char **argv)
 	else
 		status = EXIT_NOPROBLEM;
 out:
+	if (run.zdir_on) {
+		/* #close on each log; run.out was its ssh.log. */
+		if (kx_zeek_dir_close(&run.zdir, time(NULL)) != 0) {
+			fprintf(stderr, "kexray: output: a Zeek log could not be "
+			    "written\n");
+			status = EXIT_INPUT;
+		}
+		run.out = stdout;
+	}
 	if (run.ev != NULL && kx_evidence_close(run.ev) != 0) {
 		fprintf(stderr, "kexray: -w %s: write failed\n", run.ev_path);
 		status = EXIT_INPUT;
