@@ -13,6 +13,7 @@ const char *const kx_verdict_names[KX_V_MAX] = {
 	[KX_V_REFUSED] = "REFUSED",
 	[KX_V_NO_ANSWER] = "NO_ANSWER",
 	[KX_V_HOST_KEY_CHANGED] = "HOST_KEY_CHANGED",
+	[KX_V_PROBE] = "PROBE",
 };
 
 bool
@@ -285,6 +286,11 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 		    "; %s sent DISCONNECT %u (%s)", side_names[s],
 		    d->disc_reason, rn != NULL ? rn : "unknown reason");
 	}
+	/* A port check is its own outcome, not a failed login (issue 19). */
+	if ((v->kind == KX_V_CLOSED || v->kind == KX_V_RESET) &&
+	    v->close.cause == KX_CAUSE_PROBE &&
+	    (ctx == NULL || !ctx->probes_are_problems))
+		v->kind = KX_V_PROBE;
 	judge_hostkey(c, ctx, v);
 	v->problem = kx_verdict_is_problem(v->kind);
 	v->outcome.kind = (uint8_t)v->kind;

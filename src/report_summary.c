@@ -27,7 +27,7 @@ kind_tone(int kind)
 {
 	if (kind == KX_V_OK)
 		return KX_TONE_GOOD;
-	if (kind == KX_V_INCOMPLETE)
+	if (kind == KX_V_INCOMPLETE || kind == KX_V_PROBE)
 		return KX_TONE_DIM;
 	return KX_TONE_BAD;
 }

@@ -67,6 +67,12 @@ void kx_report_json_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci, bool full);
 void kx_report_text_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci);
+/* The close record in text after the connection's handshake block:
+ * with full false only the END line (an uneventful end of a connection
+ * that is no problem); else the whole close block, less its sentence
+ * when said (the verdict's reason just written, or NULL) holds it. */
+void kx_report_text_close_after(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci, const char *said, bool full);
 void kx_report_brief_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci);
 /* A source that crossed the brute-force threshold (bruteforce.h). */
@@ -114,6 +120,11 @@ void kx_report_assess_json_advice(FILE *out, const struct kx_conn *c,
 void kx_report_assess_json_advice_only(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 void kx_report_assess_json_would_log(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+/* Fix lines for the weak algorithms in use and Terrapin exposure of a
+ * completed handshake (report_fix.c): what to remove, on which side, and
+ * what the two sides still agree on after. Nothing otherwise. */
+void kx_report_weak_fix_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 void kx_report_assess_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);

@@ -1,0 +1,196 @@
+#!/usr/bin/env python3
+"""For a person in a hurry (issue 19): the diagnosis on the first line of
+each connection, one --brief line per connection, short blocks for what is
+no problem, probes as their own outcome, tcpdump's habits (-n, -c, -v, -F,
+--version, one-line option errors), -w as tcpdump users expect it, fix
+lines for weak algorithms and Terrapin, --fail-on weak.
+
+Usage: hurry_test.py --kexray BUILD/kexray --pcaps DIR
+Prints one line per check and a final "N passed, M failed".
+"""
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+
+ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
+ENV.pop("NO_COLOR", None)
+results = []
+# ssh-keygen made once: 127.0.0.1 filed under another ed25519 key.
+OTHER_KEY = ("127.0.0.1 ssh-ed25519 "
+             "AAAAC3NzaC1lZDI1NTE5AAAAIPiVvTxp1l+S9S3qjhWfvsorcyG3xjgj04CZBALqXoGw\n")
+LABEL = re.compile(r"^(OK|WEAK|MISMATCH|RESET|CLOSED|INCOMPLETE|REFUSED|NO_ANSWER|HOSTKEY|PROBE|FORGED RST) ")
+
+
+def run(k, args):
+    r = subprocess.run([k] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       env=ENV, timeout=60)
+    return r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
+
+
+def check(name, cond, detail=""):
+    results.append(bool(cond))
+    print("%s %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + detail[:400]))
+
+
+def lines(s):
+    return [l for l in s.splitlines() if l.strip()]
+
+
+def blocks(out):
+    """The connection blocks of text output: label line to blank line."""
+    bs, cur = [], None
+    for l in out.splitlines():
+        if LABEL.match(l):
+            cur = [l]
+            bs.append(cur)
+        elif cur is not None and l.strip():
+            cur.append(l)
+        else:
+            cur = None
+    return bs
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--kexray", required=True)
+    ap.add_argument("--pcaps", required=True)
+    a = ap.parse_args()
+    k, P = a.kexray, lambda n: os.path.join(a.pcaps, n)
+    tmp = tempfile.mkdtemp(prefix="kx19-%d-" % os.getpid())
+
+    # 1. The diagnosis first.
+    for pcap, want in (("close_hostkey_rejected.pcap", "host key rejected"),
+                       ("close_mtu_blackhole_client.pcap", "MTU black hole"),
+                       ("close_mtu_blackhole_server.pcap", "MTU black hole"),
+                       ("resets_burst.pcap", "forged reset"),
+                       ("close_maxstartups.pcap", "MaxStartups"),
+                       ("terrapin_chacha.pcap", "Terrapin"),
+                       ("terrapin_cbc_etm.pcap", "aes128-cbc")):
+        rc, out, err = run(k, ["-q", "-r", P(pcap)])
+        first = out.splitlines()[0] if out else ""
+        check("%s: the first line says %r" % (pcap, want), want in first, first)
+    kh = os.path.join(tmp, "known_hosts")
+    with open(kh, "w") as f:
+        f.write(OTHER_KEY)
+    for fmt in ([], ["--brief"], ["--only-problems"]):
+        rc, out, err = run(k, ["-q", "-r", P("openssh_login.pcap"), "--known-hosts", kh] + fmt)
+        first = out.splitlines()[0] if out else ""
+        check("changed host key %s: HOSTKEY and 'host key changed' on the first line, exit 1"
+              % " ".join(fmt), rc == 1 and first.startswith("HOSTKEY") and
+              "host key changed" in first, first)
+    rc, out, err = run(k, ["-q", "-r", P("terrapin_cbc_etm.pcap")])
+    check("WEAK names what is weak and the Terrapin exposure on its first line",
+          "cipher aes128-cbc (warn)" in out.splitlines()[0] and "Terrapin" in out.splitlines()[0], out)
+
+    # Short blocks for what is no problem; full ones for problems and -v.
+    rc, out, err = run(k, ["-q", "-r", P("openssh_login.pcap")])
+    b = blocks(out)
+    check("an OK connection takes 2 to 4 lines", len(b) == 1 and 2 <= len(b[0]) <= 4, out)
+    rc, outv, err = run(k, ["-q", "-v", "-r", P("openssh_login.pcap")])
+    check("-v gives the OK connection its full block (why, banners, ratings)",
+          "  why " in outv and "  rated " in outv and len(blocks(outv)[0]) > 10, outv)
+    rc, outvv, err = run(k, ["-q", "-vv", "-r", P("openssh_login.pcap")])
+    check("-vv adds both whole KEXINITs, as --records full",
+          "client kex_algorithms: " in outvv and "server mac_algorithms_server_to_client: " in outvv
+          and len(outvv) > len(outv), outvv)
+    rc, out, err = run(k, ["-q", "-r", P("close_maxstartups.pcap")])
+    sentence = "it said \"Exceeded MaxStartups\" and closed"
+    check("a REFUSED block says its sentence once", out.count(sentence) == 1,
+          "%d times" % out.count(sentence))
+
+    # 2. --brief: one line a connection, with time and uid.
+    rc, out, err = run(k, ["-q", "--brief", "-r", P("close_maxstartups.pcap"),
+                           "-r", P("openssh_login.pcap"), "-r", P("openssh_kex_mismatch.pcap")])
+    conn = [l for l in out.splitlines() if LABEL.match(l)]
+    check("--brief: one line for each of 4 connections, no END lines",
+          len(conn) == 4 and not any(l.startswith("END ") for l in out.splitlines()), out)
+    check("--brief lines carry the time and the uid",
+          all(re.search(r" \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z  C[0-9A-Za-z]{17} ", l) for l in conn), out)
+    check("--brief: a connection that ended before NEWKEYS says how on its line",
+          any("[phase tcp, FIN by the server]" in l for l in conn), out)
+
+    # 3. Probes are their own outcome.
+    probe = ["-q", "--json", "-r", P("close_maxstartups.pcap"), "port 51010"]
+    rc, out, err = run(k, probe)
+    recs = [json.loads(l) for l in lines(out)]
+    ssh = [r for r in recs if r["type"] == "ssh"]
+    closes = [r for r in recs if r["type"] == "close"]
+    check("a port check is verdict PROBE, no problem, exit 0",
+          rc == 0 and len(ssh) == 1 and ssh[0]["verdict"] == "PROBE" and not ssh[0]["problem"]
+          and not closes[0]["problem"], out)
+    rc, out, err = run(k, probe + ["--probes-are-problems"])
+    ssh = [json.loads(l) for l in lines(out) if '"type":"ssh"' in l]
+    check("--probes-are-problems: it counts (CLOSED, a problem, exit 1)",
+          rc == 1 and ssh[0]["verdict"] == "CLOSED" and ssh[0]["problem"], out)
+    rc, out, err = run(k, ["-q", "--only-problems", "--brief", "-r", P("close_maxstartups.pcap")])
+    check("--only-problems leaves the probe out",
+          not any(l.startswith("PROBE") for l in out.splitlines()) and out.startswith("REFUSED"), out)
+
+    # 4. tcpdump habits.
+    for args in (["--bogus"], ["-x"], ["--port"], ["-r"]):
+        rc, out, err = run(k, args)
+        check("%s: exit 2, one line 'kexray: ... try kexray -h'" % " ".join(args),
+              rc == 2 and len(lines(err)) == 1 and err.startswith("kexray: ") and
+              "try kexray -h" in err and out == "", err)
+    rc, out, err = run(k, ["--version"])
+    check("--version names libpcap's version", rc == 0 and "libpcap version" in out, out)
+    rc1, out1, _ = run(k, ["-q", "-r", P("openssh_login.pcap")])
+    rc2, out2, _ = run(k, ["-q", "-n", "-r", P("openssh_login.pcap")])
+    check("-n is accepted and changes nothing", rc2 == rc1 and out1 == out2, out2)
+    rc, out, err = run(k, ["-c", "5", "-r", P("openssh_login.pcap")])
+    check("-c 5 stops after 5 packets", "; 5 frames read" in out, out)
+    ff = os.path.join(tmp, "filter")
+    with open(ff, "w") as f:
+        f.write("# only the second server\ntcp port 2222\n")
+    rc, out, err = run(k, ["-F", ff, "-r", P("openssh_login.pcap")])
+    check("-F FILE: the filter from the file (comments left out)", rc == 0 and "; 0 frames read" in out,
+          out + err)
+    rc, out, err = run(k, ["-F", ff, "-r", P("openssh_login.pcap"), "tcp"])
+    check("-F and an expression too: usage error, one line", rc == 2 and len(lines(err)) == 1, err)
+
+    # 6. -w: what the run reports; unwritable at start.
+    rc, out, err = run(k, ["-r", P("openssh_login.pcap"), "-w", "/nonexistent/kx19/x.pcap"])
+    check("-w to an unwritable path: usage error (2) at start, one line, no records",
+          rc == 2 and len(lines(err)) == 1 and out == "", "rc=%d %s" % (rc, err))
+    w = os.path.join(tmp, "w.pcap")
+    rc, out, err = run(k, ["-q", "--only-problems", "-r", P("close_maxstartups.pcap"), "-w", w])
+    rc, out, err = run(k, ["-q", "--json", "-r", w])
+    got = sorted(r["id.orig_p"] for r in map(json.loads, lines(out)) if r["type"] == "ssh")
+    check("-w with --only-problems writes the reported connection only", got == [51024], out)
+    rc, out, err = run(k, ["-q", "-r", P("openssh_login.pcap"), "-w", w])
+    rc, out, err = run(k, ["-q", "--json", "-r", w])
+    got = [r for r in map(json.loads, lines(out)) if r["type"] == "ssh"]
+    check("-w writes an OK connection the run reports (its handshake)",
+          len(got) == 1 and got[0]["verdict"] in ("OK", "INCOMPLETE"), out)
+
+    # 7. Fix lines and --fail-on weak.
+    rc, out, err = run(k, ["-q", "-r", P("terrapin_chacha.pcap")])
+    check("Terrapin: a fix line that removes chacha20-poly1305 on either side and says what still works",
+          "`Ciphers -chacha20-poly1305@openssh.com`" in out and "-oCiphers=-chacha20-poly1305@openssh.com" in out
+          and "both still agree on aes128-ctr" in out and "strict key exchange" in out, out)
+    rc, out, err = run(k, ["-q", "-r", P("terrapin_cbc_etm.pcap")])
+    m = re.search(r"exposed by hmac-sha2-256-etm@openssh.com: .*both still agree on (\S+)", out)
+    check("CBC with an -etm MAC: the fix removes the MAC and moves to a MAC without -etm",
+          m is not None and "etm" not in m.group(1), out)
+    check("a weak cipher in use gets a fix line", "`Ciphers -aes128-cbc`" in out, out)
+    rc, out, err = run(k, ["-q", "-r", P("terrapin_chacha.pcap")])
+    check("WEAK alone exits 0", rc == 0, "rc=%d" % rc)
+    rc, out, err = run(k, ["-q", "--fail-on", "weak", "-r", P("terrapin_chacha.pcap")])
+    check("--fail-on weak: WEAK exits 1", rc == 1, "rc=%d" % rc)
+    rc, out, err = run(k, ["-q", "--fail-on", "weak", "-r", P("openssh_login.pcap")])
+    check("--fail-on weak: nothing weak exits 0", rc == 0, "rc=%d" % rc)
+    rc, out, err = run(k, ["--fail-on", "strong", "-r", P("openssh_login.pcap")])
+    check("--fail-on with another value: usage error", rc == 2 and len(lines(err)) == 1, err)
+
+    shutil.rmtree(tmp)
+    print("%d passed, %d failed" % (results.count(True), results.count(False)))
+    return 0 if all(results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
