@@ -5,7 +5,8 @@
 KX_PACKAGES="gcc clang pkg-config meson ninja-build libpcap-dev libcmocka-dev
 python3 tshark tcpdump openssh-server openssh-client dropbear-bin putty-tools
 python3-paramiko iproute2 libseccomp-dev tcpreplay libssl-dev
-libclang-rt-14-dev llvm-14 iptables strace"
+libclang-rt-14-dev llvm-14 iptables strace zlib1g-dev"
+# zlib1g-dev: reading gzip-compressed captures (src/input.c);
 # strace: tests/cli_test.py checks the read and write sizes kexray uses;
 # iptables: pcaps/record_close.sh (REJECT --reject-with tcp-reset, DROP on
 # the router namespace);

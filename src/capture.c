@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "kexray/capture.h"
+#include "kexray/input.h"
 #include "kexray/packet.h"
 
 volatile sig_atomic_t kx_capture_stop;
@@ -95,13 +96,21 @@ open_offline(const char *path, char *errbuf, char **bufp)
 		return pcap_open_offline_with_tstamp_precision(path,
 		    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if ((f = fopen(path, "rb")) == NULL) {
-		/* libpcap's wording for the same failure */
-		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: %s", path,
-		    strerror(errno));
+		/* The caller names the file: the reason alone. */
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
 		return NULL;
 	}
 	if ((*bufp = malloc(READ_BLOCK)) != NULL)
 		(void)setvbuf(f, *bufp, _IOFBF, READ_BLOCK);
+	/* After setvbuf: the first read must already be a large one. */
+	if (kx_input_is_gzip(f) && (f = kx_input_gunzip(f)) == NULL) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", "gzip-compressed, "
+		    "and not a file kexray can read twice (decompress it first: "
+		    "zcat FILE | kexray -r -)");
+		free(*bufp);
+		*bufp = NULL;
+		return NULL;
+	}
 	p = pcap_fopen_offline_with_tstamp_precision(f,
 	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (p == NULL) {
@@ -126,8 +135,11 @@ kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
 	int dlt, r = 0, ret = 0;
 
 	if ((p = open_offline(path, errbuf, &buf)) == NULL) {
-		fprintf(stderr, "kexray: %s: cannot read capture: %s\n",
-		    display_name(path), errbuf);
+		char hint[512];
+
+		kx_input_hint(path, hint, sizeof(hint));
+		fprintf(stderr, "kexray: %s: cannot read capture: %s%s\n",
+		    display_name(path), errbuf, hint);
 		return -1;
 	}
 	dlt = pcap_datalink(p);

@@ -90,7 +90,8 @@ usage(FILE *f)
 "which categories have no common algorithm and how the connection ended.\n"
 "\n"
 "input\n"
-"  -r FILE          read a pcap or pcapng file ('-' for stdin); repeatable\n"
+"  -r FILE          read a pcap or pcapng file, gzip-compressed or not ('-'\n"
+"                   for stdin); repeatable\n"
 "  -i IFACE         capture live on IFACE ('any' for all); needs root or\n"
 "                   CAP_NET_RAW, then drops to -Z USER\n"
 "  -D               list the interfaces -i can use\n"
@@ -1041,7 +1042,10 @@ main(int argc, char **argv)
 	}
 	if (run.live || run.stats_interval_us != 0)
 		print_stats(&run, true);
-	output_end(&run, NULL);
+	/* Nothing read because an input could not be: its one line says
+	 * all; a summary of nothing would bury it. */
+	if (!input_failed || kx_pipeline_stats(run.pl)->frames > 0)
+		output_end(&run, NULL);
 	if (input_failed)
 		status = EXIT_INPUT;
 	else if ((run.counts.problems > 0 || (run.fail_on_weak &&

@@ -191,7 +191,8 @@ kx_report_summary_text(FILE *out, const struct kx_summary *s,
 	if (x->logstats != NULL)
 		kx_report_text_log_summary(out, x->logstats, s->shown, s->problems);
 	else if (x->stats != NULL)
-		kx_report_text_summary(out, x->stats, s->shown, s->problems);
+		kx_report_text_summary(out, x->stats, s->conns, s->shown,
+		    s->problems);
 	if (s->conns > 0) {
 		text_outcomes(out, s, st);
 		text_phases(out, s);

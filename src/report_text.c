@@ -280,13 +280,19 @@ kx_report_text_styled(FILE *out, const struct kx_conn *c,
 }
 
 void
-kx_report_text_summary(FILE *out, const struct kx_stats *st, uint64_t shown,
-    uint64_t problems)
+kx_report_text_summary(FILE *out, const struct kx_stats *st, uint64_t conns,
+    uint64_t shown, uint64_t problems)
 {
-	fprintf(out, "%llu SSH connection%s (%llu with problems), %llu shown; "
-	    "%llu frames read, %llu TCP, %llu malformed, %llu truncated\n",
-	    (unsigned long long)st->ssh_conns, st->ssh_conns == 1 ? "" : "s",
-	    (unsigned long long)problems, (unsigned long long)shown,
+	/* conns: the connections the run kept (after --host and the
+	 * software selection), as the JSON summary counts them. */
+	fprintf(out, "%llu SSH connection%s (%llu with problems), %llu shown",
+	    (unsigned long long)conns, conns == 1 ? "" : "s",
+	    (unsigned long long)problems, (unsigned long long)shown);
+	if (st->ssh_conns > conns)
+		fprintf(out, ", %llu more not selected",
+		    (unsigned long long)(st->ssh_conns - conns));
+	fprintf(out, "; %llu frames read, %llu TCP, %llu malformed, %llu "
+	    "truncated\n",
 	    (unsigned long long)st->frames, (unsigned long long)st->tcp,
 	    (unsigned long long)st->malformed, (unsigned long long)st->truncated);
 	/* Only when a cap was reached: it means detail was lost. */

@@ -9,6 +9,7 @@ Usage: hurry_test.py --kexray BUILD/kexray --pcaps DIR
 Prints one line per check and a final "N passed, M failed".
 """
 import argparse
+import gzip
 import json
 import os
 import re
@@ -16,6 +17,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 
 ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 ENV.pop("NO_COLOR", None)
@@ -186,6 +188,50 @@ def main():
     check("--fail-on weak: nothing weak exits 0", rc == 0, "rc=%d" % rc)
     rc, out, err = run(k, ["--fail-on", "strong", "-r", P("openssh_login.pcap")])
     check("--fail-on with another value: usage error", rc == 2 and len(lines(err)) == 1, err)
+
+    # 5. Input errors: once, one line, the hint that helps; gzip is read.
+    gz = os.path.join(tmp, "login.pcap.gz")
+    with open(P("openssh_login.pcap"), "rb") as src, gzip.open(gz, "wb") as dst:
+        dst.write(src.read())
+    rc1, out1, _ = run(k, ["-q", "--json", "-r", P("openssh_login.pcap")])
+    rc2, out2, err2 = run(k, ["-q", "--json", "-r", gz])
+    check("a gzip-compressed capture is read, with the same records", rc2 == rc1 == 0 and out2 == out1, err2)
+    fifo = os.path.join(tmp, "fifo")
+    os.mkfifo(fifo)
+
+    def feed():
+        with open(fifo, "wb") as w, open(P("openssh_login.pcap"), "rb") as src:
+            w.write(src.read())
+    t = threading.Thread(target=feed)
+    t.start()
+    rc3, out3, err3 = run(k, ["-q", "--json", "-r", fifo])
+    t.join(timeout=60)
+    check("a capture from a pipe (named, not '-') is still read whole after the gzip check",
+          rc3 == 0 and out3 == out1, err3)
+    cut = os.path.join(tmp, "cut.pcap.gz")
+    with open(gz, "rb") as f:
+        data = f.read()
+    with open(cut, "wb") as f:
+        f.write(data[:60])
+    rc, out, err = run(k, ["-q", "-r", cut])
+    check("a cut gzip capture: exit 3, one line naming it", rc == 3 and len(lines(err)) == 1 and cut in err, err)
+    rc, out, err = run(k, ["-r", P("openssh_login.sshd.log")])
+    check("an sshd log given to -r: one line that suggests --sshd-log",
+          rc == 3 and len(lines(err)) == 1 and "--sshd-log" in err, err)
+    missing = os.path.join(tmp, "missing.pcap")
+    for q in ([], ["-q"]):
+        rc, out, err = run(k, q + ["-r", missing])
+        check("a missing file %s: exit 3, one line, its path once, no summary" % " ".join(q),
+              rc == 3 and len(lines(err)) == 1 and err.count(missing) == 1 and out == "", out + err)
+
+    # b. The text summary counts the connections selected, as JSON does.
+    sel = ["-q", "--host", "127.0.0.1", "-r", P("seed_openssh53_libssh2.pcap"), "-r", P("openssh_login.pcap")]
+    rc, out, err = run(k, sel + ["--brief"])
+    rcj, outj, errj = run(k, sel + ["--json"])
+    summ = json.loads(lines(outj)[-1])
+    check("--host: the text summary's first line counts the selected connection (JSON: %d)" % summ["connections"],
+          summ["connections"] == 1 and re.search(r"^1 SSH connection \(0 with problems\), 1 shown, 1 more not selected;",
+                                                  out, re.M) is not None, out)
 
     shutil.rmtree(tmp)
     print("%d passed, %d failed" % (results.count(True), results.count(False)))

@@ -16,7 +16,7 @@
 
 void kx_report_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
-void kx_report_text_summary(FILE *out, const struct kx_stats *st,
+void kx_report_text_summary(FILE *out, const struct kx_stats *st, uint64_t conns,
     uint64_t shown, uint64_t problems);
 /* The last line of a --sshd-log run. */
 void kx_report_text_log_summary(FILE *out, const struct kx_sshlog_stats *st,
