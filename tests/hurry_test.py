@@ -233,6 +233,27 @@ def main():
           summ["connections"] == 1 and re.search(r"^1 SSH connection \(0 with problems\), 1 shown, 1 more not selected;",
                                                   out, re.M) is not None, out)
 
+    # 8. scripts/install (what scripts/setup runs as root), into a prefix.
+    root = os.path.dirname(os.path.abspath(a.pcaps))
+    prefix = os.path.join(tmp, "prefix")
+    env = dict(ENV, PREFIX=prefix, BUILD=os.path.dirname(os.path.abspath(k)))
+    r = subprocess.run([os.path.join(root, "scripts", "install")], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    inst = os.path.join(prefix, "bin", "kexray")
+    rc, out, err = run(inst, ["--version"]) if os.path.exists(inst) else (-1, "", "")
+    check("scripts/install puts kexray in PREFIX/bin", r.returncode == 0 and rc == 0 and
+          out.startswith("kexray "), r.stderr.decode())
+    if shutil.which("man"):
+        m = subprocess.run(["man", "-M", os.path.join(prefix, "share", "man"), "-w", "kexray"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV, timeout=60)
+        check("... and man finds its page under PREFIX/share/man",
+              m.returncode == 0 and m.stdout.decode().strip().endswith("man1/kexray.1"), m.stderr.decode())
+    r = subprocess.run([os.path.join(root, "scripts", "install"), "--uninstall"], env=env,
+                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60)
+    check("scripts/install --uninstall removes both",
+          r.returncode == 0 and not os.path.exists(inst) and
+          not os.path.exists(os.path.join(prefix, "share", "man", "man1", "kexray.1")), r.stderr.decode())
+
     shutil.rmtree(tmp)
     print("%d passed, %d failed" % (results.count(True), results.count(False)))
     return 0 if all(results) else 1
