@@ -156,6 +156,12 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		    "caught mid-stream: the handshake was not captured");
 	} else if (judge_ssh1(c, how, v)) {
 		/* decided */
+	} else if (cause == KX_CAUSE_NOT_SSH) {
+		/* Another protocol on an SSH port (close.c): not judged, and
+		 * no SSH problem. */
+		v->kind = KX_V_INCOMPLETE;
+		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+		return true;
 	} else if (c->half[KX_CLIENT].pkts == 0 || c->half[KX_SERVER].pkts == 0) {
 		/* A SYN nobody answered is still open or timed out (below);
 		 * data one way and nothing back is a one-sided capture
@@ -184,6 +190,12 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		v->kind = KX_V_OK;
 		snprintf(v->reason, sizeof(v->reason),
 		    "handshake completed (NEWKEYS both ways); %s", how);
+	} else if (cause == KX_CAUSE_ONE_SIDED) {
+		/* One side's handshake is missing from the capture though
+		 * both sides spoke (close.c): nothing to judge. */
+		v->kind = KX_V_INCOMPLETE;
+		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+		return true;
 	} else if (cause == KX_CAUSE_SEGMENT_LOST) {
 		/* A hole the receiver never filled either: lost on the path,
 		 * not by the capture, so the handshake did fail. */

@@ -92,10 +92,18 @@ cause_words(const struct kx_conn *c, const struct kx_verdict *v, char *buf,
 	case KX_CAUSE_NO_ANSWER:
 		put(buf, len, off, "no answer to the SYN yet");
 		break;
-	case KX_CAUSE_REFUSED:
-		put(buf, len, off, "refused before the SSH banner (tcp_wrappers, "
-		    "fail2ban, MaxStartups or an overloaded sshd)");
+	case KX_CAUSE_REFUSED: {
+		char said[KX_CLOSE_WORDS_MAX + 1];
+
+		if (kx_close_server_words(c, said, sizeof(said)) > 0)
+			put(buf, len, off, "refused before the SSH banner: the "
+			    "server wrote \"%s\"", said);
+		else
+			put(buf, len, off, "refused before the SSH banner "
+			    "(tcp_wrappers, fail2ban, MaxStartups or an "
+			    "overloaded sshd)");
 		break;
+	}
 	case KX_CAUSE_MAX_STARTUPS:
 		put(buf, len, off, "refused: sshd's MaxStartups limit is reached");
 		break;
@@ -197,7 +205,15 @@ kx_headline(const struct kx_conn *c, const struct kx_verdict *v, char *buf,
 	}
 	case KX_V_INCOMPLETE:
 		/* Nothing to judge: the reason says why, in full. */
-		put(buf, len, &off, "not judged: %s", v->reason);
+		if (v->close.cause == KX_CAUSE_NOT_SSH)
+			put(buf, len, &off, "not SSH: another protocol on this "
+			    "port (the client's first line: \"%s\")",
+			    c->half[KX_CLIENT].ssh.prebanner_first);
+		else if (v->close.cause == KX_CAUSE_ONE_SIDED)
+			put(buf, len, &off, "not judged: a one-sided capture "
+			    "(one direction missing, in whole or in part)");
+		else
+			put(buf, len, &off, "not judged: %s", v->reason);
 		break;
 	default:
 		if (kx_verdict_forged(v))

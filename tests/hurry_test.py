@@ -233,6 +233,54 @@ def main():
           summ["connections"] == 1 and re.search(r"^1 SSH connection \(0 with problems\), 1 shown, 1 more not selected;",
                                                   out, re.M) is not None, out)
 
+    # Wrong verdicts (issue 19 c, h, i).
+    sys.path.insert(0, a.pcaps)
+    import craft
+
+    def crafted(name, port, steps):
+        c = craft.Host("02:00:00:00:00:11", "192.0.2.20", port, 0x1000, 0x100, 64)
+        s = craft.Host("02:00:00:00:00:12", "198.51.100.30", 22, 0x2000, 0x200, 64)
+        conn = craft.Conn(c, s, 1700000000 * 1000000)
+        conn.handshake()
+        steps(conn, c, s)
+        path = os.path.join(tmp, name + ".pcap")
+        conn.write(path)
+        return path
+
+    def refusal(conn, c, s):
+        conn.send(s, b"You are not welcome here.")   # no line end
+        conn.fin(s)
+        conn.fin(c)
+    rc, out, err = run(k, ["-q", "-r", crafted("wrappers", 40100, refusal)])
+    first = out.splitlines()[0] if out else ""
+    check("i: a refusal text without a line end is quoted on the first line and in why",
+          rc == 1 and first.startswith("REFUSED") and '"You are not welcome here."' in first and
+          out.count("You are not welcome here.") == 2, out)
+
+    def http(conn, c, s):
+        conn.send(c, b"GET / HTTP/1.1\r\nHost: example\r\n\r\n")
+        conn.send(s, b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nhi")
+        conn.fin(c)
+        conn.fin(s)
+    rc, out, err = run(k, ["-q", "--json", "-r", crafted("http", 40101, http)])
+    recs = [json.loads(l) for l in lines(out)]
+    ssh = [r for r in recs if r["type"] == "ssh"]
+    close = [r for r in recs if r["type"] == "close"]
+    check("h: plain HTTP on port 22 is not an SSH problem (INCOMPLETE, cause not_ssh, exit 0)",
+          rc == 0 and ssh[0]["verdict"] == "INCOMPLETE" and not ssh[0]["problem"] and
+          close[0]["cause"] == "not_ssh" and not close[0]["problem"], out)
+    asym = os.path.join(os.path.dirname(os.path.abspath(a.pcaps)), "..", "shared", "pcaps",
+                        "public", "mercury__ssh_direction_asym.pcap")
+    if os.path.exists(asym):
+        rc, out, err = run(k, ["-q", "--json", "-r", asym])
+        recs = [json.loads(l) for l in lines(out)]
+        ssh = [r for r in recs if r["type"] == "ssh"]
+        close = [r for r in recs if r["type"] == "close"]
+        check("c: the client's side only (NEWKEYS, no server KEXINIT) is one-sided, not CLOSED, exit 0",
+              rc == 0 and ssh[0]["verdict"] == "INCOMPLETE" and close[0]["cause"] == "one_sided", out)
+    else:
+        print("skip c: %s not here" % asym)
+
     # 8. scripts/install (what scripts/setup runs as root), into a prefix.
     root = os.path.dirname(os.path.abspath(a.pcaps))
     prefix = os.path.join(tmp, "prefix")
