@@ -3,6 +3,7 @@
 
 #include "kexray/analyze.h"
 #include "kexray/resets.h"
+#include "kexray/sshlog.h"
 
 const char *const kx_verdict_names[KX_V_MAX] = {
 	[KX_V_OK] = "OK",
@@ -150,6 +151,22 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
 		return true;
 	}
+	if (c->log != NULL && c->log->failed_cats != 0 &&
+	    (cs->kexinit == NULL || ss->kexinit == NULL) &&
+	    v->nego.mismatch_mask != 0 && v->nego.first_failure >= 0) {
+		/* An INFO-level log: the writer's "Unable to negotiate" and
+		 * the peer's list, no proposals (log_mismatch). */
+		int peer = c->log->writer == KX_CLIENT ? KX_SERVER : KX_CLIENT;
+
+		v->kind = KX_V_MISMATCH;
+		mismatch_text(v, what, sizeof(what));
+		snprintf(v->reason, sizeof(v->reason), "%s; the %s offered %.*s; "
+		    "the %s's own list is not in the log (LogLevel DEBUG2 "
+		    "logs both)", what, side_names[peer],
+		    (int)c->log->offer_len, c->log->outcome + c->log->offer_off,
+		    side_names[!peer]);
+		return true;
+	}
 	if (c->midstream && !cs->have_banner && !ss->have_banner) {
 		v->kind = KX_V_INCOMPLETE;
 		snprintf(v->reason, sizeof(v->reason), "%s",
@@ -253,6 +270,27 @@ judge_hostkey(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 	    "differs from the one kexray recorded (--host-keys)", was);
 }
 
+/* A log that says only "Unable to negotiate ...: no matching X found"
+ * (LogLevel INFO) has no proposals to negotiate: the failing categories
+ * are the log's word. The first is the one sshd checks first (kex.c
+ * kex_choose_conf: kex, host key, then cipher, MAC, compression per
+ * direction: the kx_cat order). */
+static void
+log_mismatch(const struct kx_conn *c, struct kx_verdict *v)
+{
+	if (c->log == NULL || c->log->failed_cats == 0 ||
+	    (c->half[KX_CLIENT].ssh.kexinit != NULL &&
+	    c->half[KX_SERVER].ssh.kexinit != NULL))
+		return;
+	v->nego.mismatch_mask = c->log->failed_cats;
+	for (int cat = 0; cat < KX_CAT_MAX; cat++) {
+		if (c->log->failed_cats & (1u << cat)) {
+			v->nego.first_failure = cat;
+			break;
+		}
+	}
+}
+
 void
 kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
 {
@@ -281,6 +319,7 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 		kx_memo_put(c, &v->nego, &v->assess, &v->memo);
 	}
 	v->handshake_complete = cs->newkeys && ss->newkeys;
+	log_mismatch(c, v);
 	close_text(c, how, sizeof(how));
 	/* How it ended (close.h), as of now: the verdict is read from it. */
 	kx_close_judge(c, &v->nego, &v->close);

@@ -641,6 +641,21 @@ kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
 			    "session: kexray judges SSH-2 handshakes only; %s",
 			    how);
 		}
+	} else if (c->log != NULL && c->log->failed_cats != 0 &&
+	    (cs->kexinit == NULL || ss->kexinit == NULL) &&
+	    nego->mismatch_mask != 0 && nego->first_failure >= 0) {
+		/* The log's "Unable to negotiate": both KEXINITs were
+		 * exchanged (sshd compares them), whatever else the log
+		 * left out. It says nothing of FIN or RST. */
+		ci->cause = KX_CAUSE_NEGOTIATION;
+		ci->phase = KX_PHASE_KEXINIT;
+		ci->category = (int8_t)nego->first_failure;
+		ci->gave_up = c->log->writer;
+		snprintf(ci->text, sizeof(ci->text), "the %s gave up after both "
+		    "KEXINITs, as its log says: no common %s (sshd logs: %s)",
+		    side_names[c->log->writer & 1],
+		    kx_cat_words[nego->first_failure],
+		    kx_nego_failure_text((enum kx_cat)nego->first_failure));
 	} else if (c->midstream && !cs->have_banner && !ss->have_banner) {
 		say_generic(c, ci->phase, how, ci);
 	} else if (kx_close_not_ssh(c)) {

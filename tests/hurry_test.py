@@ -269,6 +269,38 @@ def main():
     check("h: plain HTTP on port 22 is not an SSH problem (INCOMPLETE, cause not_ssh, exit 0)",
           rc == 0 and ssh[0]["verdict"] == "INCOMPLETE" and not ssh[0]["problem"] and
           close[0]["cause"] == "not_ssh" and not close[0]["problem"], out)
+    def v199(conn, c, s):
+        conn.send(s, b"SSH-1.99-OpenSSH_6.2\r\n")
+        conn.send(c, b"SSH-2.0-OpenSSH_6.2\r\n")
+        conn.send(c, craft.kexinit(b"\x11" * 16, craft.SMALL_LISTS))
+        conn.send(s, craft.kexinit(b"\x22" * 16, craft.SMALL_LISTS))
+        conn.fin(c)
+        conn.fin(s)
+    p199 = crafted("v199", 40102, v199)
+    rc, out, err = run(k, ["-q", "--json", "-r", p199])
+    recs = [json.loads(l) for l in lines(out)]
+    ssh = [r for r in recs if r["type"] == "ssh"][0]
+    summ = recs[-1]
+    check("f: an SSH-1.99 server's software is read (server_software set)",
+          ssh.get("server_software", {}).get("product") == "OpenSSH" and
+          ssh["server_software"].get("version") == "6.2", json.dumps(ssh)[:300])
+    check("f: the summary counts OpenSSH 6.2 once, not OpenSSH_6.2 apart",
+          [x["software"] for x in summ["software"]["server"]] == ["OpenSSH 6.2"], json.dumps(summ["software"]))
+    info = os.path.join(tmp, "auth.log")
+    with open(info, "w") as f:
+        f.write("Dec  4 20:00:00 host sshd[1234]: Unable to negotiate with 192.0.2.5 port 50000: "
+                "no matching key exchange method found. Their offer: "
+                "diffie-hellman-group1-sha1,diffie-hellman-group14-sha1 [preauth]\n")
+    rc, out, err = run(k, ["-q", "--json", "--sshd-log", info])
+    recs = [json.loads(l) for l in lines(out)]
+    ssh = [r for r in recs if r["type"] == "ssh"][0]
+    close = [r for r in recs if r["type"] == "close"][0]
+    check("e: an INFO-level 'Unable to negotiate' is a kex MISMATCH with the client's list, exit 1",
+          rc == 1 and ssh["verdict"] == "MISMATCH" and ssh.get("mismatch") == ["kex"] and
+          "diffie-hellman-group1-sha1,diffie-hellman-group14-sha1" in ssh["reason"], json.dumps(ssh)[:400])
+    check("e: ... its close is negotiation_failed in phase kexinit, not a FIN in phase tcp",
+          close["cause"] == "negotiation_failed" and close["phase"] == "kexinit" and
+          "FIN" not in close["cause_text"], json.dumps(close))
     asym = os.path.join(os.path.dirname(os.path.abspath(a.pcaps)), "..", "shared", "pcaps",
                         "public", "mercury__ssh_direction_asym.pcap")
     if os.path.exists(asym):
