@@ -379,8 +379,21 @@ kx_capture_default_filter(const uint16_t *ports, unsigned nports)
 	static const char rest[] =
 	    " or (tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0)"
 	    " or (tcp[((tcp[12] & 0xf0) >> 2):4] = 0x5353482d)"
+	    /* A cleartext SSH binary packet of the handshake (RFC 4253 6:
+	     * length < 64 KiB, padding length, then the message code: 1
+	     * DISCONNECT, 20-49 KEXINIT, NEWKEYS and the key exchange), so
+	     * that SSH on a port not given to --port, found by its 'SSH-'
+	     * line, keeps its KEXINITs and key exchange too. */
+	    " or (tcp[((tcp[12] & 0xf0) >> 2):2] = 0"
+	    " and (tcp[((tcp[12] & 0xf0) >> 2) + 5] = 1"
+	    " or (tcp[((tcp[12] & 0xf0) >> 2) + 5] >= 20"
+	    " and tcp[((tcp[12] & 0xf0) >> 2) + 5] <= 49)))"
 	    " or (ip6 and ip6[6] = 6 and ((ip6[53] & 0x07) != 0"
-	    " or ip6[(40 + ((ip6[52] & 0xf0) >> 2)):4] = 0x5353482d))"
+	    " or ip6[(40 + ((ip6[52] & 0xf0) >> 2)):4] = 0x5353482d"
+	    " or (ip6[(40 + ((ip6[52] & 0xf0) >> 2)):2] = 0"
+	    " and (ip6[(40 + ((ip6[52] & 0xf0) >> 2)) + 5] = 1"
+	    " or (ip6[(40 + ((ip6[52] & 0xf0) >> 2)) + 5] >= 20"
+	    " and ip6[(40 + ((ip6[52] & 0xf0) >> 2)) + 5] <= 49)))))"
 	    " or udp port 4789 or udp port 6081 or ip proto 47 or ip6 proto 47"
 	    " or ether proto 0x8847 or ether proto 0x8848 or ether proto 0x8864";
 	size_t len = sizeof("tcp port ()") + nports * 9 + sizeof(rest);
