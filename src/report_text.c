@@ -207,6 +207,32 @@ offers_lines(FILE *out, const struct kx_kexinit *k, const char *who)
 	}
 }
 
+/* -vv: each side's packets and cleartext messages, as --records full
+ * carries them (client_side, server_side). */
+static void
+side_lines(FILE *out, const struct kx_conn *c)
+{
+	for (int side = 0; side < 2; side++) {
+		const struct kx_half *h = &c->half[side];
+		const struct kx_ssh_side *s = &h->ssh;
+		uint32_t kept = s->msg_count < KX_MSGLOG_MAX ? s->msg_count :
+		    KX_MSGLOG_MAX;
+
+		fprintf(out, "  %-11s%s: %llu packets, %llu payload bytes, %llu "
+		    "encrypted", side == 0 ? "packets" : "",
+		    side == KX_CLIENT ? "client" : "server",
+		    (unsigned long long)h->pkts,
+		    (unsigned long long)h->payload_bytes,
+		    (unsigned long long)h->encrypted_bytes);
+		for (uint32_t i = 0; i < kept; i++)
+			fprintf(out, "%s%s %u", i == 0 ? "; " : ", ",
+			    kx_ssh_msg_name(s->msglog[i].code), s->msglog[i].size);
+		if (s->msg_count > kept)
+			fprintf(out, ", %u more", s->msg_count - kept);
+		fputc('\n', out);
+	}
+}
+
 void
 kx_report_text_styled(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v, const struct kx_style *st)
@@ -266,6 +292,8 @@ kx_report_text_styled(FILE *out, const struct kx_conn *c,
 		offers_lines(out, ck, "client");
 	if (verbose >= 2 && sk != NULL)
 		offers_lines(out, sk, "server");
+	if (verbose >= 2)
+		side_lines(out, c);
 	kx_report_assess_text(out, c, v);
 	kx_report_weak_fix_text(out, c, v);
 	fprintf(out, "  %-11s", "anomalies");

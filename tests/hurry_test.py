@@ -100,6 +100,9 @@ def main():
     check("-vv adds both whole KEXINITs, as --records full",
           "client kex_algorithms: " in outvv and "server mac_algorithms_server_to_client: " in outvv
           and len(outvv) > len(outv), outvv)
+    check("-vv adds each side's packets and messages, as --records full",
+          re.search(r"^  packets    client: \d+ packets, \d+ payload bytes, \d+ encrypted; KEXINIT \d+",
+                    outvv, re.M) is not None and "packets    client" not in outv, outvv)
     rc, out, err = run(k, ["-q", "-r", P("close_maxstartups.pcap")])
     sentence = "it said \"Exceeded MaxStartups\" and closed"
     check("a REFUSED block says its sentence once", out.count(sentence) == 1,
