@@ -35,6 +35,17 @@ static const char *const cat_word[KX_CAT_MAX] = {
 	[KX_CAT_COMP_C2S] = "compression", [KX_CAT_COMP_S2C] = "compression",
 };
 
+/* A category of mask before cat with the same word (c2s before s2c: the
+ * kx_cat order interleaves them with the other categories). */
+static bool
+word_said(uint32_t mask, int cat)
+{
+	for (int e = 0; e < cat; e++)
+		if ((mask & (1u << e)) && strcmp(cat_word[e], cat_word[cat]) == 0)
+			return true;
+	return false;
+}
+
 /* The same algorithm agreed both ways is named once. */
 static bool
 same_as_earlier(const struct kx_verdict *v, int cat)
@@ -189,16 +200,15 @@ kx_headline(const struct kx_conn *c, const struct kx_verdict *v, char *buf,
 			put(buf, len, &off, "handshake completed");
 		break;
 	case KX_V_MISMATCH: {
-		const char *last = "";
+		bool any = false;
 
 		put(buf, len, &off, "no common algorithm:");
 		for (int cat = 0; cat < KX_CAT_MAX; cat++) {
 			if (!(v->nego.mismatch_mask & (1u << cat)) ||
-			    strcmp(cat_word[cat], last) == 0)
+			    word_said(v->nego.mismatch_mask, cat))
 				continue;
-			put(buf, len, &off, "%s %s", last[0] != '\0' ? "," : "",
-			    cat_word[cat]);
-			last = cat_word[cat];
+			put(buf, len, &off, "%s %s", any ? "," : "", cat_word[cat]);
+			any = true;
 		}
 		put(buf, len, &off, " (the two sides' lists do not overlap)");
 		break;
