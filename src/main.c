@@ -23,6 +23,7 @@
 #include "kexray/summary.h"
 #include "kexray/bruteforce.h"
 #include "kexray/offers.h"
+#include "kexray/brief_hold.h"
 
 /* --format: what records look like. */
 enum out_format { FMT_TEXT, FMT_BRIEF, FMT_JSON, FMT_ZEEK, FMT_EVE, FMT_MAX };
@@ -71,7 +72,7 @@ struct run {
 	uint64_t frames_read;
 	bool fail_on_weak;          /* --fail-on weak */
 	uint64_t weak;              /* connections with a weak algorithm in use */
-	bool fatal_input;           /* an input could not be opened at all */
+	struct kx_brief_hold *hold; /* --brief lines waiting for their end */
 	struct kx_offers *offers;   /* kexinit records written (offers.h) */
 };
 
@@ -266,6 +267,27 @@ handle_flags(struct run *r, uint64_t now_us)
 	}
 }
 
+/* --brief: the line of a connection whose handshake completed waits,
+ * reading files, for its end (brief_hold.h); any other is written now. */
+static void
+brief_line(struct run *r, struct kx_conn *c, const struct kx_verdict *v)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *ms;
+
+	if (r->hold == NULL || !v->handshake_complete ||
+	    (ms = open_memstream(&line, &len)) == NULL) {
+		kx_report_brief(r->out, c, v, &r->style);
+		return;
+	}
+	kx_report_brief(ms, c, v, &r->style);
+	if (fclose(ms) != 0 || len == 0 ||
+	    !kx_brief_hold_put(r->hold, c->seq_no, line, len - 1))
+		fwrite(line != NULL ? line : "", 1, len, r->out);
+	free(line);
+}
+
 /* The handshake record ("ssh") of a connection analysed once (v): counted,
  * summarised, and written in the chosen format; in JSON each KEXINIT's
  * own record first, the first time its id is seen (offers.h). */
@@ -298,7 +320,7 @@ write_ssh(struct run *r, struct kx_conn *c, const struct kx_verdict *v)
 		kx_report_json_ssh(r->out, c, v, r->records_full);
 		break;
 	case FMT_BRIEF:
-		kx_report_brief(r->out, c, v, &r->style);
+		brief_line(r, c, v);
 		break;
 	case FMT_ZEEK:
 		if (!r->zeek_open)
@@ -373,11 +395,15 @@ on_conn(struct kx_conn *c, void *arg)
 			kx_report_text_close_after(r->out, c, &ci, together ?
 			    v.reason : NULL, r->verbose > 0 || hs_problem ||
 			    ci.problem);
+		else if (r->format == FMT_BRIEF && !together &&
+		    kx_brief_hold_write(r->hold, c->seq_no, r->out))
+			/* Its line, held since NEWKEYS, ends with the end. */
+			kx_report_brief_end(r->out, c, &ci);
 		else if (r->format == FMT_BRIEF && !together && ci.problem)
-			/* One line a connection: the end of one that completed
-			 * its handshake earlier only when the end is itself a
-			 * problem (a forged reset); one that ended before
-			 * NEWKEYS said its end on its one line. */
+			/* Not held (live, or past the cap): a second line
+			 * only when the end is itself a problem (a forged
+			 * reset). One that ended before NEWKEYS said its end
+			 * on its one line. */
 			kx_report_brief_close(r->out, c, &ci);
 	}
 	if (brute && r->format == FMT_JSON)
@@ -1013,6 +1039,12 @@ main(int argc, char **argv)
 		goto out;
 	}
 	kx_pipeline_on_handshake(run.pl, report_ssh);
+	if (run.format == FMT_BRIEF && !run.live &&
+	    (run.hold = kx_brief_hold_new()) == NULL) {
+		fputs("kexray: out of memory\n", stderr);
+		status = EXIT_INPUT;
+		goto out;
+	}
 	if (run.live) {
 		if (kx_live_run(run.cap, on_frame, on_tick, &run) != 0)
 			input_failed = 1;
@@ -1071,6 +1103,7 @@ out:
 	kx_summary_free(run.sum);
 	kx_offers_free(run.offers);
 	kx_brute_free(run.brute);
+	kx_brief_hold_free(run.hold);
 	free(files);
 	free(own_filter);
 	return status;

@@ -81,3 +81,17 @@ kx_report_brief(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
 		    "server") : "");
 	fputc('\n', out);
 }
+
+void
+kx_report_brief_end(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci)
+{
+	fprintf(out, " [phase %s, %s", kx_phase_names[ci->phase],
+	    kx_cause_names[ci->cause]);
+	if (c->closed_by >= 0 && (c->close == KX_CLOSE_FIN ||
+	    c->close == KX_CLOSE_RST))
+		fprintf(out, ", %s by %s%s", c->close == KX_CLOSE_RST ? "RST" :
+		    "FIN", ci->third_party ? "a third party as the " : "the ",
+		    c->closed_by == KX_CLIENT ? "client" : "server");
+	fputs("]\n", out);
+}

@@ -118,6 +118,12 @@ def main():
           all(re.search(r" \d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z  C[0-9A-Za-z]{17} ", l) for l in conn), out)
     check("--brief: a connection that ended before NEWKEYS says how on its line",
           any("[phase tcp, FIN by the server]" in l for l in conn), out)
+    check("--brief: a completed handshake's line carries its end too",
+          any(l.startswith("OK ") and "[phase session, normal, FIN by the client]" in l for l in conn), out)
+    rc, out, err = run(k, ["-q", "--brief", "-r", P("close_middlebox_rst_client.pcap")])
+    check("--brief: a forged reset after the handshake is on the connection's one line",
+          len(lines(out)) > 0 and "third_party_reset, RST by a third party as the server]" in lines(out)[0]
+          and not any(l.startswith("END ") for l in out.splitlines()), out)
 
     # 3. Probes are their own outcome.
     probe = ["-q", "--json", "-r", P("close_maxstartups.pcap"), "port 51010"]

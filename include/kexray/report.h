@@ -73,6 +73,10 @@ void kx_report_text_close(FILE *out, const struct kx_conn *c,
  * when said (the verdict's reason just written, or NULL) holds it. */
 void kx_report_text_close_after(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci, const char *said, bool full);
+/* The end of a --brief line held since its handshake completed
+ * (brief_hold.h): " [phase P, cause, FIN by the client]" and the newline. */
+void kx_report_brief_end(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci);
 void kx_report_brief_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci);
 /* A source that crossed the brute-force threshold (bruteforce.h). */
