@@ -262,9 +262,9 @@ text_head(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 	fputc('\n', out);
 }
 
-void
-kx_report_text_close(FILE *out, const struct kx_conn *c,
-    const struct kx_close_info *ci)
+/* The END line and the resets that ended it, with their signals. */
+static void
+text_resets(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 {
 	const struct kx_rstlog *l = c->rsts;
 	char text[200];
@@ -290,9 +290,34 @@ kx_report_text_close(FILE *out, const struct kx_conn *c,
 	if (l != NULL && l->total > l->n)
 		fprintf(out, "  %-11s%u more RSTs counted, not kept (flow.rst_limit)\n",
 		    "", l->total - l->n);
+}
+
+void
+kx_report_text_close(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci)
+{
+	text_resets(out, c, ci);
 	fprintf(out, "  %-11s", "ended");
 	kx_text_escaped(out, (const uint8_t *)ci->text, strlen(ci->text));
 	fputs("\n\n", out);
+}
+
+void
+kx_report_text_close_after(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci, const char *said, bool full)
+{
+	if (!full) {
+		text_head(out, c, ci);
+		fputc('\n', out);
+		return;
+	}
+	if (said == NULL || strstr(said, ci->text) == NULL) {
+		kx_report_text_close(out, c, ci);
+		return;
+	}
+	/* The block above said the same sentence: only the TCP detail. */
+	text_resets(out, c, ci);
+	fputc('\n', out);
 }
 
 void

@@ -17,7 +17,7 @@
 
 void kx_report_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
-void kx_report_text_summary(FILE *out, const struct kx_stats *st,
+void kx_report_text_summary(FILE *out, const struct kx_stats *st, uint64_t conns,
     uint64_t shown, uint64_t problems);
 /* The last line of a --sshd-log run. */
 void kx_report_text_log_summary(FILE *out, const struct kx_sshlog_stats *st,
@@ -110,6 +110,16 @@ void kx_report_json_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci, bool full);
 void kx_report_text_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci);
+/* The close record in text after the connection's handshake block:
+ * with full false only the END line (an uneventful end of a connection
+ * that is no problem); else the whole close block, less its sentence
+ * when said (the verdict's reason just written, or NULL) holds it. */
+void kx_report_text_close_after(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci, const char *said, bool full);
+/* The end of a --brief line held since its handshake completed
+ * (brief_hold.h): " [phase P, cause, FIN by the client]" and the newline. */
+void kx_report_brief_end(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci);
 void kx_report_brief_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci);
 /* A source that crossed the brute-force threshold (bruteforce.h). */
@@ -172,6 +182,11 @@ void kx_report_assess_json_advice(FILE *out, const struct kx_conn *c,
 void kx_report_assess_json_advice_only(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 void kx_report_assess_json_would_log(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+/* Fix lines for the weak algorithms in use and Terrapin exposure of a
+ * completed handshake (report_fix.c): what to remove, on which side, and
+ * what the two sides still agree on after. Nothing otherwise. */
+void kx_report_weak_fix_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 void kx_report_assess_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
