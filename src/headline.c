@@ -11,6 +11,9 @@
 static const char *const side_word[2] = { "client", "server" };
 
 /* Appends to buf[*off] without overrunning; truncates at len - 1. */
+static void put(char *buf, size_t len, size_t *off, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 static void
 put(char *buf, size_t len, size_t *off, const char *fmt, ...)
 {
