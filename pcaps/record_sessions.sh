@@ -1,0 +1,474 @@
+#!/bin/bash
+# record_sessions.sh - record whole SSH sessions (login and what follows, all
+# of it encrypted) between real programs, with the server's own log as the
+# truth: pcaps/sessions/<name>.pcap, <name>.server.log (sshd at LogLevel
+# DEBUG3, or dropbear -E) and <name>.truth.json (login outcome, attempts,
+# methods and session kind per connection, read from that log by
+# sessions_truth.py).  Issue 17: what the encrypted part tells.
+#
+# Usage: sudo pcaps/record_sessions.sh [NAME...]   (no NAME: every scenario)
+#        pcaps/record_sessions.sh --list
+#
+# Each scenario runs in its own network namespace (kx17-<pid>-<n>, only lo
+# up).  Every process it starts gets a private mount namespace (ip netns exec)
+# in which /run and /var/log are empty tmpfs (sshd's utmp, wtmp, btmp and
+# lastlog land there), /root is a throw-away home, and /etc/shadow is a
+# bind mount of a one-line file giving root the scenario's password: the
+# host's /etc/passwd and /etc/shadow are read by nobody and written by
+# nobody.  The keyboard-interactive scenarios also bind-mount a four-line
+# /etc/pam.d/sshd (pam_unix only).  Password prompts are answered by an
+# SSH_ASKPASS script (SSH_ASKPASS_REQUIRE=force) that reads its answers, one
+# per prompt, from a file.
+set -euo pipefail
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+OUT=${KX_SESSIONS_OUT:-$HERE/sessions}
+
+SCENARIOS=(
+	pw_ok key_ok pw_fail1 pw_fail3 pw_maxtries pw_fail_then_ok key_fail_pw_ok
+	kbdint_ok kbdint_fail banner_pw_ok zlib_pw_ok
+	gcm_pw_ok gcm_pw_fail ctr_etm_pw_ok ctr_etm_pw_fail ctr_hmac_pw_ok ctr_hmac_pw_fail
+	command pty scp_up scp_down fwd_local burst_one burst_many
+	none_ok dropbear_pw_ok dropbear_pw_fail dropbear_key_ok
+)
+
+SSHD=/usr/sbin/sshd
+PY=/usr/bin/python3
+PASSWORD=kexray-pw17
+WAIT_TENTHS=100         # every readiness wait gives up after 10 s
+CLIENT_TIMEOUT=30       # seconds a client may run before timeout(1) ends it
+
+WORK=""
+NS=""
+NSCOUNT=0
+PIDS=()
+T=""
+LASTPID=""
+RESULTS=()
+SERVER_PID=""
+CAPTURE_PID=""
+CLIENT_RC=0
+
+log() { printf 'record_sessions.sh: %s\n' "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+
+# stop_pid, forget_pid, drop_one_ns, cleanup, wait_log
+. "$HERE/proclib.sh"
+
+drop_scenario() { drop_one_ns "$NS"; NS=""; }
+
+# proclib.sh's NSWRAP plus /var/log on a tmpfs, the scenario's shadow file
+# and, when $KX_PAM is set, its PAM service file.
+# shellcheck disable=SC2016  # expanded by the inner sh
+NSWRAP17='mount -t tmpfs -o mode=0755,size=4m kxrun /run &&
+mkdir -m 0755 /run/sshd &&
+mount -t tmpfs -o mode=0755,size=4m kxlog /var/log &&
+mount --bind "$KX_SHADOW" /etc/shadow &&
+{ [ -z "$KX_PAM" ] || mount --bind "$KX_PAM" /etc/pam.d/sshd; } &&
+mount --bind "$KX_HOME" /root &&
+cd /root && exec "$@"'
+NSRUN=()
+
+bg_ns() {
+	local logf=$1
+	shift
+	"${NSRUN[@]}" "$@" >"$logf" 2>&1 &
+	LASTPID=$!
+	PIDS+=("$LASTPID")
+}
+
+wait_listen() {
+	local port=$1 pid=$2 i
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		ip netns exec "$NS" ss -H -l -t -n "sport = :$port" | grep -q . && return 0
+		kill -0 "$pid" 2>/dev/null || { cat "$T/server.log" >&2; die "server pid $pid exited before listening"; }
+		sleep 0.1
+	done
+	die "timed out waiting for a listener on port $port"
+}
+
+# The askpass program: one answer per prompt from $KX_T/answers, in order;
+# past the last, the last again; the word EMPTY answers an empty line.
+write_askpass() {
+	cat >"$WORK/askpass" <<'EOA'
+#!/bin/sh
+n=$(cat "$KX_T/askpass.n" 2>/dev/null || echo 0)
+echo $((n + 1)) >"$KX_T/askpass.n"
+line=$(sed -n "$((n + 1))p" "$KX_T/answers")
+[ -n "$line" ] || line=$(tail -n 1 "$KX_T/answers")
+[ "$line" = EMPTY ] && line=""
+printf '%s\n' "$line"
+EOA
+	chmod 0755 "$WORK/askpass"
+}
+
+answers() { printf '%s\n' "$@" >"$T/answers"; rm -f "$T/askpass.n"; }
+
+# begin NAME [pam|empty]: namespace, directory, user keys, a shadow file
+# giving root the password (or an empty one), PAM file when asked.
+begin() {
+	local name=$1 pwmode=${2:-}
+	NSCOUNT=$((NSCOUNT + 1))
+	NS="kx17-$$-$NSCOUNT"
+	T="$WORK/$name.$NSCOUNT"
+	mkdir -p "$T/home/.ssh"
+	chmod 0711 "$T"
+	chmod 0700 "$T/home" "$T/home/.ssh"
+	local hash=""
+	[[ $pwmode == empty ]] || hash=$(openssl passwd -6 "$PASSWORD")
+	printf 'root:%s:19000:0:99999:7:::\n' "$hash" >"$T/shadow"
+	chmod 0640 "$T/shadow"
+	local pam=""
+	if [[ $pwmode == pam ]]; then
+		pam="$T/pam_sshd"
+		printf '%s\n' 'auth required pam_unix.so' 'account required pam_unix.so' \
+			'session required pam_permit.so' 'password required pam_deny.so' >"$pam"
+	fi
+	ip netns add "$NS"
+	NSRUN=(ip netns exec "$NS" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin
+		HOME=/root LC_ALL=C KX_HOME="$T/home" KX_SHADOW="$T/shadow" KX_PAM="$pam"
+		KX_T="$T" SSH_ASKPASS="$WORK/askpass" SSH_ASKPASS_REQUIRE=force DISPLAY=none
+		/bin/sh -c "$NSWRAP17" kxwrap)
+	ip netns exec "$NS" ip link set lo up
+	ssh-keygen -q -t ed25519 -N '' -C kexray-record -f "$T/id_ed25519"
+	ssh-keygen -q -t ed25519 -N '' -C kexray-wrong -f "$T/wrong_ed25519"
+	cp "$T/id_ed25519.pub" "$T/authorized_keys"
+	cp "$T/id_ed25519.pub" "$T/home/.ssh/authorized_keys"
+	chmod 0600 "$T/authorized_keys" "$T/home/.ssh/authorized_keys"
+	: >"$T/known_hosts"
+	: >"$T/client.log"
+	answers "$PASSWORD"
+}
+
+# start_sshd [config line...]: sshd at DEBUG3; sshd takes the first value of
+# each keyword, so the lines given win over the defaults after them.
+start_sshd() {
+	local line
+	ssh-keygen -q -t ed25519 -N '' -C kexray-record-host -f "$T/ssh_host_ed25519_key"
+	{
+		echo "ListenAddress 127.0.0.1"
+		echo "Port 22"
+		echo "HostKey $T/ssh_host_ed25519_key"
+		echo "PidFile none"
+		echo "StrictModes no"
+		echo "AuthorizedKeysFile $T/authorized_keys"
+		echo "UseDNS no"
+		echo "LogLevel VERBOSE"
+		echo "Subsystem sftp internal-sftp"
+		for line in "$@"; do
+			echo "$line"
+		done
+		echo "UsePAM no"
+		echo "PermitRootLogin yes"
+		echo "PasswordAuthentication yes"
+		echo "KbdInteractiveAuthentication no"
+	} >"$T/sshd_config"
+	"${NSRUN[@]}" "$SSHD" -t -f "$T/sshd_config" || die "sshd rejects $T/sshd_config"
+	bg_ns "$T/server.log" "$SSHD" -D -e -o LogLevel=DEBUG3 -f "$T/sshd_config"
+	SERVER_PID=$LASTPID
+	wait_listen 22 "$SERVER_PID"
+}
+
+start_dropbear() {
+	dropbearkey -t ed25519 -f "$T/dropbear_ed25519_key" >/dev/null 2>&1
+	bg_ns "$T/server.log" dropbear -F -E -p 127.0.0.1:22 -r "$T/dropbear_ed25519_key" -P /run/dropbear.pid
+	SERVER_PID=$LASTPID
+	wait_listen 22 "$SERVER_PID"
+}
+
+start_capture() {
+	bg_ns "$T/capture.log" tcpdump -Z root --immediate-mode -B 65536 -i lo -U -s 0 -w "$T/capture.pcap" "tcp port 22"
+	CAPTURE_PID=$LASTPID
+	wait_log "$T/capture.log" "listening on lo" "$LASTPID"
+	sleep 0.2
+}
+
+# ssh_cli [ssh options and arguments]: OpenSSH client, bounded.
+ssh_cli() {
+	CLIENT_RC=0
+	timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" ssh -F none -o IdentitiesOnly=yes \
+		-o UserKnownHostsFile="$T/known_hosts" -o GlobalKnownHostsFile=/dev/null \
+		-o StrictHostKeyChecking=no -o ConnectTimeout=5 -o UpdateHostKeys=no \
+		"$@" </dev/null >>"$T/client.log" 2>&1 || CLIENT_RC=$?
+}
+PWONLY=(-o PubkeyAuthentication=no -o PreferredAuthentications=password)
+
+# finish NAME DESCRIPTION [CONNECTIONS]: wait until the capture holds both
+# FINs of every connection (bounded), stop capture, server and namespace;
+# keep capture, server log and the truth read from that log.
+finish() {
+	local name=$1 note=$2 conns=${3:-1} i fins=0
+	for ((i = 0; i < 40; i++)); do
+		fins=$(tshark -n -r "$T/capture.pcap" -Y 'tcp.flags.fin == 1' 2>/dev/null | wc -l || true)
+		((fins >= 2 * conns)) && break
+		sleep 0.25
+	done
+	((fins >= 2 * conns)) || log "WARNING: $name: only $fins FIN(s) captured"
+	sleep 1
+	stop_pid "$CAPTURE_PID" INT
+	forget_pid "$CAPTURE_PID"
+	if grep 'dropped by' "$T/capture.log" | grep -qv '^0 packets'; then
+		log "WARNING: $name: the capture dropped packets"
+	fi
+	stop_pid "$SERVER_PID" TERM
+	forget_pid "$SERVER_PID"
+	drop_scenario
+	[[ -s $T/capture.pcap ]] || die "$name: empty capture"
+	install -m 0644 "$T/capture.pcap" "$OUT/$name.pcap"
+	install -m 0644 "$T/server.log" "$OUT/$name.server.log"
+	"$PY" "$HERE/sessions_truth.py" --name "$name" --pcap "$OUT/$name.pcap" \
+		--log "$OUT/$name.server.log" --scenario "$note" >"$OUT/$name.truth.json" ||
+		die "$name: sessions_truth.py failed"
+	RESULTS+=("$(printf '%-18s client rc=%-3s' "$name" "$CLIENT_RC")")
+	log "$name: client exit $CLIENT_RC -> $OUT/$name.pcap"
+	grep -v '^debug[0-9]*: ' "$T/client.log" | sed 's/^/    client: /' | head -n 4 >&2 || true
+}
+
+# ------------------------------------------------------------------ scenarios
+# The description goes into the truth file as it is; outcome, attempts,
+# methods and session kind come from the server's log only.
+
+# pw_scenario NAME DESC ANSWER... -- SSHD-LINE... -- SSH-OPTION...
+pw_scenario() {
+	local name=$1 desc=$2
+	shift 2
+	local ans=() srv=()
+	while (($#)) && [[ $1 != -- ]]; do ans+=("$1"); shift; done
+	shift
+	while (($#)) && [[ $1 != -- ]]; do srv+=("$1"); shift; done
+	shift
+	begin "$name"
+	answers "${ans[@]}"
+	start_sshd "${srv[@]+"${srv[@]}"}"
+	start_capture
+	ssh_cli "${PWONLY[@]}" "$@" root@127.0.0.1 true
+	finish "$name" "$desc"
+}
+
+sc_pw_ok() { pw_scenario pw_ok "password login, command true" "$PASSWORD" -- -- ; }
+sc_pw_fail1() { pw_scenario pw_fail1 "one wrong password, the client gives up" wrong1 -- -- -o NumberOfPasswordPrompts=1; }
+sc_pw_fail3() { pw_scenario pw_fail3 "three wrong passwords, the client gives up (MaxAuthTries 6)" wrong1 wrong2 wrong3 -- -- -o NumberOfPasswordPrompts=3; }
+sc_pw_maxtries() { pw_scenario pw_maxtries "wrong passwords until MaxAuthTries 3 ends it" w1 w2 w3 w4 w5 -- "MaxAuthTries 3" -- -o NumberOfPasswordPrompts=5; }
+sc_pw_fail_then_ok() { pw_scenario pw_fail_then_ok "a wrong password, then the right one" wrong1 "$PASSWORD" -- -- ; }
+sc_burst_one() { pw_scenario burst_one "a burst of wrong passwords over one connection until MaxAuthTries (6)" a b c d e f g h -- -- -o NumberOfPasswordPrompts=10; }
+sc_gcm_pw_ok() { pw_scenario gcm_pw_ok "password login, aes128-gcm" "$PASSWORD" -- -- -o Ciphers=aes128-gcm@openssh.com; }
+sc_gcm_pw_fail() { pw_scenario gcm_pw_fail "two wrong passwords, aes128-gcm" w1 w2 -- -- -o Ciphers=aes128-gcm@openssh.com -o NumberOfPasswordPrompts=2; }
+sc_ctr_etm_pw_ok() { pw_scenario ctr_etm_pw_ok "password login, aes128-ctr + hmac-sha2-256-etm" "$PASSWORD" -- -- -o Ciphers=aes128-ctr -o MACs=hmac-sha2-256-etm@openssh.com; }
+sc_ctr_etm_pw_fail() { pw_scenario ctr_etm_pw_fail "two wrong passwords, aes128-ctr + hmac-sha2-256-etm" w1 w2 -- -- -o Ciphers=aes128-ctr -o MACs=hmac-sha2-256-etm@openssh.com -o NumberOfPasswordPrompts=2; }
+sc_ctr_hmac_pw_ok() { pw_scenario ctr_hmac_pw_ok "password login, aes128-ctr + hmac-sha2-256" "$PASSWORD" -- -- -o Ciphers=aes128-ctr -o MACs=hmac-sha2-256; }
+sc_ctr_hmac_pw_fail() { pw_scenario ctr_hmac_pw_fail "two wrong passwords, aes128-ctr + hmac-sha2-256" w1 w2 -- -- -o Ciphers=aes128-ctr -o MACs=hmac-sha2-256 -o NumberOfPasswordPrompts=2; }
+sc_zlib_pw_ok() { pw_scenario zlib_pw_ok "password login with compression (zlib@openssh.com)" "$PASSWORD" -- "Compression yes" -- -o Compression=yes; }
+
+sc_banner_pw_ok() {
+	begin banner_pw_ok
+	local i
+	for i in 1 2 3 4 5; do
+		echo "Authorised use only. This system is a kexray test fixture ($i)."
+	done >"$T/banner"
+	start_sshd "Banner $T/banner"
+	start_capture
+	ssh_cli "${PWONLY[@]}" root@127.0.0.1 true
+	finish banner_pw_ok "a pre-authentication Banner (5 lines), then password login"
+}
+
+sc_key_ok() {
+	begin key_ok
+	start_sshd
+	start_capture
+	ssh_cli -o BatchMode=yes -i "$T/id_ed25519" root@127.0.0.1 true
+	finish key_ok "public-key login, command true"
+}
+
+sc_key_fail_pw_ok() {
+	begin key_fail_pw_ok
+	start_sshd
+	start_capture
+	ssh_cli -i "$T/wrong_ed25519" -o PreferredAuthentications=publickey,password root@127.0.0.1 true
+	finish key_fail_pw_ok "a public key the server refuses, then the password"
+}
+
+kbdint() {
+	local name=$1 desc=$2
+	shift 2
+	begin "$name" pam
+	answers "$@"
+	start_sshd "UsePAM yes" "KbdInteractiveAuthentication yes" "PasswordAuthentication no"
+	start_capture
+	ssh_cli -o PubkeyAuthentication=no -o PreferredAuthentications=keyboard-interactive \
+		-o NumberOfPasswordPrompts=2 root@127.0.0.1 true
+	finish "$name" "$desc"
+}
+sc_kbdint_ok() { kbdint kbdint_ok "keyboard-interactive (PAM) login" "$PASSWORD"; }
+sc_kbdint_fail() { kbdint kbdint_fail "keyboard-interactive (PAM), two wrong answers" w1 w2; }
+
+sc_none_ok() {
+	begin none_ok empty
+	start_sshd "PermitEmptyPasswords yes"
+	start_capture
+	ssh_cli "${PWONLY[@]}" root@127.0.0.1 true
+	finish none_ok "root has an empty password: the 'none' request succeeds"
+}
+
+sc_command() {
+	begin command
+	start_sshd
+	start_capture
+	ssh_cli -o BatchMode=yes -i "$T/id_ed25519" root@127.0.0.1 'ls -l /usr/bin | head -n 40; echo done'
+	finish command "public-key login, a remote command with some output"
+}
+
+# Keystrokes typed one by one, 0.15 s apart, into a remote shell on a pty.
+sc_pty() {
+	begin pty
+	start_sshd
+	start_capture
+	cat >"$T/typist.py" <<'EOP'
+import sys, time
+time.sleep(1.0)
+for line in ["echo hello", "ls /", "exit"]:
+    for ch in line + "\n":
+        sys.stdout.write(ch)
+        sys.stdout.flush()
+        time.sleep(0.15)
+    time.sleep(0.5)
+time.sleep(1.0)
+EOP
+	CLIENT_RC=0
+	timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" sh -c "$PY -u $T/typist.py | ssh -tt -F none \
+		-o IdentitiesOnly=yes -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null \
+		-o StrictHostKeyChecking=no -o UpdateHostKeys=no -o BatchMode=yes -i $T/id_ed25519 root@127.0.0.1" \
+		>>"$T/client.log" 2>&1 || CLIENT_RC=$?
+	finish pty "interactive shell on a pty, keystrokes 0.15 s apart"
+}
+
+scp_sc() {   # NAME DESC FROM TO
+	begin "$1"
+	start_sshd
+	start_capture
+	head -c 200000 /dev/urandom >"$T/home/file.bin"
+	CLIENT_RC=0
+	timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" scp -F none -o IdentitiesOnly=yes \
+		-o UserKnownHostsFile="$T/known_hosts" -o GlobalKnownHostsFile=/dev/null \
+		-o StrictHostKeyChecking=no -o UpdateHostKeys=no \
+		-o BatchMode=yes -i "$T/id_ed25519" "$3" "$4" \
+		</dev/null >>"$T/client.log" 2>&1 || CLIENT_RC=$?
+	finish "$1" "$2"
+}
+sc_scp_up() { scp_sc scp_up "scp (sftp protocol) upload of 200 kB" /root/file.bin root@127.0.0.1:/root/copy.bin; }
+sc_scp_down() { scp_sc scp_down "scp (sftp protocol) download of 200 kB" root@127.0.0.1:/root/file.bin /root/got.bin; }
+
+# -L 127.0.0.1:7001 -> 127.0.0.1:7000 (an echo server); one connection
+# through it carries 3 lines.
+sc_fwd_local() {
+	begin fwd_local
+	start_sshd
+	cat >"$T/echo.py" <<'EOP'
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 7000))
+s.listen(1)
+s.settimeout(20)
+c, _ = s.accept()
+c.settimeout(10)
+while True:
+    d = c.recv(4096)
+    if not d:
+        break
+    c.sendall(d)
+c.close()
+EOP
+	cat >"$T/through.py" <<'EOP'
+import socket, time
+c = None
+for _ in range(50):
+    try:
+        c = socket.create_connection(("127.0.0.1", 7001), timeout=5)
+        break
+    except OSError:
+        time.sleep(0.1)
+for i in range(3):
+    c.sendall(b"line %d through the tunnel\n" % i)
+    print(c.recv(100))
+    time.sleep(0.3)
+c.close()
+EOP
+	bg_ns "$T/echo.log" "$PY" -u "$T/echo.py"
+	local echo_pid=$LASTPID
+	start_capture
+	ssh_cli -o BatchMode=yes -i "$T/id_ed25519" -o ExitOnForwardFailure=yes \
+		-L 127.0.0.1:7001:127.0.0.1:7000 root@127.0.0.1 'sleep 4' &
+	local cl=$!
+	PIDS+=("$cl")
+	timeout -k 2 15 "${NSRUN[@]}" "$PY" -u "$T/through.py" >>"$T/client.log" 2>&1 || true
+	wait "$cl" || true
+	forget_pid "$cl"
+	stop_pid "$echo_pid" TERM
+	forget_pid "$echo_pid"
+	finish fwd_local "-L forwarding: one connection through the tunnel, 3 echoed lines"
+}
+
+sc_burst_many() {
+	begin burst_many
+	answers wrong
+	start_sshd
+	start_capture
+	local i
+	for ((i = 0; i < 5; i++)); do
+		ssh_cli "${PWONLY[@]}" -o NumberOfPasswordPrompts=1 root@127.0.0.1 true
+	done
+	finish burst_many "5 connections, one wrong password each" 5
+}
+
+dropbear_sc() {   # NAME DESC MODE
+	local name=$1 desc=$2 mode=$3
+	begin "$name"
+	start_dropbear
+	start_capture
+	case $mode in
+	pw_ok) ssh_cli "${PWONLY[@]}" root@127.0.0.1 true ;;
+	pw_fail) answers w1 w2; ssh_cli "${PWONLY[@]}" -o NumberOfPasswordPrompts=2 root@127.0.0.1 true ;;
+	key_ok) ssh_cli -o BatchMode=yes -i "$T/id_ed25519" root@127.0.0.1 true ;;
+	esac
+	finish "$name" "$desc"
+}
+sc_dropbear_pw_ok() { dropbear_sc dropbear_pw_ok "Dropbear, password login" pw_ok; }
+sc_dropbear_pw_fail() { dropbear_sc dropbear_pw_fail "Dropbear, two wrong passwords" pw_fail; }
+sc_dropbear_key_ok() { dropbear_sc dropbear_key_ok "Dropbear, public-key login" key_ok; }
+
+main() {
+	local want=() n s found
+	if [[ ${1:-} == --list ]]; then
+		printf '%s\n' "${SCENARIOS[@]}"
+		return 0
+	fi
+	(($(id -u) == 0)) || die "must run as root (network namespaces, packet capture)"
+	for n in ip tcpdump tshark ssh scp ssh-keygen dropbear dropbearkey openssl ss timeout; do
+		command -v "$n" >/dev/null || die "missing $n"
+	done
+	[[ -x $SSHD ]] || die "missing $SSHD"
+	[[ -x $PY ]] || die "missing $PY"
+	if (($#)); then
+		for n in "$@"; do
+			found=0
+			for s in "${SCENARIOS[@]}"; do [[ $n == "$s" ]] && found=1; done
+			((found)) || die "unknown scenario '$n' (see --list)"
+			want+=("$n")
+		done
+	else
+		want=("${SCENARIOS[@]}")
+	fi
+	mkdir -p "$OUT"
+	WORK=$(mktemp -d /tmp/kx17rec.XXXXXX)
+	chmod 0711 "$WORK"
+	write_askpass
+	for n in "${want[@]}"; do
+		log "recording $n"
+		"sc_$n"
+	done
+	printf '%s\n' "${RESULTS[@]}"
+}
+
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+main "$@"
