@@ -30,6 +30,7 @@ SCENARIOS=(
 	gcm_pw_ok gcm_pw_fail ctr_etm_pw_ok ctr_etm_pw_fail ctr_hmac_pw_ok ctr_hmac_pw_fail
 	command pty scp_up scp_down fwd_local burst_one burst_many
 	none_ok dropbear_pw_ok dropbear_pw_fail dropbear_key_ok
+	banner_short_pw_ok banner_short_pw_fail paramiko_pw_fail_then_ok
 )
 
 SSHD=/usr/sbin/sshd
@@ -269,6 +270,51 @@ sc_banner_pw_ok() {
 	start_capture
 	ssh_cli "${PWONLY[@]}" root@127.0.0.1 true
 	finish banner_pw_ok "a pre-authentication Banner (5 lines), then password login"
+}
+
+# A one-line Banner: small enough that Zeek's 256-byte banner rule does not
+# skip it.
+banner_short() {
+	begin "$1"
+	answers "${@:3}"
+	echo "Authorised use only." >"$T/banner"
+	start_sshd "Banner $T/banner"
+	start_capture
+	ssh_cli "${PWONLY[@]}" -o NumberOfPasswordPrompts=2 root@127.0.0.1 true
+	finish "$1" "$2"
+}
+sc_banner_short_pw_ok() { banner_short banner_short_pw_ok "a one-line Banner, then password login" "$PASSWORD"; }
+sc_banner_short_pw_fail() { banner_short banner_short_pw_fail "a one-line Banner, then two wrong passwords" w1 w2; }
+
+# paramiko 2.12 as the client: no "none" probe, two wrong passwords and
+# the right one over one connection, then a command.
+sc_paramiko_pw_fail_then_ok() {
+	begin paramiko_pw_fail_then_ok
+	start_sshd
+	cat >"$T/client.py" <<'EOP'
+import socket, sys
+import paramiko
+sock = socket.create_connection(("127.0.0.1", 22), timeout=5)
+t = paramiko.Transport(sock)
+t.start_client(timeout=5)
+for pw in ("wrong-1", "wrong-2", sys.argv[1]):
+    try:
+        t.auth_password("root", pw)
+        print("accepted")
+        break
+    except paramiko.AuthenticationException:
+        print("refused")
+ch = t.open_session()
+ch.exec_command("true")
+ch.recv_exit_status()
+ch.close()
+t.close()
+EOP
+	start_capture
+	CLIENT_RC=0
+	timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" "$PY" -u "$T/client.py" "$PASSWORD" \
+		>>"$T/client.log" 2>&1 || CLIENT_RC=$?
+	finish paramiko_pw_fail_then_ok "paramiko client: two wrong passwords, then the right one (no 'none' probe)"
 }
 
 sc_key_ok() {

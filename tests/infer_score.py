@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Score kexray's login inference (src/infer.c) and Zeek's heuristic on the
+recorded sessions (pcaps/sessions/, pcaps/record_sessions.sh), against the
+servers' own logs (<name>.truth.json).
+
+infer_score.py --run BUILD/tests/infer_run --sessions pcaps/sessions [--check]
+
+infer_run decodes each capture (its own TCP decoder, tests/infer_harness.c)
+and prints, per connection, the encrypted segments in order and kexray's
+verdict. The Zeek baseline below is computed from the same segments.
+
+Zeek's heuristic, as its source has it (zeek/zeek,
+src/analyzer/protocol/ssh/SSH.cc, SSH_Analyzer::ProcessEncrypted, and
+scripts/base/protocols/ssh/main.zeek, event ssh_auth_attempted):
+  - each reassembled delivery after NEWKEYS is one "packet" of len bytes
+    (the encrypted part of the delivery that carried NEWKEYS included);
+  - server data before the client's first encrypted data is ignored;
+  - the first server packet after that is taken as SERVICE_ACCEPT
+    (service_accept_size);
+  - before any failure size is known, a packet 16 bytes smaller than
+    SERVICE_ACCEPT is a success (authenticated via "none");
+  - else, unless it is more than 256 bytes larger than SERVICE_ACCEPT
+    (skipped once as a pre-auth banner), the packet's size becomes
+    userauth_failure_size, and no event is raised for it;
+  - later, a packet of userauth_failure_size raises
+    ssh_auth_attempted(F); one 16 bytes smaller than SERVICE_ACCEPT raises
+    ssh_auth_attempted(T) and ends the analysis;
+  - the script ignores those events when the negotiated compression is
+    zlib@openssh.com or zlib; otherwise auth_success takes the event's
+    value and auth_attempts counts the events. No event: auth_success unset.
+"""
+import argparse
+import glob
+import json
+import os
+import subprocess
+import sys
+
+ZEEK_COMPRESSION = {"zlib@openssh.com", "zlib"}
+
+
+def zeek(segs, compression):
+    saw_client = False
+    sa = 0
+    fail = 0
+    skipped_banner = False
+    events = []
+    for d, n in segs:
+        if d == "c":
+            saw_client = True
+            continue
+        if not saw_client:
+            continue
+        if not sa:
+            sa = n
+            continue
+        if not fail and n + 16 == sa:
+            events.append(True)
+            break
+        if not fail:
+            if not skipped_banner and n - sa > 256:
+                skipped_banner = True
+                continue
+            fail = n
+            continue
+        if n == fail:
+            events.append(False)
+            continue
+        if n - sa == -16:
+            events.append(True)
+            break
+    if compression in ZEEK_COMPRESSION:
+        return None, 0
+    if not events:
+        return None, 0
+    return events[-1], len(events)
+
+
+def fmt(v):
+    return "unknown" if v is None else ("success" if v else "failure")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--run", required=True, help="the infer_run program")
+    ap.add_argument("--sessions", required=True)
+    ap.add_argument("--check", action="store_true",
+                    help="fail unless the issue's targets are met")
+    a = ap.parse_args()
+    rows = []
+    for truth_path in sorted(glob.glob(os.path.join(a.sessions, "*.truth.json"))):
+        name = os.path.basename(truth_path)[:-len(".truth.json")]
+        pcap = os.path.join(a.sessions, name + ".pcap")
+        with open(truth_path, encoding="utf-8") as f:
+            truth = json.load(f)
+        out = subprocess.run([a.run, pcap, truth_path], check=True,
+                             capture_output=True, text=True).stdout
+        got = {}
+        for ln in out.splitlines():
+            d = json.loads(ln)
+            got[d["client_port"]] = d
+        for t in truth["connections"]:
+            k = got.get(t["client_port"])
+            if k is None:
+                sys.exit("%s: connection from port %d not in the capture" % (name, t["client_port"]))
+            comp = t["algorithms"]["c2s"]["compression"] if t["algorithms"] else None
+            z_ok, z_att = zeek(k["segs"], comp)
+            rows.append({"name": name, "port": t["client_port"],
+                         "truth": t["auth_success"], "attempts": t["attempts"],
+                         "kx": k.get("auth_success"), "kx_att": k.get("auth_attempts"),
+                         "kx_why": k.get("why"), "zeek": z_ok, "zeek_att": z_att})
+    print("%-18s %-8s %-8s %-8s %-8s %-5s %-5s %-5s %s" % (
+        "session", "port", "truth", "kexray", "zeek", "att", "kx", "zeek", "kexray's reason"))
+    for r in rows:
+        print("%-18s %-8d %-8s %-8s %-8s %-5d %-5s %-5d %s" % (
+            r["name"], r["port"], fmt(r["truth"]), fmt(r["kx"]), fmt(r["zeek"]),
+            r["attempts"], r["kx_att"], r["zeek_att"], r["kx_why"]))
+    n = len(rows)
+    kx_right = sum(r["kx"] == r["truth"] for r in rows)
+    z_right = sum(r["zeek"] == r["truth"] for r in rows)
+    kx_wrong = sum(r["kx"] is not None and r["kx"] != r["truth"] for r in rows)
+    z_wrong = sum(r["zeek"] is not None and r["zeek"] != r["truth"] for r in rows)
+    kx_att = sum(r["kx_att"] == r["attempts"] for r in rows)
+    z_att = sum(r["zeek_att"] == r["attempts"] for r in rows)
+    print()
+    print("connections: %d (in %d sessions)" % (n, len({r["name"] for r in rows})))
+    print("login outcome right:   kexray %d/%d (%.1f%%), zeek %d/%d (%.1f%%)" % (
+        kx_right, n, 100.0 * kx_right / n, z_right, n, 100.0 * z_right / n))
+    print("wrong direction:       kexray %d, zeek %d" % (kx_wrong, z_wrong))
+    print("attempts exact:        kexray %d/%d (%.1f%%), zeek %d/%d (%.1f%%)" % (
+        kx_att, n, 100.0 * kx_att / n, z_att, n, 100.0 * z_att / n))
+    if a.check:
+        fails = []
+        if kx_right * 100 < 95 * n:
+            fails.append("kexray's outcome right on under 95%")
+        if kx_right <= z_right:
+            fails.append("kexray not strictly better than zeek")
+        if kx_wrong:
+            fails.append("kexray said the opposite of the server's log %d time(s)" % kx_wrong)
+        if kx_att * 100 < 90 * n:
+            fails.append("kexray's attempts exact on under 90%")
+        if fails:
+            print("FAIL: " + "; ".join(fails))
+            return 1
+        print("OK: the issue's targets are met")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

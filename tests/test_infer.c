@@ -1,0 +1,369 @@
+/* infer.c: packet arithmetic per cipher, the login verdicts on built
+ * sequences (each rule, and where it must stay "unknown"), and the
+ * recorded sessions (pcaps/sessions/, argv[1]) against the servers' logs. */
+#include <dirent.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+/* The harness's allocations go through cmocka's, so a leak fails. */
+#define calloc(n, s) test_calloc(n, s)
+#define free(p) test_free(p)
+#include "infer_harness.c"
+
+static const char *sessions_dir;
+
+#define CHACHA "chacha20-poly1305@openssh.com"
+#define GCM "aes128-gcm@openssh.com"
+#define CTR "aes128-ctr"
+#define ETM "hmac-sha2-256-etm@openssh.com"
+#define HMAC "hmac-sha2-256"
+
+static void
+init_both(struct kx_infer *st, const char *cipher, const char *mac, const char *comp)
+{
+	kx_infer_init(st, cipher, mac, comp, cipher, mac, comp);
+}
+
+/* Feeds "c44 s52 ..." style sequences. */
+static void
+feed_seq(struct kx_infer *st, const char *seq)
+{
+	const char *p = seq;
+	uint64_t ts = 1000;
+
+	while (*p != '\0') {
+		char d = *p++;
+		char *end;
+		unsigned long n = strtoul(p, &end, 10);
+
+		assert_true(d == 'c' || d == 's');
+		assert_true(end != p);
+		kx_infer_add(st, d == 'c' ? KX_INFER_C2S : KX_INFER_S2C, (uint32_t)n, ts += 1000);
+		p = end;
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* The sizes each cipher gives the fixed messages; the recorded sessions
+ * show the same (SERVICE_ACCEPT 44, 52, 68, 64; USERAUTH_SUCCESS 28, 36,
+ * 52, 48: pcaps/sessions/pw_ok, gcm_pw_ok, ctr_etm_pw_ok, ctr_hmac_pw_ok). */
+static void
+t_packet_sizes(void **state)
+{
+	struct kx_infer st;
+	static const struct {
+		const char *cipher, *mac;
+		uint32_t succ, sa;
+		enum kx_infer_view view;
+	} cases[] = {
+		{ CHACHA, NULL, 28, 44, KX_INFER_VIEW_BOUNDED },
+		{ GCM, "hmac-sha1", 36, 52, KX_INFER_VIEW_LENGTH_CLEAR },
+		{ CTR, ETM, 52, 68, KX_INFER_VIEW_LENGTH_CLEAR },
+		{ CTR, HMAC, 48, 64, KX_INFER_VIEW_BOUNDED },
+		{ "3des-cbc", "hmac-sha1", 36, 52, KX_INFER_VIEW_BOUNDED },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		init_both(&st, cases[i].cipher, cases[i].mac, "none");
+		assert_int_equal(st.side[KX_INFER_S2C].view, cases[i].view);
+		assert_int_equal(kx_infer_packet_size(&st.side[KX_INFER_S2C], 1), cases[i].succ);
+		assert_int_equal(kx_infer_packet_size(&st.side[KX_INFER_S2C], 17), cases[i].sa);
+	}
+	init_both(&st, "serpent256-ctr", HMAC, "none");
+	assert_int_equal(st.side[KX_INFER_S2C].view, KX_INFER_VIEW_SIZES);
+	assert_int_equal(kx_infer_packet_size(&st.side[KX_INFER_S2C], 1), 0);
+	init_both(&st, CTR, "hmac-unheard-of", "none");
+	assert_int_equal(st.side[KX_INFER_C2S].view, KX_INFER_VIEW_SIZES);
+	init_both(&st, CTR, HMAC, "zlib");
+	assert_int_equal(st.side[KX_INFER_S2C].view, KX_INFER_VIEW_COMPRESSED);
+	init_both(&st, CHACHA, NULL, "zlib@openssh.com");
+	assert_true(st.side[KX_INFER_S2C].delayed_zlib);
+	assert_int_equal(st.side[KX_INFER_S2C].view, KX_INFER_VIEW_BOUNDED);
+	init_both(&st, NULL, NULL, NULL);
+	assert_int_equal(st.side[KX_INFER_S2C].view, KX_INFER_VIEW_SIZES);
+}
+
+/* How many whole packets a segment can hold, from its size alone. */
+static void
+t_packets_in(void **state)
+{
+	struct kx_infer st;
+	uint32_t lo, hi;
+	const struct kx_infer_side *s = &st.side[KX_INFER_S2C];
+
+	(void)state;
+	init_both(&st, CHACHA, NULL, "none");
+	/* Each ChaCha20-Poly1305 packet adds 4 + 16 = 4 (mod 8). */
+	assert_int_equal(kx_infer_packets_in(s, 28, &lo, &hi), 1);
+	assert_int_equal(lo, 1);
+	assert_int_equal(hi, 1);
+	assert_int_equal(kx_infer_packets_in(s, 72, &lo, &hi), 1);   /* 44 + 28 */
+	assert_int_equal(lo, 2);
+	assert_int_equal(hi, 2);
+	assert_int_equal(kx_infer_packets_in(s, 30, &lo, &hi), 0);   /* no whole packet */
+	assert_int_equal(kx_infer_packets_in(s, 20, &lo, &hi), 0);   /* under the smallest */
+	assert_int_equal(kx_infer_packets_in(s, 316, &lo, &hi), 1);  /* odd counts up to 11 */
+	assert_int_equal(lo, 1);
+	assert_int_equal(hi, 11);
+	/* A plain 32-byte MAC adds 0 (mod 16): any count fits. */
+	init_both(&st, CTR, HMAC, "none");
+	assert_int_equal(kx_infer_packets_in(s, 112, &lo, &hi), 1);
+	assert_int_equal(lo, 1);
+	assert_int_equal(hi, 2);
+	assert_int_equal(kx_infer_packets_in(s, 100, &lo, &hi), 0);
+	/* Unknown names: nothing is bounded. */
+	init_both(&st, "serpent256-ctr", HMAC, "none");
+	assert_int_equal(kx_infer_packets_in(s, 112, &lo, &hi), 0);
+}
+
+static void
+judge_seq(const char *cipher, const char *mac, const char *comp, const char *seq,
+    bool end, bool closed, struct kx_infer_result *r)
+{
+	struct kx_infer st;
+
+	init_both(&st, cipher, mac, comp);
+	feed_seq(&st, seq);
+	if (end)
+		kx_infer_end(&st, closed, KX_INFER_C2S);
+	kx_infer_judge(&st, r);
+}
+
+/* OpenSSH's password login (pcaps/sessions/pw_ok): EXT_INFO, then
+ * SERVICE_REQUEST/ACCEPT, "none" refused, the password accepted. */
+static void
+t_success(void **state)
+{
+	struct kx_infer_result r;
+
+	(void)state;
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s52 c148 s28 c112 s116", false, false, &r);
+	assert_int_equal(r.auth_success, KX_INFER_YES);
+	assert_int_equal(r.why, KX_INFER_WHY_SUCCESS_SIZE);
+	assert_int_equal(r.auth_attempts, 1);
+	assert_true(r.none_probe);
+	assert_int_equal(r.failure_size, 52);
+	assert_int_equal(r.service_accept, 2);
+	assert_int_equal(r.success_at, 6);
+	/* Dropbear pads USERAUTH_SUCCESS to RFC 4253's 16 bytes: 36. */
+	judge_seq(CHACHA, NULL, "none", "s220 c44 s44 c60 s52 c148 s36 c52 s44", false, false, &r);
+	assert_int_equal(r.auth_success, KX_INFER_YES);
+	/* EXT_INFO crossing the client's SERVICE_REQUEST: SERVICE_ACCEPT is
+	 * found by its size, not by its place (Zeek takes the 316). */
+	judge_seq(CHACHA, NULL, "none", "c44 s316 s44 c60 s52 c148 s28", false, false, &r);
+	assert_int_equal(r.auth_success, KX_INFER_YES);
+	assert_int_equal(r.service_accept, 2);
+	/* An empty password accepted for "none": success at the first reply. */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s28", false, false, &r);
+	assert_int_equal(r.auth_success, KX_INFER_YES);
+	assert_int_equal(r.auth_attempts, 1);
+	assert_false(r.none_probe);
+}
+
+static void
+t_failure(void **state)
+{
+	struct kx_infer_result r;
+
+	(void)state;
+	/* Two wrong passwords, the client gives up (pw_fail...). */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s52 c84 s52 c84 s52", true, true, &r);
+	assert_int_equal(r.auth_success, KX_INFER_NO);
+	assert_int_equal(r.why, KX_INFER_WHY_FAILURES_THEN_CLOSE);
+	assert_int_equal(r.auth_attempts, 2);
+	assert_int_equal(r.failures, 3);
+	/* MaxAuthTries: the third password answered by DISCONNECT (76). */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s52 c84 s52 c84 s52 c84 s76",
+	    true, true, &r);
+	assert_int_equal(r.auth_success, KX_INFER_NO);
+	assert_int_equal(r.why, KX_INFER_WHY_DISCONNECT_AFTER_REQUEST);
+	assert_int_equal(r.auth_attempts, 3);
+	/* A client without a "none" probe (paramiko): every failure counts. */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c84 s52 c84 s52", true, true, &r);
+	assert_int_equal(r.auth_success, KX_INFER_NO);
+	assert_int_equal(r.auth_attempts, 2);
+	assert_false(r.none_probe);
+}
+
+/* Where the sizes do not decide, the answer is "unknown", never "no". */
+static void
+t_unknown(void **state)
+{
+	struct kx_infer_result r;
+
+	(void)state;
+	/* Failures, and the capture stops before the connection ends. */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s52 c84 s52", false, false, &r);
+	assert_int_equal(r.auth_success, KX_INFER_UNKNOWN);
+	assert_int_equal(r.why, KX_INFER_WHY_NOT_CLOSED);
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s52 c84 s52", true, false, &r);
+	assert_int_equal(r.auth_success, KX_INFER_UNKNOWN);
+	/* A session's worth of traffic after the last failure (a success
+	 * the sizes did not show, as SUCCESS sharing a segment). */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s52 c84 s180 c112 s116 c52 s72",
+	    true, true, &r);
+	assert_int_equal(r.auth_success, KX_INFER_UNKNOWN);
+	/* A last reply that may be USERAUTH_SUCCESS (48) and one more packet
+	 * (48) in one segment: not taken for a DISCONNECT. */
+	judge_seq(CTR, HMAC, "none", "s336 c64 s64 c80 s80 c160 s96", true, true, &r);
+	assert_int_equal(r.auth_success, KX_INFER_UNKNOWN);
+	/* No SERVICE_ACCEPT-sized reply. */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 c60 s52", true, true, &r);
+	assert_int_equal(r.auth_success, KX_INFER_UNKNOWN);
+	/* The client left after SERVICE_ACCEPT: nothing was judged. */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44", true, true, &r);
+	assert_int_equal(r.auth_success, KX_INFER_UNKNOWN);
+	assert_int_equal(r.why, KX_INFER_WHY_NO_REPLY);
+	/* Compression from NEWKEYS on, and unknown names. */
+	judge_seq(CHACHA, NULL, "zlib", "s316 c44 s44 c60 s28", true, true, &r);
+	assert_int_equal(r.auth_success, KX_INFER_UNKNOWN);
+	assert_int_equal(r.why, KX_INFER_WHY_COMPRESSED);
+	judge_seq("serpent256-ctr", HMAC, "none", "s316 c44 s44 c60 s28", true, true, &r);
+	assert_int_equal(r.auth_success, KX_INFER_UNKNOWN);
+	assert_int_equal(r.why, KX_INFER_WHY_UNKNOWN_CIPHER);
+	/* Nothing at all. */
+	judge_seq(CHACHA, NULL, "none", "", true, true, &r);
+	assert_int_equal(r.auth_success, KX_INFER_UNKNOWN);
+	assert_int_equal(r.why, KX_INFER_WHY_NONE);
+}
+
+/* KX_INFER_SEGS_MAX: past it only counters grow, and a login not decided
+ * within the kept segments stays unknown. */
+static void
+t_segs_cap(void **state)
+{
+	struct kx_infer st;
+	struct kx_infer_result r;
+
+	(void)state;
+	init_both(&st, CHACHA, NULL, "none");
+	feed_seq(&st, "s316 c44 s44 c60 s52");
+	for (uint32_t i = 0; i < KX_INFER_SEGS_MAX; i++) {
+		kx_infer_add(&st, KX_INFER_C2S, 84, 5000 + i);
+		kx_infer_add(&st, KX_INFER_S2C, 52, 5000 + i);
+	}
+	assert_true(st.segs_capped);
+	assert_int_equal(st.nseg, KX_INFER_SEGS_MAX);
+	assert_int_equal(st.side[KX_INFER_S2C].segments, KX_INFER_SEGS_MAX + 3);
+	kx_infer_end(&st, true, KX_INFER_C2S);
+	kx_infer_judge(&st, &r);
+	assert_int_equal(r.auth_success, KX_INFER_UNKNOWN);
+	assert_int_equal(r.why, KX_INFER_WHY_NOT_CLOSED);
+	/* Invalid input is ignored. */
+	kx_infer_add(&st, KX_INFER_DIR_MAX, 100, 1);
+	kx_infer_add(&st, KX_INFER_S2C, 0, 1);
+	assert_int_equal(st.side[KX_INFER_S2C].segments, KX_INFER_SEGS_MAX + 3);
+}
+
+static void
+t_tables(void **state)
+{
+	(void)state;
+	for (int i = 0; i < KX_INFER_WHY_MAX; i++) {
+		assert_non_null(kx_infer_why_names[i]);
+		assert_non_null(kx_infer_why_descs[i]);
+	}
+	for (int i = 0; i < KX_INFER_VIEW_MAX; i++)
+		assert_non_null(kx_infer_view_names[i]);
+	for (int i = 0; i < KX_INFER_TRI_MAX; i++)
+		assert_non_null(kx_infer_tri_names[i]);
+}
+
+/* Every recorded session against its server's log: never the opposite
+ * outcome; the issue's targets for right outcomes and exact attempts. */
+static void
+t_sessions(void **state)
+{
+	static struct h_capture cap;
+	struct h_truth truth[H_CONNS_MAX];
+	struct dirent *e;
+	char path[4096];
+	DIR *dir;
+	unsigned total = 0, right = 0, wrong = 0, exact = 0, sessions = 0;
+
+	(void)state;
+	assert_non_null(sessions_dir);
+	dir = opendir(sessions_dir);
+	assert_non_null(dir);
+	while ((e = readdir(dir)) != NULL) {
+		size_t n = strlen(e->d_name);
+		int nt;
+
+		if (n < 11 || strcmp(e->d_name + n - 11, ".truth.json") != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", sessions_dir, e->d_name);
+		nt = h_truth_read(path, truth, H_CONNS_MAX);
+		assert_true(nt > 0);
+		snprintf(path, sizeof(path), "%s/%.*s.pcap", sessions_dir, (int)(n - 11), e->d_name);
+		assert_int_equal(h_capture_read(path, &cap), 0);
+		sessions++;
+		for (int k = 0; k < nt; k++) {
+			const struct h_conn *c = NULL;
+			const char *names[6];
+			struct kx_infer st;
+			struct kx_infer_result r;
+
+			for (uint32_t i = 0; i < cap.nconn; i++)
+				if (cap.conn[i].cport == truth[k].client_port)
+					c = &cap.conn[i];
+			assert_non_null(c);
+			for (int j = 0; j < 6; j++)
+				names[j] = truth[k].names[j];
+			h_infer_conn(c, names, &st, &r);
+			total++;
+			bool want = truth[k].auth_success == 1;
+			if (r.auth_success != KX_INFER_UNKNOWN) {
+				if ((r.auth_success == KX_INFER_YES) == want)
+					right++;
+				else {
+					wrong++;
+					print_message("# WRONG %s port %u: %s (%s)\n", path,
+					    truth[k].client_port, kx_infer_tri_names[r.auth_success],
+					    kx_infer_why_names[r.why]);
+				}
+			} else {
+				print_message("# unknown %s port %u (%s)\n", path,
+				    truth[k].client_port, kx_infer_why_names[r.why]);
+			}
+			if (r.auth_attempts == truth[k].attempts)
+				exact++;
+			else
+				print_message("# attempts %s port %u: %u, the log %u\n", path,
+				    truth[k].client_port, r.auth_attempts, truth[k].attempts);
+		}
+		h_capture_free(&cap);
+	}
+	closedir(dir);
+	print_message("# %u sessions, %u connections: outcome right %u, wrong %u, "
+	    "attempts exact %u\n", sessions, total, right, wrong, exact);
+	assert_true(sessions >= 28);
+	assert_int_equal(wrong, 0);
+	assert_true(right * 100 >= total * 95);
+	assert_true(exact * 100 >= total * 90);
+}
+
+int
+main(int argc, char **argv)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(t_packet_sizes),
+		cmocka_unit_test(t_packets_in),
+		cmocka_unit_test(t_success),
+		cmocka_unit_test(t_failure),
+		cmocka_unit_test(t_unknown),
+		cmocka_unit_test(t_segs_cap),
+		cmocka_unit_test(t_tables),
+		cmocka_unit_test(t_sessions),
+	};
+
+	if (argc > 1)
+		sessions_dir = argv[1];
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
