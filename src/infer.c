@@ -265,18 +265,82 @@ kx_infer_end(struct kx_infer *st, bool closed, int closer)
 /* Classes of the server's replies during authentication. */
 enum reply { R_FAILURE, R_SUCCESS, R_OTHER };
 
+/* SERVICE_ACCEPT: the server segment of its size after the client's first
+ * encrypted segment (SERVICE_REQUEST). A server segment before that one,
+ * or one of another size after it, is EXT_INFO (RFC 8308 2.4), which can
+ * cross the client's request; when no segment has the size by the
+ * client's second segment, SERVICE_ACCEPT shared a segment with EXT_INFO
+ * and the first server segment after SERVICE_REQUEST is taken. */
+static int
+find_service_accept(const struct kx_infer *st, uint32_t sa)
+{
+	bool client_spoke = false;
+	int cand = -1;
+
+	for (uint32_t i = 0; i < st->nseg; i++) {
+		const struct kx_infer_seg *g = &st->seg[i];
+
+		if (g->dir == KX_INFER_C2S) {
+			if (client_spoke)
+				return cand;
+			client_spoke = true;
+			continue;
+		}
+		if (!client_spoke)
+			continue;
+		if (g->size == sa)
+			return (int)i;
+		if (cand < 0)
+			cand = (int)i;
+	}
+	return -1;
+}
+
+/* USERAUTH_FAILURE's size: the most frequent server reply of a failure's
+ * possible sizes (the earliest on a tie) before any success. Not simply
+ * the first: OpenSSH sends a Banner with its first reply, often in one
+ * segment with it. */
+static uint32_t
+learn_failure(const struct kx_infer *st, int sa_at, uint32_t fmin, uint32_t fmax,
+    uint32_t succ, uint32_t succ16)
+{
+	uint32_t size[KX_INFER_SEGS_MAX], count[KX_INFER_SEGS_MAX], n = 0, best = 0;
+
+	for (uint32_t i = (uint32_t)sa_at + 1; i < st->nseg; i++) {
+		const struct kx_infer_seg *g = &st->seg[i];
+		uint32_t j;
+
+		if (g->dir != KX_INFER_S2C)
+			continue;
+		if (g->size == succ || g->size == succ16)
+			break;
+		if (g->size < fmin || g->size > fmax)
+			continue;
+		for (j = 0; j < n && size[j] != g->size; j++)
+			;
+		if (j == n) {
+			size[n] = g->size;
+			count[n++] = 0;
+		}
+		count[j]++;
+	}
+	for (uint32_t j = 1; j < n; j++)
+		if (count[j] > count[best])
+			best = j;
+	return n > 0 ? size[best] : 0;
+}
+
 void
 kx_infer_judge(const struct kx_infer *st, struct kx_infer_result *res)
 {
 	const struct kx_infer_side *sv = &st->side[KX_INFER_S2C];
-	uint32_t succ, succ16, sa, fmin, fmax, kmin, kmax;
+	uint32_t succ, succ16, sa, fmin, fmax, kmin, kmax, f;
 	uint32_t first_req = 0, larger_req = 0, nreq = 0;
-	uint32_t tail_c = 0, tail_s = 0;
-	int sa_at = -1, last_client = -1, cand = -1;
-	bool client_spoke = false, first_reply_failure = false, replied = false;
-	enum reply last = R_OTHER;
-	uint32_t last_size = 0;
+	uint32_t tail_c = 0, tail_s = 0, last_size = 0;
+	int sa_at, last_client = -1;
+	bool first_reply_failure = false, replied = false;
 	bool last_after_request = false;
+	enum reply last = R_OTHER;
 
 	memset(res, 0, sizeof(*res));
 	res->auth_success = KX_INFER_UNKNOWN;
@@ -306,49 +370,41 @@ kx_infer_judge(const struct kx_infer *st, struct kx_infer_result *res)
 	fmin = kx_infer_packet_size(sv, 7);
 	fmax = kx_infer_packet_size(sv, 6 + KX_INFER_FAILURE_LIST_MAX);
 
-	for (uint32_t i = 0; i < st->nseg; i++) {
+	sa_at = find_service_accept(st, sa);
+	res->service_accept = sa_at;
+	if (sa_at < 0) {
+		res->why = KX_INFER_WHY_NO_SERVICE_ACCEPT;
+		res->attempts_exact = false;
+		return;
+	}
+	f = res->failure_size = learn_failure(st, sa_at, fmin, fmax, succ, succ16);
+
+	for (uint32_t i = (uint32_t)sa_at + 1; i < st->nseg; i++) {
 		const struct kx_infer_seg *g = &st->seg[i];
 
 		if (g->dir == KX_INFER_C2S) {
-			if (!client_spoke) {
-				client_spoke = true;   /* SERVICE_REQUEST */
-				continue;
-			}
-			if (sa_at < 0 && cand >= 0)
-				sa_at = cand;   /* SERVICE_ACCEPT shared a segment */
-			if (sa_at < 0)
-				continue;
 			if (nreq == 0)
 				first_req = g->size;
 			else if (g->size > first_req)
 				larger_req++;
 			nreq++;
 			last_client = (int)i;
-			last_after_request = true;
 			tail_c++;
 			continue;
 		}
-		/* A server segment before the client's first encrypted one
-		 * is its EXT_INFO (RFC 8308 2.4); so can be one after it,
-		 * when the two cross: SERVICE_ACCEPT is the one of its size. */
-		if (!client_spoke)
-			continue;
-		if (sa_at < 0) {
-			if (g->size == sa)
-				sa_at = (int)i;
-			else if (cand < 0)
-				cand = (int)i;
-			continue;
-		}
+		if (nreq == 0)
+			continue;   /* EXT_INFO after SERVICE_ACCEPT */
 		replied = true;
 		tail_s++;
 		if (g->size == succ || g->size == succ16) {
 			res->success_at = (int)i;
 			break;
 		}
-		if (res->failure_size == 0 && g->size >= fmin && g->size <= fmax)
-			res->failure_size = g->size;
-		if (res->failure_size != 0 && g->size == res->failure_size) {
+		/* The failure itself, or, as the first reply, a Banner and the
+		 * failure in one segment (sshd sends both on the first request). */
+		if (f != 0 && (g->size == f ||
+		    (res->failures == 0 && nreq == 1 && g->size > f &&
+		    kx_infer_packets_in(sv, g->size - f, &kmin, &kmax)))) {
 			if (res->failures == 0 && nreq == 1)
 				first_reply_failure = true;
 			res->failures++;
@@ -360,7 +416,6 @@ kx_infer_judge(const struct kx_infer *st, struct kx_infer_result *res)
 		}
 		last_after_request = last_client >= 0 && (uint32_t)last_client + 1 == i;
 	}
-	res->service_accept = sa_at;
 
 	/* OpenSSH's client (and dbclient) first asks with "none", the
 	 * smallest request it makes: a first request answered by a failure
@@ -377,11 +432,6 @@ kx_infer_judge(const struct kx_infer *st, struct kx_infer_result *res)
 		res->auth_success = KX_INFER_YES;
 		res->why = KX_INFER_WHY_SUCCESS_SIZE;
 		res->auth_attempts++;
-		return;
-	}
-	if (sa_at < 0) {
-		res->why = KX_INFER_WHY_NO_SERVICE_ACCEPT;
-		res->attempts_exact = false;
 		return;
 	}
 	if (!st->ended || !st->closed || st->segs_capped) {

@@ -185,6 +185,14 @@ t_failure(void **state)
 	assert_int_equal(r.auth_success, KX_INFER_NO);
 	assert_int_equal(r.why, KX_INFER_WHY_DISCONNECT_AFTER_REQUEST);
 	assert_int_equal(r.auth_attempts, 3);
+	/* A one-line Banner in one segment with the first failure (112 =
+	 * 60 + 52: pcaps/sessions/banner_short_pw_fail); the failure's size
+	 * is the most frequent reply, not the first. */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s112 c84 s52 c84 s52", true, true, &r);
+	assert_int_equal(r.auth_success, KX_INFER_NO);
+	assert_int_equal(r.failure_size, 52);
+	assert_int_equal(r.auth_attempts, 2);
+	assert_true(r.none_probe);
 	/* A client without a "none" probe (paramiko): every failure counts. */
 	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c84 s52 c84 s52", true, true, &r);
 	assert_int_equal(r.auth_success, KX_INFER_NO);
