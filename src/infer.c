@@ -220,6 +220,26 @@ kx_infer_packets_in(const struct kx_infer_side *s, uint32_t size,
 	return 1;
 }
 
+int
+kx_infer_payload_range(const struct kx_infer_side *s, uint32_t size,
+    uint32_t *lo, uint32_t *hi)
+{
+	uint32_t kmin, kmax, padded, over;
+
+	*lo = *hi = 0;
+	if (!kx_infer_packets_in(s, size, &kmin, &kmax) || kmax != 1)
+		return 0;
+	/* padded = padding_length byte + payload + padding (+ the length
+	 * field when it is inside the padding). */
+	padded = size - s->tag - (s->len_outside ? 4u : 0u);
+	over = s->len_outside ? 1u : 5u;
+	if (padded < over + 4u + 1u)
+		return 0;
+	*hi = padded - over - 4u;
+	*lo = padded > over + s->block + 3u ? padded - over - (s->block + 3u) : 1u;
+	return 1;
+}
+
 void
 kx_infer_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size,
     uint64_t ts_us)

@@ -123,6 +123,73 @@ t_packets_in(void **state)
 	assert_int_equal(kx_infer_packets_in(s, 112, &lo, &hi), 0);
 }
 
+/* A one-packet segment's payload, to within the padding: the recorded
+ * SERVICE_ACCEPT (17 bytes) and USERAUTH_SUCCESS (1 byte) fall inside. */
+static void
+t_payload_range(void **state)
+{
+	struct kx_infer st;
+	uint32_t lo, hi;
+	const struct kx_infer_side *s = &st.side[KX_INFER_S2C];
+
+	(void)state;
+	init_both(&st, CHACHA, NULL, "none");
+	assert_int_equal(kx_infer_payload_range(s, 44, &lo, &hi), 1);
+	assert_int_equal(lo, 12);
+	assert_int_equal(hi, 19);
+	assert_int_equal(kx_infer_payload_range(s, 28, &lo, &hi), 1);
+	assert_int_equal(lo, 1);
+	assert_int_equal(hi, 3);
+	assert_int_equal(kx_infer_payload_range(s, 316, &lo, &hi), 0);   /* 1 to 11 packets */
+	init_both(&st, CTR, HMAC, "none");
+	assert_int_equal(kx_infer_payload_range(s, 64, &lo, &hi), 1);
+	assert_int_equal(lo, 8);
+	assert_int_equal(hi, 23);
+	assert_true(lo <= 17 && 17 <= hi);
+	init_both(&st, GCM, NULL, "none");
+	assert_int_equal(kx_infer_payload_range(s, 36, &lo, &hi), 1);
+	assert_true(lo <= 1 && 1 <= hi);
+	assert_int_equal(kx_infer_payload_range(s, 37, &lo, &hi), 0);
+}
+
+/* Seeded random sequences: the verdict's own invariants always hold. */
+static void
+t_random(void **state)
+{
+	static const char *const cipher[3] = { CHACHA, GCM, CTR };
+	uint32_t x = 12345;
+
+	(void)state;
+	for (int round = 0; round < 2000; round++) {
+		struct kx_infer st;
+		struct kx_infer_result r;
+		int n;
+
+		init_both(&st, cipher[round % 3], round % 2 ? ETM : HMAC, "none");
+		x = x * 1103515245u + 12345u;
+		n = (int)(x >> 16) % 90;
+		for (int i = 0; i < n; i++) {
+			x = x * 1103515245u + 12345u;
+			kx_infer_add(&st, (x >> 8) & 1 ? KX_INFER_S2C : KX_INFER_C2S,
+			    20 + (x >> 16) % 200, (uint64_t)i);
+		}
+		if (round % 4 != 0)
+			kx_infer_end(&st, round % 4 != 1, round % 2 ? KX_INFER_C2S : KX_INFER_S2C);
+		kx_infer_judge(&st, &r);
+		if (r.auth_success == KX_INFER_YES) {
+			assert_true(r.success_at > r.service_accept);
+			assert_true(r.service_accept >= 0);
+			assert_true(r.auth_attempts >= 1);
+		}
+		if (r.auth_success == KX_INFER_NO) {
+			assert_true(st.ended && st.closed && !st.segs_capped);
+			assert_int_equal(r.success_at, -1);
+		}
+		assert_true(r.auth_attempts <= r.failures + 1);
+		assert_true((unsigned)r.why < KX_INFER_WHY_MAX);
+	}
+}
+
 static void
 judge_seq(const char *cipher, const char *mac, const char *comp, const char *seq,
     bool end, bool closed, struct kx_infer_result *r)
@@ -363,6 +430,8 @@ main(int argc, char **argv)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(t_packet_sizes),
 		cmocka_unit_test(t_packets_in),
+		cmocka_unit_test(t_payload_range),
+		cmocka_unit_test(t_random),
 		cmocka_unit_test(t_success),
 		cmocka_unit_test(t_failure),
 		cmocka_unit_test(t_unknown),

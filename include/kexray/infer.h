@@ -150,4 +150,11 @@ uint32_t kx_infer_packet_size(const struct kx_infer_side *s, uint32_t n);
 KX_WUR int kx_infer_packets_in(const struct kx_infer_side *s, uint32_t size,
     uint32_t *kmin, uint32_t *kmax);
 
+/* For a segment that is exactly one packet (the bounds above are 1..1):
+ * the payload length, to within the padding (RFC 4253 6: 4 to b + 3
+ * bytes of it with the least padding; more is allowed and not assumed).
+ * 0 when the segment is not provably one packet. */
+KX_WUR int kx_infer_payload_range(const struct kx_infer_side *s, uint32_t size,
+    uint32_t *lo, uint32_t *hi);
+
 #endif
