@@ -391,7 +391,7 @@ scp_sc() {   # NAME DESC FROM TO
 	begin "$1"
 	start_sshd
 	start_capture
-	head -c 200000 /dev/urandom >"$T/home/file.bin"
+	head -c 64000 /dev/urandom >"$T/home/file.bin"
 	CLIENT_RC=0
 	timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" scp -F none -o IdentitiesOnly=yes \
 		-o UserKnownHostsFile="$T/known_hosts" -o GlobalKnownHostsFile=/dev/null \
@@ -400,8 +400,8 @@ scp_sc() {   # NAME DESC FROM TO
 		</dev/null >>"$T/client.log" 2>&1 || CLIENT_RC=$?
 	finish "$1" "$2"
 }
-sc_scp_up() { scp_sc scp_up "scp (sftp protocol) upload of 200 kB" /root/file.bin root@127.0.0.1:/root/copy.bin; }
-sc_scp_down() { scp_sc scp_down "scp (sftp protocol) download of 200 kB" root@127.0.0.1:/root/file.bin /root/got.bin; }
+sc_scp_up() { scp_sc scp_up "scp (sftp protocol) upload of 64 kB" /root/file.bin root@127.0.0.1:/root/copy.bin; }
+sc_scp_down() { scp_sc scp_down "scp (sftp protocol) download of 64 kB" root@127.0.0.1:/root/file.bin /root/got.bin; }
 
 # -L 127.0.0.1:7001 -> 127.0.0.1:7000 (an echo server); one connection
 # through it carries 3 lines.
