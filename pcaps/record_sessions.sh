@@ -31,6 +31,7 @@ SCENARIOS=(
 	command pty scp_up scp_down fwd_local burst_one burst_many
 	none_ok dropbear_pw_ok dropbear_pw_fail dropbear_key_ok
 	banner_short_pw_ok banner_short_pw_fail paramiko_pw_fail_then_ok
+	fwd_remote fwd_dynamic reverse_shell
 )
 
 SSHD=/usr/sbin/sshd
@@ -49,6 +50,7 @@ RESULTS=()
 SERVER_PID=""
 CAPTURE_PID=""
 CLIENT_RC=0
+KIND=""                 # the session kind as the scenario made it, for the truth file
 
 log() { printf 'record_sessions.sh: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
@@ -111,6 +113,7 @@ begin() {
 	local name=$1 pwmode=${2:-}
 	NSCOUNT=$((NSCOUNT + 1))
 	NS="kx17-$$-$NSCOUNT"
+	KIND=""
 	T="$WORK/$name.$NSCOUNT"
 	mkdir -p "$T/home/.ssh"
 	chmod 0711 "$T"
@@ -218,7 +221,8 @@ finish() {
 	install -m 0644 "$T/capture.pcap" "$OUT/$name.pcap"
 	install -m 0644 "$T/server.log" "$OUT/$name.server.log"
 	"$PY" "$HERE/sessions_truth.py" --name "$name" --pcap "$OUT/$name.pcap" \
-		--log "$OUT/$name.server.log" --scenario "$note" >"$OUT/$name.truth.json" ||
+		--log "$OUT/$name.server.log" --scenario "$note" --scenario-kind "$KIND" \
+		>"$OUT/$name.truth.json" ||
 		die "$name: sessions_truth.py failed"
 	RESULTS+=("$(printf '%-18s client rc=%-3s' "$name" "$CLIENT_RC")")
 	log "$name: client exit $CLIENT_RC -> $OUT/$name.pcap"
@@ -360,6 +364,7 @@ sc_command() {
 	start_sshd
 	start_capture
 	ssh_cli -o BatchMode=yes -i "$T/id_ed25519" root@127.0.0.1 'ls -l /usr/bin | head -n 40; echo done'
+	KIND=command
 	finish command "public-key login, a remote command with some output"
 }
 
@@ -384,11 +389,13 @@ EOP
 		-o IdentitiesOnly=yes -o UserKnownHostsFile=$T/known_hosts -o GlobalKnownHostsFile=/dev/null \
 		-o StrictHostKeyChecking=no -o UpdateHostKeys=no -o BatchMode=yes -i $T/id_ed25519 root@127.0.0.1" \
 		>>"$T/client.log" 2>&1 || CLIENT_RC=$?
+	KIND=interactive
 	finish pty "interactive shell on a pty, keystrokes 0.15 s apart"
 }
 
-scp_sc() {   # NAME DESC FROM TO
+scp_sc() {   # NAME DESC FROM TO KIND
 	begin "$1"
+	KIND=$5
 	start_sshd
 	start_capture
 	head -c 64000 /dev/urandom >"$T/home/file.bin"
@@ -400,8 +407,8 @@ scp_sc() {   # NAME DESC FROM TO
 		</dev/null >>"$T/client.log" 2>&1 || CLIENT_RC=$?
 	finish "$1" "$2"
 }
-sc_scp_up() { scp_sc scp_up "scp (sftp protocol) upload of 64 kB" /root/file.bin root@127.0.0.1:/root/copy.bin; }
-sc_scp_down() { scp_sc scp_down "scp (sftp protocol) download of 64 kB" root@127.0.0.1:/root/file.bin /root/got.bin; }
+sc_scp_up() { scp_sc scp_up "scp (sftp protocol) upload of 64 kB" /root/file.bin root@127.0.0.1:/root/copy.bin file_transfer_up; }
+sc_scp_down() { scp_sc scp_down "scp (sftp protocol) download of 64 kB" root@127.0.0.1:/root/file.bin /root/got.bin file_transfer_down; }
 
 # -L 127.0.0.1:7001 -> 127.0.0.1:7000 (an echo server); one connection
 # through it carries 3 lines.
@@ -451,7 +458,137 @@ EOP
 	forget_pid "$cl"
 	stop_pid "$echo_pid" TERM
 	forget_pid "$echo_pid"
+	KIND=forward_local
 	finish fwd_local "-L forwarding: one connection through the tunnel, 3 echoed lines"
+}
+
+# The echo server the forwarding scenarios reach (127.0.0.1:7000, one
+# connection) and a client that sends 3 lines through PORT (socks: a SOCKS5
+# CONNECT to 127.0.0.1:7000 first, as ssh -D expects).
+write_fwd_helpers() {
+	cat >"$T/echo.py" <<'EOP'
+import socket
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 7000))
+s.listen(1)
+s.settimeout(20)
+c, _ = s.accept()
+c.settimeout(10)
+while True:
+    d = c.recv(4096)
+    if not d:
+        break
+    c.sendall(d)
+c.close()
+EOP
+	cat >"$T/through.py" <<'EOP'
+import socket, struct, sys, time
+port, socks = int(sys.argv[1]), len(sys.argv) > 2
+c = None
+for _ in range(50):
+    try:
+        c = socket.create_connection(("127.0.0.1", port), timeout=5)
+        break
+    except OSError:
+        time.sleep(0.1)
+if socks:
+    c.sendall(b"\x05\x01\x00")
+    assert c.recv(2) == b"\x05\x00"
+    c.sendall(b"\x05\x01\x00\x01" + socket.inet_aton("127.0.0.1") + struct.pack(">H", 7000))
+    print("socks reply", c.recv(10))
+for i in range(3):
+    c.sendall(b"line %d through the tunnel\n" % i)
+    print(c.recv(100))
+    time.sleep(0.3)
+c.close()
+EOP
+}
+
+# fwd_scenario NAME DESC THROUGH-ARGS -- SSH-OPTIONS...: the echo server, ssh
+# with the forwarding running `sleep 4`, 3 lines through the tunnel.
+fwd_scenario() {   # NAME DESC KIND THROUGH-ARGS -- SSH-OPTIONS...
+	local name=$1 desc=$2 kind=$3 through=() echo_pid cl
+	shift 3
+	while (($#)) && [[ $1 != -- ]]; do through+=("$1"); shift; done
+	shift
+	begin "$name"
+	start_sshd
+	write_fwd_helpers
+	bg_ns "$T/echo.log" "$PY" -u "$T/echo.py"
+	echo_pid=$LASTPID
+	start_capture
+	ssh_cli -o BatchMode=yes -i "$T/id_ed25519" -o ExitOnForwardFailure=yes \
+		"$@" root@127.0.0.1 'sleep 4' &
+	cl=$!
+	PIDS+=("$cl")
+	sleep 1   # the remote listener (-R) is up once the session is
+	timeout -k 2 15 "${NSRUN[@]}" "$PY" -u "$T/through.py" "${through[@]}" >>"$T/client.log" 2>&1 || true
+	wait "$cl" || true
+	forget_pid "$cl"
+	stop_pid "$echo_pid" TERM
+	forget_pid "$echo_pid"
+	KIND=$kind
+	finish "$name" "$desc"
+}
+sc_fwd_remote() { fwd_scenario fwd_remote "-R forwarding: the server's 127.0.0.1:7002 to the client's 7000, 3 echoed lines" forward_remote 7002 -- -R 127.0.0.1:7002:127.0.0.1:7000; }
+sc_fwd_dynamic() { fwd_scenario fwd_dynamic "-D forwarding (SOCKS5 on the client's 7001), 3 echoed lines" forward_dynamic 7001 socks -- -D 127.0.0.1:7001; }
+
+# A reverse shell over SSH: the client offers a shell on its 127.0.0.1:7003
+# and forwards the server's 7002 to it (-R); someone on the server side
+# connects to 7002 and types commands 0.15 s apart: the keystrokes flow
+# from the server to the client inside the SSH connection.
+sc_reverse_shell() {
+	begin reverse_shell
+	start_sshd
+	cat >"$T/shell.py" <<'EOP'
+import socket, subprocess
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 7003))
+s.listen(1)
+s.settimeout(20)
+c, _ = s.accept()
+subprocess.run(["/bin/sh", "-i"], stdin=c, stdout=c, stderr=c, timeout=20)
+c.close()
+EOP
+	cat >"$T/remote_typist.py" <<'EOP'
+import socket, time
+c = None
+for _ in range(50):
+    try:
+        c = socket.create_connection(("127.0.0.1", 7002), timeout=5)
+        break
+    except OSError:
+        time.sleep(0.1)
+c.settimeout(2)
+time.sleep(0.5)
+for line in ["id", "echo hello", "exit"]:
+    for ch in line + "\n":
+        c.sendall(ch.encode())
+        time.sleep(0.15)
+    time.sleep(0.5)
+    try:
+        print(c.recv(4096))
+    except socket.timeout:
+        pass
+c.close()
+EOP
+	bg_ns "$T/shell.log" "$PY" -u "$T/shell.py"
+	local shell_pid=$LASTPID cl
+	start_capture
+	ssh_cli -o BatchMode=yes -i "$T/id_ed25519" -o ExitOnForwardFailure=yes \
+		-R 127.0.0.1:7002:127.0.0.1:7003 root@127.0.0.1 'sleep 7' &
+	cl=$!
+	PIDS+=("$cl")
+	sleep 1
+	timeout -k 2 15 "${NSRUN[@]}" "$PY" -u "$T/remote_typist.py" >>"$T/client.log" 2>&1 || true
+	wait "$cl" || true
+	forget_pid "$cl"
+	stop_pid "$shell_pid" TERM
+	forget_pid "$shell_pid"
+	KIND=reverse_shell
+	finish reverse_shell "a reverse shell over SSH: keystrokes typed on the server side (-R 7002 to the client's sh on 7003)"
 }
 
 sc_burst_many() {

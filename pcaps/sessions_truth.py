@@ -199,6 +199,9 @@ def main():
     ap.add_argument("--pcap", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--scenario", required=True)
+    ap.add_argument("--scenario-kind", default="",
+                    help="the session kind as the scenario made it, where the log cannot "
+                    "tell (a transfer's direction, -D from -L, a reverse shell)")
     a = ap.parse_args()
     with open(a.log, encoding="utf-8", errors="replace") as f:
         lines = f.readlines()
@@ -217,6 +220,8 @@ def main():
             del c["client_preauth_msgs"]
     if not conns:
         sys.exit("%s: no connection in the server's log" % a.name)
+    for c in conns:
+        c["scenario_kind"] = a.scenario_kind or None
     json.dump({"name": a.name, "scenario": a.scenario,
                "server": "dropbear" if dropbear else "openssh",
                "truth_source": a.log.rsplit("/", 1)[-1],
