@@ -55,14 +55,19 @@ main(int argc, char **argv)
 			printf(",\"auth_attempts\":%u,\"attempts_exact\":%s,\"why\":\"%s\","
 			    "\"view_c2s\":\"%s\",\"view_s2c\":\"%s\",\"failure_size\":%u,"
 			    "\"none_probe\":%s,\"one_packet_s2c\":%u,\"segments_s2c\":%u,"
-			    "\"inconsistent_s2c\":%u,\"inconsistent_c2s\":%u",
+			    "\"inconsistent_s2c\":%u,\"inconsistent_c2s\":%u,"
+			    "\"one_packet_c2s\":%u,\"segments_c2s\":%u,"
+			    "\"packets_min_s2c\":%llu,\"packets_max_s2c\":%llu",
 			    r.auth_attempts, r.attempts_exact ? "true" : "false",
 			    kx_infer_why_names[r.why],
 			    kx_infer_view_names[st.side[KX_INFER_C2S].view],
 			    kx_infer_view_names[st.side[KX_INFER_S2C].view], r.failure_size,
 			    r.none_probe ? "true" : "false", st.side[KX_INFER_S2C].one_packet,
 			    st.side[KX_INFER_S2C].segments, st.side[KX_INFER_S2C].inconsistent,
-			    st.side[KX_INFER_C2S].inconsistent);
+			    st.side[KX_INFER_C2S].inconsistent,
+			    st.side[KX_INFER_C2S].one_packet, st.side[KX_INFER_C2S].segments,
+			    (unsigned long long)st.side[KX_INFER_S2C].packets_min,
+			    (unsigned long long)st.side[KX_INFER_S2C].packets_max);
 		}
 		printf("}\n");
 	}

@@ -108,7 +108,11 @@ def main():
             rows.append({"name": name, "port": t["client_port"],
                          "truth": t["auth_success"], "attempts": t["attempts"],
                          "kx": k.get("auth_success"), "kx_att": k.get("auth_attempts"),
-                         "kx_why": k.get("why"), "zeek": z_ok, "zeek_att": z_att})
+                         "kx_why": k.get("why"), "zeek": z_ok, "zeek_att": z_att,
+                         "view": k.get("view_s2c"),
+                         "one": (k.get("one_packet_c2s", 0), k.get("one_packet_s2c", 0)),
+                         "segs": (k.get("segments_c2s", 0), k.get("segments_s2c", 0)),
+                         "bad": (k.get("inconsistent_c2s", 0), k.get("inconsistent_s2c", 0))})
     print("%-18s %-8s %-8s %-8s %-8s %-5s %-5s %-5s %s" % (
         "session", "port", "truth", "kexray", "zeek", "att", "kx", "zeek", "kexray's reason"))
     for r in rows:
@@ -129,6 +133,19 @@ def main():
     print("wrong direction:       kexray %d, zeek %d" % (kx_wrong, z_wrong))
     print("attempts exact:        kexray %d/%d (%.1f%%), zeek %d/%d (%.1f%%)" % (
         kx_att, n, 100.0 * kx_att / n, z_att, n, 100.0 * z_att / n))
+    # What sizes alone told about packet boundaries (docs/inference.md):
+    # segments provably one packet, and segments no whole number of
+    # packets makes, per view of the server's direction.
+    views = {}
+    for r in rows:
+        v = views.setdefault(r["view"], [0, 0, 0, 0, 0, 0])
+        for d in (0, 1):
+            v[d] += r["one"][d]
+            v[2 + d] += r["segs"][d]
+            v[4 + d] += r["bad"][d]
+    for name, v in sorted(views.items(), key=lambda x: str(x[0])):
+        print("view %-13s one packet: client %d/%d, server %d/%d; inconsistent: %d, %d" % (
+            name, v[0], v[2], v[1], v[3], v[4], v[5]))
     if a.check:
         fails = []
         if kx_right * 100 < 95 * n:
