@@ -240,6 +240,80 @@ kx_infer_payload_range(const struct kx_infer_side *s, uint32_t size,
 	return 1;
 }
 
+const char *const kx_infer_kind_names[KX_INFER_KIND_MAX] = {
+#define KX_INFER_KIND_NAME(id, name, desc) [KX_INFER_KIND_##id] = name,
+	KX_INFER_KIND_LIST(KX_INFER_KIND_NAME)
+#undef KX_INFER_KIND_NAME
+};
+
+const char *const kx_infer_kind_descs[KX_INFER_KIND_MAX] = {
+#define KX_INFER_KIND_DESC(id, name, desc) [KX_INFER_KIND_##id] = desc,
+	KX_INFER_KIND_LIST(KX_INFER_KIND_DESC)
+#undef KX_INFER_KIND_DESC
+};
+
+/* The login as it passes, by exact sizes only (a simpler walk than
+ * kx_infer_judge's: no crossing, no coalescing; a login it misses leaves
+ * the kind unknown), then the counters of the session after it. */
+static void
+after_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size, uint64_t ts)
+{
+	struct kx_infer_after *a = &st->after;
+	const struct kx_infer_side *sv = &st->side[KX_INFER_S2C], *s = &st->side[dir];
+	uint32_t lo, hi;
+
+	if (!known(sv))
+		return;
+	switch (a->stage) {
+	case 0:     /* the client's SERVICE_REQUEST */
+	case 2:     /* a USERAUTH_REQUEST */
+		if (dir == KX_INFER_C2S)
+			a->stage++;
+		return;
+	case 1:
+		if (dir == KX_INFER_S2C && size == kx_infer_packet_size(sv, 17))
+			a->stage = 2;
+		return;
+	case 3:
+		if (dir == KX_INFER_S2C && (size == kx_infer_packet_size(sv, 1) ||
+		    size == packet_size(sv, 1, true))) {
+			a->stage = 4;
+			a->last_ts = ts;
+		}
+		return;
+	default:
+		break;
+	}
+	a->bytes[dir] += size;
+	a->segments[dir]++;
+	if (known(s) && ts >= a->last_ts + KX_INFER_TYPED_GAP_US &&
+	    kx_infer_payload_range(s, size, &lo, &hi) && lo <= 13)
+		a->typed[dir]++;
+	a->last_ts = ts;
+}
+
+enum kx_infer_kind
+kx_infer_kind(const struct kx_infer *st)
+{
+	const struct kx_infer_after *a = &st->after;
+	const uint32_t *t = a->typed;
+	const uint64_t *b = a->bytes;
+
+	if (a->stage != 4)
+		return KX_INFER_KIND_UNKNOWN;
+	if (a->segments[KX_INFER_C2S] == 0)
+		return KX_INFER_KIND_NONE;
+	if (t[KX_INFER_C2S] >= KX_INFER_TYPED_MIN && t[KX_INFER_C2S] >= 2 * t[KX_INFER_S2C])
+		return KX_INFER_KIND_INTERACTIVE;
+	if (t[KX_INFER_S2C] >= KX_INFER_TYPED_MIN && t[KX_INFER_S2C] >= 2 * t[KX_INFER_C2S])
+		return KX_INFER_KIND_REVERSED;
+	if (b[KX_INFER_C2S] >= KX_INFER_BULK_MIN && b[KX_INFER_C2S] >= 8 * b[KX_INFER_S2C])
+		return KX_INFER_KIND_UPLOAD;
+	if (b[KX_INFER_S2C] >= KX_INFER_BULK_MIN && b[KX_INFER_S2C] >= 8 * b[KX_INFER_C2S])
+		return KX_INFER_KIND_DOWNLOAD;
+	return KX_INFER_KIND_OTHER;
+}
+
 void
 kx_infer_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size,
     uint64_t ts_us)
@@ -265,6 +339,7 @@ kx_infer_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size,
 			s->inconsistent++;
 		}
 	}
+	after_add(st, dir, size, ts_us);
 	if (st->nseg < KX_INFER_SEGS_MAX) {
 		st->seg[st->nseg].size = size;
 		st->seg[st->nseg].dir = (uint8_t)dir;

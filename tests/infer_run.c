@@ -57,7 +57,8 @@ main(int argc, char **argv)
 			    "\"none_probe\":%s,\"one_packet_s2c\":%u,\"segments_s2c\":%u,"
 			    "\"inconsistent_s2c\":%u,\"inconsistent_c2s\":%u,"
 			    "\"one_packet_c2s\":%u,\"segments_c2s\":%u,"
-			    "\"packets_min_s2c\":%llu,\"packets_max_s2c\":%llu",
+			    "\"packets_min_s2c\":%llu,\"packets_max_s2c\":%llu,"
+			    "\"kind\":\"%s\",\"typed_c2s\":%u,\"typed_s2c\":%u",
 			    r.auth_attempts, r.attempts_exact ? "true" : "false",
 			    kx_infer_why_names[r.why],
 			    kx_infer_view_names[st.side[KX_INFER_C2S].view],
@@ -67,7 +68,9 @@ main(int argc, char **argv)
 			    st.side[KX_INFER_C2S].inconsistent,
 			    st.side[KX_INFER_C2S].one_packet, st.side[KX_INFER_C2S].segments,
 			    (unsigned long long)st.side[KX_INFER_S2C].packets_min,
-			    (unsigned long long)st.side[KX_INFER_S2C].packets_max);
+			    (unsigned long long)st.side[KX_INFER_S2C].packets_max,
+			    kx_infer_kind_names[kx_infer_kind(&st)],
+			    st.after.typed[KX_INFER_C2S], st.after.typed[KX_INFER_S2C]);
 		}
 		printf("}\n");
 	}

@@ -76,6 +76,23 @@ def zeek(segs, compression):
     return events[-1], len(events)
 
 
+# The session kind kexray should give, from the truth file: the scenario's
+# kind where the log cannot tell, else sshd's; a command and the three
+# forwardings are all "other" (sizes do not tell them apart yet); a failed
+# login has no session ("unknown"); None: no truth (Dropbear logs no kind).
+KIND_WANT = {"interactive": "interactive", "reverse_shell": "reversed",
+             "file_transfer_up": "upload", "file_transfer_down": "download",
+             "command": "other", "forward_local": "other", "forward_remote": "other",
+             "forward_dynamic": "other"}
+
+
+def want_kind(t):
+    if not t["auth_success"]:
+        return "unknown"
+    k = t.get("scenario_kind") or t.get("session_kind")
+    return KIND_WANT.get(k)
+
+
 def fmt(v):
     return "unknown" if v is None else ("success" if v else "failure")
 
@@ -112,7 +129,9 @@ def main():
                          "view": k.get("view_s2c"),
                          "one": (k.get("one_packet_c2s", 0), k.get("one_packet_s2c", 0)),
                          "segs": (k.get("segments_c2s", 0), k.get("segments_s2c", 0)),
-                         "bad": (k.get("inconsistent_c2s", 0), k.get("inconsistent_s2c", 0))})
+                         "bad": (k.get("inconsistent_c2s", 0), k.get("inconsistent_s2c", 0)),
+                         "kind": k.get("kind"),
+                         "want_kind": want_kind(t)})
     print("%-18s %-8s %-8s %-8s %-8s %-5s %-5s %-5s %s" % (
         "session", "port", "truth", "kexray", "zeek", "att", "kx", "zeek", "kexray's reason"))
     for r in rows:
@@ -133,6 +152,19 @@ def main():
     print("wrong direction:       kexray %d, zeek %d" % (kx_wrong, z_wrong))
     print("attempts exact:        kexray %d/%d (%.1f%%), zeek %d/%d (%.1f%%)" % (
         kx_att, n, 100.0 * kx_att / n, z_att, n, 100.0 * z_att / n))
+    judged = [r for r in rows if r["want_kind"] is not None]
+    kind_right = sum(r["kind"] == r["want_kind"] for r in judged)
+    special = [r for r in judged if r["want_kind"] in ("interactive", "reversed", "upload", "download")]
+    false_special = [r for r in rows if r["kind"] in ("interactive", "reversed", "upload", "download")
+                     and r["kind"] != r["want_kind"]]
+    print("session kind right:    kexray %d/%d (of them typed or bulk: %d/%d); "
+          "a wrong typed or bulk claim: %d" % (
+              kind_right, len(judged), sum(r["kind"] == r["want_kind"] for r in special),
+              len(special), len(false_special)))
+    for r in judged:
+        if r["kind"] != r["want_kind"]:
+            print("  kind: %s port %d: kexray %s, expected %s" % (
+                r["name"], r["port"], r["kind"], r["want_kind"]))
     # What sizes alone told about packet boundaries (docs/inference.md):
     # segments provably one packet, and segments no whole number of
     # packets makes, per view of the server's direction.
@@ -156,6 +188,8 @@ def main():
             fails.append("kexray said the opposite of the server's log %d time(s)" % kx_wrong)
         if kx_att * 100 < 90 * n:
             fails.append("kexray's attempts exact on under 90%")
+        if false_special or any(r["kind"] != r["want_kind"] for r in special):
+            fails.append("a typed or bulk session kind wrong")
         if fails:
             print("FAIL: " + "; ".join(fails))
             return 1

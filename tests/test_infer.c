@@ -337,6 +337,92 @@ t_segs_cap(void **state)
 	assert_int_equal(st.side[KX_INFER_S2C].segments, KX_INFER_SEGS_MAX + 3);
 }
 
+/* Feeds "c36@150" (direction, size, milliseconds after the previous). */
+static void
+feed_timed(struct kx_infer *st, const char *seq, uint64_t *ms)
+{
+	const char *p = seq;
+
+	while (*p != '\0') {
+		char d = *p++, *end;
+		unsigned long n = strtoul(p, &end, 10), gap = 0;
+
+		p = end;
+		if (*p == '@') {
+			gap = strtoul(p + 1, &end, 10);
+			p = end;
+		}
+		*ms += gap;
+		kx_infer_add(st, d == 'c' ? KX_INFER_C2S : KX_INFER_S2C, (uint32_t)n, *ms * 1000);
+		while (*p == ' ')
+			p++;
+	}
+}
+
+/* The login as the pty session has it (pcaps/sessions/pty), then what
+ * follows; each rule, and its opposite. */
+static void
+t_kind(void **state)
+{
+	static const char login[] = "s316 c44 s44 c60 s52 c148 s28 ";
+	struct kx_infer st;
+	uint64_t ms;
+
+	(void)state;
+	/* Keystrokes (36: one 1-byte CHANNEL_DATA) 150 ms apart, each
+	 * echoed at once: interactive. */
+	init_both(&st, CHACHA, NULL, "none");
+	ms = 0;
+	feed_timed(&st, login, &ms);
+	feed_timed(&st, "c112@5 s116@1", &ms);
+	for (int i = 0; i < 8; i++)
+		feed_timed(&st, "c36@150 s36@1", &ms);
+	assert_int_equal(st.after.typed[KX_INFER_C2S], 8);
+	assert_int_equal(st.after.typed[KX_INFER_S2C], 0);
+	assert_int_equal(kx_infer_kind(&st), KX_INFER_KIND_INTERACTIVE);
+	/* The same keystrokes from the server side: reversed roles. */
+	init_both(&st, CHACHA, NULL, "none");
+	ms = 0;
+	feed_timed(&st, login, &ms);
+	feed_timed(&st, "c112@5 s116@1", &ms);
+	for (int i = 0; i < 8; i++)
+		feed_timed(&st, "s36@150", &ms);
+	feed_timed(&st, "c92@2", &ms);
+	assert_int_equal(kx_infer_kind(&st), KX_INFER_KIND_REVERSED);
+	/* Small segments close together are not typed. */
+	init_both(&st, CHACHA, NULL, "none");
+	ms = 0;
+	feed_timed(&st, login, &ms);
+	for (int i = 0; i < 8; i++)
+		feed_timed(&st, "c36@10 s36@1", &ms);
+	assert_int_equal(kx_infer_kind(&st), KX_INFER_KIND_OTHER);
+	/* Bulk each way. */
+	init_both(&st, CHACHA, NULL, "none");
+	ms = 0;
+	feed_timed(&st, login, &ms);
+	feed_timed(&st, "c112@5 s116@1 c32804@1 c31300@1 s68@1", &ms);
+	assert_int_equal(kx_infer_kind(&st), KX_INFER_KIND_UPLOAD);
+	init_both(&st, CHACHA, NULL, "none");
+	ms = 0;
+	feed_timed(&st, login, &ms);
+	feed_timed(&st, "c112@5 s32804@1 s31284@1 c68@1", &ms);
+	assert_int_equal(kx_infer_kind(&st), KX_INFER_KIND_DOWNLOAD);
+	/* Nothing from the client after the login; no login at all. */
+	init_both(&st, CHACHA, NULL, "none");
+	ms = 0;
+	feed_timed(&st, login, &ms);
+	feed_timed(&st, "s116@1", &ms);
+	assert_int_equal(kx_infer_kind(&st), KX_INFER_KIND_NONE);
+	init_both(&st, CHACHA, NULL, "none");
+	ms = 0;
+	feed_timed(&st, "s316 c44 s44 c60 s52 c84 s52", &ms);
+	assert_int_equal(kx_infer_kind(&st), KX_INFER_KIND_UNKNOWN);
+	init_both(&st, "serpent256-ctr", HMAC, "none");
+	ms = 0;
+	feed_timed(&st, login, &ms);
+	assert_int_equal(kx_infer_kind(&st), KX_INFER_KIND_UNKNOWN);
+}
+
 static void
 t_tables(void **state)
 {
@@ -349,6 +435,10 @@ t_tables(void **state)
 		assert_non_null(kx_infer_view_names[i]);
 	for (int i = 0; i < KX_INFER_TRI_MAX; i++)
 		assert_non_null(kx_infer_tri_names[i]);
+	for (int i = 0; i < KX_INFER_KIND_MAX; i++) {
+		assert_non_null(kx_infer_kind_names[i]);
+		assert_non_null(kx_infer_kind_descs[i]);
+	}
 }
 
 /* Every recorded session against its server's log: never the opposite
@@ -436,6 +526,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(t_failure),
 		cmocka_unit_test(t_unknown),
 		cmocka_unit_test(t_segs_cap),
+		cmocka_unit_test(t_kind),
 		cmocka_unit_test(t_tables),
 		cmocka_unit_test(t_sessions),
 	};

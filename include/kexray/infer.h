@@ -99,8 +99,47 @@ struct kx_infer_seg {
 	uint8_t dir;
 };
 
+/* What a session looks like after the login (infer_kind in infer.c).
+ * A keystroke is a segment that is provably one packet small enough for a
+ * CHANNEL_DATA of at most 4 bytes, after a silence of both directions:
+ * the one who types starts each exchange, the echo answers at once. */
+#define KX_INFER_TYPED_GAP_US 50000u
+#define KX_INFER_TYPED_MIN 5u
+/* A transfer: at least this many bytes one way, and 8 times the other. */
+#define KX_INFER_BULK_MIN (32u * 1024u)
+
+#define KX_INFER_KIND_LIST(X) \
+	X(UNKNOWN, "unknown", "no login seen, or the login's segment was not found") \
+	X(NONE, "none", "the client sent nothing after the login") \
+	X(INTERACTIVE, "interactive", "keystrokes from the client, each starting an exchange") \
+	X(REVERSED, "reversed", "keystrokes from the server side: a reverse shell or tunnel") \
+	X(UPLOAD, "upload", "bulk data from the client") \
+	X(DOWNLOAD, "download", "bulk data from the server") \
+	X(OTHER, "other", "a session neither typed nor bulk: a command or a forwarding")
+
+enum kx_infer_kind {
+#define KX_INFER_KIND_ENUM(id, name, desc) KX_INFER_KIND_##id,
+	KX_INFER_KIND_LIST(KX_INFER_KIND_ENUM)
+#undef KX_INFER_KIND_ENUM
+	KX_INFER_KIND_MAX
+};
+extern const char *const kx_infer_kind_names[KX_INFER_KIND_MAX];
+extern const char *const kx_infer_kind_descs[KX_INFER_KIND_MAX];
+
+/* Online, so it covers segments past KX_INFER_SEGS_MAX: the login is
+ * found as it passes (SERVICE_ACCEPT's size, a request, then
+ * USERAUTH_SUCCESS's size), and every segment after it is counted. */
+struct kx_infer_after {
+	uint8_t stage;          /* 0 to 3 before the login, 4 after it */
+	uint64_t bytes[KX_INFER_DIR_MAX];
+	uint32_t segments[KX_INFER_DIR_MAX];
+	uint32_t typed[KX_INFER_DIR_MAX];
+	uint64_t last_ts;
+};
+
 struct kx_infer {
 	struct kx_infer_side side[KX_INFER_DIR_MAX];
+	struct kx_infer_after after;
 	struct kx_infer_seg seg[KX_INFER_SEGS_MAX];
 	uint32_t nseg;
 	bool segs_capped;
@@ -149,6 +188,9 @@ uint32_t kx_infer_packet_size(const struct kx_infer_side *s, uint32_t n);
  * whole number fits (a partial packet, or wrong names). */
 KX_WUR int kx_infer_packets_in(const struct kx_infer_side *s, uint32_t size,
     uint32_t *kmin, uint32_t *kmax);
+
+/* The session's kind from the segments after the login. */
+enum kx_infer_kind kx_infer_kind(const struct kx_infer *st);
 
 /* For a segment that is exactly one packet (the bounds above are 1..1):
  * the payload length, to within the padding (RFC 4253 6: 4 to b + 3
