@@ -31,7 +31,7 @@ SCENARIOS=(
 	command pty scp_up scp_down fwd_local burst_one burst_many
 	none_ok dropbear_pw_ok dropbear_pw_fail dropbear_key_ok
 	banner_short_pw_ok banner_short_pw_fail paramiko_pw_fail_then_ok
-	fwd_remote fwd_dynamic reverse_shell
+	fwd_remote fwd_dynamic reverse_shell paramiko_auth_only
 )
 
 SSHD=/usr/sbin/sshd
@@ -319,6 +319,33 @@ EOP
 	timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" "$PY" -u "$T/client.py" "$PASSWORD" \
 		>>"$T/client.log" 2>&1 || CLIENT_RC=$?
 	finish paramiko_pw_fail_then_ok "paramiko client: two wrong passwords, then the right one (no 'none' probe)"
+}
+
+# paramiko logs in with the password and leaves at once: no channel.
+sc_paramiko_auth_only() {
+	begin paramiko_auth_only
+	start_sshd
+	cat >"$T/client.py" <<'EOP'
+import socket, sys, time
+import paramiko
+sock = socket.create_connection(("127.0.0.1", 22), timeout=5)
+t = paramiko.Transport(sock)
+t.start_client(timeout=5)
+t.auth_password("root", sys.argv[1])
+print("authenticated:", t.is_authenticated())
+sock.shutdown(socket.SHUT_WR)
+for _ in range(30):
+    if not t.is_active():
+        break
+    time.sleep(0.1)
+t.close()
+EOP
+	start_capture
+	CLIENT_RC=0
+	timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" "$PY" -u "$T/client.py" "$PASSWORD" \
+		>>"$T/client.log" 2>&1 || CLIENT_RC=$?
+	KIND=none
+	finish paramiko_auth_only "paramiko client: password login, then it leaves without opening a channel"
 }
 
 sc_key_ok() {

@@ -83,7 +83,7 @@ def zeek(segs, compression):
 KIND_WANT = {"interactive": "interactive", "reverse_shell": "reversed",
              "file_transfer_up": "upload", "file_transfer_down": "download",
              "command": "other", "forward_local": "other", "forward_remote": "other",
-             "forward_dynamic": "other"}
+             "forward_dynamic": "other", "none": "none"}
 
 
 def want_kind(t):

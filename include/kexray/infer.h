@@ -1,5 +1,6 @@
 /* What the encrypted part of a connection tells (issue 17): login outcome
- * and attempts from the sizes of the TCP segments after NEWKEYS, and how
+ * and attempts, and first signals of the session's kind, from the sizes
+ * and times of the TCP segments after NEWKEYS, and how
  * exactly the negotiated cipher lets those sizes be read as SSH packets.
  *
  * Pure: the caller (the pipeline, or a test harness) gives the negotiated
