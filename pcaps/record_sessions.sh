@@ -19,6 +19,9 @@
 # /etc/pam.d/sshd (pam_unix only).  Password prompts are answered by an
 # SSH_ASKPASS script (SSH_ASKPASS_REQUIRE=force) that reads its answers, one
 # per prompt, from a file.
+#
+# Needs root, iproute2, tcpdump, tshark, openssl, openssh-server/-client,
+# dropbear-bin and python3-paramiko (for /usr/bin/python3).
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
