@@ -21,7 +21,7 @@
 # per prompt, from a file.
 #
 # Needs root, iproute2, tcpdump, tshark, openssl, openssh-server/-client,
-# dropbear-bin and python3-paramiko (for /usr/bin/python3).
+# dropbear-bin, python3-paramiko (for /usr/bin/python3) and ssh-audit.
 set -euo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -34,7 +34,7 @@ SCENARIOS=(
 	command pty scp_up scp_down fwd_local burst_one burst_many
 	none_ok dropbear_pw_ok dropbear_pw_fail dropbear_key_ok
 	banner_short_pw_ok banner_short_pw_fail paramiko_pw_fail_then_ok
-	fwd_remote fwd_dynamic reverse_shell paramiko_auth_only
+	fwd_remote fwd_dynamic reverse_shell paramiko_auth_only ssh_audit_scan
 )
 
 SSHD=/usr/sbin/sshd
@@ -349,6 +349,21 @@ EOP
 		>>"$T/client.log" 2>&1 || CLIENT_RC=$?
 	KIND=none
 	finish paramiko_auth_only "paramiko client: password login, then it leaves without opening a channel"
+}
+
+# ssh-audit 2.5.0 scans the server: connections that leave during or right
+# after the key exchange, no login attempted (auth_success null).
+sc_ssh_audit_scan() {
+	begin ssh_audit_scan
+	start_sshd
+	start_capture
+	CLIENT_RC=0
+	timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" ssh-audit -n -p 22 127.0.0.1 \
+		>>"$T/client.log" 2>&1 || CLIENT_RC=$?
+	local n
+	n=$(tshark -n -r "$T/capture.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 2>/dev/null | wc -l)
+	KIND=scan
+	finish ssh_audit_scan "an ssh-audit 2.5.0 scan ($n connections)" "$n"
 }
 
 sc_key_ok() {

@@ -52,7 +52,7 @@ def new_conn(port):
     return {"client_port": port, "auth_success": False, "attempts": 0,
             "methods": [], "session_kind": None, "auth_end": None,
             "server_preauth_msgs": [], "client_preauth_msgs": [],
-            "algorithms_log": {}, "_kind_rank": len(KIND_RULES)}
+            "algorithms_log": {}, "_kind_rank": len(KIND_RULES), "_asked": False}
 
 
 def parse_sshd(lines):
@@ -69,6 +69,8 @@ def parse_sshd(lines):
             continue
         if cur is None:
             continue
+        if ln.startswith("debug1: userauth-request for user "):
+            cur["_asked"] = True
         m = SSHD_FAILED.match(ln)
         if m and m.group(1) != "none":
             cur["attempts"] += 1
@@ -211,6 +213,10 @@ def main():
     for c in conns:
         c["algorithms"] = algs.get(c["client_port"])
         c.pop("_kind_rank")
+        # No authentication request at all (a scanner, a client that left
+        # after the key exchange): no login outcome to be right about.
+        if not c.pop("_asked") and not dropbear and not c["attempts"]:
+            c["auth_success"] = None
         logged = c.pop("algorithms_log")
         if logged and c["algorithms"] != logged:
             sys.exit("%s: port %d: the log's algorithms %r differ from the KEXINITs' %r"

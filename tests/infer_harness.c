@@ -319,7 +319,8 @@ h_truth_read(const char *path, struct h_truth *t, int max)
 		x->client_port = (uint16_t)strtoul(pos + 14, NULL, 10);
 		if ((s = strstr(pos, "\"auth_success\":")) == NULL)
 			break;
-		x->auth_success = strncmp(s + 15, " true", 5) == 0;
+		x->auth_success = strncmp(s + 15, " true", 5) == 0 ? 1 :
+		    strncmp(s + 15, " null", 5) == 0 ? -1 : 0;
 		if ((s = strstr(pos, "\"attempts\":")) == NULL)
 			break;
 		x->attempts = (uint32_t)strtoul(s + 11, NULL, 10);

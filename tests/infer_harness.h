@@ -62,7 +62,7 @@ void h_infer_conn(const struct h_conn *c, const char *const names[6],
 /* One connection of a truth file (pcaps/sessions/<name>.truth.json). */
 struct h_truth {
 	uint16_t client_port;
-	int auth_success;       /* 1, 0 */
+	int auth_success;       /* 1, 0, or -1: no login was attempted */
 	uint32_t attempts;
 	char names[6][64];      /* c2s cipher, mac, compression; s2c the same */
 };

@@ -87,6 +87,8 @@ KIND_WANT = {"interactive": "interactive", "reverse_shell": "reversed",
 
 
 def want_kind(t):
+    if t["auth_success"] is None and t.get("scenario_kind") == "scan":
+        return "unknown"
     if not t["auth_success"]:
         return "unknown"
     k = t.get("scenario_kind") or t.get("session_kind")
@@ -137,25 +139,34 @@ def main():
     for r in rows:
         print("%-18s %-8d %-8s %-8s %-8s %-5d %-5s %-5d %s" % (
             r["name"], r["port"], fmt(r["truth"]), fmt(r["kx"]), fmt(r["zeek"]),
-            r["attempts"], r["kx_att"], r["zeek_att"], r["kx_why"]))
+            r["attempts"], r["kx_att"] if r["kx_att"] is not None else -1, r["zeek_att"],
+            r["kx_why"]))
+    # Connections with no login attempted (a scan) are scored apart: their
+    # only right answer is "unknown", which would pad the rates.
+    noauth = [r for r in rows if r["truth"] is None]
+    all_rows, rows = rows, [r for r in rows if r["truth"] is not None]
     n = len(rows)
     kx_right = sum(r["kx"] == r["truth"] for r in rows)
     z_right = sum(r["zeek"] == r["truth"] for r in rows)
+    # A verdict where no login was attempted (truth None) is wrong too.
     kx_wrong = sum(r["kx"] is not None and r["kx"] != r["truth"] for r in rows)
     z_wrong = sum(r["zeek"] is not None and r["zeek"] != r["truth"] for r in rows)
     kx_att = sum(r["kx_att"] == r["attempts"] for r in rows)
     z_att = sum(r["zeek_att"] == r["attempts"] for r in rows)
     print()
-    print("connections: %d (in %d sessions)" % (n, len({r["name"] for r in rows})))
+    print("connections with a login attempted: %d (in %d sessions)" % (n, len({r["name"] for r in rows})))
+    print("connections without one (scans): %d; a verdict claimed on them: kexray %d, zeek %d" % (
+        len(noauth), sum(r["kx"] is not None for r in noauth),
+        sum(r["zeek"] is not None for r in noauth)))
     print("login outcome right:   kexray %d/%d (%.1f%%), zeek %d/%d (%.1f%%)" % (
         kx_right, n, 100.0 * kx_right / n, z_right, n, 100.0 * z_right / n))
     print("wrong direction:       kexray %d, zeek %d" % (kx_wrong, z_wrong))
     print("attempts exact:        kexray %d/%d (%.1f%%), zeek %d/%d (%.1f%%)" % (
         kx_att, n, 100.0 * kx_att / n, z_att, n, 100.0 * z_att / n))
-    judged = [r for r in rows if r["want_kind"] is not None]
+    judged = [r for r in all_rows if r["want_kind"] is not None]
     kind_right = sum(r["kind"] == r["want_kind"] for r in judged)
     special = [r for r in judged if r["want_kind"] in ("interactive", "reversed", "upload", "download")]
-    false_special = [r for r in rows if r["kind"] in ("interactive", "reversed", "upload", "download")
+    false_special = [r for r in all_rows if r["kind"] in ("interactive", "reversed", "upload", "download")
                      and r["kind"] != r["want_kind"]]
     print("session kind right:    kexray %d/%d (of them typed or bulk: %d/%d); "
           "a wrong typed or bulk claim: %d" % (
@@ -169,7 +180,7 @@ def main():
     # segments provably one packet, and segments no whole number of
     # packets makes, per view of the server's direction.
     views = {}
-    for r in rows:
+    for r in all_rows:
         v = views.setdefault(r["view"], [0, 0, 0, 0, 0, 0])
         for d in (0, 1):
             v[d] += r["one"][d]
@@ -186,6 +197,8 @@ def main():
             fails.append("kexray not strictly better than zeek")
         if kx_wrong:
             fails.append("kexray said the opposite of the server's log %d time(s)" % kx_wrong)
+        if any(r["kx"] is not None for r in noauth):
+            fails.append("kexray gave a login outcome where no login was attempted")
         if kx_att * 100 < 90 * n:
             fails.append("kexray's attempts exact on under 90%")
         if false_special or any(r["kind"] != r["want_kind"] for r in special):

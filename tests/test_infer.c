@@ -484,7 +484,13 @@ t_sessions(void **state)
 			h_infer_conn(c, names, &st, &r);
 			total++;
 			bool want = truth[k].auth_success == 1;
-			if (r.auth_success != KX_INFER_UNKNOWN) {
+			if (truth[k].auth_success < 0) {
+				/* No login attempted: only "unknown" is right. */
+				if (r.auth_success == KX_INFER_UNKNOWN)
+					right++;
+				else
+					wrong++;
+			} else if (r.auth_success != KX_INFER_UNKNOWN) {
 				if ((r.auth_success == KX_INFER_YES) == want)
 					right++;
 				else {
