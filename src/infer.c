@@ -287,7 +287,7 @@ after_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size, uint64_t ts
 	a->bytes[dir] += size;
 	a->segments[dir]++;
 	if (known(s) && ts >= a->last_ts + KX_INFER_TYPED_GAP_US &&
-	    kx_infer_payload_range(s, size, &lo, &hi) && lo <= 13)
+	    kx_infer_payload_range(s, size, &lo, &hi) && lo <= KX_INFER_KEYSTROKE_MAX)
 		a->typed[dir]++;
 	a->last_ts = ts;
 }
@@ -307,9 +307,11 @@ kx_infer_kind(const struct kx_infer *st)
 		return KX_INFER_KIND_INTERACTIVE;
 	if (t[KX_INFER_S2C] >= KX_INFER_TYPED_MIN && t[KX_INFER_S2C] >= 2 * t[KX_INFER_C2S])
 		return KX_INFER_KIND_REVERSED;
-	if (b[KX_INFER_C2S] >= KX_INFER_BULK_MIN && b[KX_INFER_C2S] >= 8 * b[KX_INFER_S2C])
+	if (b[KX_INFER_C2S] >= KX_INFER_BULK_MIN &&
+	    b[KX_INFER_C2S] >= KX_INFER_BULK_RATIO * b[KX_INFER_S2C])
 		return KX_INFER_KIND_UPLOAD;
-	if (b[KX_INFER_S2C] >= KX_INFER_BULK_MIN && b[KX_INFER_S2C] >= 8 * b[KX_INFER_C2S])
+	if (b[KX_INFER_S2C] >= KX_INFER_BULK_MIN &&
+	    b[KX_INFER_S2C] >= KX_INFER_BULK_RATIO * b[KX_INFER_C2S])
 		return KX_INFER_KIND_DOWNLOAD;
 	return KX_INFER_KIND_OTHER;
 }

@@ -106,8 +106,11 @@ struct kx_infer_seg {
  * the one who types starts each exchange, the echo answers at once. */
 #define KX_INFER_TYPED_GAP_US 50000u
 #define KX_INFER_TYPED_MIN 5u
+/* CHANNEL_DATA (RFC 4254 5.2) of at most 4 bytes: 1 + 4 + 4 + 4. */
+#define KX_INFER_KEYSTROKE_MAX 13u
 /* A transfer: at least this many bytes one way, and 8 times the other. */
 #define KX_INFER_BULK_MIN (32u * 1024u)
+#define KX_INFER_BULK_RATIO 8u
 
 #define KX_INFER_KIND_LIST(X) \
 	X(UNKNOWN, "unknown", "no login seen, or the login's segment was not found") \
