@@ -46,6 +46,11 @@ switch_user(const char *user)
 		return -1;
 	}
 	gid = pw->pw_gid;
+	/* Started as the user already (systemd's User=, with ambient
+	 * capabilities): nothing to switch. */
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid &&
+	    getgid() == gid && getegid() == gid)
+		return 0;
 	if (setgroups(1, &gid) != 0 || setgid(gid) != 0 ||
 	    setuid(pw->pw_uid) != 0) {
 		fprintf(stderr, "kexray: -Z %.64s: cannot switch user: %s\n",
