@@ -17,6 +17,10 @@ signal, a full disk or a rotation.
   rotation   logrotate (create, postrotate kill -HUP) while kexray, dropped,
              reads a stalled FIFO: every record once, every line JSON; an
              output directory the user cannot write is refused at start
+  snaplen    captures cut to 64 and 96 bytes a frame (as editcap -s), made
+             here from pcaps/: every connection reported INCOMPLETE, frames
+             truncated not malformed; IPv4 total length 0 (GSO) read from
+             the frame's length
 
 Runs as root (skips otherwise). Temporary files under one directory made
 here; every process started is stopped by its pid; every wait is bounded.
@@ -513,6 +517,82 @@ def test_rotation(env):
           and env.user in err[0], (r.returncode, err))
 
 
+def pcap_frames(data):
+    """(header, [(rec_header_fields, frame)]) of a classic pcap."""
+    import struct
+    magic = data[:4]
+    e = "<" if magic in (b"\xd4\xc3\xb2\xa1", b"\x4d\x3c\xb2\xa1") else ">"
+    off, out = 24, []
+    while off + 16 <= len(data):
+        sec, frac, incl, orig = struct.unpack(e + "IIII", data[off:off + 16])
+        out.append([sec, frac, orig, data[off + 16:off + 16 + incl]])
+        off += 16 + incl
+    return e, data[:24], out
+
+
+def pcap_write(path, e, head, frames):
+    import struct
+    with open(path, "wb") as f:
+        f.write(head)
+        for sec, frac, orig, fr in frames:
+            f.write(struct.pack(e + "IIII", sec, frac, len(fr), orig))
+            f.write(fr)
+
+
+def summary_of(env, path):
+    r = subprocess.run([env.k, "--json", "-r", path], stdout=subprocess.PIPE,
+                       stderr=subprocess.PIPE, timeout=60)
+    recs = lines_json(r.stdout.decode()) or []
+    summ = by_type(recs, "summary")
+    return r, by_type(recs, "ssh"), summ[0] if summ else {}
+
+
+def test_snaplen(env):
+    for name in ("close_bruteforce.pcap", "openssh_ipv6.pcap"):
+        src = os.path.join(env.a.pcaps, name)
+        with open(src, "rb") as f:
+            e, head, frames = pcap_frames(f.read())
+        _, ref_ssh, ref = summary_of(env, src)
+        for snap in (64, 96):
+            # What editcap -s does: each frame cut to snap bytes, its
+            # length on the wire kept (and the file's snaplen lowered).
+            import struct
+            h = head[:16] + struct.pack(e + "I", snap) + head[20:]
+            cut = env.path("%s-%d.pcap" % (name, snap))
+            pcap_write(cut, e, h, [[a, b, o, fr[:snap]] for a, b, o, fr in frames])
+            r, ssh, summ = summary_of(env, cut)
+            check("snaplen %d, %s: %d of %d connections reported, all INCOMPLETE and "
+                  "flagged decode.truncated; no frame malformed" %
+                  (snap, name, len(ssh), len(ref_ssh)),
+                  r.returncode in (0, 1) and len(ssh) == len(ref_ssh) > 0 and
+                  summ.get("malformed") == 0 and summ.get("truncated", 0) > 0 and
+                  all(x["verdict"] == "INCOMPLETE" and "decode.truncated" in
+                      x.get("anomalies", []) for x in ssh),
+                  (r.returncode, {k: summ.get(k) for k in ("connections", "malformed",
+                                                          "truncated", "verdicts")}))
+    # GSO/TSO and BIG TCP: IPv4 total length 0, the frame's length is the
+    # packet's. Only frames longer than Ethernet's minimum (no padding).
+    src = os.path.join(env.a.pcaps, "close_bruteforce.pcap")
+    with open(src, "rb") as f:
+        e, head, frames = pcap_frames(f.read())
+    n = 0
+    for fr in frames:
+        b = bytearray(fr[3])
+        if len(b) > 60 and len(b) == fr[2] and b[12:14] == b"\x08\x00":
+            b[16:18] = b"\x00\x00"
+            n += 1
+        fr[3] = bytes(b)
+    gso = env.path("gso.pcap")
+    pcap_write(gso, e, head, frames)
+    _, ref_ssh, ref = summary_of(env, src)
+    r, ssh, summ = summary_of(env, gso)
+    check("IPv4 total length 0 (GSO) on %d frames: read from the frame's length, the same "
+          "verdicts, none malformed" % n,
+          n > 0 and summ.get("malformed") == 0 and summ.get("verdicts") == ref.get("verdicts")
+          and [x["verdict"] for x in ssh] == [x["verdict"] for x in ref_ssh],
+          (summ.get("malformed"), summ.get("verdicts"), ref.get("verdicts")))
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kexray", required=True)
@@ -528,7 +608,7 @@ def main():
     env = Env(a)
     tests = [("probe", test_probe), ("privilege", test_privilege), ("full", test_full),
              ("signals", test_signals), ("hostkeys", test_hostkeys),
-             ("rotation", test_rotation)]
+             ("rotation", test_rotation), ("snaplen", test_snaplen)]
     try:
         for name, fn in tests:
             if a.only and name not in a.only.split(","):
