@@ -112,8 +112,9 @@ usage(FILE *f)
 "                   known_hosts file (hashed names too); a changed key is a\n"
 "                   problem\n"
 "  --host-keys FILE  remember each server's host key in FILE (known_hosts\n"
-"                   format, created if missing, rewritten atomically) and flag\n"
-"                   a key that differs from the remembered one\n"
+"                   format, created if missing, each key appended as it is\n"
+"                   learned) and flag a key that differs from the remembered\n"
+"                   one\n"
 "  --handshake-timeout SEC  a connection idle this long before NEWKEYS both\n"
 "                   ways (or after a FIN) is reported as timed out (default 120)\n"
 "  --idle-timeout SEC  same for an established session (default 3600)\n", f);
