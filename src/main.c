@@ -508,7 +508,7 @@ detach_stdin(void)
 static int
 confine(struct run *r, const char *user, bool keep_stdin)
 {
-	struct kx_sandbox sb = { .nwrite = 0 };
+	struct kx_sandbox sb = { .nwrite = 0, .trunc_fd = -1 };
 
 	if (!keep_stdin && detach_stdin() != 0)
 		return EXIT_INPUT;
@@ -526,6 +526,7 @@ confine(struct run *r, const char *user, bool keep_stdin)
 	kx_sandbox_allow_write(&sb, kx_evidence_fd(r->ev));
 	kx_sandbox_allow_write(&sb, kx_hostdb_journal_fd(r->host_keys));
 	kx_sandbox_allow_dir(&sb, kx_output_dirfd(r->o));
+	sb.trunc_fd = kx_output_fd(r->o);
 	if (kx_sandbox_enter(&sb) < 0)
 		return EXIT_INPUT;
 	return 0;

@@ -78,7 +78,7 @@ static const int allowed[] = {
 	SCMP_SYS(poll), SCMP_SYS(ppoll), SCMP_SYS(select), SCMP_SYS(pselect6),
 	SCMP_SYS(recvfrom), SCMP_SYS(recvmsg), SCMP_SYS(getsockopt),
 	SCMP_SYS(close), SCMP_SYS(fstat), SCMP_SYS(newfstatat), SCMP_SYS(statx),
-	SCMP_SYS(ftruncate), SCMP_SYS(fsync), SCMP_SYS(fdatasync),
+	SCMP_SYS(fsync), SCMP_SYS(fdatasync),
 	SCMP_SYS(brk), SCMP_SYS(munmap), SCMP_SYS(mremap), SCMP_SYS(madvise),
 	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), SCMP_SYS(time),
 	SCMP_SYS(clock_nanosleep), SCMP_SYS(nanosleep),
@@ -87,7 +87,6 @@ static const int allowed[] = {
 	SCMP_SYS(getgid), SCMP_SYS(getegid), SCMP_SYS(futex),
 	SCMP_SYS(getrusage), SCMP_SYS(sysinfo), SCMP_SYS(uname),
 	SCMP_SYS(exit), SCMP_SYS(exit_group), SCMP_SYS(getrandom),
-	SCMP_SYS(faccessat), SCMP_SYS(faccessat2),
 };
 
 /* fcntl: reading and setting flags only, never F_DUPFD. */
@@ -140,6 +139,11 @@ add_rules(scmp_filter_ctx ctx, const struct kx_sandbox *sb)
 	    r == 0; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 		    arg_eq(1, (scmp_datum_t)ioctl_reqs[i]));
+	/* Taking a cut record back from the output (output.c); never the
+	 * host-key journal or the -w file. */
+	if (r == 0 && sb->trunc_fd >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ftruncate),
+		    1, arg_eq(0, (scmp_datum_t)sb->trunc_fd));
 	/* Memory, never executable. */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1,

@@ -62,7 +62,7 @@ allowed(const char *what, int rc)
 int
 main(int argc, char **argv)
 {
-	struct kx_sandbox sb = { .nwrite = 0 };
+	struct kx_sandbox sb = { .nwrite = 0, .trunc_fd = -1 };
 	const char *dir, *user = KX_PRIV_USER;
 	char path[4096];
 	struct passwd *pw;
@@ -156,6 +156,7 @@ main(int argc, char **argv)
 	kx_sandbox_allow_write(&sb, STDOUT_FILENO);
 	kx_sandbox_allow_write(&sb, STDERR_FILENO);
 	kx_sandbox_allow_dir(&sb, dirfd);
+	sb.trunc_fd = outfd;
 	if (sandboxed && kx_sandbox_enter(&sb) != 1) {
 		puts("FAIL the sandbox was not entered");
 		return 1;
@@ -173,6 +174,9 @@ main(int argc, char **argv)
 	    (int)sendto(rawfd, frame, sizeof(frame), 0, NULL, 0));
 	refused("write to another file opened before the drop",
 	    (int)write(otherfd, "x", 1));
+	refused("ftruncate of another file opened before the drop",
+	    ftruncate(otherfd, 0));
+	allowed("ftruncate of the output", ftruncate(outfd, 3));
 	refused("dup2 of the capture socket onto the output's number",
 	    dup2(rawfd, outfd));
 	refused("fcntl(F_DUPFD) of the capture socket",
