@@ -305,6 +305,10 @@ on_conn(struct kx_conn *c, void *arg)
 	struct kx_brute_hit hit;
 	bool brute;
 
+	/* Reading files or logs, a signal cut the input: what is still open
+	 * is not what the whole input would have shown. */
+	if (r->interrupted && c->close == KX_CLOSE_CAPTURE_END)
+		kx_anom_set(&c->anomalies, KX_ANOM_FLOW_INTERRUPTED);
 	if (!c->hs_reported)
 		report_ssh(c, arg);
 	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))

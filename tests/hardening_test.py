@@ -487,7 +487,8 @@ def test_signals(env):
     for fmt, word in (("--json", None), ("--brief", "interrupted")):
         p = subprocess.Popen([env.k, fmt, "-r", "-"], stdin=subprocess.PIPE,
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        feed = Feeder(p.stdin, pc[:len(pc) // 2], b"")
+        # Cut inside a connection (close_bruteforce.pcap's 15th).
+        feed = Feeder(p.stdin, pc[:len(pc) // 3 + 777], b"")
         feed.start()
         feed.sent_head.wait(20)
         wait_for(lambda: blocked_in_read(p.pid), 10)
@@ -502,6 +503,12 @@ def test_signals(env):
                   p.returncode in (0, 1) and recs is not None and len(summ) == 1 and
                   summ[0].get("interrupted") is True and summ[0]["final"] is True,
                   (p.returncode, summ, err[-300:]))
+            cut = [x for x in by_type(recs or [], "ssh") if x.get("close") == "capture_end"]
+            check("signals: SIGINT during -r: the connection open at the cut is reported, "
+                  "marked flow.interrupted",
+                  len(cut) == 1 and "flow.interrupted" in cut[0].get("anomalies", []) and
+                  not [x for x in by_type(recs or [], "ssh") if x.get("close") != "capture_end"
+                       and "flow.interrupted" in x.get("anomalies", [])], cut)
         else:
             check("signals: SIGINT during -r --brief: the summary says 'interrupted'",
                   p.returncode in (0, 1) and b"interrupted" in out, (p.returncode, out[-400:]))
