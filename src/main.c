@@ -922,9 +922,11 @@ main(int argc, char **argv)
 			status = EXIT_INPUT;
 			goto out;
 		}
+		/* An output that cannot be opened is a usage error, as
+		 * --output's. */
 		if (run.ev_path != NULL && (run.ev = kx_evidence_open(run.ev_path,
 		    kx_live_datalink(run.cap))) == NULL) {
-			status = EXIT_INPUT;
+			status = EXIT_USAGE;
 			goto out;
 		}
 	} else {
@@ -943,7 +945,7 @@ main(int argc, char **argv)
 		}
 		if (run.ev_path != NULL &&
 		    (run.ev_fd = kx_evidence_create(run.ev_path)) < 0) {
-			status = EXIT_INPUT;
+			status = EXIT_USAGE;
 			goto out;
 		}
 		/* The sizes of the inputs, by path, while they can be seen. */
