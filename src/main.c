@@ -476,13 +476,17 @@ output_ready(struct run *r, bool block)
 {
 	int fd;
 
-	if (kx_output_open(r->out_path, block, &r->o) != 0)
+	if (kx_output_open(r->out_path, &r->o) != 0)
 		return -1;
 	r->out = kx_output_stream(r->o);
 	fd = kx_output_fd(r->o);
 	r->style.color = (r->format == FMT_TEXT || r->format == FMT_BRIEF) &&
 	    kx_color_wanted(r->color, fd);
 	r->out_tty = isatty(fd) == 1;
+	/* Reading files (or logs) to anything but a terminal, records go
+	 * out in 1 MiB blocks; live or on a terminal, each as it ends. */
+	if (block && !r->out_tty && kx_output_block(r->o) != 0)
+		return -1;
 	return 0;
 }
 
@@ -902,17 +906,9 @@ main(int argc, char **argv)
 	 * which a reopen after rotation gets back (output.h). Reading files
 	 * to anything but a terminal, records go out in 1 MiB blocks;
 	 * live, each as it ends, to reach a log pipeline as it happens. */
-	if (output_ready(&run, false) != 0) {
+	if (output_ready(&run, !run.live) != 0) {
 		status = EXIT_USAGE;
 		goto out;
-	}
-	if (!run.live && !run.out_tty) {
-		(void)kx_output_close(run.o);
-		run.o = NULL;
-		if (output_ready(&run, true) != 0) {
-			status = EXIT_USAGE;
-			goto out;
-		}
 	}
 	install_signals();
 	if (run.live) {

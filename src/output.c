@@ -153,7 +153,27 @@ write_block(struct kx_output *o)
 }
 
 int
-kx_output_open(const char *path, bool block, struct kx_output **out)
+kx_output_block(struct kx_output *o)
+{
+	size_t cap = OUT_BLOCK + OUT_STREAM_BUF;
+	char *nb;
+
+	if (o->cap < cap) {
+		/* realloc, not a new buffer: freeing a large block raises
+		 * glibc's mmap threshold and fattens the heap for the run. */
+		if ((nb = realloc(o->buf, cap)) == NULL) {
+			fputs("kexray: out of memory\n", stderr);
+			return -1;
+		}
+		o->buf = nb;
+		o->cap = cap;
+	}
+	o->block = true;
+	return 0;
+}
+
+int
+kx_output_open(const char *path, struct kx_output **out)
 {
 	static const cookie_io_functions_t io = { .write = cookie_write };
 	struct kx_output *o;
@@ -165,8 +185,7 @@ kx_output_open(const char *path, bool block, struct kx_output **out)
 	if ((o = calloc(1, sizeof(*o))) == NULL)
 		goto nomem;
 	o->fd = o->dirfd = -1;
-	o->block = block;
-	o->cap = OUT_BLOCK + OUT_STREAM_BUF;
+	o->cap = 2 * OUT_STREAM_BUF;
 	o->capends = 1024;
 	if ((o->buf = malloc(o->cap)) == NULL ||
 	    (o->ends = malloc(o->capends * sizeof(*o->ends))) == NULL ||

@@ -18,12 +18,17 @@
 struct kx_output;
 
 /* Opens path for appending (created 0666 less the umask), or standard
- * output when path is NULL. block: gather records into 1 MiB writes
- * (files); otherwise each record is written as it ends. The descriptor is
+ * output when path is NULL. Each record is written as it ends, until
+ * kx_output_block. The descriptor is
  * moved to the lowest free number, so that a reopen, which closes it first,
  * gets the same number back (the sandbox lets kexray write only to that
  * number). Returns 0, or -1 after one line on stderr. */
-int kx_output_open(const char *path, bool block, struct kx_output **out)
+int kx_output_open(const char *path, struct kx_output **out)
+    __attribute__((warn_unused_result));
+
+/* From now on, records are gathered into 1 MiB writes (reading files to
+ * anything but a terminal). Returns 0, or -1 after one line on stderr. */
+int kx_output_block(struct kx_output *o)
     __attribute__((warn_unused_result));
 
 /* The stream the report functions write into. */

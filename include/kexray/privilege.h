@@ -37,8 +37,8 @@ struct kx_sandbox {
 void kx_sandbox_allow_write(struct kx_sandbox *sb, int fd);
 void kx_sandbox_allow_dir(struct kx_sandbox *sb, int fd);
 
-/* What must happen before the filter: libc and libcrypto read their
- * files (time zone, configuration) on first use. */
+/* What must happen before the filter: libc reads the time zone file on
+ * first use. */
 void kx_sandbox_prepare(void);
 
 /* Installs the seccomp filter. Returns 1 installed, 0 not available (no
