@@ -5,7 +5,8 @@
 KX_PACKAGES="gcc clang pkg-config meson ninja-build libpcap-dev libcmocka-dev
 python3 tshark tcpdump openssh-server openssh-client dropbear-bin putty-tools
 python3-paramiko iproute2 libseccomp-dev tcpreplay libssl-dev
-libclang-rt-14-dev llvm-14 iptables strace rsyslog zlib1g-dev openssl ssh-audit"
+libclang-rt-14-dev llvm-14 iptables strace rsyslog zlib1g-dev openssl ssh-audit
+logrotate"
 # rsyslog: tests/rsyslog_test.py runs docs/scale-out.md's imfile
 # configuration (rsyslogd in the foreground, its own pid file; policy-rc.d
 # below keeps the package from starting the system's rsyslog);
@@ -13,6 +14,8 @@ libclang-rt-14-dev llvm-14 iptables strace rsyslog zlib1g-dev openssl ssh-audit"
 # openssl: pcaps/record_sessions.sh (openssl passwd -6: the password hash of
 # the shadow file it bind-mounts inside its namespaces); ssh-audit: its scan
 # scenario;
+# logrotate: tests/hardening_test.py rotates a dropped kexray's --output
+# (create, postrotate kill -HUP);
 # strace: tests/cli_test.py checks the read and write sizes kexray uses;
 # iptables: pcaps/record_close.sh (REJECT --reject-with tcp-reset, DROP on
 # the router namespace);
@@ -20,7 +23,19 @@ libclang-rt-14-dev llvm-14 iptables strace rsyslog zlib1g-dev openssl ssh-audit"
 # recommended by clang, so --no-install-recommends leaves it out);
 # llvm-14: llvm-symbolizer, for readable sanitizer stack traces (scripts/fuzz).
 
+# The system user kexray drops to when started as root (README
+# "Privilege"): what the .deb's postinst and dist/kexray.sysusers create,
+# made here for a source checkout whose tests run as root.
+kx_ensure_user() {
+	getent passwd kexray >/dev/null && return 0
+	[ "$(id -u)" -ne 0 ] && return 0
+	echo "kexray: creating the system user kexray"
+	useradd --system --user-group --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin kexray
+}
+
 kx_ensure_deps() {
+	kx_ensure_user || return 1
 	local missing=""
 	for p in $KX_PACKAGES; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,10 +1,12 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <pcap/pcap.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "kexray/capture.h"
 #include "kexray/input.h"
@@ -82,11 +84,12 @@ kx_capture_file_offset(void)
  * buffer makes reading the file cheaper than libpcap alone reads it. */
 #define READ_BLOCK (1u << 20)
 
-/* pcap_open_offline, with the FILE opened here to give it READ_BLOCK;
- * *bufp is the buffer to free once the pcap_t is closed. stdin ("-")
- * keeps its own buffering: a pipe gives at most a pipe's worth a read. */
+/* pcap_open_offline on a descriptor opened by kx_capture_open_input,
+ * with READ_BLOCK of stdio buffer; *bufp is the buffer to free once the
+ * pcap_t is closed. stdin ("-") keeps its own buffering: a pipe gives at
+ * most a pipe's worth a read. */
 static pcap_t *
-open_offline(const char *path, char *errbuf, char **bufp)
+open_offline(int fd, const char *path, char *errbuf, char **bufp)
 {
 	FILE *f;
 	pcap_t *p;
@@ -95,9 +98,18 @@ open_offline(const char *path, char *errbuf, char **bufp)
 	if (strcmp(path, "-") == 0)
 		return pcap_open_offline_with_tstamp_precision(path,
 		    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-	if ((f = fopen(path, "rb")) == NULL) {
+	/* A gzip-compressed capture is read through zlib, from fd itself:
+	 * the sandbox lets kexray make no new descriptor. */
+	if (kx_input_fd_is_gzip(fd)) {
+		if ((f = kx_input_gunzip_fd(fd)) == NULL) {
+			snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", "gzip-compressed, "
+			    "and zlib could not read it");
+			return NULL;
+		}
+	} else if ((f = fdopen(fd, "rb")) == NULL) {
 		/* The caller names the file: the reason alone. */
 		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
+		close(fd);
 		return NULL;
 	}
 	if ((*bufp = malloc(READ_BLOCK)) != NULL)
@@ -123,21 +135,51 @@ open_offline(const char *path, char *errbuf, char **bufp)
 }
 
 int
+kx_capture_open_input(const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		return STDIN_FILENO;
+	return open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+}
+
+int
 kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
     void *arg)
+{
+	int fd = kx_capture_open_input(path);
+
+	return kx_capture_fd(fd, fd < 0 ? errno : 0, path, filter, fn, arg);
+}
+
+int
+kx_capture_fd(int fd, int open_errno, const char *path, const char *filter,
+    kx_frame_fn fn, void *arg)
 {
 	char errbuf[PCAP_ERRBUF_SIZE] = "";
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
 	uint64_t n = 0;
-	char *buf;
-	pcap_t *p;
+	char *buf = NULL;
+	pcap_t *p = NULL;
 	int dlt, r = 0, ret = 0;
+	char peek[4096];
+	size_t npeek = 0;
 
-	if ((p = open_offline(path, errbuf, &buf)) == NULL) {
+	if (fd < 0) {
+		/* The caller names the file: the reason alone. */
+		snprintf(errbuf, sizeof(errbuf), "%s", strerror(open_errno));
+	} else {
+		/* The first bytes, for the hint if libpcap refuses the file
+		 * (pread: a regular file only; the offset stays). */
+		ssize_t got = pread(fd, peek, sizeof(peek), 0);
+
+		npeek = got > 0 ? (size_t)got : 0;
+		p = open_offline(fd, path, errbuf, &buf);
+	}
+	if (p == NULL) {
 		char hint[512];
 
-		kx_input_hint(path, hint, sizeof(hint));
+		kx_input_hint_bytes(path, peek, npeek, hint, sizeof(hint));
 		fprintf(stderr, "kexray: %s: cannot read capture: %s%s\n",
 		    display_name(path), errbuf, hint);
 		return -1;
@@ -169,6 +211,7 @@ kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
 		fn(arg, dlt, data, hdr->caplen, hdr->len, ts, n);
 	}
 	reading = NULL;
+	/* A read ended by SIGINT/SIGTERM (EINTR) is the stop, not damage. */
 	if (!kx_capture_stop && r == PCAP_ERROR) {
 		fprintf(stderr, "kexray: %s: packet %llu: %s\n",
 		    display_name(path), (unsigned long long)n + 1, pcap_geterr(p));

@@ -66,7 +66,7 @@ decode_ipv4(struct kx_cursor *c, int cut, unsigned depth, struct kx_packet *pkt)
 	const uint8_t *src, *dst;
 	uint8_t vihl, proto;
 	uint16_t total, frag;
-	size_t hlen, upper;
+	size_t hlen, upper, tot;
 	enum kx_status st;
 
 	if (kx_cur_u8(c, &vihl) != KX_OK || kx_cur_skip(c, 1) != KX_OK ||
@@ -85,7 +85,14 @@ decode_ipv4(struct kx_cursor *c, int cut, unsigned depth, struct kx_packet *pkt)
 	/* RFC 791 3.1: IHL counts 32-bit words, at least 5; total length
 	 * covers header and data. */
 	hlen = (size_t)(vihl & 0x0f) * 4;
-	if (vihl >> 4 != 4 || hlen < IPV4_HDR_MIN || total < hlen) {
+	tot = total;
+	if (tot == 0 && vihl >> 4 == 4 && hlen >= IPV4_HDR_MIN)
+		/* GSO/TSO and BIG TCP: Linux hands the capture a segment not
+		 * yet cut to the MTU (or above 64 KiB) with a total length of
+		 * 0; the packet is the rest of the frame (a cut frame says
+		 * so, as decode.truncated, further down). */
+		tot = IPV4_HDR_MIN + kx_cur_left(c);
+	if (vihl >> 4 != 4 || hlen < IPV4_HDR_MIN || tot < hlen) {
 		kx_anom_set(&pkt->anomalies, KX_ANOM_DECODE_IPV4_BAD);
 		return KX_MALFORMED;
 	}
@@ -96,7 +103,7 @@ decode_ipv4(struct kx_cursor *c, int cut, unsigned depth, struct kx_packet *pkt)
 		kx_anom_set(&pkt->anomalies, KX_ANOM_DECODE_IPV4_FRAGMENT);
 		return KX_UNSUPPORTED;
 	}
-	upper = total - hlen;
+	upper = tot - hlen;
 	if (proto != IPPROTO_TCP_NUM)
 		return ipv4_other(c, proto, upper, cut, depth, pkt);
 	if ((st = ipv4_payload(c, upper, cut, pkt, &seg)) != KX_OK)

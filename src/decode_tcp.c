@@ -42,40 +42,77 @@ tcp_options(struct kx_cursor *o, struct kx_packet *pkt)
 	}
 }
 
+/* A segment the capture cut inside its header (snaplen 64: Ethernet,
+ * IPv4 and 30 bytes of TCP, into the options): what is there is decoded,
+ * the payload is empty, and the frame is flagged decode.truncated, as
+ * tcpdump still prints ports, flags and sequence numbers. Flags that were
+ * not captured (IPv6 at snaplen 64 keeps 10 bytes of TCP) read as none. */
+static enum kx_status
+tcp_cut(struct kx_packet *pkt, uint32_t wire_len, size_t hlen)
+{
+	kx_anom_set(&pkt->anomalies, KX_ANOM_DECODE_TRUNCATED);
+	pkt->payload = NULL;
+	pkt->payload_len = 0;
+	pkt->payload_wire_len = hlen != 0 && hlen <= wire_len ?
+	    wire_len - (uint32_t)hlen : 0;
+	return KX_OK;
+}
+
 enum kx_status
 kx_decode_tcp(struct kx_cursor *seg, uint32_t wire_len, int cut,
     struct kx_packet *pkt)
 {
-	uint8_t off, flags;
+	uint8_t off = 0, flags = 0;
 	size_t hlen;
 
 	if (wire_len < TCP_HDR_MIN) {
 		kx_anom_set(&pkt->anomalies, KX_ANOM_DECODE_TCP_BAD_OFFSET);
 		return KX_MALFORMED;
 	}
+	/* The ports are the least a segment must show to be placed. */
 	if (kx_cur_u16be(seg, &pkt->sport) != KX_OK ||
-	    kx_cur_u16be(seg, &pkt->dport) != KX_OK ||
-	    kx_cur_u32be(seg, &pkt->seq) != KX_OK ||
+	    kx_cur_u16be(seg, &pkt->dport) != KX_OK)
+		return kx_decode_short(pkt, cut, KX_ANOM_DECODE_TCP_BAD_OFFSET);
+	if (kx_cur_u32be(seg, &pkt->seq) != KX_OK ||
 	    kx_cur_u32be(seg, &pkt->ack) != KX_OK ||
 	    kx_cur_u8(seg, &off) != KX_OK ||
-	    kx_cur_u8(seg, &flags) != KX_OK ||
-	    kx_cur_u16be(seg, &pkt->window) != KX_OK ||
-	    kx_cur_skip(seg, 4) != KX_OK)
-		return kx_decode_short(pkt, cut, KX_ANOM_DECODE_TCP_BAD_OFFSET);
+	    kx_cur_u8(seg, &flags) != KX_OK) {
+		if (!cut)
+			return kx_decode_short(pkt, cut,
+			    KX_ANOM_DECODE_TCP_BAD_OFFSET);
+		/* Without the data offset, the payload is at most what
+		 * follows a header without options. */
+		pkt->tcp_flags = flags & TCP_FLAGS_MASK;
+		hlen = (size_t)(off >> 4) * 4;
+		return tcp_cut(pkt, wire_len, hlen >= TCP_HDR_MIN ? hlen :
+		    TCP_HDR_MIN);
+	}
 	pkt->tcp_flags = flags & TCP_FLAGS_MASK;
-
 	/* Data offset counts 32-bit words, header and options. */
 	hlen = (size_t)(off >> 4) * 4;
 	if (hlen < TCP_HDR_MIN || hlen > wire_len) {
 		kx_anom_set(&pkt->anomalies, KX_ANOM_DECODE_TCP_BAD_OFFSET);
 		return KX_MALFORMED;
 	}
+	if (kx_cur_u16be(seg, &pkt->window) != KX_OK ||
+	    kx_cur_skip(seg, 4) != KX_OK) {
+		if (!cut)
+			return kx_decode_short(pkt, cut,
+			    KX_ANOM_DECODE_TCP_BAD_OFFSET);
+		return tcp_cut(pkt, wire_len, hlen);
+	}
 	if (hlen > TCP_HDR_MIN) {
 		struct kx_cursor opts;
 
-		if (kx_cur_sub(seg, hlen - TCP_HDR_MIN, &opts) != KX_OK)
-			return kx_decode_short(pkt, cut,
-			    KX_ANOM_DECODE_TCP_BAD_OFFSET);
+		if (kx_cur_sub(seg, hlen - TCP_HDR_MIN, &opts) != KX_OK) {
+			if (!cut)
+				return kx_decode_short(pkt, cut,
+				    KX_ANOM_DECODE_TCP_BAD_OFFSET);
+			/* The options the capture kept. */
+			if (kx_cur_sub(seg, kx_cur_left(seg), &opts) == KX_OK)
+				tcp_options(&opts, pkt);
+			return tcp_cut(pkt, wire_len, hlen);
+		}
 		tcp_options(&opts, pkt);
 	}
 

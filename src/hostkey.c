@@ -204,6 +204,10 @@ struct kx_hostdb {
 	struct hd_entry *e;
 	size_t n, cap;
 	bool dirty;
+	bool torn;          /* the last line had no LF: an append cut short */
+	int jfd;            /* the journal (kx_hostdb_journal_open), or -1 */
+	uint64_t jfailed;   /* keys the journal could not take */
+	int jerr;
 };
 
 size_t
@@ -227,6 +231,8 @@ kx_hostdb_free(struct kx_hostdb *db)
 		free(db->e[i].blob);
 	}
 	free(db->e);
+	if (db->jfd >= 0)
+		close(db->jfd);
 	free(db);
 }
 
@@ -370,6 +376,7 @@ kx_hostdb_load(const char *path, bool missing_ok, struct kx_hostdb **out,
 	*out = NULL;
 	if ((db = calloc(1, sizeof(*db))) == NULL)
 		return KX_NOMEM;
+	db->jfd = -1;
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT && missing_ok) {
 			*out = db;
@@ -384,6 +391,13 @@ kx_hostdb_load(const char *path, bool missing_ok, struct kx_hostdb **out,
 		char *copy;
 		size_t len = (size_t)n;
 
+		if (missing_ok && line[n - 1] != '\n') {
+			/* The state file is an append-only journal: a last
+			 * line without LF is a key whose write a kill cut
+			 * short. It is left out, and the file compacted. */
+			db->torn = true;
+			break;
+		}
 		if (++nlines > KX_HOSTDB_LINES_MAX) {
 			snprintf(err, errlen, "%.200s: more than %u lines", path,
 			    (unsigned)KX_HOSTDB_LINES_MAX);
@@ -513,6 +527,74 @@ host_matches(const struct hd_entry *e, const char *name)
 	return hit;
 }
 
+/* One write(2) per key, on a descriptor opened O_APPEND: a kill loses at
+ * most the key being written, and a cut line is dropped at the next
+ * load. */
+static void
+journal_append(struct kx_hostdb *db, const char *line)
+{
+	size_t len = strlen(line), off = 0;
+	char *buf = malloc(len + 1);
+
+	if (buf == NULL) {
+		db->jfailed++;
+		db->jerr = ENOMEM;
+		return;
+	}
+	memcpy(buf, line, len);
+	buf[len++] = '\n';
+	while (off < len) {
+		ssize_t n = write(db->jfd, buf + off, len - off);
+
+		if (n > 0) {
+			off += (size_t)n;
+		} else if (n < 0 && errno == EINTR) {
+			continue;
+		} else {
+			db->jfailed++;
+			db->jerr = n < 0 ? errno : EIO;
+			break;
+		}
+	}
+	free(buf);
+}
+
+enum kx_status
+kx_hostdb_journal_open(struct kx_hostdb *db, const char *path, char *err,
+    size_t errlen)
+{
+	enum kx_status st;
+
+	if (db->torn)
+		db->dirty = true;
+	if ((st = kx_hostdb_save(db, path, err, errlen)) != KX_OK)
+		return st;
+	db->torn = false;
+	db->jfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOCTTY, 0644);
+	if (db->jfd < 0) {
+		snprintf(err, errlen, "cannot write %.200s: %s", path,
+		    strerror(errno));
+		return KX_IO;
+	}
+	return KX_OK;
+}
+
+int
+kx_hostdb_journal_fd(const struct kx_hostdb *db)
+{
+	return db != NULL ? db->jfd : -1;
+}
+
+uint64_t
+kx_hostdb_journal_failed(const struct kx_hostdb *db, int *err)
+{
+	if (db == NULL)
+		return 0;
+	*err = db->jerr;
+	return db->jfailed;
+}
+
 static enum kx_status
 learn_entry(struct kx_hostdb *db, const char *name, const uint8_t *blob,
     size_t len, const char *type)
@@ -548,6 +630,8 @@ learn_entry(struct kx_hostdb *db, const char *name, const uint8_t *blob,
 		return st;
 	}
 	db->dirty = true;
+	if (db->jfd >= 0)
+		journal_append(db, line);
 	return KX_OK;
 }
 

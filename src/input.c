@@ -54,6 +54,32 @@ gz_close(void *cookie)
 	return gzclose((gzFile)cookie) == Z_OK ? 0 : -1;
 }
 
+bool
+kx_input_fd_is_gzip(int fd)
+{
+	unsigned char m[2];
+
+	return pread(fd, m, sizeof(m), 0) == (ssize_t)sizeof(m) &&
+	    m[0] == 0x1f && m[1] == 0x8b;
+}
+
+FILE *
+kx_input_gunzip_fd(int fd)
+{
+	cookie_io_functions_t io = { .read = gz_read, .close = gz_close };
+	gzFile gz;
+	FILE *out;
+
+	if ((gz = gzdopen(fd, "rb")) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	(void)gzbuffer(gz, 1u << 20);
+	if ((out = fopencookie(gz, "rb", io)) == NULL)
+		gzclose(gz);
+	return out;
+}
+
 FILE *
 kx_input_gunzip(FILE *f)
 {
@@ -85,20 +111,20 @@ kx_input_gunzip(FILE *f)
 }
 
 void
-kx_input_hint(const char *path, char *buf, size_t len)
+kx_input_hint_bytes(const char *path, const char *peek_in, size_t n,
+    char *buf, size_t len)
 {
 	char peek[KX_INPUT_PEEK + 1];
-	size_t n;
-	FILE *f;
 
+	if (len == 0)
+		return;
 	buf[0] = '\0';
-	if (len == 0 || strcmp(path, "-") == 0 || (f = fopen(path, "rb")) == NULL)
-		return;
-	n = fread(peek, 1, KX_INPUT_PEEK, f);
-	fclose(f);
+	if (n > KX_INPUT_PEEK)
+		n = KX_INPUT_PEEK;
 	/* A NUL means binary: not a log. */
-	if (n == 0 || memchr(peek, '\0', n) != NULL)
+	if (n == 0 || memchr(peek_in, '\0', n) != NULL)
 		return;
+	memcpy(peek, peek_in, n);
 	peek[n] = '\0';
 	for (size_t i = 0; i < sizeof(log_marks) / sizeof(log_marks[0]); i++) {
 		if (strstr(peek, log_marks[i]) != NULL) {
@@ -107,4 +133,20 @@ kx_input_hint(const char *path, char *buf, size_t len)
 			return;
 		}
 	}
+}
+
+void
+kx_input_hint(const char *path, char *buf, size_t len)
+{
+	char peek[KX_INPUT_PEEK];
+	size_t n;
+	FILE *f;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (len == 0 || strcmp(path, "-") == 0 || (f = fopen(path, "rb")) == NULL)
+		return;
+	n = fread(peek, 1, sizeof(peek), f);
+	fclose(f);
+	kx_input_hint_bytes(path, peek, n, buf, len);
 }

@@ -1,5 +1,6 @@
 /* kexray: command line, and wiring the stages together; nothing else. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
 #include <signal.h>
@@ -16,12 +17,14 @@
 #include "kexray/community_id.h"
 #include "kexray/evidence.h"
 #include "kexray/hostkey.h"
+#include "kexray/output.h"
 #include "kexray/pipeline.h"
 #include "kexray/privilege.h"
 #include "kexray/report.h"
 #include "kexray/color.h"
 #include "kexray/progress.h"
 #include "kexray/select.h"
+#include "kexray/sshlog.h"
 #include "kexray/summary.h"
 #include "kexray/bruteforce.h"
 #include "kexray/offers.h"
@@ -37,11 +40,16 @@ static const char *const format_names[FMT_MAX] = {
 /* -F: a BPF expression is a line or two; this bounds a wrong file. */
 #define KX_FILTER_FILE_MAX 65536u
 
-enum { EXIT_NOPROBLEM = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
+enum {
+	EXIT_NOPROBLEM = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2, EXIT_INPUT = 3,
+	EXIT_OUTPUT = 4,   /* a record (or -w, --host-keys) could not be written */
+};
 
 struct run {
-	FILE *out;
+	FILE *out;                  /* kx_output_stream(o) */
+	struct kx_output *o;        /* the one writer of records */
 	const char *out_path;       /* --output, reopened on SIGHUP */
+	bool interrupted;           /* SIGINT/SIGTERM before the input's end */
 	bool json;
 	bool only_problems;
 	bool live;
@@ -49,6 +57,7 @@ struct run {
 	struct kx_live *cap;
 	struct kx_run_counts counts;
 	const char *ev_path;        /* -w */
+	int ev_fd;                  /* -w reading files: created before the drop */
 	struct kx_evidence_writer *ev;
 	uint64_t stats_interval_us; /* --stats-interval, 0 off */
 	uint64_t next_stats_us;
@@ -134,8 +143,9 @@ usage(FILE *f)
 "                   known_hosts file (hashed names too); a changed key is a\n"
 "                   problem\n"
 "  --host-keys FILE  remember each server's host key in FILE (known_hosts\n"
-"                   format, created if missing, rewritten atomically) and flag\n"
-"                   a key that differs from the remembered one\n"
+"                   format, created if missing, each key appended as it is\n"
+"                   learned) and flag a key that differs from the remembered\n"
+"                   one\n"
 "  --handshake-timeout SEC  a connection idle this long before NEWKEYS both\n"
 "                   ways (or after a FIN) is reported as timed out (default 120)\n"
 "  --idle-timeout SEC  same for an established session (default 3600)\n", f);
@@ -177,16 +187,19 @@ usage(FILE *f)
 "                   server end before a session within MINUTES (default\n"
 "                   30/30, as Zeek; 'off' to disable)\n"
 "privilege\n"
-"  -Z USER          user to run as once the interface is open (default nobody\n"
-"                   when started as root; '-Z root' keeps root)\n"
+"  -Z USER          user to run as once the inputs and outputs are open\n"
+"                   (default kexray when started as root, nobody if there is\n"
+"                   no such user; '-Z root' keeps root); no capability is kept\n"
 "  -h, --help       this help\n"
 "  --version        print the version, and libpcap's\n"
 "\n"
 "exit status: 0 no problem found, 1 problems found (or WEAK with --fail-on\n"
 "             weak), 2 usage error,\n"
 "             3 an input could not be read (connections read before the\n"
-"             damage are still reported). A live capture stopped by SIGINT\n"
-"             or SIGTERM exits 0 after reporting every open connection.\n", f);
+"             damage are still reported), 4 a record could not be written\n"
+"             (the count is on standard error). SIGINT or SIGTERM stops\n"
+"             after reporting every open connection; reading files or\n"
+"             logs, the summary then says \"interrupted\".\n", f);
 }
 
 static void
@@ -198,10 +211,11 @@ print_stats(struct run *r, bool final)
 		cc.have_pcap = kx_live_stats(r->cap, &cc.recv, &cc.drop,
 		    &cc.ifdrop) == 0;
 	cc.conns_tracked = kx_pipeline_conns(r->pl);
-	if (r->json)
+	if (r->json) {
 		kx_report_json_stats(r->out, kx_pipeline_stats(r->pl), &cc,
 		    &r->counts, final);
-	else
+		kx_output_record(r->o);
+	} else
 		kx_report_text_stats(stderr, kx_pipeline_stats(r->pl), &cc,
 		    &r->counts, final);
 }
@@ -214,7 +228,7 @@ print_summary(struct run *r, bool final, const struct kx_sshlog_stats *logst)
 {
 	struct kx_capture_counts cc = { 0 };
 	struct kx_summary_extra x = { .cc = &cc, .logstats = logst,
-	    .final = final };
+	    .final = final, .interrupted = final && r->interrupted };
 	struct kx_style es = { .color = kx_color_wanted(r->color, STDERR_FILENO) };
 
 	if (r->sum == NULL)
@@ -225,35 +239,29 @@ print_summary(struct run *r, bool final, const struct kx_sshlog_stats *logst)
 	if (r->pl != NULL && logst == NULL)
 		x.stats = kx_pipeline_stats(r->pl);
 	r->sum->shown = r->counts.shown;
-	if (r->format == FMT_JSON)
+	if (r->format == FMT_JSON) {
 		kx_report_summary_json(r->out, r->sum, &x);
-	else if ((r->format == FMT_TEXT || r->format == FMT_BRIEF) && final)
+		kx_output_record(r->o);
+	} else if ((r->format == FMT_TEXT || r->format == FMT_BRIEF) && final) {
 		kx_report_summary_text(r->out, r->sum, &x, &r->style);
-	else if (!r->quiet || !final)
+		kx_output_record(r->o);
+	} else if (!r->quiet || !final)
 		kx_report_summary_text(stderr, r->sum, &x, &es);
 }
 
 static void
 reopen_output(struct run *r)
 {
-	FILE *f;
-
 	if (r->out_path == NULL)
 		return;
-	if ((f = fopen(r->out_path, "a")) == NULL) {
-		fprintf(stderr, "kexray: SIGHUP: cannot reopen %s: %s; still "
-		    "writing to the old file\n", r->out_path, strerror(errno));
-		return;
-	}
 	/* Zeek closes a rotated log with #close; the new file gets its own
 	 * header with its next record. */
-	if (r->zeek_open)
+	if (r->zeek_open) {
 		kx_report_zeek_footer(r->out, time(NULL));
+		kx_output_record(r->o);
+	}
 	r->zeek_open = false;
-	fclose(r->out);
-	r->out = f;
-	if (r->live)
-		setvbuf(r->out, NULL, _IOLBF, 0);
+	(void)kx_output_reopen(r->o);
 }
 
 /* Signals are only flagged in their handlers; they are acted on here. */
@@ -349,6 +357,7 @@ write_ssh(struct run *r, struct kx_conn *c, const struct kx_verdict *v)
 		kx_report_text_styled(r->out, c, v, &r->style);
 		break;
 	}
+	kx_output_record(r->o);
 }
 
 /* The handshake record, once its outcome is final: at NEWKEYS both ways
@@ -381,6 +390,10 @@ on_conn(struct kx_conn *c, void *arg)
 	struct kx_brute_hit hit;
 	bool brute, hs_problem;
 
+	/* Reading files or logs, a signal cut the input: what is still open
+	 * is not what the whole input would have shown. */
+	if (r->interrupted && c->close == KX_CLOSE_CAPTURE_END)
+		kx_anom_set(&c->anomalies, KX_ANOM_FLOW_INTERRUPTED);
 	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))
 		return;
 	bool together = !c->hs_reported;
@@ -424,6 +437,7 @@ on_conn(struct kx_conn *c, void *arg)
 		else if (r->format == FMT_EVE)
 			kx_report_eve_close(r->out, c, &ci);
 	}
+	kx_output_record(r->o);
 	if (brute && r->format == FMT_JSON)
 		kx_report_json_bruteforce(r->out, &hit);
 	else if (brute && (r->format == FMT_TEXT || r->format == FMT_BRIEF))
@@ -432,6 +446,7 @@ on_conn(struct kx_conn *c, void *arg)
 		kx_report_zeek_notice(r->zdir.f[KX_ZLOG_NOTICE], &hit);
 	else if (brute && r->format == FMT_EVE)
 		kx_report_eve_bruteforce(r->out, c, &hit);
+	kx_output_record(r->o);
 }
 
 static void
@@ -440,10 +455,10 @@ on_frame(void *arg, int dlt, const uint8_t *frame, uint32_t caplen,
 {
 	struct run *r = arg;
 
-	if (r->ev == NULL && r->ev_path != NULL && !r->live) {
+	if (r->ev == NULL && r->ev_fd >= 0 && !r->live) {
 		/* Reading files: the first frame tells the link type. */
-		if ((r->ev = kx_evidence_open(r->ev_path, dlt)) == NULL)
-			r->ev_path = NULL;
+		r->ev = kx_evidence_open_fd(r->ev_fd, r->ev_path, dlt);
+		r->ev_fd = -1;
 	}
 	kx_pipeline_frame(r->pl, dlt, frame, caplen, wirelen, ts_us, frame_no);
 	/* -c COUNT, as tcpdump: stop after COUNT packets (after the filter). */
@@ -487,9 +502,15 @@ install_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	/* No SA_RESTART: poll() returns EINTR and the loop sees the flag. */
+	/* SIGINT and SIGTERM without SA_RESTART: a read blocked on a pipe or
+	 * a FIFO returns EINTR, and the loop sees the stop. Writes retry
+	 * (output.c), so no record is cut. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* SIGHUP and SIGUSR1 ask for something and the run goes on: every
+	 * read and write they interrupt resumes (poll(2) still returns EINTR,
+	 * whatever the flag, so a live capture acts on them at once). */
+	sa.sa_flags = SA_RESTART;
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGUSR1, &sa, NULL);
 }
@@ -615,12 +636,81 @@ enum {
 
 /* After --output is open, before any privilege drop or sandbox: colour,
  * and whether records share the terminal with the progress line. */
-static void
-output_ready(struct run *r)
+static int
+output_ready(struct run *r, bool block)
 {
+	int fd;
+
+	if (kx_output_open(r->out_path, &r->o) != 0)
+		return -1;
+	r->out = kx_output_stream(r->o);
+	fd = kx_output_fd(r->o);
+	/* A Zeek log directory (open_zeek_dir): records go to its ssh.log,
+	 * standard output keeps only what is said to it (the summary). */
+	if (r->zdir_on) {
+		r->out = r->zdir.f[KX_ZLOG_SSH];
+		fd = fileno(r->out);
+	}
 	r->style.color = (r->format == FMT_TEXT || r->format == FMT_BRIEF) &&
-	    kx_color_wanted(r->color, fileno(r->out));
-	r->out_tty = isatty(fileno(r->out)) == 1;
+	    kx_color_wanted(r->color, fd);
+	r->out_tty = isatty(fd) == 1;
+	/* Reading files (or logs) to anything but a terminal, records go
+	 * out in 1 MiB blocks; live or on a terminal, each as it ends. */
+	if (block && !r->out_tty && kx_output_block(r->o) != 0)
+		return -1;
+	return 0;
+}
+
+/* Standard input, when it is not an input, becomes /dev/null: nothing
+ * read after the drop can come from the terminal kexray was started on.
+ * Returns 0, or -1 after one line on stderr. */
+static int
+detach_stdin(void)
+{
+	int fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0 || (fd != STDIN_FILENO && dup2(fd, STDIN_FILENO) < 0)) {
+		fprintf(stderr, "kexray: /dev/null: %s\n", strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	if (fd != STDIN_FILENO)
+		close(fd);
+	return 0;
+}
+
+/* Everything is open: gives up root and capabilities (user, or the
+ * default user when started as root) and enters the sandbox, allowed to
+ * write only to the outputs. Returns 0, or an exit status after one line
+ * on stderr. */
+static int
+confine(struct run *r, const char *user, bool keep_stdin)
+{
+	struct kx_sandbox sb = { .nwrite = 0, .trunc_fd = -1 };
+
+	if (!keep_stdin && detach_stdin() != 0)
+		return EXIT_INPUT;
+	if (user == NULL)
+		user = kx_priv_default_user();
+	kx_sandbox_prepare();
+	if (kx_priv_drop(user) != 0)
+		return EXIT_USAGE;
+	if (user != NULL && strcmp(user, "root") != 0 &&
+	    kx_output_check_dir(r->o, user) != 0)
+		return EXIT_USAGE;
+	kx_sandbox_allow_write(&sb, kx_output_fd(r->o));
+	kx_sandbox_allow_write(&sb, STDERR_FILENO);
+	kx_sandbox_allow_write(&sb, r->ev_fd);
+	kx_sandbox_allow_write(&sb, kx_evidence_fd(r->ev));
+	kx_sandbox_allow_write(&sb, kx_hostdb_journal_fd(r->host_keys));
+	for (int i = 0; r->zdir_on && i < KX_ZLOG_MAX; i++)
+		kx_sandbox_allow_write(&sb, fileno(r->zdir.f[i]));
+	kx_sandbox_allow_dir(&sb, kx_output_dirfd(r->o));
+	sb.trunc_fd = kx_output_fd(r->o);
+	if (kx_sandbox_enter(&sb) < 0)
+		return EXIT_INPUT;
+	return 0;
 }
 
 /* --format zeek with --output naming a directory: a Zeek log directory.
@@ -663,41 +753,72 @@ static void
 output_end(struct run *r, const struct kx_sshlog_stats *logst)
 {
 	print_summary(r, true, logst);
-	if (r->zeek_open && !r->zdir_on)
+	if (r->zeek_open && !r->zdir_on) {
 		kx_report_zeek_footer(r->out, time(NULL));
+		kx_output_record(r->o);
+	}
 	r->zeek_open = false;
 }
 
 /* --sshd-log: the same diagnosis from sshd's (or ssh -v's) own debug log
  * (sshlog.h) instead of packets. Returns the exit status. */
 static int
-run_sshd_logs(struct run *r, const char **paths, int n)
+run_sshd_logs(struct run *r, const char **paths, int n, const char *user)
 {
-	struct kx_sshlog *sl;
-	bool failed = false;
+	struct kx_sshlog *sl = NULL;
+	FILE **fs;
+	bool failed = false, use_stdin = false;
+	int st = 0;
 
-	if (open_zeek_dir(r) < 0)
-		return EXIT_USAGE;
-	if (r->out_path != NULL && (r->out = fopen(r->out_path, "a")) == NULL) {
-		fprintf(stderr, "kexray: --output %s: %s\n", r->out_path,
-		    strerror(errno));
-		r->out = stdout;
-		return EXIT_USAGE;
-	}
-	output_ready(r);
-	zeek_dir_begin(r);
-	if ((sl = kx_sshlog_new(on_conn, r)) == NULL) {
+	if ((fs = calloc((size_t)n, sizeof(*fs))) == NULL) {
 		fputs("kexray: out of memory\n", stderr);
 		return EXIT_INPUT;
 	}
-	for (int i = 0; i < n; i++)
-		if (kx_sshlog_read_file(sl, paths[i]) != KX_OK)
+	if (open_zeek_dir(r) < 0 || output_ready(r, true) != 0) {
+		free(fs);
+		return EXIT_USAGE;
+	}
+	zeek_dir_begin(r);
+	/* Every log is opened before the drop; one that cannot be is said
+	 * in its turn. */
+	for (int i = 0; i < n; i++) {
+		if (strcmp(paths[i], "-") == 0) {
+			fs[i] = stdin;
+			use_stdin = true;
+		} else if ((fs[i] = fopen(paths[i], "rb")) == NULL) {
+			fprintf(stderr, "kexray: %s: cannot open log: %s\n",
+			    paths[i], strerror(errno));
 			failed = true;
+		}
+	}
+	install_signals();
+	if ((st = confine(r, user, use_stdin)) != 0)
+		goto out;
+	if ((sl = kx_sshlog_new(on_conn, r)) == NULL) {
+		fputs("kexray: out of memory\n", stderr);
+		st = EXIT_INPUT;
+		goto out;
+	}
+	for (int i = 0; i < n && !kx_capture_stop; i++) {
+		if (fs[i] == NULL)
+			continue;
+		if (kx_sshlog_read_stream(sl, fs[i], paths[i],
+		    &kx_capture_stop) != KX_OK)
+			failed = true;
+		fs[i] = NULL;
+	}
+	r->interrupted = kx_capture_stop != 0;
 	kx_sshlog_finish(sl);
 	output_end(r, kx_sshlog_stats(sl));
-	kx_sshlog_free(sl);
-	return failed ? EXIT_INPUT : r->counts.problems > 0 ||
+	st = failed ? EXIT_INPUT : r->counts.problems > 0 ||
 	    (r->fail_on_weak && r->weak > 0) ? EXIT_PROBLEMS : EXIT_NOPROBLEM;
+out:
+	for (int i = 0; i < n; i++)
+		if (fs[i] != NULL && fs[i] != stdin)
+			fclose(fs[i]);
+	free(fs);
+	kx_sshlog_free(sl);
+	return st;
 }
 
 int
@@ -736,8 +857,9 @@ main(int argc, char **argv)
 	};
 	struct kx_pipeline_config cfg = { .ports = { 22 }, .nports = 1 };
 	struct kx_live_opts lo = { .promisc = 1 };
-	struct run run = { .out = stdout };
+	struct run run = { .out = NULL, .ev_fd = -1 };
 	const char **files = NULL;
+	int *fds = NULL;   /* -r: descriptor and errno per input */
 	const char *user = NULL;
 	char *filter = NULL, *own_filter = NULL;
 	const char *filter_file = NULL;   /* -F */
@@ -992,12 +1114,12 @@ main(int argc, char **argv)
 	}
 	if (nlogs > 0) {
 		if (nlogs != nfiles || lo.iface != NULL || optind < argc ||
-		    run.ev_path != NULL) {
+		    run.ev_path != NULL || run.host_keys_path != NULL) {
 			fputs("kexray: --sshd-log reads logs only: not with -r, "
-			    "-i, -w or a filter expression\n", stderr);
+			    "-i, -w, --host-keys or a filter expression\n", stderr);
 			goto out;
 		}
-		status = run_sshd_logs(&run, files, nfiles);
+		status = run_sshd_logs(&run, files, nfiles, user);
 		goto out;
 	}
 	if ((nfiles == 0) == (lo.iface == NULL)) {
@@ -1035,19 +1157,8 @@ main(int argc, char **argv)
 		filter = NULL;   /* '' asks for everything */
 	if (kx_capture_check_filter(filter) != 0)
 		goto out;
-	/* -w that cannot be written is a usage error now, not a line lost
-	 * among the records later. */
-	if (run.ev_path != NULL) {
-		FILE *wf = fopen(run.ev_path, "wb");
-
-		if (wf == NULL) {
-			fprintf(stderr, "kexray: -w %s: %s\n", run.ev_path,
-			    strerror(errno));
-			goto out;
-		}
-		fclose(wf);
-	}
-	/* Read before privileges are dropped; the state file may not exist. */
+	/* Read before privileges are dropped; the state file may not exist
+	 * and is appended to as keys are learned. */
 	if (load_hostdb(run.known_hosts_path, false, &run.known_hosts) != 0 ||
 	    load_hostdb(run.host_keys_path, true, &run.host_keys) != 0) {
 		status = EXIT_INPUT;
@@ -1055,7 +1166,24 @@ main(int argc, char **argv)
 	}
 	run.actx.known_hosts = run.known_hosts;
 	run.actx.host_keys = run.host_keys;
+	if (run.host_keys != NULL) {
+		char err[256];
 
+		if (kx_hostdb_journal_open(run.host_keys, run.host_keys_path,
+		    err, sizeof(err)) != KX_OK) {
+			fprintf(stderr, "kexray: --host-keys: %s\n", err);
+			status = EXIT_OUTPUT;
+			goto out;
+		}
+	}
+	/* The output first: its descriptor gets the lowest free number,
+	 * which a reopen after rotation gets back (output.h). Reading files
+	 * to anything but a terminal, records go out in 1 MiB blocks;
+	 * live, each as it ends, to reach a log pipeline as it happens. */
+	if (open_zeek_dir(&run) < 0 || output_ready(&run, !run.live) != 0) {
+		status = EXIT_USAGE;
+		goto out;
+	}
 	install_signals();
 	if (run.live) {
 		lo.filter = filter;
@@ -1064,47 +1192,40 @@ main(int argc, char **argv)
 			status = EXIT_INPUT;
 			goto out;
 		}
+		/* An output that cannot be opened is a usage error, as
+		 * --output's. */
 		if (run.ev_path != NULL && (run.ev = kx_evidence_open(run.ev_path,
 		    kx_live_datalink(run.cap))) == NULL) {
-			status = EXIT_INPUT;
-			goto out;
-		}
-	}
-	if (open_zeek_dir(&run) < 0) {
-		status = EXIT_USAGE;
-		goto out;
-	}
-	if (run.out_path != NULL && (run.out = fopen(run.out_path, "a")) == NULL) {
-		fprintf(stderr, "kexray: --output %s: %s\n", run.out_path,
-		    strerror(errno));
-		run.out = stdout;
-		status = EXIT_USAGE;
-		goto out;
-	}
-	output_ready(&run);
-	if (!run.live && !isatty(fileno(run.out))) {
-		/* Reading files: records are written in large blocks. The
-		 * buffer is given explicitly: glibc ignores the size when the
-		 * buffer is NULL and keeps st_blksize (4 KiB): a write(2) per
-		 * 4 KiB nearly doubled the time to read a large file. */
-		static char outbuf[1u << 20];
-
-		setvbuf(run.out, outbuf, _IOFBF, sizeof(outbuf));
-	}
-	if (run.live) {
-		/* Records must reach a log pipeline as they happen. */
-		setvbuf(run.out, NULL, _IOLBF, 0);
-		if (user == NULL && geteuid() == 0)
-			user = "nobody";
-		if (user != NULL && kx_priv_drop(user) != 0) {
 			status = EXIT_USAGE;
 			goto out;
 		}
-		if (kx_sandbox_enter() < 0) {
+	} else {
+		bool use_stdin = false;
+
+		if ((fds = calloc((size_t)nfiles, 2 * sizeof(*fds))) == NULL) {
 			status = EXIT_INPUT;
 			goto out;
 		}
+		/* Every input is opened before the drop; one that cannot be
+		 * is said in its turn, as before. */
+		for (int i = 0; i < nfiles; i++) {
+			fds[2 * i] = kx_capture_open_input(files[i]);
+			fds[2 * i + 1] = fds[2 * i] < 0 ? errno : 0;
+			use_stdin |= fds[2 * i] == STDIN_FILENO;
+		}
+		if (run.ev_path != NULL &&
+		    (run.ev_fd = kx_evidence_create(run.ev_path)) < 0) {
+			status = EXIT_USAGE;
+			goto out;
+		}
+		/* The sizes of the inputs, by path, while they can be seen. */
+		run.progress = kx_progress_new(files, nfiles, run.quiet, stderr);
+		if ((status = confine(&run, user, use_stdin)) != 0)
+			goto out;
 	}
+	if (run.live && (status = confine(&run, user, false)) != 0)
+		goto out;
+	status = EXIT_USAGE;
 	if ((run.pl = kx_pipeline_new(&cfg, on_conn, &run)) == NULL ||
 	    (brute_n != 0 && (run.brute = kx_brute_new(brute_n,
 	    brute_min)) == NULL)) {
@@ -1124,29 +1245,26 @@ main(int argc, char **argv)
 		if (kx_live_run(run.cap, on_frame, on_tick, &run) != 0)
 			input_failed = 1;
 	} else {
-		run.progress = kx_progress_new(files, nfiles, run.quiet, stderr);
-		for (int i = 0; i < nfiles && !kx_capture_stop; i++) {
+		int i;
+
+		for (i = 0; i < nfiles && !kx_capture_stop; i++) {
 			kx_progress_begin(run.progress, i, kx_capture_file_offset);
-			if (kx_capture_file(files[i], filter, on_frame, &run) != 0)
+			if (kx_capture_fd(fds[2 * i], fds[2 * i + 1], files[i],
+			    filter, on_frame, &run) != 0)
 				input_failed = 1;
+			fds[2 * i] = -1;
 		}
+		/* Stopped before the last input's end: the report says so. */
+		run.interrupted = kx_capture_stop != 0;
 		kx_progress_free(run.progress);
 		run.progress = NULL;
-	}
-	kx_pipeline_finish(run.pl);
-	/* No frame came: -w still leaves a valid, empty pcap. */
-	if (run.ev == NULL && run.ev_path != NULL && !run.live &&
-	    (run.ev = kx_evidence_open(run.ev_path, DLT_EN10MB)) == NULL)
-		input_failed = 1;
-	if (run.host_keys != NULL) {
-		char err[256];
-
-		if (kx_hostdb_save(run.host_keys, run.host_keys_path, err,
-		    sizeof(err)) != KX_OK) {
-			fprintf(stderr, "kexray: --host-keys: %s\n", err);
-			input_failed = 1;
+		if (run.ev == NULL && run.ev_fd >= 0) {
+			/* No frame at all: an empty capture, still valid. */
+			run.ev = kx_evidence_open_fd(run.ev_fd, run.ev_path, 1);
+			run.ev_fd = -1;
 		}
 	}
+	kx_pipeline_finish(run.pl);
 	if (run.live || run.stats_interval_us != 0)
 		print_stats(&run, true);
 	/* Nothing read because an input could not be: its one line says
@@ -1166,20 +1284,35 @@ out:
 		if (kx_zeek_dir_close(&run.zdir, time(NULL)) != 0) {
 			fprintf(stderr, "kexray: output: a Zeek log could not be "
 			    "written\n");
-			status = EXIT_INPUT;
+			status = EXIT_OUTPUT;
 		}
 		run.out = stdout;
 	}
 	if (run.ev != NULL && kx_evidence_close(run.ev) != 0) {
 		fprintf(stderr, "kexray: -w %s: write failed\n", run.ev_path);
-		status = EXIT_INPUT;
+		status = EXIT_OUTPUT;
 	}
-	if (fflush(run.out) != 0 && status != EXIT_USAGE) {
-		fprintf(stderr, "kexray: output: %s\n", strerror(errno));
-		status = EXIT_INPUT;
+	if (run.ev_fd >= 0)
+		close(run.ev_fd);
+	if (run.host_keys != NULL) {
+		int jerr = 0;
+		uint64_t jf = kx_hostdb_journal_failed(run.host_keys, &jerr);
+
+		if (jf > 0) {
+			fprintf(stderr, "kexray: --host-keys %s: %llu key%s not "
+			    "saved: %s\n", run.host_keys_path,
+			    (unsigned long long)jf, jf == 1 ? "" : "s",
+			    strerror(jerr));
+			status = EXIT_OUTPUT;
+		}
 	}
-	if (run.out != stdout)
-		fclose(run.out);
+	if (kx_output_close(run.o) != 0 && status != EXIT_USAGE)
+		status = EXIT_OUTPUT;
+	for (int i = 0; fds != NULL && i < nfiles; i++)
+		if (fds[2 * i] > STDIN_FILENO)
+			close(fds[2 * i]);
+	free(fds);
+	kx_progress_free(run.progress);
 	kx_pipeline_free(run.pl);
 	kx_live_close(run.cap);
 	kx_hostdb_free(run.known_hosts);

@@ -153,8 +153,10 @@ new_conn_role(const struct kx_pipeline *p, const struct kx_packet *pkt,
 		*kind = sp ? KX_CONN_SSH : KX_CONN_PENDING;
 		return true;
 	}
-	if (pkt->payload_len == 0 || (fl & KX_TCP_RST) != 0)
-		return false;   /* a late ACK or FIN of something not seen */
+	/* A late ACK or FIN of something not seen. A segment that carried
+	 * data the capture cut away (payload_len 0) still counts. */
+	if (pkt->payload_wire_len == 0 || (fl & KX_TCP_RST) != 0)
+		return false;
 	if (sp || dp) {
 		*kind = KX_CONN_SSH;
 		*server_is_dport = sp && dp ? pkt->dport < pkt->sport : dp;

@@ -279,8 +279,22 @@ kx_reasm_add(struct kx_reasm *r, uint32_t seq, const uint8_t *data,
 	enum kx_status st;
 
 	r->bytes_seen += wire_len;
-	if (r->stopped || r->hole || len == 0)
+	if (r->stopped || r->hole || wire_len == 0)
 		return KX_OK;
+	if (len == 0) {
+		/* The capture kept none of a segment that carried data
+		 * (cut inside the TCP header): unless it repeats bytes
+		 * already here, the stream has a hole from this point. It
+		 * does not fix where a stream without a SYN starts: only
+		 * bytes do. */
+		if (r->have_base && (int64_t)KX_SEQ_DIFF(seq, r->base_seq) +
+		    wire_len <= (int64_t)r->len)
+			return KX_OK;
+		kx_anom_set(&r->anomalies, KX_ANOM_REASM_GAP);
+		r->hole = true;
+		drop_queue(r);
+		return KX_OK;
+	}
 	if (!r->have_base)
 		kx_reasm_set_base(r, seq);
 

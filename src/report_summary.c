@@ -193,6 +193,9 @@ kx_report_summary_text(FILE *out, const struct kx_summary *s,
 	else if (x->stats != NULL)
 		kx_report_text_summary(out, x->stats, s->conns, s->shown,
 		    s->problems);
+	if (x->interrupted)
+		fprintf(out, "  %-11s%s\n", "interrupted", "by a signal before the "
+		    "end of the input: the rest was not read");
 	if (s->conns > 0) {
 		text_outcomes(out, s, st);
 		text_phases(out, s);
@@ -289,12 +292,15 @@ kx_report_summary_json(FILE *out, const struct kx_summary *s,
 	int order[KX_AC_MAX], n = mismatch_order(s, order);
 
 	fprintf(out, "{\"type\":\"summary\",\"schema_version\":%d,\"ts\":%llu.%06llu,"
-	    "\"final\":%s,\"connections\":%llu,\"problems\":%llu,\"shown\":%llu,"
-	    "\"verdicts\":", KX_JSON_SCHEMA_VERSION,
+	    "\"final\":%s,\"connections\":%llu,\"problems\":%llu,\"shown\":%llu",
+	    KX_JSON_SCHEMA_VERSION,
 	    (unsigned long long)(s->ts_last_us / 1000000),
 	    (unsigned long long)(s->ts_last_us % 1000000),
 	    x->final ? "true" : "false", (unsigned long long)s->conns,
 	    (unsigned long long)s->problems, (unsigned long long)s->shown);
+	if (x->interrupted)
+		fputs(",\"interrupted\":true", out);
+	fputs(",\"verdicts\":", out);
 	json_verdicts(out, s->by_verdict);
 	fprintf(out, ",\"weak\":%llu,\"forged_rst\":%llu,\"terrapin_exposed\":%llu,"
 	    "\"closed\":%llu,\"phases\":{", (unsigned long long)s->weak_ok,

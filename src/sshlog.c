@@ -2062,28 +2062,39 @@ enum kx_status
 kx_sshlog_read_file(struct kx_sshlog *l, const char *path)
 {
 	bool in = path[0] == '-' && path[1] == '\0';
+	FILE *f;
+
+	if ((f = in ? stdin : fopen(path, "rb")) == NULL) {
+		fprintf(stderr, "kexray: %s: cannot open log: %s\n",
+		    in ? "(stdin)" : path, strerror(errno));
+		return KX_IO;
+	}
+	return kx_sshlog_read_stream(l, f, path, NULL);
+}
+
+enum kx_status
+kx_sshlog_read_stream(struct kx_sshlog *l, FILE *f, const char *path,
+    const volatile sig_atomic_t *stop)
+{
+	bool in = path[0] == '-' && path[1] == '\0';
 	const char *name = in ? "(stdin)" : path;
 	uint64_t bin0 = l->st.binary, cut0 = l->st.cut, lines0 = l->st.lines;
 	uint64_t rec0 = l->st.recognised;
 	enum kx_status ret = KX_OK;
 	uint8_t *buf;
-	FILE *f;
 	size_t n;
 
-	if ((f = in ? stdin : fopen(path, "rb")) == NULL) {
-		fprintf(stderr, "kexray: %s: cannot open log: %s\n", name,
-		    strerror(errno));
-		return KX_IO;
-	}
 	if ((buf = malloc(READ_CHUNK)) == NULL) {
 		if (!in)
 			fclose(f);
 		fprintf(stderr, "kexray: %s: out of memory\n", name);
 		return KX_NOMEM;
 	}
-	while ((n = fread(buf, 1, READ_CHUNK, f)) > 0)
+	while ((stop == NULL || !*stop) &&
+	    (n = fread(buf, 1, READ_CHUNK, f)) > 0)
 		kx_sshlog_feed(l, buf, n);
-	if (ferror(f)) {
+	/* A read ended by SIGINT/SIGTERM (EINTR) is the stop, not damage. */
+	if (ferror(f) && (stop == NULL || !*stop)) {
 		fprintf(stderr, "kexray: %s: cannot read log: %s\n", name,
 		    strerror(errno));
 		ret = KX_IO;

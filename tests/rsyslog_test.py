@@ -70,15 +70,21 @@ def main():
     try:
         work = os.path.join(tmp, "work")
         os.makedirs(work)
+        # kexray started as root drops to its own user, which must be able
+        # to write the output's directory (as /var/log/kexray is made for it).
+        os.chmod(tmp, 0o755)
+        logdir = os.path.join(tmp, "kexray")
+        os.makedirs(logdir)
+        os.chmod(logdir, 0o1777)
         conf = conf.replace("/var/spool/rsyslog", work)
-        conf = conf.replace("/var/log/kexray/", tmp + "/")
+        conf = conf.replace("/var/log/kexray/", logdir + "/")
         check("the configuration's paths all moved to the temporary directory",
               "/var/" not in conf, conf)
         cpath = os.path.join(tmp, "rsyslog.conf")
         with open(cpath, "w") as f:
             f.write(conf)
-        src = os.path.join(tmp, "kexray.json")
-        dst = os.path.join(tmp, "forwarded.json")
+        src = os.path.join(logdir, "kexray.json")
+        dst = os.path.join(logdir, "forwarded.json")
         pidfile = os.path.join(tmp, "rsyslogd.pid")
         r = subprocess.run([rsyslogd, "-N1", "-f", cpath], stdout=subprocess.PIPE,
                            stderr=subprocess.STDOUT, timeout=60)

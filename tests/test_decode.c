@@ -781,10 +781,28 @@ sweep_frame(int dlt, const struct spec *s, const struct frame *fp)
 			memcpy(b, f.b, p);
 		}
 		st = decode_n(dlt, b, p, f.len, &pkt);
-		if (p < f.payload) {
+		if (p < f.tcp + 4) {
 			assert_int_equal(st, KX_MALFORMED);
 			assert_true(pkt.anomalies ==
 			    KX_ANOM_BIT(KX_ANOM_DECODE_TRUNCATED));
+		} else if (p < f.payload) {
+			/* Cut after the ports (issue 15): decoded as far as
+			 * it goes, no payload, flagged truncated. */
+			assert_int_equal(st, KX_OK);
+			assert_true(pkt.anomalies ==
+			    KX_ANOM_BIT(KX_ANOM_DECODE_TRUNCATED));
+			assert_int_equal(pkt.sport,
+			    (f.b[f.tcp] << 8) | f.b[f.tcp + 1]);
+			assert_int_equal(pkt.dport,
+			    (f.b[f.tcp + 2] << 8) | f.b[f.tcp + 3]);
+			assert_int_equal(pkt.payload_len, 0);
+			/* Without the data offset, the payload is taken to
+			 * follow a header without options. */
+			assert_int_equal(pkt.payload_wire_len, p > f.tcp + 12 ?
+			    s->paylen : s->paylen + s->tcp_optlen);
+			if (p > f.tcp + 13)
+				assert_int_equal(pkt.tcp_flags,
+				    f.b[f.tcp + 13] & 0x3f);
 		} else {
 			assert_int_equal(st, KX_OK);
 			assert_ptr_equal(pkt.payload, b + f.payload);

@@ -334,6 +334,73 @@ test_learned_state_file(void **state)
 	free(a2);
 }
 
+static char *
+read_all(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	char *buf = malloc(4096);
+	size_t n;
+
+	assert_non_null(f);
+	assert_non_null(buf);
+	n = fread(buf, 1, 4095, f);
+	buf[n] = '\0';
+	fclose(f);
+	return buf;
+}
+
+/* Issue 15: the state file as a journal. Each key learned is in the file
+ * at once (no save); a last line a kill cut short is dropped and the file
+ * compacted, atomically, when it is opened next. */
+static void
+test_journal(void **state)
+{
+	char path[512], err[256], fp[KX_FP_LEN + 1];
+	struct kx_hostdb *db;
+	char *text, *first;
+	size_t len;
+
+	(void)state;
+	path_of(path, sizeof(path), "journal");
+	db = load(path, true);
+	assert_int_equal(kx_hostdb_journal_open(db, path, err, sizeof(err)), KX_OK);
+	assert_true(kx_hostdb_journal_fd(db) >= 0);
+	assert_int_equal(check(db, "[192.0.2.7]:2222", KEY_A, true, fp), KX_HK_LEARNED);
+	/* In the file already, before any save or free. */
+	text = read_all(path);
+	assert_int_equal(strncmp(text, "[192.0.2.7]:2222 ssh-ed25519 ", 29), 0);
+	assert_non_null(strchr(text, '\n'));
+	assert_int_equal(check(db, "[192.0.2.8]:22", KEY_B, true, fp), KX_HK_LEARNED);
+	kx_hostdb_free(db);
+	free(text);
+
+	/* A kill during the third append: half a line, no LF. */
+	text = read_all(path);
+	first = strdup(text);
+	assert_non_null(first);
+	*(strchr(first, '\n') + 1) = '\0';
+	len = strlen(first);
+	write_file(path, text);
+	{
+		FILE *f = fopen(path, "a");
+
+		assert_non_null(f);
+		assert_int_equal(fwrite(first, 1, len / 2, f), len / 2);
+		assert_int_equal(fclose(f), 0);
+	}
+	db = load(path, true);
+	assert_int_equal(kx_hostdb_count(db), 2);
+	assert_int_equal(kx_hostdb_journal_open(db, path, err, sizeof(err)), KX_OK);
+	assert_false(dir_has_temp());
+	free(first);
+	first = read_all(path);
+	assert_string_equal(first, text);       /* the cut line is gone */
+	assert_int_equal(check(db, "[192.0.2.7]:2222", KEY_A, true, fp), KX_HK_MATCH);
+	kx_hostdb_free(db);
+	free(first);
+	free(text);
+}
+
 /* Rewriting keeps every line it read, comments and unparsed ones too. */
 static void
 test_save_keeps_other_lines(void **state)
@@ -436,6 +503,7 @@ main(void)
 		cmocka_unit_test(test_known_hosts_verdicts),
 		cmocka_unit_test(test_learned_state_file),
 		cmocka_unit_test(test_save_keeps_other_lines),
+		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_missing_and_unwritable),
 		cmocka_unit_test(test_caps),
 	};

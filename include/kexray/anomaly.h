@@ -21,6 +21,7 @@
 	X(FLOW_MIDSTREAM, "flow.midstream", "connection already open when the capture started (no SYN seen)") \
 	X(FLOW_EVICTED, "flow.evicted", "connection table full or memory cap reached (--max-conns, --max-memory): this least recently active connection was reported early and its state dropped") \
 	X(FLOW_RST_LIMIT, "flow.rst_limit", "more RSTs on one connection than kexray keeps with their evidence; the rest were only counted") \
+	X(FLOW_INTERRUPTED, "flow.interrupted", "still open when SIGINT or SIGTERM cut the input (-r, --sshd-log): reported as far as it was read") \
 	X(REASM_GAP, "reasm.gap", "bytes missing from the handshake stream (not captured); decoding stopped at the hole") \
 	X(REASM_OVERLAP_CONFLICT, "reasm.overlap_conflict", "retransmitted or overlapping segment carries different bytes; the first copy was kept") \
 	X(REASM_OOO_LIMIT, "reasm.ooo_limit", "too many out-of-order segments (--max-ooo), or bytes (--max-buffer), held; later ones were dropped") \

@@ -64,6 +64,15 @@ char *kx_capture_default_filter(const uint16_t *ports, unsigned nports);
 int kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
     void *arg);
 
+/* Opens a capture file for reading, before the privilege drop: returns its
+ * descriptor (standard input for "-"), or -1 with errno set. */
+int kx_capture_open_input(const char *path);
+
+/* kx_capture_file on a descriptor from kx_capture_open_input, which it
+ * closes; fd -1 reports open_errno as the failure to open path. */
+int kx_capture_fd(int fd, int open_errno, const char *path,
+    const char *filter, kx_frame_fn fn, void *arg);
+
 /* How many bytes of the file kx_capture_file is reading have been read
  * (for the progress line); -1 outside it or when the input cannot tell
  * (a pipe). */

@@ -84,6 +84,19 @@ enum kx_hk_verdict kx_hostdb_check(struct kx_hostdb *db, const char *name,
 KX_WUR enum kx_status kx_hostdb_save(struct kx_hostdb *db, const char *path,
     char *err, size_t errlen);
 
+/* The learned set as an append-only journal (--host-keys), opened before
+ * the privilege drop: compacts path first when its last line was cut (a
+ * temporary file and rename, as kx_hostdb_save), then opens it for
+ * appending; from then on every key learned is appended at once, with one
+ * write, so a kill loses at most the key being written. Returns KX_OK, or
+ * KX_IO with one line of why in err. */
+KX_WUR enum kx_status kx_hostdb_journal_open(struct kx_hostdb *db,
+    const char *path, char *err, size_t errlen);
+/* The journal's descriptor (for the sandbox), -1 when none. */
+int kx_hostdb_journal_fd(const struct kx_hostdb *db);
+/* Keys the journal could not write, and the last error. */
+uint64_t kx_hostdb_journal_failed(const struct kx_hostdb *db, int *err);
+
 struct kx_conn;
 
 /* Checks the connection's server host key (c's server K_S) against known

@@ -18,8 +18,22 @@ bool kx_input_is_gzip(FILE *f);
  * file (seekable): NULL for a pipe, or on failure. */
 FILE *kx_input_gunzip(FILE *f);
 
+/* The same for a file already open as fd (a regular file: read with
+ * pread at offset 0, so fd's offset does not move; false for a pipe). */
+bool kx_input_fd_is_gzip(int fd);
+
+/* A stream of the decompressed bytes of fd, from its start; fd is taken
+ * over (closed with the stream, or now on failure). NULL on failure. No
+ * new descriptor is made: it works inside the sandbox (sandbox.h). */
+FILE *kx_input_gunzip_fd(int fd);
+
 /* A hint for a file libpcap refused, "" when none: "; it looks like an
  * sshd log: read it with --sshd-log". */
 void kx_input_hint(const char *path, char *buf, size_t len);
+/* The same from the first bytes of the file, read before libpcap took it
+ * (kexray opens inputs before it drops privileges, and the sandbox lets
+ * it open no file by path afterwards). */
+void kx_input_hint_bytes(const char *path, const char *peek, size_t n,
+    char *buf, size_t len);
 
 #endif

@@ -12,9 +12,11 @@
 #ifndef KEXRAY_SSHLOG_H
 #define KEXRAY_SSHLOG_H
 
+#include <signal.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "kexray/flow.h"
 #include "kexray/limits.h"
@@ -73,6 +75,10 @@ void kx_sshlog_finish(struct kx_sshlog *l);
  * holds binary data (those lines are skipped, the rest is read). */
 KX_WUR enum kx_status kx_sshlog_read_file(struct kx_sshlog *l,
     const char *path);
+/* The same from a stream opened before the privilege drop (closed here
+ * unless it is stdin), stopping early once *stop is set (NULL: never). */
+KX_WUR enum kx_status kx_sshlog_read_stream(struct kx_sshlog *l, FILE *f,
+    const char *path, const volatile sig_atomic_t *stop);
 
 const struct kx_sshlog_stats *kx_sshlog_stats(const struct kx_sshlog *l);
 

@@ -107,6 +107,7 @@ struct kx_summary_extra {
 	const struct kx_sshlog_stats *logstats; /* --sshd-log */
 	const struct kx_capture_counts *cc;   /* NULL or have_pcap false: files */
 	bool final;
+	bool interrupted;   /* SIGINT/SIGTERM before the input's end */
 };
 
 /* report_summary.c: the summary block after the last connection (text),
