@@ -103,9 +103,8 @@ enum kx_conn_kind {
 
 struct kx_conn {
 	/* table links */
-	struct kx_conn *hnext;
 	struct kx_conn *lru_prev, *lru_next;
-	uint32_t hash;
+	uint32_t hash;        /* keyed flow hash: finds its slot */
 
 	uint64_t seq_no;      /* creation order */
 	uint8_t ip_version;
@@ -173,6 +172,12 @@ void kx_flow_discard(struct kx_flow_table *t, struct kx_conn *c);
 /* Reports and frees every connection, in creation order. */
 void kx_flow_flush(struct kx_flow_table *t, enum kx_close why);
 uint32_t kx_flow_count(const struct kx_flow_table *t);
+/* Replaces the random key of the flow hash (tests: two keys must report
+ * the same). Only while the table is empty; returns false otherwise. */
+bool kx_flow_set_key(struct kx_flow_table *t, const uint8_t key[16]);
+/* The longest probe a lookup of a present connection takes now, in slots
+ * (1: found at its home slot). For tests of hostile inputs. */
+uint32_t kx_flow_probe_max(const struct kx_flow_table *t);
 
 /* What the caps did (docs/limits.md); each counter rises when its cap is
  * hit. The reasm counters are added when a connection leaves the table. */
