@@ -90,8 +90,8 @@ is_ssh2_only(const struct kx_ssh_side *s)
 static bool
 judge_ssh1(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 {
-	const struct kx_ssh_side *s[2] = { &c->half[KX_CLIENT].ssh,
-	    &c->half[KX_SERVER].ssh };
+	const struct kx_ssh_side *s[2] = { kx_conn_ssh(c, KX_CLIENT),
+	    kx_conn_ssh(c, KX_SERVER) };
 
 	for (int i = 0; i < 2; i++) {
 		if (!is_ssh1(s[i]))
@@ -138,14 +138,14 @@ kx_analyze_close(const struct kx_conn *c, struct kx_verdict *v)
 static void
 analyze(const struct kx_conn *c, struct kx_verdict *v, bool assess)
 {
-	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 	char what[320], how[160];
 
 	memset(v, 0, sizeof(*v));
 	v->anomalies = c->anomalies;
 	for (int s = 0; s < 2; s++)
-		v->anomalies |= c->half[s].rs.anomalies | c->half[s].ssh.anomalies;
+		v->anomalies |= kx_conn_reasm(c, s)->anomalies | kx_conn_ssh(c, s)->anomalies;
 	/* What depends only on the banners and KEXINITs, once per pair. */
 	if (kx_memo_get(c, &v->nego, assess ? &v->assess : NULL, &v->memo)) {
 		if (assess)
@@ -213,7 +213,7 @@ analyze(const struct kx_conn *c, struct kx_verdict *v, bool assess)
 	}
 	/* A cleartext DISCONNECT says in the peer's own words why. */
 	for (int s = 0; s < 2; s++) {
-		const struct kx_ssh_side *d = &c->half[s].ssh;
+		const struct kx_ssh_side *d = kx_conn_ssh(c, s);
 		const char *rn;
 		size_t off = strlen(v->reason);
 

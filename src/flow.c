@@ -26,14 +26,61 @@ const char *const kx_source_names[KX_SOURCE_MAX] = {
 	[KX_SOURCE_SSH_LOG] = "ssh-log",
 };
 
+const struct kx_ssh_side kx_ssh_side_none[2] = {
+	[KX_CLIENT] = { .is_server = false, .state = KX_SSH_BANNER },
+	[KX_SERVER] = { .is_server = true, .state = KX_SSH_BANNER },
+};
+
+const struct kx_reasm kx_reasm_none = {
+	.depth = KX_REASM_DEPTH,
+	.ooo_max = KX_REASM_OOO_MAX,
+};
+
+struct kx_hs *
+kx_conn_hs(struct kx_conn *c, uint32_t max_buffer, uint32_t max_ooo)
+{
+	struct kx_hs *hs;
+
+	if (c->hs != NULL)
+		return c->hs;
+	if ((hs = malloc(sizeof(*hs))) == NULL)
+		return NULL;
+	for (int s = 0; s < 2; s++) {
+		kx_reasm_init(&hs->rs[s]);
+		kx_reasm_set_limits(&hs->rs[s], max_buffer, max_ooo);
+		if (c->half[s].have_base)
+			kx_reasm_set_base(&hs->rs[s], c->half[s].base_seq);
+		kx_ssh_side_init(&hs->ssh[s], s == KX_SERVER);
+	}
+	c->hs = hs;
+	c->mem_dirty = true;
+	return hs;
+}
+
+void
+kx_conn_hs_free(struct kx_conn *c)
+{
+	if (c->hs == NULL)
+		return;
+	for (int s = 0; s < 2; s++) {
+		kx_reasm_free(&c->hs->rs[s]);
+		kx_ssh_side_free(&c->hs->ssh[s]);
+	}
+	free(c->hs);
+	c->hs = NULL;
+	c->mem_dirty = true;
+}
+
 /* Direct-mapped: a newer close overwrites an older one in its slot. */
 #define FLOW_CLOSED_SLOTS 4096u
 
 struct closed_slot {
 	uint32_t hash;
+	uint32_t isn1;        /* the client's SYN sequence number plus one */
 	uint16_t vlan;
 	uint8_t ip_version;
-	struct kx_endpoint ep[2];
+	bool have_isn;
+	struct kx_endpoint ep[2];   /* indexed by kx_side */
 };
 
 /* One slot of the open-addressed table: the connection's hash beside its
@@ -277,6 +324,12 @@ lru_push(struct kx_flow_table *t, struct kx_conn *c)
 		t->lru_tail = c;
 }
 
+struct kx_hs *
+kx_flow_hs(struct kx_flow_table *t, struct kx_conn *c)
+{
+	return kx_conn_hs(c, t->max_buffer, t->max_ooo);
+}
+
 void
 kx_flow_touch(struct kx_flow_table *t, struct kx_conn *c)
 {
@@ -297,19 +350,18 @@ unlink_conn(struct kx_flow_table *t, struct kx_conn *c)
 	if (t->recent == c)
 		t->recent = NULL;
 	for (int s = 0; s < 2; s++) {
-		if (kx_anom_has(c->half[s].rs.anomalies, KX_ANOM_REASM_DEPTH_LIMIT))
+		const struct kx_reasm *rs = kx_conn_reasm(c, s);
+
+		if (kx_anom_has(rs->anomalies, KX_ANOM_REASM_DEPTH_LIMIT))
 			t->caps.buffer_limit++;
-		t->caps.ooo_dropped += c->half[s].rs.ooo_dropped;
+		t->caps.ooo_dropped += rs->ooo_dropped;
 	}
 }
 
 static void
 conn_free(struct kx_conn *c)
 {
-	for (int s = 0; s < 2; s++) {
-		kx_reasm_free(&c->half[s].rs);
-		kx_ssh_side_free(&c->half[s].ssh);
-	}
+	kx_conn_hs_free(c);
 	kx_evidence_free(c->evidence);
 	kx_resets_free(c->rsts);
 	free(c);
@@ -321,8 +373,9 @@ kx_flow_finish(struct kx_flow_table *t, struct kx_conn *c)
 	unlink_conn(t, c);
 	kx_flow_remember_closed(t, c);
 	/* Whatever still waits out of order sits past a hole for good. */
-	for (int side = 0; side < 2; side++)
-		kx_reasm_finish(&c->half[side].rs);
+	if (c->hs != NULL)
+		for (int side = 0; side < 2; side++)
+			kx_reasm_finish(&c->hs->rs[side]);
 	if (t->done != NULL)
 		t->done(c, t->arg);
 	conn_free(c);
@@ -361,6 +414,8 @@ kx_flow_remember_closed(struct kx_flow_table *t, const struct kx_conn *c)
 	struct closed_slot *s = &t->closed[h & (FLOW_CLOSED_SLOTS - 1)];
 
 	s->hash = h;
+	s->isn1 = c->half[KX_CLIENT].base_seq;
+	s->have_isn = c->syn_seen && c->half[KX_CLIENT].have_base;
 	s->vlan = c->vlan;
 	s->ip_version = c->ip_version;
 	s->ep[0] = c->ep[0];
@@ -379,6 +434,11 @@ kx_flow_recently_closed(const struct kx_flow_table *t,
 	if (s->hash != h || s->ip_version != pkt->ip_version ||
 	    s->vlan != vlan || s->ip_version == 0)
 		return false;
+	/* A SYN: only the client's own again (same ISN) is a leftover. */
+	if ((pkt->tcp_flags & (KX_TCP_SYN | KX_TCP_ACK)) == KX_TCP_SYN)
+		return s->have_isn && s->isn1 == pkt->seq + 1 &&
+		    ep_eq(&s->ep[KX_CLIENT], pkt->src, pkt->sport) &&
+		    ep_eq(&s->ep[KX_SERVER], pkt->dst, pkt->dport);
 	return (ep_eq(&s->ep[0], pkt->src, pkt->sport) &&
 	    ep_eq(&s->ep[1], pkt->dst, pkt->dport)) ||
 	    (ep_eq(&s->ep[1], pkt->src, pkt->sport) &&
@@ -431,7 +491,7 @@ kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
 		return NULL;
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
-	c->mem = kx_mem_chunk(sizeof(*c));
+	c->mem = (uint32_t)kx_mem_chunk(sizeof(*c));
 	t->conn_mem += c->mem;
 	c->hash = h;
 	c->seq_no = t->next_seq++;
@@ -445,12 +505,8 @@ kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
 	c->closed_by = -1;
 	c->close_after.side = -1;
 	c->last_step.side = -1;
-	for (int s = 0; s < 2; s++) {
-		kx_reasm_init(&c->half[s].rs);
-		kx_reasm_set_limits(&c->half[s].rs, t->max_buffer, t->max_ooo);
-		kx_ssh_side_init(&c->half[s].ssh, s == KX_SERVER);
+	for (int s = 0; s < 2; s++)
 		c->half[s].stream_ssh = -1;
-	}
 	slot_put(t->slot, t->nslots - 1, h, c);
 	lru_push(t, c);
 	t->count++;
@@ -535,10 +591,12 @@ kx_conn_mem(const struct kx_conn *c)
 {
 	size_t n = kx_mem_chunk(sizeof(*c));
 
-	for (int s = 0; s < 2; s++) {
-		const struct kx_ssh_side *ss = &c->half[s].ssh;
+	if (c->hs != NULL)
+		n += kx_mem_chunk(sizeof(*c->hs));
+	for (int s = 0; s < 2 && c->hs != NULL; s++) {
+		const struct kx_ssh_side *ss = &c->hs->ssh[s];
 
-		n += kx_reasm_mem(&c->half[s].rs);
+		n += kx_reasm_mem(&c->hs->rs[s]);
 		if (ss->banner != NULL)
 			n += kx_mem_chunk(ss->banner_len != 0 ? ss->banner_len : 1);
 		if (ss->kexinit != NULL)
@@ -565,11 +623,14 @@ kx_flow_settle(struct kx_flow_table *t)
 	uint64_t buckets = kx_mem_chunk((size_t)t->nslots * sizeof(*t->slot));
 	struct kx_conn *c = t->recent;
 
-	if (c != NULL) {
+	/* Only a packet that allocated or freed something re-counts
+	 * (c->mem_dirty): a bulk segment or a bare ACK costs nothing here. */
+	if (c != NULL && c->mem_dirty) {
 		size_t m = kx_conn_mem(c);
 
 		t->conn_mem = t->conn_mem - c->mem + m;
-		c->mem = m;
+		c->mem = (uint32_t)m;
+		c->mem_dirty = false;
 	}
 	/* DESIGN "Resource bounds": over the cap, the least recently active
 	 * connections are reported (marked evicted) and dropped, down to the

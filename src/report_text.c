@@ -119,8 +119,8 @@ void
 kx_report_text_styled(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v, const struct kx_style *st)
 {
-	const struct kx_kexinit *ck = c->half[KX_CLIENT].ssh.kexinit;
-	const struct kx_kexinit *sk = c->half[KX_SERVER].ssh.kexinit;
+	const struct kx_kexinit *ck = kx_conn_ssh(c, KX_CLIENT)->kexinit;
+	const struct kx_kexinit *sk = kx_conn_ssh(c, KX_SERVER)->kexinit;
 	char tbuf[32], uid[19];
 	time_t secs = (time_t)(c->ts_first / 1000000);
 	struct tm tm;
@@ -149,8 +149,8 @@ kx_report_text_styled(FILE *out, const struct kx_conn *c,
 	fprintf(out, "  %-11s%s\n", "why", v->reason);
 	if (c->log != NULL)
 		log_lines(out, c);
-	banner_line(out, "client", &c->half[KX_CLIENT].ssh);
-	banner_line(out, "server", &c->half[KX_SERVER].ssh);
+	banner_line(out, "client", kx_conn_ssh(c, KX_CLIENT));
+	banner_line(out, "server", kx_conn_ssh(c, KX_SERVER));
 	if (ck == NULL || sk == NULL) {
 		fprintf(out, "  %-11s%s\n", "kexinit",
 		    ck == NULL && sk == NULL ? "none seen" :

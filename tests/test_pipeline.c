@@ -34,18 +34,18 @@ on_done(struct kx_conn *c, void *arg)
 		return;
 	s->c[i].cport = c->ep[KX_CLIENT].port;
 	s->c[i].sport = c->ep[KX_SERVER].port;
-	s->c[i].cbanner = c->half[KX_CLIENT].ssh.have_banner;
-	s->c[i].sbanner = c->half[KX_SERVER].ssh.have_banner;
+	s->c[i].cbanner = kx_conn_ssh(c, KX_CLIENT)->have_banner;
+	s->c[i].sbanner = kx_conn_ssh(c, KX_SERVER)->have_banner;
 	s->c[i].close = c->close;
 	s->c[i].closed_by = c->closed_by;
 	s->c[i].after = c->close_after;
 	s->c[i].midstream = c->midstream;
-	s->c[i].anoms = c->anomalies | c->half[0].ssh.anomalies |
-	    c->half[1].ssh.anomalies;
-	if (c->half[KX_SERVER].ssh.banner != NULL)
-		memcpy(s->c[i].sbanner_text, c->half[KX_SERVER].ssh.banner,
-		    c->half[KX_SERVER].ssh.banner_len < 63 ?
-		    c->half[KX_SERVER].ssh.banner_len : 63);
+	s->c[i].anoms = c->anomalies | kx_conn_ssh(c, 0)->anomalies |
+	    kx_conn_ssh(c, 1)->anomalies;
+	if (kx_conn_ssh(c, KX_SERVER)->banner != NULL)
+		memcpy(s->c[i].sbanner_text, kx_conn_ssh(c, KX_SERVER)->banner,
+		    kx_conn_ssh(c, KX_SERVER)->banner_len < 63 ?
+		    kx_conn_ssh(c, KX_SERVER)->banner_len : 63);
 }
 
 struct tcpctx {
@@ -243,7 +243,7 @@ test_handshake_timeout(void **state)
 	a.pl = b.pl = kx_pipeline_new(&cfg, on_done, &s);
 	handshake(&a);
 	seg(&a, false, KX_TCP_ACK, "SSH-2.0-silent\r\n");
-	b.ts = a.ts + 5000000;          /* 5 s later: not yet */
+	b.ts = a.ts + 8000000;          /* 8 s later: not yet */
 	seg(&b, true, KX_TCP_SYN, NULL);
 	assert_int_equal(s.n, 0);
 	b.ts = a.ts + 12000000;         /* 12 s of silence on a */
@@ -255,6 +255,50 @@ test_handshake_timeout(void **state)
 	assert_int_equal(kx_pipeline_stats(a.pl)->timeouts, 1);
 	assert_int_equal(kx_pipeline_conns(a.pl), 2);
 	kx_pipeline_finish(a.pl);
+	kx_pipeline_free(a.pl);
+}
+
+/* A SYN nobody answers is reported after KX_ATTEMPT_TIMEOUT_DEFAULT_S,
+ * not the handshake timeout; the same SYN sent again (same ISN) is that
+ * attempt, already reported, while a new ISN is a new attempt. */
+static void
+test_attempt_timeout(void **state)
+{
+	struct seen s = { 0 };
+	struct tcpctx a = { .cip = 1, .sip = 2, .cport = 50000, .sport = 22,
+	    .cseq = 100, .sseq = 1 };
+	struct tcpctx b = { .cip = 3, .sip = 2, .cport = 50001, .sport = 22,
+	    .cseq = 1, .sseq = 1 };
+	struct tcpctx c = { .cip = 4, .sip = 2, .cport = 50002, .sport = 22,
+	    .cseq = 1, .sseq = 1 };
+
+	(void)state;
+	a.pl = b.pl = c.pl = new_pipeline(&s, "22");
+	a.ts = b.ts = c.ts = 1000000000ull;
+	seg(&a, true, KX_TCP_SYN, NULL);
+	a.ts += 1000000;                /* sent again after 1 s: same attempt */
+	a.cseq = 100;
+	seg(&a, true, KX_TCP_SYN, NULL);
+	handshake(&b);
+	seg(&b, false, KX_TCP_ACK, "SSH-2.0-slow\r\n");
+	c.ts = a.ts + 4000000;          /* 4 s after a's last SYN: not yet */
+	seg(&c, true, KX_TCP_SYN, NULL);
+	assert_int_equal(s.n, 0);
+	c.ts = a.ts + 6000000;          /* 6 s: a is reported, b waits */
+	seg(&c, true, KX_TCP_ACK, NULL);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.c[0].cport, 50000);
+	assert_int_equal(s.c[0].close, KX_CLOSE_TIMEOUT);
+	assert_int_equal(kx_pipeline_conns(a.pl), 2);
+	a.ts = c.ts + 1000000;          /* its third try: already reported */
+	a.cseq = 100;
+	seg(&a, true, KX_TCP_SYN, NULL);
+	assert_int_equal(kx_pipeline_conns(a.pl), 2);
+	a.cseq = 7777;                  /* a new ISN: a new attempt */
+	seg(&a, true, KX_TCP_SYN, NULL);
+	assert_int_equal(kx_pipeline_conns(a.pl), 3);
+	kx_pipeline_finish(a.pl);
+	assert_int_equal(s.n, 4);
 	kx_pipeline_free(a.pl);
 }
 
@@ -330,6 +374,7 @@ main(void)
 		cmocka_unit_test(test_content_detection_split_banner),
 		cmocka_unit_test(test_port_reuse_new_isn),
 		cmocka_unit_test(test_handshake_timeout),
+		cmocka_unit_test(test_attempt_timeout),
 		cmocka_unit_test(test_port_list_and_refused),
 		cmocka_unit_test(test_midstream),
 		cmocka_unit_test(test_bad_port_lists),

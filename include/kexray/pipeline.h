@@ -31,6 +31,14 @@ struct kx_pipeline_config {
 	bool keep_evidence;
 };
 
+/* A SYN nobody answered is looked at again after this long and reported
+ * (no answer, or filtered after retransmissions) instead of holding its
+ * place for the handshake timeout: Zeek's tcp_attempt_delay, 5 s. A live
+ * server answers in one round trip; stacks retransmit the SYN after 1 s
+ * and then 2 s (RFC 6298 2.1, Linux), so 5 s sees a few tries. A spoofed
+ * SYN flood then costs 5 s of memory per SYN, not 120 s. Never longer
+ * than the handshake timeout. */
+#define KX_ATTEMPT_TIMEOUT_DEFAULT_S 5
 /* sshd's own LoginGraceTime is 120 s: a handshake idle that long is over. */
 #define KX_HANDSHAKE_TIMEOUT_DEFAULT_S 120
 /* Interactive sessions sit idle for long; Suricata's established-TCP
