@@ -1,5 +1,5 @@
 /* Connection table: open addressing (Robin Hood linear probing) on a keyed
- * hash (SipHash-2-4) of the ordered address/port pair plus outer VLAN, an
+ * hash (SipHash-1-3) of the ordered address/port pair plus outer VLAN, an
  * LRU list for eviction at the cap, and a creation sequence
  * so a flush reports connections in the order they appeared. */
 #include <stdlib.h>
@@ -107,6 +107,7 @@ struct kx_flow_table {
 	uint64_t conn_mem;            /* sum of every connection's c->mem */
 	uint32_t max_buffer, max_ooo; /* reasm limits of new connections */
 	struct kx_conn *recent;       /* touched last: kx_flow_settle accounts it */
+	bool changed;                 /* conn_mem, the slots or caps changed */
 	struct kx_cap_stats caps;
 };
 
@@ -155,6 +156,7 @@ kx_flow_new(uint32_t max_conns, kx_conn_done_fn done, void *arg)
 	t->max = max_conns != 0 ? max_conns : 1;
 	t->done = done;
 	t->arg = arg;
+	t->changed = true;   /* the first kx_flow_settle counts the slots */
 	flow_key(t);
 	return t;
 }
@@ -196,15 +198,55 @@ flow_tuple(uint8_t ipv, uint16_t vlan, const uint8_t *a, uint16_t ap,
 	return 2 * alen + 8;
 }
 
-/* Keyed: which connections share a slot depends on the key. */
+/* Keyed (SipHash-1-3): which connections share a slot depends on the
+ * key. The same ordered tuple as flow_tuple, built as words (this runs for
+ * every packet): the lower endpoint first, by address words, then port. */
 static uint32_t
 flow_hash(const struct kx_flow_table *t, uint8_t ipv, uint16_t vlan,
     const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
 {
-	uint8_t buf[40];
-	size_t n = flow_tuple(ipv, vlan, a, ap, b, bp, buf);
+	uint64_t w[5], x0, x1 = 0, y0, y1 = 0;
+	uint32_t x4, y4;
+	uint16_t tp;
 
-	return (uint32_t)kx_siphash24(t->key, buf, n);
+	if (ipv == 4) {
+		memcpy(&x4, a, 4);
+		memcpy(&y4, b, 4);
+		if (x4 > y4 || (x4 == y4 && ap > bp)) {
+			uint32_t t4 = x4;
+
+			x4 = y4;
+			y4 = t4;
+			tp = ap;
+			ap = bp;
+			bp = tp;
+		}
+		w[0] = x4 | (uint64_t)y4 << 32;
+		w[1] = ap | (uint64_t)bp << 16 | (uint64_t)vlan << 32 |
+		    (uint64_t)4 << 48;
+		return (uint32_t)kx_siphash13_words(t->key, w, 2);
+	}
+	memcpy(&x0, a, 8);
+	memcpy(&x1, a + 8, 8);
+	memcpy(&y0, b, 8);
+	memcpy(&y1, b + 8, 8);
+	if (x0 > y0 || (x0 == y0 && (x1 > y1 || (x1 == y1 && ap > bp)))) {
+		w[0] = y0;
+		w[1] = y1;
+		w[2] = x0;
+		w[3] = x1;
+		tp = ap;
+		ap = bp;
+		bp = tp;
+	} else {
+		w[0] = x0;
+		w[1] = x1;
+		w[2] = y0;
+		w[3] = y1;
+	}
+	w[4] = ap | (uint64_t)bp << 16 | (uint64_t)vlan << 32 |
+	    (uint64_t)ipv << 48;
+	return (uint32_t)kx_siphash13_words(t->key, w, 5);
 }
 
 /* Unkeyed, for the direct-mapped cache of closed connections only: a
@@ -231,7 +273,13 @@ closed_hash(uint8_t ipv, uint16_t vlan, const uint8_t *a, uint16_t ap,
 static bool
 ep_eq(const struct kx_endpoint *e, const uint8_t *addr, uint16_t port)
 {
-	return e->port == port && memcmp(e->addr, addr, 16) == 0;
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, e->addr, 8);
+	memcpy(&a1, e->addr + 8, 8);
+	memcpy(&b0, addr, 8);
+	memcpy(&b1, addr + 8, 8);
+	return e->port == port && a0 == b0 && a1 == b1;
 }
 
 /* Robin Hood insertion (Celis, 1986): an entry farther from its home
@@ -346,6 +394,7 @@ unlink_conn(struct kx_flow_table *t, struct kx_conn *c)
 	slot_del(t, c);
 	lru_unlink(t, c);
 	t->count--;
+	t->changed = true;
 	t->conn_mem -= c->mem;
 	if (t->recent == c)
 		t->recent = NULL;
@@ -404,6 +453,7 @@ grow(struct kx_flow_table *t)
 	free(t->slot);
 	t->slot = ns;
 	t->nslots = n;
+	t->changed = true;
 }
 
 void
@@ -459,8 +509,15 @@ kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
 	 * ours ends the search. */
 	for (uint32_t d = 0; (c = t->slot[i].c) != NULL &&
 	    ((i - t->slot[i].hash) & m) >= d; i = (i + 1) & m, d++) {
-		if (t->slot[i].hash != h || c->ip_version != pkt->ip_version ||
-		    c->vlan != vlan)
+		if (t->slot[i].hash != h)
+			continue;
+		/* All of it is about to be read (endpoints, then the
+		 * sender's TCP facts, the close state, the pointers): ask
+		 * for its cache lines together rather than one miss after
+		 * another. */
+		for (size_t off = 64; off < sizeof(*c); off += 64)
+			__builtin_prefetch((const char *)c + off);
+		if (c->ip_version != pkt->ip_version || c->vlan != vlan)
 			continue;
 		if (ep_eq(&c->ep[KX_CLIENT], pkt->src, pkt->sport) &&
 		    ep_eq(&c->ep[KX_SERVER], pkt->dst, pkt->dport)) {
@@ -510,6 +567,7 @@ kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
 	slot_put(t->slot, t->nslots - 1, h, c);
 	lru_push(t, c);
 	t->count++;
+	t->changed = true;
 	return c;
 }
 
@@ -617,10 +675,10 @@ kx_conn_mem(const struct kx_conn *c)
 	return n;
 }
 
-void
+bool
 kx_flow_settle(struct kx_flow_table *t)
 {
-	uint64_t buckets = kx_mem_chunk((size_t)t->nslots * sizeof(*t->slot));
+	uint64_t buckets;
 	struct kx_conn *c = t->recent;
 
 	/* Only a packet that allocated or freed something re-counts
@@ -631,7 +689,11 @@ kx_flow_settle(struct kx_flow_table *t)
 		t->conn_mem = t->conn_mem - c->mem + m;
 		c->mem = (uint32_t)m;
 		c->mem_dirty = false;
+		t->changed = true;
 	}
+	if (!t->changed)
+		return false;
+	buckets = kx_mem_chunk((size_t)t->nslots * sizeof(*t->slot));
 	/* DESIGN "Resource bounds": over the cap, the least recently active
 	 * connections are reported (marked evicted) and dropped, down to the
 	 * one just handled if it alone is over. */
@@ -645,6 +707,8 @@ kx_flow_settle(struct kx_flow_table *t)
 	t->caps.mem_used = t->conn_mem + buckets;
 	if (t->caps.mem_used > t->caps.mem_peak)
 		t->caps.mem_peak = t->caps.mem_used;
+	t->changed = false;
+	return true;
 }
 
 const struct kx_cap_stats *

@@ -208,6 +208,7 @@ feed_ssh(struct kx_conn *c, enum kx_side side)
 	if (s->have_banner &&
 	    kx_anom_has(c->hs->ssh[!side].anomalies, KX_ANOM_SSH_VERSION_1)) {
 		kx_reasm_stop(rs);
+		h->done = true;
 		return;
 	}
 	st = kx_ssh_feed(s, data, n, &used);
@@ -218,12 +219,14 @@ feed_ssh(struct kx_conn *c, enum kx_side side)
 		note_step(c, side, s->last_msg);
 	if (st == KX_NEED_MORE)
 		return;
+	h->encrypted = s->state == KX_SSH_ENCRYPTED;
 	if (s->state == KX_SSH_ENCRYPTED && n > used) {
 		h->encrypted_bytes += n - used;
 		note_step(c, side, KX_STEP_ENCRYPTED);
 	}
 	/* NEWKEYS, or the parser gave up: the handshake bytes are done. */
 	kx_reasm_stop(rs);
+	h->done = true;
 }
 
 /* SSH on an odd port is recognised by the first bytes of the reassembled
@@ -261,15 +264,16 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		if (c->midstream && !h->syn && !starts_ssh(pkt))
 			h->parse_off = true;
 	}
-	if (!h->parse_off && hs == NULL &&
+	if (!h->parse_off && !h->done && hs == NULL &&
 	    (hs = kx_flow_hs(p->flows, c)) == NULL) {
 		/* No memory for the handshake state: this side is not
 		 * decoded, and the record says its bytes were not kept. */
 		kx_anom_set(&c->anomalies, KX_ANOM_REASM_DEPTH_LIMIT);
 		h->parse_off = true;
 	}
-	if (h->parse_off || hs->rs[side].stopped) {
-		if (kx_conn_ssh(c, side)->state == KX_SSH_ENCRYPTED) {
+	/* After the handshake: counts and sizes only, from this struct. */
+	if (h->parse_off || h->done) {
+		if (h->encrypted) {
 			h->encrypted_bytes += pkt->payload_wire_len;
 			note_step(c, side, KX_STEP_ENCRYPTED);
 			/* close.h: a server segment smaller than its
@@ -293,6 +297,7 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 	    pkt->payload_wire_len) != KX_OK) {
 		kx_anom_set(&c->anomalies, KX_ANOM_REASM_DEPTH_LIMIT);
 		kx_reasm_stop(&hs->rs[side]);
+		h->done = true;
 		return true;
 	}
 	if (c->kind == KX_CONN_PENDING) {
@@ -479,8 +484,8 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 	}
 	on_packet(p, c, side, &pkt);
 	/* c may be gone; the flow table knows what it touched. */
-	kx_flow_settle(p->flows);
-	p->stats.caps = *kx_flow_caps(p->flows);
+	if (kx_flow_settle(p->flows))
+		p->stats.caps = *kx_flow_caps(p->flows);
 }
 
 /* Only SYNs from the client so far: nothing answered, nothing sent. */
@@ -544,7 +549,7 @@ void
 kx_pipeline_finish(struct kx_pipeline *p)
 {
 	kx_flow_flush(p->flows, KX_CLOSE_CAPTURE_END);
-	kx_flow_settle(p->flows);
+	(void)kx_flow_settle(p->flows);
 	p->stats.caps = *kx_flow_caps(p->flows);
 }
 

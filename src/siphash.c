@@ -23,6 +23,65 @@ le64(const uint8_t *p)
 	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
 } while (0)
 
+/* v[0..3] after the key; the finalization of the last word m. */
+#define SIP_INIT(key) \
+	uint64_t k0 = le64(key), k1 = le64((key) + 8); \
+	uint64_t v0 = 0x736f6d6570736575ULL ^ k0; \
+	uint64_t v1 = 0x646f72616e646f6dULL ^ k1; \
+	uint64_t v2 = 0x6c7967656e657261ULL ^ k0; \
+	uint64_t v3 = 0x7465646279746573ULL ^ k1
+
+#define SIP_WORD(m) do { \
+	v3 ^= (m); \
+	SIPROUND(v0, v1, v2, v3); \
+	SIPROUND(v0, v1, v2, v3); \
+	v0 ^= (m); \
+} while (0)
+
+#define SIP_FINAL() do { \
+	v2 ^= 0xff; \
+	SIPROUND(v0, v1, v2, v3); \
+	SIPROUND(v0, v1, v2, v3); \
+	SIPROUND(v0, v1, v2, v3); \
+	SIPROUND(v0, v1, v2, v3); \
+} while (0)
+
+uint64_t
+kx_siphash24_words(const uint8_t key[KX_SIPHASH_KEY_LEN], const uint64_t *w,
+    size_t n)
+{
+	SIP_INIT(key);
+
+	for (size_t i = 0; i < n; i++)
+		SIP_WORD(w[i]);
+	SIP_WORD((uint64_t)((n * 8) & 0xff) << 56);
+	SIP_FINAL();
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+uint64_t
+kx_siphash13_words(const uint8_t key[KX_SIPHASH_KEY_LEN], const uint64_t *w,
+    size_t n)
+{
+	SIP_INIT(key);
+	uint64_t m;
+
+	for (size_t i = 0; i < n; i++) {
+		v3 ^= w[i];
+		SIPROUND(v0, v1, v2, v3);
+		v0 ^= w[i];
+	}
+	m = (uint64_t)((n * 8) & 0xff) << 56;
+	v3 ^= m;
+	SIPROUND(v0, v1, v2, v3);
+	v0 ^= m;
+	v2 ^= 0xff;
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	SIPROUND(v0, v1, v2, v3);
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
 uint64_t
 kx_siphash24(const uint8_t key[KX_SIPHASH_KEY_LEN], const void *p, size_t len)
 {

@@ -41,6 +41,49 @@ test_published_vectors(void **state)
 		assert_true(kx_siphash24(key, in, n) == vectors[n]);
 }
 
+/* The word form is the byte form of the same little-endian bytes. */
+static void
+test_words_match_bytes(void **state)
+{
+	uint8_t key[KX_SIPHASH_KEY_LEN], in[64];
+	uint64_t w[8];
+
+	(void)state;
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (int i = 0; i < 64; i++)
+		in[i] = (uint8_t)i;
+	for (int i = 0; i < 8; i++) {
+		w[i] = 0;
+		for (int b = 7; b >= 0; b--)
+			w[i] = w[i] << 8 | in[8 * i + b];
+	}
+	for (size_t n = 0; n < 8; n++)
+		assert_true(kx_siphash24_words(key, w, n) == vectors[8 * n]);
+}
+
+/* SipHash-1-3 with the all-zero key of input 00..(8n-1): CPython 3.11's
+ * hash() of those bytes with PYTHONHASHSEED=0 (sys.hash_info.algorithm
+ * "siphash13", whose key is then zero). */
+static void
+test_siphash13_vectors(void **state)
+{
+	static const uint64_t want[6] = { 0, 0xead411e67ebe2eeaULL,
+	    0x8972188433a5c5b7ULL, 0x31185a47af932f3aULL,
+	    0x31ef8061c910629bULL, 0x95bc321ab41d8206ULL };
+	uint8_t key[KX_SIPHASH_KEY_LEN] = { 0 };
+	uint64_t w[5];
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		w[i] = 0;
+		for (int b = 7; b >= 0; b--)
+			w[i] = w[i] << 8 | (uint64_t)(8 * i + b);
+	}
+	for (size_t n = 1; n <= 5; n++)
+		assert_true(kx_siphash13_words(key, w, n) == want[n]);
+}
+
 static void
 test_key_changes_hash(void **state)
 {
@@ -56,6 +99,8 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_published_vectors),
+		cmocka_unit_test(test_words_match_bytes),
+		cmocka_unit_test(test_siphash13_vectors),
 		cmocka_unit_test(test_key_changes_hash),
 	};
 

@@ -89,6 +89,10 @@ struct kx_half {
 	bool have_base : 1;      /* base_seq valid: its SYN was seen */
 	bool parse_off : 1;      /* not decoded: mid-stream, not SSH */
 	bool first_payload_seen : 1;
+	/* Copies of kx_conn_reasm(c, side)->stopped and of the SSH state
+	 * being KX_SSH_ENCRYPTED, so that a packet after the handshake is
+	 * handled without touching struct kx_hs. */
+	bool done : 1, encrypted : 1;
 	int8_t stream_ssh;       /* stream began "SSH-": 1 yes, 0 no, -1 not yet known */
 	uint8_t ttl;             /* of the first packet */
 	uint32_t base_seq;       /* its SYN's sequence number plus one */
@@ -240,8 +244,10 @@ void kx_flow_set_limits(struct kx_flow_table *t, uint64_t max_mem,
 /* Accounts the memory of the connection touched last (its buffers grow
  * and shrink while a packet is handled) and evicts the least recently
  * active connections while the total is over the cap. Call once a packet
- * is handled, when no connection pointer is held. */
-void kx_flow_settle(struct kx_flow_table *t);
+ * is handled, when no connection pointer is held. Returns true when the
+ * memory or a counter of kx_flow_caps changed since the last call; a
+ * packet that allocated, freed, created or removed nothing costs a test. */
+bool kx_flow_settle(struct kx_flow_table *t);
 /* Heap bytes connection c holds: its struct, reasm buffers and queue,
  * banner and KEXINIT copies, evidence frames. */
 size_t kx_conn_mem(const struct kx_conn *c);
