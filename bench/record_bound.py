@@ -5,6 +5,9 @@ analysis.
 
   record_bound.py KEXRAY_JSONL [--runs N]
 
+KEXRAY_JSONL is `kexray --json --records full` output (schema 1's members;
+schema 2's lean bound is bench/schema2_bound.py).
+
 From kexray's JSON Lines (its "ssh" records), writes the smallest records
 the issues ask for, with compact JSON (no spaces), and times writing each
 to a new file:

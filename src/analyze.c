@@ -12,7 +12,15 @@ const char *const kx_verdict_names[KX_V_MAX] = {
 	[KX_V_INCOMPLETE] = "INCOMPLETE",
 	[KX_V_REFUSED] = "REFUSED",
 	[KX_V_NO_ANSWER] = "NO_ANSWER",
+	[KX_V_HOST_KEY_CHANGED] = "HOST_KEY_CHANGED",
 };
+
+bool
+kx_verdict_is_problem(enum kx_verdict_kind k)
+{
+	return k == KX_V_MISMATCH || k == KX_V_RESET || k == KX_V_CLOSED ||
+	    k == KX_V_REFUSED || k == KX_V_NO_ANSWER || k == KX_V_HOST_KEY_CHANGED;
+}
 
 static const char *const side_names[2] = { "client", "server" };
 
@@ -120,46 +128,27 @@ judge_ssh1(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 	return false;
 }
 
-static void analyze(const struct kx_conn *c, struct kx_verdict *v,
-    bool assess);
-
-void
-kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
-{
-	analyze(c, v, true);
-}
-
-void
-kx_analyze_close(const struct kx_conn *c, struct kx_verdict *v)
-{
-	analyze(c, v, false);
-}
-
-static void
-analyze(const struct kx_conn *c, struct kx_verdict *v, bool assess)
+/* The handshake verdict from the facts, the negotiation and how the
+ * connection ended (v->close, judged first): one tree, each branch final.
+ * Returns true when v->reason is the close sentence itself (no
+ * DISCONNECT words are added to it). */
+static bool
+classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 {
 	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
 	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
-	char what[320], how[160];
+	enum kx_cause cause = v->close.cause;
+	char what[320];
 
-	memset(v, 0, sizeof(*v));
-	v->anomalies = c->anomalies;
-	for (int s = 0; s < 2; s++)
-		v->anomalies |= kx_conn_reasm(c, s)->anomalies | kx_conn_ssh(c, s)->anomalies;
-	/* What depends only on the banners and KEXINITs, once per pair. */
-	if (kx_memo_get(c, &v->nego, assess ? &v->assess : NULL, &v->memo)) {
-		if (assess)
-			kx_assess_hostkey(c, &v->assess);
-	} else if (!assess) {
-		kx_negotiate(cs->kexinit, ss->kexinit, &v->nego);
-	} else {
-		kx_negotiate(cs->kexinit, ss->kexinit, &v->nego);
-		kx_assess(c, &v->nego, &v->assess);
-		kx_memo_put(c, &v->nego, &v->assess, &v->memo);
+	/* Nothing listening, a refusal before the banner and a filtered
+	 * port are verdicts of their own, said in the close's words. */
+	if (cause == KX_CAUSE_PORT_CLOSED || cause == KX_CAUSE_REFUSED ||
+	    cause == KX_CAUSE_MAX_STARTUPS || cause == KX_CAUSE_NOT_ALLOWED ||
+	    cause == KX_CAUSE_FILTERED) {
+		v->kind = cause == KX_CAUSE_FILTERED ? KX_V_NO_ANSWER : KX_V_REFUSED;
+		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+		return true;
 	}
-	v->handshake_complete = cs->newkeys && ss->newkeys;
-	close_text(c, how, sizeof(how));
-
 	if (c->midstream && !cs->have_banner && !ss->have_banner) {
 		v->kind = KX_V_INCOMPLETE;
 		snprintf(v->reason, sizeof(v->reason), "%s",
@@ -194,6 +183,12 @@ analyze(const struct kx_conn *c, struct kx_verdict *v, bool assess)
 		v->kind = KX_V_OK;
 		snprintf(v->reason, sizeof(v->reason),
 		    "handshake completed (NEWKEYS both ways); %s", how);
+	} else if (cause == KX_CAUSE_SEGMENT_LOST) {
+		/* A hole the receiver never filled either: lost on the path,
+		 * not by the capture, so the handshake did fail. */
+		v->kind = c->close == KX_CLOSE_RST ? KX_V_RESET : KX_V_CLOSED;
+		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+		return true;
 	} else if (v->anomalies & (KX_ANOM_BIT(KX_ANOM_REASM_GAP) |
 	    KX_ANOM_BIT(KX_ANOM_REASM_DEPTH_LIMIT))) {
 		/* The capture (or the buffer cap) hid the rest of the
@@ -211,8 +206,79 @@ analyze(const struct kx_conn *c, struct kx_verdict *v, bool assess)
 		snprintf(v->reason, sizeof(v->reason), "%s",
 		    "capture ended before the handshake completed");
 	}
+	return false;
+}
+
+/* A host key that differs from the one on record (or is revoked) is the
+ * verdict, whatever else happened: the handshake is not to be trusted,
+ * or the client was right to refuse it. */
+static void
+judge_hostkey(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
+    struct kx_verdict *v)
+{
+	const struct kx_hostkey *hk = &v->assess.hostkey;
+	const char *file;
+	char was[sizeof(v->reason)];
+
+	if (ctx == NULL || (ctx->known_hosts == NULL && ctx->host_keys == NULL))
+		return;
+	if (!kx_hostkey_judge(ctx->known_hosts, ctx->host_keys, c,
+	    &v->assess.hostkey))
+		return;
+	if (v->kind != KX_V_OK && v->kind != KX_V_CLOSED &&
+	    v->kind != KX_V_RESET && v->kind != KX_V_INCOMPLETE)
+		return;
+	file = hk->known_hosts == KX_HK_CHANGED || hk->known_hosts == KX_HK_REVOKED ?
+	    "known_hosts" : "the --host-keys file";
+	memcpy(was, v->reason, sizeof(was));
+	v->kind = KX_V_HOST_KEY_CHANGED;
+	snprintf(v->reason, sizeof(v->reason), "the server's host key %s "
+	    "(possible man-in-the-middle, or a reinstalled server); %s",
+	    (hk->known_hosts == KX_HK_REVOKED || hk->host_keys == KX_HK_REVOKED) ?
+	    "is marked @revoked" : file[0] == 'k' ?
+	    "differs from the one in known_hosts" :
+	    "differs from the one kexray recorded (--host-keys)", was);
+}
+
+void
+kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
+{
+	kx_analyze_with(c, NULL, v);
+}
+
+void
+kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
+    struct kx_verdict *v)
+{
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+	char how[160];
+	bool close_words;
+
+	/* Every member is set below; the memo or kx_negotiate and kx_assess
+	 * fill nego and assess whole. Not a memset: the verdict is 7 KiB,
+	 * most of it the weak lists' empty room. */
+	v->kind = KX_V_INCOMPLETE;
+	v->problem = false;
+	v->reason[0] = '\0';
+	v->anomalies = c->anomalies;
+	for (int s = 0; s < 2; s++)
+		v->anomalies |= kx_conn_reasm(c, s)->anomalies | kx_conn_ssh(c, s)->anomalies;
+	/* What depends only on the banners and KEXINITs, once per pair. */
+	if (kx_memo_get(c, &v->nego, &v->assess, &v->memo)) {
+		kx_assess_hostkey(c, &v->assess);
+	} else {
+		kx_negotiate(cs->kexinit, ss->kexinit, &v->nego);
+		kx_assess(c, &v->nego, &v->assess);
+		kx_memo_put(c, &v->nego, &v->assess, &v->memo);
+	}
+	v->handshake_complete = cs->newkeys && ss->newkeys;
+	close_text(c, how, sizeof(how));
+	/* How it ended (close.h), as of now: the verdict is read from it. */
+	kx_close_judge(c, &v->nego, &v->close);
+	close_words = classify(c, how, v);
 	/* A cleartext DISCONNECT says in the peer's own words why. */
-	for (int s = 0; s < 2; s++) {
+	for (int s = 0; s < 2 && !close_words; s++) {
 		const struct kx_ssh_side *d = kx_conn_ssh(c, s);
 		const char *rn;
 		size_t off = strlen(v->reason);
@@ -224,25 +290,22 @@ analyze(const struct kx_conn *c, struct kx_verdict *v, bool assess)
 		    "; %s sent DISCONNECT %u (%s)", side_names[s],
 		    d->disc_reason, rn != NULL ? rn : "unknown reason");
 	}
-	/* How it ended (close.h): nothing listening, a refusal before the
-	 * banner and a filtered port are verdicts of their own. */
-	kx_close_judge(c, &v->nego, &v->close);
-	if (v->close.cause == KX_CAUSE_PORT_CLOSED ||
-	    v->close.cause == KX_CAUSE_REFUSED ||
-	    v->close.cause == KX_CAUSE_MAX_STARTUPS ||
-	    v->close.cause == KX_CAUSE_NOT_ALLOWED ||
-	    v->close.cause == KX_CAUSE_FILTERED) {
-		v->kind = v->close.cause == KX_CAUSE_FILTERED ? KX_V_NO_ANSWER :
-		    KX_V_REFUSED;
-		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
-	}
-	/* A hole the receiver never filled either: lost on the path, not by
-	 * the capture, so the handshake did fail. */
-	if (v->close.cause == KX_CAUSE_SEGMENT_LOST && v->kind == KX_V_INCOMPLETE) {
-		v->kind = c->close == KX_CLOSE_RST ? KX_V_RESET : KX_V_CLOSED;
-		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
-	}
-	v->problem = v->kind == KX_V_MISMATCH || v->kind == KX_V_RESET ||
-	    v->kind == KX_V_CLOSED || v->kind == KX_V_REFUSED ||
-	    v->kind == KX_V_NO_ANSWER;
+	judge_hostkey(c, ctx, v);
+	v->problem = kx_verdict_is_problem(v->kind);
+	v->outcome.kind = (uint8_t)v->kind;
+	v->outcome.mismatch_mask = (uint8_t)v->nego.mismatch_mask;
+	v->outcome.first_failure = (int8_t)v->nego.first_failure;
+}
+
+void
+kx_analyze_end(const struct kx_conn *c, struct kx_close_info *ci)
+{
+	struct kx_nego n;
+
+	/* The negotiation's outcome as the handshake record judged it: what
+	 * the close sentence reads of it. */
+	memset(&n, 0, sizeof(n));
+	n.mismatch_mask = c->hs_outcome.mismatch_mask;
+	n.first_failure = c->hs_outcome.first_failure;
+	kx_close_judge(c, &n, ci);
 }

@@ -377,6 +377,50 @@ hassh(const struct kx_kexinit *k, bool server, char out[33])
 	return true;
 }
 
+/* The kexinit record's id (docs/output-format.md): SHA-256 over the role
+ * ('c' or 's'), each of the ten lists as a 4-byte big-endian length and
+ * its bytes, as sent, and the first_kex_packet_follows byte; the first 8
+ * bytes in hex. The content alone decides it: the same offer has the same
+ * id in every run and on every sensor. */
+bool
+kx_kexinit_id(const struct kx_kexinit *k, int role, char out[KX_KEXINIT_ID_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+	uint8_t b[4];
+	EVP_MD_CTX *ctx;
+	bool ok;
+
+	if (k == NULL || (ctx = EVP_MD_CTX_new()) == NULL)
+		return false;
+	b[0] = role == KX_SERVER ? 's' : 'c';
+	ok = EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, b, 1) == 1;
+	for (int i = 0; i < KX_PROP_MAX && ok; i++) {
+		const struct kx_namelist *nl = &k->list[i];
+
+		b[0] = (uint8_t)(nl->len >> 24);
+		b[1] = (uint8_t)(nl->len >> 16);
+		b[2] = (uint8_t)(nl->len >> 8);
+		b[3] = (uint8_t)nl->len;
+		ok = EVP_DigestUpdate(ctx, b, 4) == 1 &&
+		    (nl->len == 0 || EVP_DigestUpdate(ctx, nl->p, nl->len) == 1);
+	}
+	b[0] = k->first_kex_follows ? 1 : 0;
+	ok = ok && EVP_DigestUpdate(ctx, b, 1) == 1 &&
+	    EVP_DigestFinal_ex(ctx, md, &mdlen) == 1 && mdlen == 32;
+	EVP_MD_CTX_free(ctx);
+	if (!ok)
+		return false;
+	for (unsigned i = 0; i < KX_KEXINIT_ID_LEN / 2; i++) {
+		out[2 * i] = hex[md[i] >> 4];
+		out[2 * i + 1] = hex[md[i] & 15];
+	}
+	out[KX_KEXINIT_ID_LEN] = '\0';
+	return true;
+}
+
 /* ---------------------------------------------------------------- advice */
 
 static bool
@@ -790,15 +834,54 @@ kx_would_log_line(const struct kx_conn *c, const struct kx_assessment *a,
 
 /* ---------------------------------------------------------------- main */
 
+/* The last host keys read, by their blob: a server's key is the same on
+ * every connection to it, and its fingerprint (a SHA-256 and a base64) is
+ * the costliest part of a known pair's analysis. A hit is a byte-for-byte
+ * match. Bounded: KX_HK_CACHE slots, blobs up to KX_HK_CACHE_BLOB bytes
+ * (an RSA-4096 key is 535; larger ones are read every time). */
+#define KX_HK_CACHE 256u
+#define KX_HK_CACHE_BLOB 1024u
+
+struct hk_slot {
+	uint32_t len;                 /* 0: empty */
+	uint8_t blob[KX_HK_CACHE_BLOB];
+	struct kx_hostkey hk;
+};
+
+static struct hk_slot *hk_cache;   /* KX_HK_CACHE slots, made on first use */
+
+static void
+hostkey_read(const uint8_t *blob, uint32_t len, struct kx_hostkey *hk)
+{
+	struct hk_slot *sl = NULL;
+
+	if (len <= KX_HK_CACHE_BLOB && (hk_cache != NULL ||
+	    (hk_cache = calloc(KX_HK_CACHE, sizeof(*hk_cache))) != NULL)) {
+		sl = &hk_cache[kx_hash_bytes(0, blob, len) % KX_HK_CACHE];
+		if (sl->len == len && memcmp(sl->blob, blob, len) == 0) {
+			*hk = sl->hk;
+			return;
+		}
+	}
+	if (kx_hostkey_from_blob(blob, len, hk) != KX_OK) {
+		memset(hk, 0, sizeof(*hk));
+		return;
+	}
+	if (sl != NULL) {
+		memcpy(sl->blob, blob, len);
+		sl->len = len;
+		sl->hk = *hk;
+	}
+}
+
 void
 kx_assess_hostkey(const struct kx_conn *c, struct kx_assessment *a)
 {
 	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 
 	memset(&a->hostkey, 0, sizeof(a->hostkey));
-	if (ss->hostkey != NULL &&
-	    kx_hostkey_from_blob(ss->hostkey, ss->hostkey_len, &a->hostkey) != KX_OK)
-		memset(&a->hostkey, 0, sizeof(a->hostkey));
+	if (ss->hostkey != NULL)
+		hostkey_read(ss->hostkey, ss->hostkey_len, &a->hostkey);
 }
 
 void
@@ -821,9 +904,20 @@ kx_assess(const struct kx_conn *c, const struct kx_nego *n,
 			    s->comments_len, &a->software[side].sw);
 		}
 		find_weak(k, &a->weak[side]);
-		if (k != NULL)
+		if (k != NULL) {
+			const struct kx_namelist *kl = &k->list[KX_PROP_KEX];
+
+			a->marks[side].strict_kex = list_has_lit(kl,
+			    side == KX_SERVER ? "kex-strict-s-v00@openssh.com" :
+			    "kex-strict-c-v00@openssh.com");
+			a->marks[side].ext_info = list_has_lit(kl,
+			    side == KX_SERVER ? "ext-info-s" : "ext-info-c");
+			a->marks[side].pq = offers_pq(kl);
 			a->have_hassh[side] = hassh(k, side == KX_SERVER,
 			    a->hassh[side]);
+			a->have_kexinit_id[side] = kx_kexinit_id(k, side,
+			    a->kexinit_id[side]);
+		}
 	}
 	for (int cat = 0; cat < KX_CAT_MAX; cat++)
 		if (n->res[cat] == KX_NEGO_AGREED)

@@ -96,6 +96,9 @@ kx_verdict_label(const struct kx_verdict *v)
 		return "WEAK";
 	if (kx_verdict_forged(v))
 		return "FORGED RST";
+	/* HOST_KEY_CHANGED is wider than the column. */
+	if (v->kind == KX_V_HOST_KEY_CHANGED)
+		return "HOSTKEY";
 	return v->kind < KX_V_MAX ? kx_verdict_names[v->kind] : "?";
 }
 

@@ -19,6 +19,7 @@
 #include "kexray/select.h"
 #include "kexray/summary.h"
 #include "kexray/bruteforce.h"
+#include "kexray/offers.h"
 
 /* --format: what records look like. */
 enum out_format { FMT_TEXT, FMT_BRIEF, FMT_JSON, FMT_ZEEK, FMT_EVE, FMT_MAX };
@@ -57,6 +58,9 @@ struct run {
 	struct kx_summary *sum;
 	struct kx_progress *progress;
 	struct kx_brute *brute;     /* --bruteforce, NULL with "off" */
+	struct kx_analysis_ctx actx; /* the host-key files, for the analysis */
+	bool records_full;          /* --records full */
+	struct kx_offers *offers;   /* kexinit records written (offers.h) */
 };
 
 static void
@@ -112,6 +116,8 @@ usage(FILE *f)
 	fputs(
 "output\n"
 "  --json           JSON Lines, one object per connection (docs/output-format.md)\n"
+"  --records WHAT   JSON records: lean (default: each KEXINIT once, in its own\n"
+"                   kexinit record) or full (every fact inline, as schema 1)\n"
 "  --brief          one line per connection: verdict, endpoints, software, why\n"
 "  --format FMT     text (default), brief, json, zeek (a Zeek ssh.log) or eve\n"
 "                   (Suricata EVE 'ssh' events)\n"
@@ -234,9 +240,55 @@ handle_flags(struct run *r, uint64_t now_us)
 	}
 }
 
-/* The handshake record ("ssh"), once its outcome is final: at NEWKEYS both
- * ways (kx_pipeline_on_handshake), or from on_conn when the connection
- * ends first. */
+/* The handshake record ("ssh") of a connection analysed once (v): counted,
+ * summarised, and written in the chosen format; in JSON each KEXINIT's
+ * own record first, the first time its id is seen (offers.h). */
+static void
+write_ssh(struct run *r, struct kx_conn *c, const struct kx_verdict *v)
+{
+	c->hs_outcome = v->outcome;
+	r->counts.by_verdict[v->kind]++;
+	if (v->problem) {
+		r->counts.problems++;
+		if (r->ev != NULL)
+			kx_evidence_write(r->ev, c->evidence);
+	}
+	if (r->sum != NULL)
+		kx_summary_add(r->sum, c, v);
+	if (r->only_problems && !v->problem)
+		return;
+	r->counts.shown++;
+	if (r->out_tty)
+		kx_progress_hide(r->progress);
+	switch (r->format) {
+	case FMT_JSON:
+		for (int side = 0; side < 2; side++)
+			if (v->assess.have_kexinit_id[side] && kx_offers_first(r->offers,
+			    v->assess.kexinit_id[side]))
+				kx_report_json_kexinit(r->out, c, v, side);
+		kx_report_json_ssh(r->out, c, v, r->records_full);
+		break;
+	case FMT_BRIEF:
+		kx_report_brief(r->out, c, v, &r->style);
+		break;
+	case FMT_ZEEK:
+		if (!r->zeek_open)
+			kx_report_zeek_header(r->out, time(NULL));
+		r->zeek_open = true;
+		kx_report_zeek(r->out, c, v);
+		break;
+	case FMT_EVE:
+		kx_report_eve(r->out, c, v);
+		break;
+	default:
+		kx_report_text_styled(r->out, c, v, &r->style);
+		break;
+	}
+}
+
+/* The handshake record, once its outcome is final: at NEWKEYS both ways
+ * (kx_pipeline_on_handshake). A connection that ends first gets it from
+ * on_conn, from the same one analysis as its close record. */
 static void
 report_ssh(struct kx_conn *c, void *arg)
 {
@@ -246,77 +298,50 @@ report_ssh(struct kx_conn *c, void *arg)
 	/* Selected out: as if a capture filter had left it out. */
 	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))
 		return;
-	kx_analyze(c, &v);
-	/* A host key that differs from the one on record is a problem. */
-	if (kx_hostkey_judge(r->known_hosts, r->host_keys, c, &v.assess.hostkey))
-		v.problem = true;
-	r->counts.by_verdict[v.kind]++;
-	if (v.problem) {
-		r->counts.problems++;
-		if (r->ev != NULL)
-			kx_evidence_write(r->ev, c->evidence);
-	}
-	if (r->sum != NULL)
-		kx_summary_add(r->sum, c, &v);
-	if (r->only_problems && !v.problem)
-		return;
-	r->counts.shown++;
-	if (r->out_tty)
-		kx_progress_hide(r->progress);
-	switch (r->format) {
-	case FMT_JSON:
-		kx_report_json(r->out, c, &v);
-		break;
-	case FMT_BRIEF:
-		kx_report_brief(r->out, c, &v, &r->style);
-		break;
-	case FMT_ZEEK:
-		if (!r->zeek_open)
-			kx_report_zeek_header(r->out, time(NULL));
-		r->zeek_open = true;
-		kx_report_zeek(r->out, c, &v);
-		break;
-	case FMT_EVE:
-		kx_report_eve(r->out, c, &v);
-		break;
-	default:
-		kx_report_text_styled(r->out, c, &v, &r->style);
-		break;
-	}
+	kx_analyze_with(c, &r->actx, &v);
+	write_ssh(r, c, &v);
 }
 
 /* The connection ended: its handshake record if not yet written, then the
  * close record (close.h, resets.h) and, when this connection takes its
- * source over the threshold, the brute-force record (bruteforce.h). */
+ * source over the threshold, the brute-force record (bruteforce.h). The
+ * connection is analysed once: here when it ended before NEWKEYS, else at
+ * NEWKEYS, and then only how it ended is judged here. */
 static void
 on_conn(struct kx_conn *c, void *arg)
 {
 	struct run *r = arg;
 	struct kx_verdict v;
+	struct kx_close_info ci;
 	struct kx_brute_hit hit;
-	bool brute;
+	bool brute, hs_problem;
 
-	if (!c->hs_reported)
-		report_ssh(c, arg);
 	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))
 		return;
-	kx_analyze_close(c, &v);
+	if (!c->hs_reported) {
+		kx_analyze_with(c, &r->actx, &v);
+		write_ssh(r, c, &v);
+		ci = v.close;
+	} else {
+		kx_analyze_end(c, &ci);
+	}
+	hs_problem = kx_verdict_is_problem((enum kx_verdict_kind)c->hs_outcome.kind);
 	if (r->sum != NULL)
-		kx_summary_close(r->sum, c, &v);
-	brute = kx_brute_note(r->brute, c, v.close.phase, &hit);
+		kx_summary_close(r->sum, c, &ci);
+	brute = kx_brute_note(r->brute, c, ci.phase, &hit);
 	/* A problem only now (a forged RST after the handshake): counted
 	 * here; the handshake's own problems were counted with its record. */
-	if (v.close.problem && !v.problem)
+	if (ci.problem && !hs_problem)
 		r->counts.problems++;
-	if (!r->only_problems || v.problem || v.close.problem) {
+	if (!r->only_problems || hs_problem || ci.problem) {
 		if (r->out_tty)
 			kx_progress_hide(r->progress);
 		if (r->format == FMT_JSON)
-			kx_report_json_close(r->out, c, &v);
+			kx_report_json_close(r->out, c, &ci, r->records_full);
 		else if (r->format == FMT_TEXT)
-			kx_report_text_close(r->out, c, &v);
+			kx_report_text_close(r->out, c, &ci);
 		else if (r->format == FMT_BRIEF)
-			kx_report_brief_close(r->out, c, &v);
+			kx_report_brief_close(r->out, c, &ci);
 	}
 	if (brute && r->format == FMT_JSON)
 		kx_report_json_bruteforce(r->out, &hit);
@@ -445,7 +470,7 @@ enum {
 	OPT_MAX_CONNS, OPT_MAX_MEMORY, OPT_MAX_BUFFER, OPT_MAX_OOO,
 	OPT_SSHD_LOG, OPT_KNOWN_HOSTS, OPT_HOST_KEYS,
 	OPT_BRIEF, OPT_FORMAT, OPT_COLOR, OPT_HOST, OPT_CLIENT_SW, OPT_SERVER_SW,
-	OPT_BRUTEFORCE,
+	OPT_BRUTEFORCE, OPT_RECORDS,
 };
 
 /* After --output is open, before any privilege drop or sandbox: colour,
@@ -523,6 +548,7 @@ main(int argc, char **argv)
 		{ "client-software", required_argument, NULL, OPT_CLIENT_SW },
 		{ "server-software", required_argument, NULL, OPT_SERVER_SW },
 		{ "bruteforce", required_argument, NULL, OPT_BRUTEFORCE },
+		{ "records", required_argument, NULL, OPT_RECORDS },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -593,6 +619,13 @@ main(int argc, char **argv)
 			break;
 		case OPT_BRIEF:
 			run.format = FMT_BRIEF;
+			break;
+		case OPT_RECORDS:
+			if (strcmp(optarg, "lean") != 0 && strcmp(optarg, "full") != 0) {
+				status = bad_value("--records", optarg, "lean or full");
+				goto out;
+			}
+			run.records_full = optarg[0] == 'f';
 			break;
 		case OPT_FORMAT: {
 			int f = 0;
@@ -727,7 +760,8 @@ main(int argc, char **argv)
 		}
 	}
 	run.json = run.format == FMT_JSON;
-	if ((run.sum = kx_summary_new()) == NULL) {
+	if ((run.sum = kx_summary_new()) == NULL ||
+	    (run.offers = kx_offers_new(KX_OFFERS_MAX)) == NULL) {
 		fputs("kexray: out of memory\n", stderr);
 		status = EXIT_INPUT;
 		goto out;
@@ -775,6 +809,8 @@ main(int argc, char **argv)
 		status = EXIT_INPUT;
 		goto out;
 	}
+	run.actx.known_hosts = run.known_hosts;
+	run.actx.host_keys = run.host_keys;
 
 	install_signals();
 	if (run.live) {
@@ -877,6 +913,7 @@ out:
 	kx_hostdb_free(run.known_hosts);
 	kx_hostdb_free(run.host_keys);
 	kx_summary_free(run.sum);
+	kx_offers_free(run.offers);
 	kx_brute_free(run.brute);
 	free(files);
 	free(own_filter);

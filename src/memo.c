@@ -1,4 +1,5 @@
 /* The per-pair analysis memo (memo.h). */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +22,6 @@ struct kx_memo_slot {
 	struct memo_side side[2];
 	struct kx_nego nego;
 	struct kx_assessment a;      /* hostkey zeroed */
-	char *frag[KX_FRAG_MAX];
-	size_t frag_len[KX_FRAG_MAX];
 	size_t heap;                 /* bytes allocated for it, in heap_used */
 };
 
@@ -196,8 +195,6 @@ slot_free(struct kx_memo_slot *sl)
 		free(sl->side[s].banner);
 		free(sl->side[s].k.raw);
 	}
-	for (int f = 0; f < KX_FRAG_MAX; f++)
-		free(sl->frag[f]);
 	heap_used -= sl->heap;
 	memset(sl, 0, sizeof(*sl));
 }
@@ -275,6 +272,29 @@ slot_fill(struct kx_memo_slot *sl, const struct view *v)
 	return true;
 }
 
+/* *dst = *src, but of each weak list only the entries in use: the lists
+ * have room for KX_WEAK_MAX names each, most of it empty, and this copy is
+ * made for every connection of a known pair. */
+static void
+copy_assessment(struct kx_assessment *dst, const struct kx_assessment *src)
+{
+	const size_t w0 = offsetof(struct kx_assessment, weak);
+	const size_t w1 = w0 + sizeof(src->weak);
+
+	memcpy(dst, src, w0);
+	for (int s = 0; s < 2; s++) {
+		const struct kx_weak_list *f = &src->weak[s];
+		struct kx_weak_list *t = &dst->weak[s];
+		uint32_t n = f->n < KX_WEAK_MAX ? f->n : KX_WEAK_MAX;
+
+		t->have = f->have;
+		t->n = f->n;
+		t->total = f->total;
+		memcpy(t->w, f->w, n * sizeof(f->w[0]));
+	}
+	memcpy((char *)dst + w1, (const char *)src + w1, sizeof(*src) - w1);
+}
+
 bool
 kx_memo_get(const struct kx_conn *c, struct kx_nego *n,
     struct kx_assessment *a, struct kx_memo_ref *ref)
@@ -315,7 +335,7 @@ kx_memo_get(const struct kx_conn *c, struct kx_nego *n,
 	sl->last_use = ++use_clock;
 	*n = sl->nego;
 	if (a != NULL)
-		*a = sl->a;
+		copy_assessment(a, &sl->a);
 	move_all(n, a, &sv, &cv);
 	ref->gen = sl->gen;
 	n_hits++;
@@ -361,37 +381,9 @@ ref_live(const struct kx_memo_ref *ref)
 }
 
 bool
-kx_memo_frag(const struct kx_memo_ref *ref, enum kx_memo_frag f,
-    const char **p, size_t *len)
+kx_memo_ref_live(const struct kx_memo_ref *ref)
 {
-	if (!ref_live(ref) || f >= KX_FRAG_MAX || ref->slot->frag[f] == NULL)
-		return false;
-	*p = ref->slot->frag[f];
-	*len = ref->slot->frag_len[f];
-	return true;
-}
-
-void
-kx_memo_frag_put(const struct kx_memo_ref *ref, enum kx_memo_frag f,
-    const char *p, size_t len)
-{
-	struct kx_memo_slot *sl = ref->slot;
-	char *copy;
-
-	if (!ref_live(ref) || f >= KX_FRAG_MAX || len > KX_MEMO_FRAG_MAX ||
-	    sl->frag[f] != NULL)
-		return;
-	make_room(len, sl);
-	if (heap_used + len + 1 > KX_MEMO_HEAP_MAX)
-		return;
-	if ((copy = malloc(len + 1)) == NULL)
-		return;
-	if (len > 0)
-		memcpy(copy, p, len);
-	sl->frag[f] = copy;
-	sl->frag_len[f] = len;
-	sl->heap += len + 1;
-	heap_used += len + 1;
+	return ref_live(ref);
 }
 
 void

@@ -448,6 +448,16 @@ kx_report_assess_json_advice(FILE *out, const struct kx_conn *c,
 	fputs(",\"server_software\":", out);
 	json_sw(out, &a->software[KX_SERVER], true);
 
+	kx_report_assess_json_advice_only(out, c, v);
+}
+
+void
+kx_report_assess_json_advice_only(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v)
+{
+	const struct kx_assessment *a = &v->assess;
+
+	(void)c;
 	fputs(",\"advice\":[", out);
 	for (uint32_t i = 0; i < a->nadvice; i++) {
 		const struct kx_advice *ad = &a->advice[i];

@@ -39,15 +39,16 @@ raw_addr(uint8_t ipv, const uint8_t *a, char *buf, size_t len)
 
 /* "id.orig_h":"A","id.orig_p":N, or nulls when a log does not say. */
 static void
-json_endpoints(struct kx_sb *out, const struct kx_conn *c)
+json_endpoints(struct kx_sb *out, const struct kx_conn *c, bool full)
 {
 	static const char *const who[2] = { "orig", "resp" };
 	char addr[64];
 
 	for (int s = 0; s < 2; s++) {
 		if (c->log != NULL && !c->log->have_ep[s]) {
-			kx_sb_printf(out, ",\"id.%s_h\":null,\"id.%s_p\":null", who[s],
-			    who[s]);
+			if (full)
+				kx_sb_printf(out, ",\"id.%s_h\":null,\"id.%s_p\":null",
+				    who[s], who[s]);
 			continue;
 		}
 		kx_addr_text(c, s, addr, sizeof(addr));
@@ -69,8 +70,9 @@ end_ts(const struct kx_conn *c)
 	    c->close_ts != 0 ? c->close_ts : c->ts_last;
 }
 
+/* One RST; lean leaves out what is unset (no ACK, no IP ID, no signal). */
 static void
-json_rst(struct kx_sb *out, const struct kx_rst *r)
+json_rst(struct kx_sb *out, const struct kx_rst *r, bool full)
 {
 	char text[200];
 	bool first = true;
@@ -79,24 +81,30 @@ json_rst(struct kx_sb *out, const struct kx_rst *r)
 	json_ts(out, "ts", r->ts_us);
 	KX_SB_PUTS(out, ",\"seq\":");
 	kx_sb_u(out, r->seq);
-	KX_SB_PUTS(out, ",\"ack\":");
-	if (r->tcp_flags & KX_TCP_ACK)
+	if (r->tcp_flags & KX_TCP_ACK) {
+		KX_SB_PUTS(out, ",\"ack\":");
 		kx_sb_u(out, r->ack);
-	else
-		KX_SB_PUTS(out, "null");
+	} else if (full) {
+		KX_SB_PUTS(out, ",\"ack\":null");
+	}
 	KX_SB_PUTS(out, ",\"ttl\":");
 	kx_sb_u(out, r->ttl);
-	KX_SB_PUTS(out, ",\"ip_id\":");
-	if (r->ip_version == 4)
+	if (r->ip_version == 4) {
+		KX_SB_PUTS(out, ",\"ip_id\":");
 		kx_sb_u(out, r->ip_id);
-	else
-		KX_SB_PUTS(out, "null");
+	} else if (full) {
+		KX_SB_PUTS(out, ",\"ip_id\":null");
+	}
 	KX_SB_PUTS(out, ",\"window\":");
 	kx_sb_u(out, r->win);
 	KX_SB_PUTS(out, ",\"payload_bytes\":");
 	kx_sb_u(out, r->payload_len);
 	KX_SB_PUTS(out, ",\"verdict\":\"");
 	kx_sb_put(out, kx_rst_verdict_names[kx_rst_verdict(r)]);
+	if (!full && r->signals == 0) {
+		KX_SB_PUTS(out, "\"}");
+		return;
+	}
 	KX_SB_PUTS(out, "\",\"signals\":[");
 	for (int s = 0; s < KX_RSTSIG_MAX; s++) {
 		if (!(r->signals & (1u << s)))
@@ -112,14 +120,19 @@ json_rst(struct kx_sb *out, const struct kx_rst *r)
 	KX_SB_PUTS(out, "]}");
 }
 
+/* The "close" record. full (--records full) keeps every member, null
+ * ones too, as schema 1 wrote them; lean leaves out the unset ones. The
+ * record is a problem when the end is (ci->problem) or the handshake was
+ * (its verdict, kept in c->hs_outcome). */
 void
 kx_report_json_close(FILE *fp, const struct kx_conn *c,
-    const struct kx_verdict *v)
+    const struct kx_close_info *ci, bool full)
 {
-	const struct kx_close_info *ci = &v->close;
 	const struct kx_rstlog *l = c->rsts;
 	char uid[19];
 	struct kx_sb sb, *out = &sb;
+	bool problem = ci->problem ||
+	    kx_verdict_is_problem((enum kx_verdict_kind)c->hs_outcome.kind);
 
 	kx_sb_init(out, fp);
 	kx_conn_uid(c, uid);
@@ -133,7 +146,7 @@ kx_report_json_close(FILE *fp, const struct kx_conn *c,
 	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
 	kx_sb_putc(out, '"');
-	json_endpoints(out, c);
+	json_endpoints(out, c, full);
 	if (c->vlan != 0)
 		kx_sb_printf(out, ",\"vlan\":%u", c->vlan);
 	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
@@ -150,46 +163,57 @@ kx_report_json_close(FILE *fp, const struct kx_conn *c,
 		kx_sb_printf(out, "%.6f", (double)(end_ts(c) - c->ts_first) / 1e6);
 	KX_SB_PUTS(out, ",\"phase\":\"");
 	kx_sb_put(out, kx_phase_names[ci->phase]);
-	KX_SB_PUTS(out, "\",\"closed_by\":");
+	kx_sb_putc(out, '"');
 	if (c->closed_by >= 0)
-		kx_sb_put(out, c->closed_by & 1 ? "\"server\"" : "\"client\"");
-	else
-		KX_SB_PUTS(out, "null");
-	kx_sb_put(out, ci->third_party ? ",\"third_party\":true,\"close\":" :
-	    ",\"third_party\":false,\"close\":");
-	kx_sb_close_how(out, c);
+		kx_sb_put(out, c->closed_by & 1 ? ",\"closed_by\":\"server\"" :
+		    ",\"closed_by\":\"client\"");
+	else if (full)
+		KX_SB_PUTS(out, ",\"closed_by\":null");
+	kx_sb_put(out, ci->third_party ? ",\"third_party\":true" :
+	    ",\"third_party\":false");
+	if (full || c->close != KX_CLOSE_NONE) {
+		KX_SB_PUTS(out, ",\"close\":");
+		if (full || c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST)
+			kx_sb_close_how(out, c);
+		else
+			kx_sb_name(out, kx_close_names[c->close]);
+	}
 	KX_SB_PUTS(out, ",\"cause\":\"");
 	kx_sb_put(out, kx_cause_names[ci->cause]);
 	KX_SB_PUTS(out, "\",\"cause_text\":");
 	json_cstr(out, ci->text);
-	KX_SB_PUTS(out, ",\"category\":");
-	kx_sb_name(out, ci->category >= 0 ? kx_cat_names[ci->category] : NULL);
-	KX_SB_PUTS(out, ",\"gave_up\":");
+	if (ci->category >= 0 || full) {
+		KX_SB_PUTS(out, ",\"category\":");
+		kx_sb_name(out, ci->category >= 0 ? kx_cat_names[ci->category] : NULL);
+	}
 	if (ci->gave_up >= 0)
-		kx_sb_put(out, ci->gave_up & 1 ? "\"server\"" : "\"client\"");
-	else
-		KX_SB_PUTS(out, "null");
-	KX_SB_PUTS(out, ",\"mtu\":");
+		kx_sb_put(out, ci->gave_up & 1 ? ",\"gave_up\":\"server\"" :
+		    ",\"gave_up\":\"client\"");
+	else if (full)
+		KX_SB_PUTS(out, ",\"gave_up\":null");
 	if (ci->mtu_side >= 0) {
 		const struct kx_tcpfacts *f = &c->half[ci->mtu_side].tf;
 
-		kx_sb_printf(out, "{\"side\":\"%s\",\"segment_bytes\":%u,\"sent\":%u}",
-		    side_names[ci->mtu_side & 1], f->rexmit_len, f->rexmits + 1u);
-	} else {
-		KX_SB_PUTS(out, "null");
+		kx_sb_printf(out, ",\"mtu\":{\"side\":\"%s\",\"segment_bytes\":%u,"
+		    "\"sent\":%u}", side_names[ci->mtu_side & 1], f->rexmit_len,
+		    f->rexmits + 1u);
+	} else if (full) {
+		KX_SB_PUTS(out, ",\"mtu\":null");
 	}
-	kx_sb_put(out, v->problem || ci->problem ? ",\"problem\":true" :
-	    ",\"problem\":false");
+	kx_sb_put(out, problem ? ",\"problem\":true" : ",\"problem\":false");
 	kx_sb_put(out, c->evicted ? ",\"evicted\":true,\"resets_total\":" :
 	    ",\"evicted\":false,\"resets_total\":");
 	kx_sb_u(out, l != NULL ? l->total : 0);
-	KX_SB_PUTS(out, ",\"resets\":[");
-	for (uint8_t i = 0; l != NULL && i < l->n; i++) {
-		if (i > 0)
-			kx_sb_putc(out, ',');
-		json_rst(out, &l->r[i]);
+	if (full || (l != NULL && l->n > 0)) {
+		KX_SB_PUTS(out, ",\"resets\":[");
+		for (uint8_t i = 0; l != NULL && i < l->n; i++) {
+			if (i > 0)
+				kx_sb_putc(out, ',');
+			json_rst(out, &l->r[i], full);
+		}
+		kx_sb_putc(out, ']');
 	}
-	KX_SB_PUTS(out, "]}\n");
+	KX_SB_PUTS(out, "}\n");
 	kx_sb_flush(out);
 }
 
@@ -209,7 +233,7 @@ text_endpoint(FILE *out, const struct kx_conn *c, int side)
 
 /* "END  A -> B  uid  phase P, cause C" */
 static void
-text_head(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
+text_head(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 {
 	char uid[19];
 
@@ -218,24 +242,24 @@ text_head(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	text_endpoint(out, c, KX_CLIENT);
 	fputs(" -> ", out);
 	text_endpoint(out, c, KX_SERVER);
-	fprintf(out, "  %s  phase %s, %s", uid, kx_phase_names[v->close.phase],
-	    kx_cause_names[v->close.cause]);
+	fprintf(out, "  %s  phase %s, %s", uid, kx_phase_names[ci->phase],
+	    kx_cause_names[ci->cause]);
 	if (c->closed_by >= 0 && (c->close == KX_CLOSE_FIN ||
 	    c->close == KX_CLOSE_RST))
 		fprintf(out, ", %s by %s%s", c->close == KX_CLOSE_RST ? "RST" :
-		    "FIN", v->close.third_party ? "a third party as the " : "the ",
+		    "FIN", ci->third_party ? "a third party as the " : "the ",
 		    side_names[c->closed_by & 1]);
 	fputc('\n', out);
 }
 
 void
 kx_report_text_close(FILE *out, const struct kx_conn *c,
-    const struct kx_verdict *v)
+    const struct kx_close_info *ci)
 {
 	const struct kx_rstlog *l = c->rsts;
 	char text[200];
 
-	text_head(out, c, v);
+	text_head(out, c, ci);
 	for (uint8_t i = 0; l != NULL && i < l->n; i++) {
 		const struct kx_rst *r = &l->r[i];
 		uint64_t at = r->ts_us > c->ts_first ? r->ts_us - c->ts_first : 0;
@@ -257,15 +281,15 @@ kx_report_text_close(FILE *out, const struct kx_conn *c,
 		fprintf(out, "  %-11s%u more RSTs counted, not kept (flow.rst_limit)\n",
 		    "", l->total - l->n);
 	fprintf(out, "  %-11s", "ended");
-	kx_text_escaped(out, (const uint8_t *)v->close.text, strlen(v->close.text));
+	kx_text_escaped(out, (const uint8_t *)ci->text, strlen(ci->text));
 	fputs("\n\n", out);
 }
 
 void
 kx_report_brief_close(FILE *out, const struct kx_conn *c,
-    const struct kx_verdict *v)
+    const struct kx_close_info *ci)
 {
-	text_head(out, c, v);
+	text_head(out, c, ci);
 }
 
 void

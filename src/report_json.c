@@ -291,8 +291,8 @@ json_source(struct kx_sb *out, const struct kx_conn *c)
 	    ",\"packet_timing\"%s]},", lg->have_ts ? "" : ",\"ts\"");
 }
 
-/* From "client" to "compression_alg": banners, KEXINITs and the
- * negotiation, the same for every connection of the pair. */
+/* From "client" to "compression_alg" (--records full): banners, KEXINITs
+ * and the negotiation, the same for every connection of the pair. */
 static void
 json_handshake(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 {
@@ -306,6 +306,14 @@ json_handshake(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	json_kexinit(out, kx_conn_ssh(c, KX_CLIENT)->kexinit);
 	fputs(",\"server_kexinit\":", out);
 	json_kexinit(out, kx_conn_ssh(c, KX_SERVER)->kexinit);
+	for (int side = 0; side < 2; side++) {
+		fprintf(out, ",\"%s_kexinit_id\":", side == KX_CLIENT ? "client" :
+		    "server");
+		if (v->assess.have_kexinit_id[side])
+			fprintf(out, "\"%s\"", v->assess.kexinit_id[side]);
+		else
+			fputs("null", out);
+	}
 
 	fputs(",\"negotiated\":", out);
 	if (kx_conn_ssh(c, KX_CLIENT)->kexinit == NULL ||
@@ -346,39 +354,6 @@ json_handshake(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	json_alg(out, v, KX_CAT_COMP_C2S);
 }
 
-typedef void (*json_part_fn)(FILE *, const struct kx_conn *,
-    const struct kx_verdict *);
-
-/* Writes a part that depends only on the pair (memo.h): the memo's copy
- * when it has one, else the part written afresh, kept for the next
- * connection of the pair. */
-static void
-memo_part(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
-    enum kx_memo_frag f, json_part_fn fn)
-{
-	const char *p;
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *m;
-
-	if (kx_memo_frag(&v->memo, f, &p, &len)) {
-		fwrite_unlocked(p, 1, len, out);
-		return;
-	}
-	if (v->memo.slot == NULL || (m = open_memstream(&buf, &len)) == NULL) {
-		fn(out, c, v);
-		return;
-	}
-	fn(m, c, v);
-	if (fclose(m) == 0) {
-		kx_memo_frag_put(&v->memo, f, buf, len);
-		fwrite_unlocked(buf, 1, len, out);
-	} else {
-		fn(out, c, v);
-	}
-	free(buf);
-}
-
 void
 kx_report_json(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 {
@@ -411,7 +386,7 @@ kx_report_json_object(FILE *fp, const struct kx_conn *c,
 	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
 		kx_sb_printf(out, "\"tunnel\":\"%s\",", kx_tunnel_names[c->tunnel]);
 	kx_sb_flush(out);
-	memo_part(fp, c, v, KX_FRAG_HANDSHAKE, json_handshake);
+	json_handshake(fp, c, v);
 	KX_SB_PUTS(out, ",\"verdict\":\"");
 	kx_sb_put(out, kx_verdict_names[v->kind]);
 	kx_sb_put(out, v->problem ? "\",\"problem\":true" : "\",\"problem\":false");
@@ -441,10 +416,10 @@ kx_report_json_object(FILE *fp, const struct kx_conn *c,
 	KX_SB_PUTS(out, ",\"server_side\":");
 	json_side(out, c, KX_SERVER, c->log == NULL);
 	kx_sb_flush(out);
-	memo_part(fp, c, v, KX_FRAG_ASSESS, kx_report_assess_json_pair);
+	kx_report_assess_json_pair(fp, c, v);
 	kx_report_assess_json_hostkey(fp, c, v);
 	kx_sb_flush(out);
-	memo_part(fp, c, v, KX_FRAG_SOFTWARE, kx_report_assess_json_advice);
+	kx_report_assess_json_advice(fp, c, v);
 	kx_report_assess_json_would_log(fp, c, v);
 	KX_SB_PUTS(out, ",\"anomalies\":[");
 	first = true;

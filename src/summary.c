@@ -235,13 +235,13 @@ kx_summary_add(struct kx_summary *s, const struct kx_conn *c,
 
 void
 kx_summary_close(struct kx_summary *s, const struct kx_conn *c,
-    const struct kx_verdict *v)
+    const struct kx_close_info *ci)
 {
 	s->closed++;
-	if (v->close.phase < KX_PHASE_MAX)
-		s->by_phase[v->close.phase]++;
-	if (v->close.cause < KX_CAUSE_MAX)
-		s->by_cause[v->close.cause]++;
+	if (ci->phase < KX_PHASE_MAX)
+		s->by_phase[ci->phase]++;
+	if (ci->cause < KX_CAUSE_MAX)
+		s->by_cause[ci->cause]++;
 	if (c->close == KX_CLOSE_RST) {
 		s->resets++;
 		s->resets_by_verdict[kx_resets_closing_verdict(c)]++;

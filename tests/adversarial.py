@@ -172,7 +172,7 @@ def run_case(case, args, capdir):
     pcap = os.path.join(capdir, case["file"])
     recs = Records(case)
     status, stderr, rss, _ = run_kexray(args, args.kexray, args.rss_run, pcap, case,
-                                        ["--json"], recs)
+                                        ["--json", "--records", "full"], recs)
     notes = ["%d records" % recs.n, "peak RSS %d KiB" % rss]
 
     # A crash is never an expected outcome, whatever "exit" says.

@@ -233,7 +233,7 @@ def attempt(ns, cfg_lines, cli, tag):
 
 
 def kexray_json(kexray, args):
-    r = subprocess.run([kexray, "--json"] + args, stdout=subprocess.PIPE,
+    r = subprocess.run([kexray, "--json", "--records", "full"] + args, stdout=subprocess.PIPE,
                        stderr=subprocess.PIPE, timeout=120)
     recs = [json.loads(l) for l in r.stdout.decode("utf-8").splitlines() if l.strip()]
     recs = [x for x in recs if x.get("type") == "ssh"]   # not the summary

@@ -53,7 +53,7 @@ def io_blocks(k, pcaps, tmp):
     out_path, log = os.path.join(tmp, "blocks.jsonl"), os.path.join(tmp, "strace.log")
     with open(out_path, "wb") as out:
         res = subprocess.run(["strace", "-s", "0", "-o", log, "-e", "trace=openat,read,write,close",
-                              k, "--json"] + ["-r", cap] * 8,
+                              k, "--json", "--records", "full"] + ["-r", cap] * 8,
                              stdout=out, stderr=subprocess.PIPE, env=ENV, timeout=120)
     size = os.path.getsize(out_path)
     cap_fds, cap_reads, writes = set(), [], []

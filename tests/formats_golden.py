@@ -71,14 +71,14 @@ def main():
     files, uids = [], set()
     for e in manifest:
         p = os.path.join(a.pcaps, e["file"])
-        recs = [json.loads(x) for x in run(k, ["-q", "--json", "-r", p]).splitlines()]
+        recs = [json.loads(x) for x in run(k, ["-q", "--json", "--records", "full", "-r", p]).splitlines()]
         mine = {r["uid"] for r in recs if r.get("type") == "ssh"}
         if p not in files and not mine & uids:
             files.append(p)
             uids |= mine
     everything = [x for p in files for x in ("-r", p)]
     seed = os.path.join(a.pcaps, "seed_openssh53_libssh2.pcap")
-    summary_json = run(k, everything + ["--json"]).splitlines()[-1:]
+    summary_json = run(k, everything + ["--json", "--records", "full"]).splitlines()[-1:]
 
     goldens = [
         ("formats.expected.brief.txt",

@@ -376,7 +376,7 @@ def main():
 
     rows_total = keys_checked = 0
     for name, args, pcap in inputs:
-        _, jout, _ = run(a.kexray, ["--json"] + args)
+        _, jout, _ = run(a.kexray, ["--json", "--records", "full"] + args)
         lines = [json.loads(x) for x in jout.decode().splitlines()]
         recs = [x for x in lines if x["type"] == "ssh"]
         check("%s: JSON ends with one summary record" % name,

@@ -5,9 +5,12 @@ For every entry of pcaps/manifest.json:
   1. the facts written by hand in the manifest ("expect") must hold in
      kexray's JSON (parsed with Python's json module, which also proves the
      output is valid JSON Lines);
-  2. the JSON and the text output must equal the committed
-     pcaps/<name>.expected.json / .expected.txt byte for byte (regression;
-     review reads the diff when they are regenerated with --regen).
+  2. the lean JSON records joined with their kexinit records must say
+     everything the --records full records say (kxrecords.join_check);
+  3. the JSON (lean and full) and the text output must equal the committed
+     pcaps/<name>.expected.json / .expected.full.json / .expected.txt byte
+     for byte (regression; review reads the diff when they are regenerated
+     with --regen).
 
 Usage: golden.py --kexray BUILD/kexray [--pcaps DIR] [--regen] [NAME...]
 Prints one line per capture and a final "N passed, M failed".
@@ -23,10 +26,10 @@ import kxrecords
 ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 
 
-def run(kexray, path, args, fmt_json):
+def run(kexray, path, args, fmt_json, full=False):
     cmd = [kexray, "-r", path] + list(args)
     if fmt_json:
-        cmd.insert(1, "--json")
+        cmd[1:1] = ["--json"] + (["--records", "full"] if full else [])
     res = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          env=ENV, timeout=120)
     return res.returncode, res.stdout, res.stderr
@@ -93,7 +96,7 @@ def judge(kexray, path, entry):
     manifest entry must hold."""
     errors = []
     records = []
-    rc, out, err = run(kexray, path, entry.get("args", []), True)
+    rc, out, err = run(kexray, path, entry.get("args", []), True, full=True)
     for n, line in enumerate(out.decode("utf-8").splitlines(), 1):
         try:
             rec = json.loads(line)
@@ -131,16 +134,23 @@ def main():
             continue
         path = os.path.join(a.pcaps, entry["file"])
         args = entry.get("args", [])
-        records, out, errors = judge(a.kexray, path, entry)
+        records, out_f, errors = judge(a.kexray, path, entry)
+        _, out, _ = run(a.kexray, path, args, True)
         _, out_t, _ = run(a.kexray, path, args, False)
+        errors += kxrecords.join_check(kxrecords.parse(out),
+                                       kxrecords.parse(out_f))
         base = os.path.join(a.pcaps, name)
         if a.regen:
             with open(base + ".expected.json", "wb") as f:
                 f.write(out)
+            with open(base + ".expected.full.json", "wb") as f:
+                f.write(out_f)
             with open(base + ".expected.txt", "wb") as f:
                 f.write(out_t)
         else:
-            for suffix, got in ((".expected.json", out), (".expected.txt", out_t)):
+            for suffix, got in ((".expected.json", out),
+                                (".expected.full.json", out_f),
+                                (".expected.txt", out_t)):
                 try:
                     with open(base + suffix, "rb") as f:
                         want = f.read()

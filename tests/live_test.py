@@ -141,7 +141,7 @@ def ssh(env, ns, addr, port, *opts):
 
 def kexray(env, kx, ns, args, out):
     err = open(os.path.join(env.dir, "kexray.err"), "wb")
-    p = env.start([kx, "--json", "--output", out] + args, ns=ns,
+    p = env.start([kx, "--json", "--records", "full", "--output", out] + args, ns=ns,
                   stdout=subprocess.DEVNULL, stderr=err)
     # Ready when the interface is open: the first stats record on demand.
     time.sleep(1.0)
@@ -250,7 +250,7 @@ def test_replay(env, kx, pcaps):
     live = {(r["id.orig_p"], r["client"], r["server"], r["verdict"], tuple(r["mismatch"])) for r in records(out)}
     want = set()
     for n in names:
-        r = subprocess.run([kx, "--json", "-r", os.path.join(pcaps, n)], stdout=subprocess.PIPE)
+        r = subprocess.run([kx, "--json", "--records", "full", "-r", os.path.join(pcaps, n)], stdout=subprocess.PIPE)
         for line in r.stdout.decode().splitlines():
             x = json.loads(line)
             if x["type"] != "ssh":

@@ -45,7 +45,7 @@ SOURCE = {"sshd": "sshd-log", "ssh": "ssh-log"}
 
 
 def records(kexray, args):
-    res = subprocess.run([kexray, "--json"] + args, stdout=subprocess.PIPE,
+    res = subprocess.run([kexray, "--json", "--records", "full"] + args, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, env=ENV, timeout=120)
     out = [json.loads(line) for line in res.stdout.decode("utf-8").splitlines()]
     # One dict per connection: its "ssh" and "close" records merged (the

@@ -157,9 +157,17 @@ test_labels(void **state)
 	v.problem = false;
 	assert_string_equal(kx_verdict_label(&v), "INCOMPLETE");
 	assert_int_equal(kx_verdict_tone(&v), KX_TONE_DIM);
-	/* Every name fits the header column. */
-	for (int k = 0; k < KX_V_MAX; k++)
-		assert_true(strlen(kx_verdict_names[k]) <= KX_VERDICT_LABEL_WIDTH);
+	/* A changed host key is its own verdict, a problem, and red. */
+	v.kind = KX_V_HOST_KEY_CHANGED;
+	v.problem = kx_verdict_is_problem(v.kind);
+	assert_true(v.problem);
+	assert_string_equal(kx_verdict_label(&v), "HOSTKEY");
+	assert_int_equal(kx_verdict_tone(&v), KX_TONE_BAD);
+	/* Every label fits the header column. */
+	for (int k = 0; k < KX_V_MAX; k++) {
+		v.kind = (enum kx_verdict_kind)k;
+		assert_true(strlen(kx_verdict_label(&v)) <= KX_VERDICT_LABEL_WIDTH);
+	}
 }
 
 int

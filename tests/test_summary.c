@@ -114,7 +114,7 @@ static void
 add(struct kx_summary *s, struct fake *f)
 {
 	kx_summary_add(s, &f->c, &f->v);
-	kx_summary_close(s, &f->c, &f->v);
+	kx_summary_close(s, &f->c, &f->v.close);
 	free(f);
 }
 
@@ -352,7 +352,7 @@ test_report(void **state)
 	kx_report_summary_json(f, s, &x);
 	fclose(f);
 	{
-		static const char head[] = "{\"type\":\"summary\",\"schema_version\":1,";
+		static const char head[] = "{\"type\":\"summary\",\"schema_version\":2,";
 
 		assert_memory_equal(buf, head, sizeof(head) - 1);
 	}

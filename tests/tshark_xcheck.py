@@ -205,7 +205,7 @@ def tshark_conns(capture, ports):
 # ------------------------------------------------------------------ kexray
 
 def kexray_conns(kexray, capture):
-    res = run([kexray, "-r", capture, "--json"])
+    res = run([kexray, "-r", capture, "--json", "--records", "full"])
     # 0 no problem found, 1 problems found (a mismatch is a good decode);
     # 2 and 3 are errors.
     if res.returncode not in (0, 1):

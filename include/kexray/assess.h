@@ -19,6 +19,9 @@
 #include "kexray/limits.h"
 #include "kexray/negotiate.h"
 
+/* Hex digits of a kexinit record's id (kx_kexinit_id). */
+#define KX_KEXINIT_ID_LEN 16
+
 struct kx_name {
 	const uint8_t *p;   /* NULL: none */
 	uint32_t len;
@@ -132,6 +135,14 @@ struct kx_assessment {
 	struct kx_pq pq;
 	bool have_hassh[2];
 	char hassh[2][33];                  /* [KX_CLIENT] hassh, [KX_SERVER] hasshServer */
+	/* What each side's KEXINIT says of itself (its kexinit record). */
+	struct kx_offer_marks {
+		bool strict_kex;    /* kex-strict-{c,s}-v00@openssh.com */
+		bool ext_info;      /* ext-info-{c,s} (RFC 8308) */
+		bool pq;            /* a hybrid post-quantum kex offered */
+	} marks[2];
+	bool have_kexinit_id[2];
+	char kexinit_id[2][KX_KEXINIT_ID_LEN + 1];  /* kx_kexinit_id */
 	struct kx_hostkey hostkey;
 	struct kx_sw software[2];
 	struct kx_advice advice[KX_AC_MAX];
@@ -145,6 +156,12 @@ void kx_assess(const struct kx_conn *c, const struct kx_nego *nego,
 /* The one part of kx_assess that is the connection's own, not its pair's
  * (memo.h): the server's host key from the KEX reply. */
 void kx_assess_hostkey(const struct kx_conn *c, struct kx_assessment *a);
+
+/* The content-derived id of a KEXINIT sent by role (KX_CLIENT or
+ * KX_SERVER), KX_KEXINIT_ID_LEN hex digits: the kexinit record's "id".
+ * False when k is NULL or the digest failed. */
+bool kx_kexinit_id(const struct kx_kexinit *k, int role,
+    char out[KX_KEXINIT_ID_LEN + 1]);
 
 /* The rating category of a negotiated category. */
 enum kx_algcat kx_cat_algcat(enum kx_cat cat);

@@ -115,6 +115,14 @@ enum kx_conn_kind {
 	KX_CONN_SSH,       /* SSH port, or payload began "SSH-" */
 };
 
+/* What a connection keeps of its analysis (analyze.h) once its handshake
+ * record is written: what its close record reads. */
+struct kx_hs_outcome {
+	uint8_t kind;            /* enum kx_verdict_kind */
+	uint8_t mismatch_mask;   /* bit per kx_cat */
+	int8_t first_failure;    /* kx_cat, -1 none */
+};
+
 /* A connection. Laid out small (docs/limits.md "Memory"): a half-open one
  * is this struct and its table slot; payload adds struct kx_hs, a RST the
  * log of struct kx_rstlog. */
@@ -143,6 +151,7 @@ struct kx_conn {
 	/* Records (docs/output-format.md): the "ssh" record is written when
 	 * the handshake outcome is final, the "close" record when it ends. */
 	bool hs_reported;            /* the handshake callback ran for it */
+	struct kx_hs_outcome hs_outcome;  /* set when its record was written */
 	/* Login success from encrypted sizes (close.h): the server's first
 	 * encrypted segment after the client's first (SERVICE_ACCEPT), and
 	 * whether a later one was smaller (USERAUTH_SUCCESS). */

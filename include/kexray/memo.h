@@ -3,8 +3,7 @@
  * Connections between the same client and server software carry the same
  * banners and the same KEXINIT name-lists (only the random cookie
  * differs), so the negotiation, the ratings, Terrapin, post-quantum, hassh
- * and advice (kx_negotiate, kx_assess) and the JSON text of those parts are
- * the same for all of them. The memo keeps the last results for a few
+ * and advice (kx_negotiate, kx_assess) are the same for all of them. The memo keeps the last results for a few
  * dozen such pairs, keyed by the exact bytes: both banners and both
  * KEXINIT payloads after the cookie. A hit is a byte-for-byte match, never
  * a hash match alone, so it changes no output, only the cost.
@@ -34,7 +33,6 @@
 #define KX_MEMO_SLOTS 256
 #define KX_MEMO_WAYS 4      /* slots per set; the least recently used goes */
 #define KX_MEMO_KEY_MAX 16384
-#define KX_MEMO_FRAG_MAX 32768
 #define KX_MEMO_HEAP_MAX (2u << 20)  /* all slots' copies and JSON text */
 
 struct kx_memo_slot;
@@ -62,21 +60,8 @@ bool kx_memo_get(const struct kx_conn *c, struct kx_nego *n,
 void kx_memo_put(const struct kx_conn *c, const struct kx_nego *n,
     const struct kx_assessment *a, struct kx_memo_ref *ref);
 
-/* JSON text of the record's parts that depend only on the pair
- * (report_json.c says where each begins and ends). */
-enum kx_memo_frag {
-	KX_FRAG_HANDSHAKE,   /* banners, KEXINITs, negotiated, *_alg */
-	KX_FRAG_ASSESS,      /* ratings, weak lists, Terrapin, pq, hassh */
-	KX_FRAG_SOFTWARE,    /* software, advice */
-	KX_FRAG_MAX
-};
-
-/* The stored text, or false when the slot moved on or holds none yet. */
-bool kx_memo_frag(const struct kx_memo_ref *ref, enum kx_memo_frag f,
-    const char **p, size_t *len);
-/* Keeps a copy of the text (ignored if too long or the slot moved on). */
-void kx_memo_frag_put(const struct kx_memo_ref *ref, enum kx_memo_frag f,
-    const char *p, size_t len);
+/* Whether the slot ref names still holds the pair it was made for. */
+bool kx_memo_ref_live(const struct kx_memo_ref *ref);
 
 /* Lookups and hits since the start, and the heap the slots hold now. */
 void kx_memo_counts(uint64_t *lookups, uint64_t *hits);

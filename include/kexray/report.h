@@ -6,13 +6,14 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "kexray/analyze.h"
 #include "kexray/pipeline.h"
 #include "kexray/sshlog.h"
 
-#define KX_JSON_SCHEMA_VERSION 1
+#define KX_JSON_SCHEMA_VERSION 2
 
 void kx_report_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
@@ -21,8 +22,21 @@ void kx_report_text_summary(FILE *out, const struct kx_stats *st,
 /* The last line of a --sshd-log run. */
 void kx_report_text_log_summary(FILE *out, const struct kx_sshlog_stats *st,
     uint64_t shown, uint64_t problems);
+/* The "ssh" record in full (--records full: every fact inline, null
+ * members kept, as schema 1 wrote them). */
 void kx_report_json(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
+/* The lean "ssh" record (report_lean.c): both KEXINITs by id, unset
+ * members left out. */
+void kx_report_json_lean(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+/* Lean or full as asked. */
+void kx_report_json_ssh(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v, bool full);
+/* The "kexinit" record of side's KEXINIT (KX_CLIENT or KX_SERVER); the
+ * caller writes it once per id (offers.h). */
+void kx_report_json_kexinit(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v, int side);
 /* The same record as one JSON object, without the newline (the EVE
  * format nests it under "kexray"). */
 void kx_report_json_object(FILE *out, const struct kx_conn *c,
@@ -51,11 +65,11 @@ void kx_report_eve(FILE *out, const struct kx_conn *c,
  * alone for --brief. The "ssh" record comes first (kx_report_json ...),
  * when the handshake outcome is final. */
 void kx_report_json_close(FILE *out, const struct kx_conn *c,
-    const struct kx_verdict *v);
+    const struct kx_close_info *ci, bool full);
 void kx_report_text_close(FILE *out, const struct kx_conn *c,
-    const struct kx_verdict *v);
+    const struct kx_close_info *ci);
 void kx_report_brief_close(FILE *out, const struct kx_conn *c,
-    const struct kx_verdict *v);
+    const struct kx_close_info *ci);
 /* A source that crossed the brute-force threshold (bruteforce.h). */
 struct kx_brute_hit;
 void kx_report_json_bruteforce(FILE *out, const struct kx_brute_hit *h);
@@ -96,6 +110,10 @@ void kx_report_assess_json_hostkey(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 void kx_report_assess_json_advice(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
+/* "advice" alone (kx_report_assess_json_advice writes the software
+ * first). */
+void kx_report_assess_json_advice_only(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
 void kx_report_assess_json_would_log(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 void kx_report_assess_text(FILE *out, const struct kx_conn *c,
@@ -121,9 +139,34 @@ struct kx_sb {
 };
 void kx_sb_init(struct kx_sb *s, FILE *out);
 void kx_sb_flush(struct kx_sb *s);
-void kx_sb_mem(struct kx_sb *s, const void *p, size_t n);
-void kx_sb_put(struct kx_sb *s, const char *str);
-void kx_sb_putc(struct kx_sb *s, char c);
+/* Past the buffer: flush, and a piece larger than it goes out directly. */
+void kx_sb_mem_slow(struct kx_sb *s, const void *p, size_t n);
+
+/* Inline: a record is a few hundred small pieces. */
+static inline void
+kx_sb_mem(struct kx_sb *s, const void *p, size_t n)
+{
+	if (n > sizeof(s->b) - s->n) {
+		kx_sb_mem_slow(s, p, n);
+		return;
+	}
+	memcpy(s->b + s->n, p, n);
+	s->n += n;
+}
+
+static inline void
+kx_sb_put(struct kx_sb *s, const char *str)
+{
+	kx_sb_mem(s, str, strlen(str));
+}
+
+static inline void
+kx_sb_putc(struct kx_sb *s, char c)
+{
+	if (s->n == sizeof(s->b))
+		kx_sb_flush(s);
+	s->b[s->n++] = c;
+}
 void kx_sb_u(struct kx_sb *s, uint64_t v);
 void kx_sb_us(struct kx_sb *s, uint64_t us);
 /* p as a JSON string, quoted and escaped as kx_json_string writes it. */

@@ -85,7 +85,7 @@ void kx_summary_add(struct kx_summary *s, const struct kx_conn *c,
 /* Counts how one connection ended, when it ends (the "close" record): its
  * phase, the cause, and the verdict of a RST that closed it. */
 void kx_summary_close(struct kx_summary *s, const struct kx_conn *c,
-    const struct kx_verdict *v);
+    const struct kx_close_info *ci);
 
 /* Marks the time of the latest frame, so the record's ts is packet time. */
 void kx_summary_seen(struct kx_summary *s, uint64_t ts_us);
