@@ -57,12 +57,46 @@ kx_conn_hs(struct kx_conn *c, uint32_t max_buffer, uint32_t max_ooo)
 	return hs;
 }
 
+/* Stand-ins of a freed KEXINIT and host key: seen, no bytes kept. Never
+ * written, never freed. */
+struct kx_kexinit kx_kexinit_gone;
+uint8_t kx_hostkey_gone[1];
+
+void
+kx_conn_hs_compact(struct kx_conn *c)
+{
+	if (c->hs == NULL)
+		return;
+	for (int s = 0; s < 2; s++) {
+		struct kx_ssh_side *ss = &c->hs->ssh[s];
+
+		if (ss->kexinit != NULL && ss->kexinit != &kx_kexinit_gone) {
+			kx_kexinit_free(ss->kexinit);
+			free(ss->kexinit);
+			ss->kexinit = &kx_kexinit_gone;
+			ss->kexinit_raw_len = 0;
+		}
+		if (ss->hostkey != NULL && ss->hostkey != kx_hostkey_gone) {
+			free(ss->hostkey);
+			ss->hostkey = kx_hostkey_gone;
+			ss->hostkey_len = 0;
+		}
+	}
+	c->mem_dirty = true;
+}
+
 void
 kx_conn_hs_free(struct kx_conn *c)
 {
 	if (c->hs == NULL)
 		return;
 	for (int s = 0; s < 2; s++) {
+		struct kx_ssh_side *ss = &c->hs->ssh[s];
+
+		if (ss->kexinit == &kx_kexinit_gone)
+			ss->kexinit = NULL;
+		if (ss->hostkey == kx_hostkey_gone)
+			ss->hostkey = NULL;
 		kx_reasm_free(&c->hs->rs[s]);
 		kx_ssh_side_free(&c->hs->ssh[s]);
 	}
@@ -657,11 +691,11 @@ kx_conn_mem(const struct kx_conn *c)
 		n += kx_reasm_mem(&c->hs->rs[s]);
 		if (ss->banner != NULL)
 			n += kx_mem_chunk(ss->banner_len != 0 ? ss->banner_len : 1);
-		if (ss->kexinit != NULL)
+		if (ss->kexinit != NULL && ss->kexinit != &kx_kexinit_gone)
 			n += kx_mem_chunk(sizeof(*ss->kexinit)) +
 			    kx_mem_chunk(ss->kexinit_raw_len != 0 ?
 			    ss->kexinit_raw_len : 1);
-		if (ss->hostkey != NULL)
+		if (ss->hostkey != NULL && ss->hostkey != kx_hostkey_gone)
 			n += kx_mem_chunk(ss->hostkey_len != 0 ? ss->hostkey_len : 1);
 	}
 	n += kx_resets_mem(c->rsts);

@@ -864,7 +864,7 @@ main(int argc, char **argv)
 		status = EXIT_INPUT;
 		goto out;
 	}
-	kx_pipeline_on_handshake(run.pl, report_ssh);
+	kx_pipeline_on_handshake_last(run.pl, report_ssh);
 	if (run.live) {
 		if (kx_live_run(run.cap, on_frame, on_tick, &run) != 0)
 			input_failed = 1;

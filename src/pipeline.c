@@ -14,6 +14,7 @@ struct kx_pipeline {
 	uint64_t next_tick_us;     /* packet time of the next expiry walk */
 	uint64_t attempt_timeout_us; /* an unanswered SYN (KX_ATTEMPT_TIMEOUT_DEFAULT_S) */
 	kx_conn_done_fn hs_done;   /* handshake outcome final (NEWKEYS both ways) */
+	bool hs_compact;           /* hs_done is their last reader */
 	/* Connections closed by a RST, waiting KX_RST_LINGER_US before they
 	 * are reported, oldest first (resets.h). */
 	struct kx_conn *lg_head, *lg_tail;
@@ -317,6 +318,10 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		if (p->hs_done != NULL && c->kind == KX_CONN_SSH) {
 			c->hs_reported = true;
 			p->hs_done(c, p->arg);
+			/* Analysed for good: nothing reads the KEXINIT
+			 * and host key bytes after it. */
+			if (p->hs_compact)
+				kx_conn_hs_compact(c);
 		}
 	}
 	return true;
@@ -537,6 +542,14 @@ void
 kx_pipeline_on_handshake(struct kx_pipeline *p, kx_conn_done_fn fn)
 {
 	p->hs_done = fn;
+	p->hs_compact = false;
+}
+
+void
+kx_pipeline_on_handshake_last(struct kx_pipeline *p, kx_conn_done_fn fn)
+{
+	p->hs_done = fn;
+	p->hs_compact = true;
 }
 
 uint32_t

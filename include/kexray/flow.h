@@ -197,6 +197,13 @@ struct kx_hs *kx_conn_hs(struct kx_conn *c, uint32_t max_buffer,
     uint32_t max_ooo);
 /* Frees c's handshake state (c->hs becomes NULL). */
 void kx_conn_hs_free(struct kx_conn *c);
+/* Once the handshake record is written (NEWKEYS both ways): frees both
+ * KEXINIT copies and the host key, which nothing reads after it. Their
+ * pointers stay non-NULL (kx_kexinit_gone, kx_hostkey_gone) for what asks
+ * only whether they were seen (the close's phase), with no bytes. */
+void kx_conn_hs_compact(struct kx_conn *c);
+extern struct kx_kexinit kx_kexinit_gone;
+extern uint8_t kx_hostkey_gone[1];
 
 struct kx_flow_table;
 

@@ -77,6 +77,11 @@ void kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us);
  * NEWKEYS seen both ways. It sets c->hs_reported; a connection that ends
  * first has its handshake outcome in the done call. */
 void kx_pipeline_on_handshake(struct kx_pipeline *p, kx_conn_done_fn fn);
+/* The same, when fn is the last reader of the KEXINIT copies and the host
+ * key (kexray analyses a connection once, at NEWKEYS): after fn they are
+ * freed (kx_conn_hs_compact), so an established connection keeps less;
+ * their pointers stay non-NULL for what asks whether they were seen. */
+void kx_pipeline_on_handshake_last(struct kx_pipeline *p, kx_conn_done_fn fn);
 
 /* Connections tracked now. */
 uint32_t kx_pipeline_conns(const struct kx_pipeline *p);
