@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "kexray/pipeline.h"
+#include "kx_frames.h"
 
 struct seen {
 	int n;
@@ -302,6 +303,121 @@ test_attempt_timeout(void **state)
 	kx_pipeline_free(a.pl);
 }
 
+struct compacted {
+	int hs, n;
+	size_t mem_at_hs, mem_at_close;
+	bool real_at_hs, gone_at_close, kept_at_close, banner_kept;
+};
+
+static void
+on_hs_compact(struct kx_conn *c, void *arg)
+{
+	struct compacted *s = arg;
+
+	s->hs++;
+	s->mem_at_hs = kx_conn_mem(c);
+	s->real_at_hs = kx_conn_ssh(c, KX_CLIENT)->kexinit != NULL &&
+	    kx_conn_ssh(c, KX_CLIENT)->kexinit != &kx_kexinit_gone &&
+	    kx_conn_ssh(c, KX_SERVER)->hostkey != NULL &&
+	    kx_conn_ssh(c, KX_SERVER)->hostkey != kx_hostkey_gone;
+}
+
+static void
+on_done_compact(struct kx_conn *c, void *arg)
+{
+	struct compacted *s = arg;
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+
+	s->n++;
+	s->mem_at_close = kx_conn_mem(c);
+	s->gone_at_close = cs->kexinit == &kx_kexinit_gone &&
+	    ss->kexinit == &kx_kexinit_gone && ss->hostkey == kx_hostkey_gone;
+	s->kept_at_close = cs->kexinit != NULL && cs->kexinit != &kx_kexinit_gone &&
+	    ss->hostkey != NULL && ss->hostkey != kx_hostkey_gone;
+	s->banner_kept = cs->have_banner && ss->have_banner && cs->newkeys &&
+	    ss->newkeys && cs->banner_len > 8 &&
+	    memcmp(cs->banner, "SSH-2.0-", 8) == 0;
+}
+
+/* An RFC 5656 4 KEX_ECDH_REPLY: K_S (an ssh-ed25519 key), Q_S, signature. */
+static uint32_t
+ecdh_reply(uint8_t *out)
+{
+	static const char alg[] = "ssh-ed25519";
+	uint32_t n = 0;
+
+	out[n++] = 31;
+	kxf_put32(out + n, 4 + 11 + 4 + 32);      /* K_S */
+	n += 4;
+	kxf_put32(out + n, 11);
+	memcpy(out + n + 4, alg, 11);
+	n += 15;
+	kxf_put32(out + n, 32);
+	memset(out + n + 4, 0x11, 32);
+	n += 36;
+	kxf_put32(out + n, 32);                   /* Q_S */
+	memset(out + n + 4, 0x22, 32);
+	n += 36;
+	kxf_put32(out + n, 4 + 11 + 4 + 64);      /* signature */
+	n += 4;
+	kxf_put32(out + n, 11);
+	memcpy(out + n + 4, alg, 11);
+	n += 15;
+	kxf_put32(out + n, 64);
+	memset(out + n + 4, 0x33, 64);
+	n += 68;
+	return n;
+}
+
+/* kx_pipeline_on_handshake_last: once the handshake callback has run,
+ * both KEXINIT copies and the host key are freed (stand-ins say they were
+ * seen); the banners and the parser's flags stay for the close. With
+ * kx_pipeline_on_handshake nothing is freed. */
+static void
+test_compact_after_handshake(void **state)
+{
+	(void)state;
+	for (int last = 0; last < 2; last++) {
+		struct compacted s = { 0 };
+		struct kx_pipeline_config cfg = { .nports = 0 };
+		struct kx_pipeline *pl;
+		struct kxf_conn k;
+		uint8_t reply[256];
+		uint32_t reply_len;
+
+		assert_true(kx_parse_ports("22", &cfg));
+		pl = kx_pipeline_new(&cfg, on_done_compact, &s);
+		assert_non_null(pl);
+		if (last)
+			kx_pipeline_on_handshake_last(pl, on_hs_compact);
+		else
+			kx_pipeline_on_handshake(pl, on_hs_compact);
+		kxf_init(&k, pl);
+		kxf_open(&k);
+		kxf_banners(&k);
+		kxf_kexinits(&k, kxf_lists, kxf_lists);
+		kxf_kex(&k, false);   /* client's INIT, an empty reply: ignored */
+		reply_len = ecdh_reply(reply);
+		kxf_msg(&k, KX_SERVER, reply, reply_len);
+		kxf_newkeys(&k, KX_SERVER);
+		kxf_newkeys(&k, KX_CLIENT);
+		assert_int_equal(s.hs, 1);
+		assert_true(s.real_at_hs);
+		kxf_fins(&k, KX_CLIENT);
+		kx_pipeline_finish(pl);
+		assert_int_equal(s.n, 1);
+		assert_true(s.banner_kept);
+		if (last) {
+			assert_true(s.gone_at_close);
+			assert_true(s.mem_at_close < s.mem_at_hs);
+		} else {
+			assert_true(s.kept_at_close);
+		}
+		kx_pipeline_free(pl);
+	}
+}
+
 /* --port: a listed odd port is SSH even with no banner (refused SYN). */
 static void
 test_port_list_and_refused(void **state)
@@ -375,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_port_reuse_new_isn),
 		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_attempt_timeout),
+		cmocka_unit_test(test_compact_after_handshake),
 		cmocka_unit_test(test_port_list_and_refused),
 		cmocka_unit_test(test_midstream),
 		cmocka_unit_test(test_bad_port_lists),
