@@ -27,8 +27,12 @@ const char *const kx_source_names[KX_SOURCE_MAX] = {
 };
 
 const struct kx_ssh_side kx_ssh_side_none[2] = {
-	[KX_CLIENT] = { .is_server = false, .state = KX_SSH_BANNER },
-	[KX_SERVER] = { .is_server = true, .state = KX_SSH_BANNER },
+	[KX_CLIENT] = { .is_server = false, .state = KX_SSH_BANNER,
+	    .prebanner_first = kx_ssh_nothing,
+	    .disc_desc = (const uint8_t *)kx_ssh_nothing },
+	[KX_SERVER] = { .is_server = true, .state = KX_SSH_BANNER,
+	    .prebanner_first = kx_ssh_nothing,
+	    .disc_desc = (const uint8_t *)kx_ssh_nothing },
 };
 
 const struct kx_reasm kx_reasm_none = {
@@ -695,6 +699,13 @@ kx_conn_mem(const struct kx_conn *c)
 			n += kx_mem_chunk(sizeof(*ss->kexinit)) +
 			    kx_mem_chunk(ss->kexinit_raw_len != 0 ?
 			    ss->kexinit_raw_len : 1);
+		/* The texts kept only when seen (ssh.h). */
+		if (ss->prebanner_first != NULL &&
+		    ss->prebanner_first != kx_ssh_nothing)
+			n += kx_mem_chunk((size_t)ss->prebanner_first_len + 1u);
+		if (ss->disc_desc != NULL &&
+		    ss->disc_desc != (const uint8_t *)kx_ssh_nothing)
+			n += kx_mem_chunk(ss->disc_desc_len);
 		if (ss->hostkey != NULL && ss->hostkey != kx_hostkey_gone)
 			n += kx_mem_chunk(ss->hostkey_len != 0 ? ss->hostkey_len : 1);
 	}

@@ -1730,8 +1730,13 @@ msg_outcome(struct ctx *x, struct kx_cursor *m)
 			s->have_disconnect = true;
 			s->disc_reason = (uint32_t)reason;
 			if (rest(&t, &p, &n)) {
-				s->disc_desc_len = (uint16_t)unvis(p, n, s->disc_desc,
-				    sizeof(s->disc_desc));
+				uint8_t *d = malloc(KX_DISC_DESC_KEEP);
+
+				if (d != NULL) {
+					s->disc_desc_len = (uint16_t)unvis(p, n, d,
+					    KX_DISC_DESC_KEEP);
+					s->disc_desc = d;
+				}
 			}
 		}
 		closed(l, lc, !w, KX_CLOSE_FIN, &x->msg);
