@@ -340,6 +340,47 @@ on_done_compact(struct kx_conn *c, void *arg)
 	    memcmp(cs->banner, "SSH-2.0-", 8) == 0;
 }
 
+struct sizes {
+	int n;
+	bool hs_absent;
+	size_t mem;
+};
+
+static void
+on_done_size(struct kx_conn *c, void *arg)
+{
+	struct sizes *s = arg;
+
+	s->n++;
+	s->hs_absent = c->hs == NULL;
+	s->mem = kx_conn_mem(c);
+}
+
+/* A connection that carried no payload (SYN, SYN-ACK, ACK, FIN both
+ * ways) holds no reassembly or parser state: the struct alone, in its
+ * allocator chunk (docs/limits.md "Memory": 288 bytes; the table slot
+ * comes on top). */
+static void
+test_half_open_is_small(void **state)
+{
+	struct sizes s = { 0 };
+	struct kx_pipeline_config cfg = { .nports = 0 };
+	struct tcpctx t = { .cip = 1, .sip = 2, .cport = 50000, .sport = 22,
+	    .cseq = 1, .sseq = 1 };
+
+	(void)state;
+	assert_true(kx_parse_ports("22", &cfg));
+	t.pl = kx_pipeline_new(&cfg, on_done_size, &s);
+	assert_non_null(t.pl);
+	handshake(&t);
+	seg(&t, true, KX_TCP_FIN | KX_TCP_ACK, NULL);
+	seg(&t, false, KX_TCP_FIN | KX_TCP_ACK, NULL);
+	assert_int_equal(s.n, 1);
+	assert_true(s.hs_absent);
+	assert_in_range(s.mem, 1, 288);
+	kx_pipeline_free(t.pl);
+}
+
 /* An RFC 5656 4 KEX_ECDH_REPLY: K_S (an ssh-ed25519 key), Q_S, signature. */
 static uint32_t
 ecdh_reply(uint8_t *out)
@@ -492,6 +533,7 @@ main(void)
 		cmocka_unit_test(test_handshake_timeout),
 		cmocka_unit_test(test_attempt_timeout),
 		cmocka_unit_test(test_compact_after_handshake),
+		cmocka_unit_test(test_half_open_is_small),
 		cmocka_unit_test(test_port_list_and_refused),
 		cmocka_unit_test(test_midstream),
 		cmocka_unit_test(test_bad_port_lists),
