@@ -51,7 +51,8 @@ summary(const struct kx_pipeline *pl, const struct run *r)
 
 	if (f == NULL)
 		return;
-	kx_report_text_summary(f, kx_pipeline_stats(pl), r->shown, r->problems);
+	kx_report_text_summary(f, kx_pipeline_stats(pl), kx_pipeline_stats(pl)->ssh_conns,
+	    r->shown, r->problems);
 	if (fclose(f) == 0)
 		kxf_check_text(buf, len);
 	free(buf);

@@ -5,7 +5,11 @@
 KX_PACKAGES="gcc clang pkg-config meson ninja-build libpcap-dev libcmocka-dev
 python3 tshark tcpdump openssh-server openssh-client dropbear-bin putty-tools
 python3-paramiko iproute2 libseccomp-dev tcpreplay libssl-dev
-libclang-rt-14-dev llvm-14 iptables strace"
+libclang-rt-14-dev llvm-14 iptables strace rsyslog zlib1g-dev"
+# rsyslog: tests/rsyslog_test.py runs docs/scale-out.md's imfile
+# configuration (rsyslogd in the foreground, its own pid file; policy-rc.d
+# below keeps the package from starting the system's rsyslog);
+# zlib1g-dev: reading gzip-compressed captures (src/input.c);
 # strace: tests/cli_test.py checks the read and write sizes kexray uses;
 # iptables: pcaps/record_close.sh (REJECT --reject-with tcp-reset, DROP on
 # the router namespace);

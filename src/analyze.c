@@ -3,6 +3,7 @@
 
 #include "kexray/analyze.h"
 #include "kexray/resets.h"
+#include "kexray/sshlog.h"
 
 const char *const kx_verdict_names[KX_V_MAX] = {
 	[KX_V_OK] = "OK",
@@ -13,6 +14,7 @@ const char *const kx_verdict_names[KX_V_MAX] = {
 	[KX_V_REFUSED] = "REFUSED",
 	[KX_V_NO_ANSWER] = "NO_ANSWER",
 	[KX_V_HOST_KEY_CHANGED] = "HOST_KEY_CHANGED",
+	[KX_V_PROBE] = "PROBE",
 };
 
 bool
@@ -149,12 +151,34 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
 		return true;
 	}
+	if (c->log != NULL && c->log->failed_cats != 0 &&
+	    (cs->kexinit == NULL || ss->kexinit == NULL) &&
+	    v->nego.mismatch_mask != 0 && v->nego.first_failure >= 0) {
+		/* An INFO-level log: the writer's "Unable to negotiate" and
+		 * the peer's list, no proposals (log_mismatch). */
+		int peer = c->log->writer == KX_CLIENT ? KX_SERVER : KX_CLIENT;
+
+		v->kind = KX_V_MISMATCH;
+		mismatch_text(v, what, sizeof(what));
+		snprintf(v->reason, sizeof(v->reason), "%s; the %s offered %.*s; "
+		    "the %s's own list is not in the log (LogLevel DEBUG2 "
+		    "logs both)", what, side_names[peer],
+		    (int)c->log->offer_len, c->log->outcome + c->log->offer_off,
+		    side_names[!peer]);
+		return true;
+	}
 	if (c->midstream && !cs->have_banner && !ss->have_banner) {
 		v->kind = KX_V_INCOMPLETE;
 		snprintf(v->reason, sizeof(v->reason), "%s",
 		    "caught mid-stream: the handshake was not captured");
 	} else if (judge_ssh1(c, how, v)) {
 		/* decided */
+	} else if (cause == KX_CAUSE_NOT_SSH) {
+		/* Another protocol on an SSH port (close.c): not judged, and
+		 * no SSH problem. */
+		v->kind = KX_V_INCOMPLETE;
+		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+		return true;
 	} else if (c->half[KX_CLIENT].pkts == 0 || c->half[KX_SERVER].pkts == 0) {
 		/* A SYN nobody answered is still open or timed out (below);
 		 * data one way and nothing back is a one-sided capture
@@ -183,6 +207,12 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		v->kind = KX_V_OK;
 		snprintf(v->reason, sizeof(v->reason),
 		    "handshake completed (NEWKEYS both ways); %s", how);
+	} else if (cause == KX_CAUSE_ONE_SIDED) {
+		/* One side's handshake is missing from the capture though
+		 * both sides spoke (close.c): nothing to judge. */
+		v->kind = KX_V_INCOMPLETE;
+		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+		return true;
 	} else if (cause == KX_CAUSE_SEGMENT_LOST) {
 		/* A hole the receiver never filled either: lost on the path,
 		 * not by the capture, so the handshake did fail. */
@@ -240,6 +270,27 @@ judge_hostkey(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 	    "differs from the one kexray recorded (--host-keys)", was);
 }
 
+/* A log that says only "Unable to negotiate ...: no matching X found"
+ * (LogLevel INFO) has no proposals to negotiate: the failing categories
+ * are the log's word. The first is the one sshd checks first (kex.c
+ * kex_choose_conf: kex, host key, then cipher, MAC, compression per
+ * direction: the kx_cat order). */
+static void
+log_mismatch(const struct kx_conn *c, struct kx_verdict *v)
+{
+	if (c->log == NULL || c->log->failed_cats == 0 ||
+	    (kx_conn_ssh(c, KX_CLIENT)->kexinit != NULL &&
+	    kx_conn_ssh(c, KX_SERVER)->kexinit != NULL))
+		return;
+	v->nego.mismatch_mask = c->log->failed_cats;
+	for (int cat = 0; cat < KX_CAT_MAX; cat++) {
+		if (c->log->failed_cats & (1u << cat)) {
+			v->nego.first_failure = cat;
+			break;
+		}
+	}
+}
+
 void
 kx_analyze(const struct kx_conn *c, struct kx_verdict *v)
 {
@@ -273,6 +324,7 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 		kx_memo_put(c, &v->nego, &v->assess, &v->memo);
 	}
 	v->handshake_complete = cs->newkeys && ss->newkeys;
+	log_mismatch(c, v);
 	close_text(c, how, sizeof(how));
 	/* How it ended (close.h), as of now: the verdict is read from it. */
 	kx_close_judge(c, &v->nego, &v->close);
@@ -290,6 +342,11 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 		    "; %s sent DISCONNECT %u (%s)", side_names[s],
 		    d->disc_reason, rn != NULL ? rn : "unknown reason");
 	}
+	/* A port check is its own outcome, not a failed login (issue 19). */
+	if ((v->kind == KX_V_CLOSED || v->kind == KX_V_RESET) &&
+	    v->close.cause == KX_CAUSE_PROBE &&
+	    (ctx == NULL || !ctx->probes_are_problems))
+		v->kind = KX_V_PROBE;
 	judge_hostkey(c, ctx, v);
 	v->problem = kx_verdict_is_problem(v->kind);
 	v->outcome.kind = (uint8_t)v->kind;

@@ -897,7 +897,10 @@ kx_assess(const struct kx_conn *c, const struct kx_nego *n,
 		const struct kx_ssh_side *s = kx_conn_ssh(c, side);
 		const struct kx_kexinit *k = s->kexinit;
 
-		if (s->have_banner && s->proto_major == 2) {
+		/* 1.99 is an SSH-2 server that also speaks SSH-1 (RFC 4253
+		 * 5.1): its software is read as any SSH-2 one's. */
+		if (s->have_banner && (s->proto_major == 2 ||
+		    (s->proto_major == 1 && s->proto_minor == 99))) {
 			a->software[side].have = true;
 			kx_software_parse(s->banner + s->soft_off, s->soft_len,
 			    s->comments_len > 0 ? s->banner + s->comments_off : NULL,

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "kexray/capture.h"
+#include "kexray/input.h"
 #include "kexray/packet.h"
 
 volatile sig_atomic_t kx_capture_stop;
@@ -95,13 +96,21 @@ open_offline(const char *path, char *errbuf, char **bufp)
 		return pcap_open_offline_with_tstamp_precision(path,
 		    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if ((f = fopen(path, "rb")) == NULL) {
-		/* libpcap's wording for the same failure */
-		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s: %s", path,
-		    strerror(errno));
+		/* The caller names the file: the reason alone. */
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", strerror(errno));
 		return NULL;
 	}
 	if ((*bufp = malloc(READ_BLOCK)) != NULL)
 		(void)setvbuf(f, *bufp, _IOFBF, READ_BLOCK);
+	/* After setvbuf: the first read must already be a large one. */
+	if (kx_input_is_gzip(f) && (f = kx_input_gunzip(f)) == NULL) {
+		snprintf(errbuf, PCAP_ERRBUF_SIZE, "%s", "gzip-compressed, "
+		    "and not a file kexray can read twice (decompress it first: "
+		    "zcat FILE | kexray -r -)");
+		free(*bufp);
+		*bufp = NULL;
+		return NULL;
+	}
 	p = pcap_fopen_offline_with_tstamp_precision(f,
 	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
 	if (p == NULL) {
@@ -126,8 +135,11 @@ kx_capture_file(const char *path, const char *filter, kx_frame_fn fn,
 	int dlt, r = 0, ret = 0;
 
 	if ((p = open_offline(path, errbuf, &buf)) == NULL) {
-		fprintf(stderr, "kexray: %s: cannot read capture: %s\n",
-		    display_name(path), errbuf);
+		char hint[512];
+
+		kx_input_hint(path, hint, sizeof(hint));
+		fprintf(stderr, "kexray: %s: cannot read capture: %s%s\n",
+		    display_name(path), errbuf, hint);
 		return -1;
 	}
 	dlt = pcap_datalink(p);
@@ -367,8 +379,21 @@ kx_capture_default_filter(const uint16_t *ports, unsigned nports)
 	static const char rest[] =
 	    " or (tcp[tcpflags] & (tcp-syn|tcp-fin|tcp-rst) != 0)"
 	    " or (tcp[((tcp[12] & 0xf0) >> 2):4] = 0x5353482d)"
+	    /* A cleartext SSH binary packet of the handshake (RFC 4253 6:
+	     * length < 64 KiB, padding length, then the message code: 1
+	     * DISCONNECT, 20-49 KEXINIT, NEWKEYS and the key exchange), so
+	     * that SSH on a port not given to --port, found by its 'SSH-'
+	     * line, keeps its KEXINITs and key exchange too. */
+	    " or (tcp[((tcp[12] & 0xf0) >> 2):2] = 0"
+	    " and (tcp[((tcp[12] & 0xf0) >> 2) + 5] = 1"
+	    " or (tcp[((tcp[12] & 0xf0) >> 2) + 5] >= 20"
+	    " and tcp[((tcp[12] & 0xf0) >> 2) + 5] <= 49)))"
 	    " or (ip6 and ip6[6] = 6 and ((ip6[53] & 0x07) != 0"
-	    " or ip6[(40 + ((ip6[52] & 0xf0) >> 2)):4] = 0x5353482d))"
+	    " or ip6[(40 + ((ip6[52] & 0xf0) >> 2)):4] = 0x5353482d"
+	    " or (ip6[(40 + ((ip6[52] & 0xf0) >> 2)):2] = 0"
+	    " and (ip6[(40 + ((ip6[52] & 0xf0) >> 2)) + 5] = 1"
+	    " or (ip6[(40 + ((ip6[52] & 0xf0) >> 2)) + 5] >= 20"
+	    " and ip6[(40 + ((ip6[52] & 0xf0) >> 2)) + 5] <= 49)))))"
 	    " or udp port 4789 or udp port 6081 or ip proto 47 or ip6 proto 47"
 	    " or ether proto 0x8847 or ether proto 0x8848 or ether proto 0x8864";
 	size_t len = sizeof("tcp port ()") + nports * 9 + sizeof(rest);

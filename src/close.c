@@ -194,6 +194,33 @@ kx_close_refusal_text(const struct kx_ssh_side *server)
 	return KX_CAUSE_MAX;
 }
 
+size_t
+kx_close_server_words(const struct kx_conn *c, char *buf, size_t len)
+{
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+	const uint8_t *p = NULL;
+	uint32_t n = 0;
+	size_t out = 0;
+
+	if (len == 0)
+		return 0;
+	if (ss->prebanner_lines > 0) {
+		p = (const uint8_t *)ss->prebanner_first;
+		n = ss->prebanner_first_len;
+	} else if (!ss->have_banner) {
+		/* A line never ended: the banner parser still waits for it. */
+		p = kx_reasm_pending(kx_conn_reasm(c, KX_SERVER), &n);
+	}
+	for (uint32_t i = 0; p != NULL && i < n && out + 1 < len; i++) {
+		if (p[i] == '\r' || p[i] == '\n')
+			break;
+		/* Printable ASCII only: the sentence is plain text. */
+		buf[out++] = p[i] >= 0x20 && p[i] < 0x7f ? (char)p[i] : '?';
+	}
+	buf[out] = '\0';
+	return out;
+}
+
 static bool
 is_ssh1(const struct kx_ssh_side *s)
 {
@@ -369,11 +396,22 @@ say_early(const struct kx_conn *c, enum kx_phase ph, const char *how,
 		return true;
 	}
 	if (ph == KX_PHASE_TCP && ended && c->closed_by == KX_SERVER) {
+		char said[KX_CLOSE_WORDS_MAX + 1];
+
 		ci->cause = KX_CAUSE_REFUSED;
-		snprintf(ci->text, sizeof(ci->text), "%s, before its own "
-		    "identification string: sshd refused the connection "
-		    "(tcp_wrappers/hosts.deny, fail2ban, MaxStartups or an "
-		    "overloaded sshd; sshd's log says which)", how);
+		/* What it wrote instead is the best evidence of why. */
+		if (kx_close_server_words(c, said, sizeof(said)) > 0)
+			snprintf(ci->text, sizeof(ci->text), "the server wrote "
+			    "\"%s\" and closed (%s), before its own "
+			    "identification string: a refusal (tcp_wrappers/"
+			    "hosts.deny, fail2ban, MaxStartups or an overloaded "
+			    "sshd; sshd's log says which)", said,
+			    c->close == KX_CLOSE_RST ? "RST" : "FIN");
+		else
+			snprintf(ci->text, sizeof(ci->text), "%s, before its own "
+			    "identification string: sshd refused the connection "
+			    "(tcp_wrappers/hosts.deny, fail2ban, MaxStartups or an "
+			    "overloaded sshd; sshd's log says which)", how);
 		return true;
 	}
 	/* Still open at the end of the capture, or evicted: not yet over. */
@@ -521,6 +559,24 @@ say_generic(const struct kx_conn *c, enum kx_phase ph, const char *how,
 	}
 }
 
+bool
+kx_close_not_ssh(const struct kx_conn *c)
+{
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+
+	return !cs->have_banner && !kx_conn_ssh(c, KX_SERVER)->have_banner &&
+	    cs->prebanner_lines > 0;
+}
+
+int
+kx_close_peer_missed(const struct kx_conn *c)
+{
+	for (int s = 0; s < 2; s++)
+		if (kx_conn_ssh(c, s)->newkeys && kx_conn_ssh(c, !s)->kexinit == NULL)
+			return !s;
+	return -1;
+}
+
 /* The causes that are a problem in themselves, whatever the handshake
  * verdict: the connection failed, or something on the path interfered. */
 static bool
@@ -549,7 +605,7 @@ kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
 	kx_anomset anoms = c->anomalies;
 	enum kx_cause refusal;
 	char how[200];
-	int mtu, lost;
+	int mtu, lost, missed;
 
 	memset(ci, 0, sizeof(*ci));
 	ci->gave_up = ci->category = ci->mtu_side = -1;
@@ -587,8 +643,29 @@ kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
 			    "session: kexray judges SSH-2 handshakes only; %s",
 			    how);
 		}
+	} else if (c->log != NULL && c->log->failed_cats != 0 &&
+	    (cs->kexinit == NULL || ss->kexinit == NULL) &&
+	    nego->mismatch_mask != 0 && nego->first_failure >= 0) {
+		/* The log's "Unable to negotiate": both KEXINITs were
+		 * exchanged (sshd compares them), whatever else the log
+		 * left out. It says nothing of FIN or RST. */
+		ci->cause = KX_CAUSE_NEGOTIATION;
+		ci->phase = KX_PHASE_KEXINIT;
+		ci->category = (int8_t)nego->first_failure;
+		ci->gave_up = c->log->writer;
+		snprintf(ci->text, sizeof(ci->text), "the %s gave up after both "
+		    "KEXINITs, as its log says: no common %s (sshd logs: %s)",
+		    side_names[c->log->writer & 1],
+		    kx_cat_words[nego->first_failure],
+		    kx_nego_failure_text((enum kx_cat)nego->first_failure));
 	} else if (c->midstream && !cs->have_banner && !ss->have_banner) {
 		say_generic(c, ci->phase, how, ci);
+	} else if (kx_close_not_ssh(c)) {
+		ci->cause = KX_CAUSE_NOT_SSH;
+		snprintf(ci->text, sizeof(ci->text), "not SSH: the client's "
+		    "first line is \"%.120s\" and neither side sent an "
+		    "identification string: another protocol on this port, "
+		    "not judged; %.200s", cs->prebanner_first, how);
 	} else if ((c->half[KX_CLIENT].pkts == 0 || c->half[KX_SERVER].pkts == 0) &&
 	    (c->half[KX_CLIENT].payload_bytes > 0 ||
 	    c->half[KX_SERVER].payload_bytes > 0)) {
@@ -597,6 +674,15 @@ kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
 		    "captured (asymmetric routing or a one-way mirror): nothing "
 		    "can be judged; %s", c->half[KX_SERVER].pkts == 0 ?
 		    "client-to-server" : "server-to-client", how);
+	} else if ((missed = kx_close_peer_missed(c)) >= 0) {
+		ci->cause = KX_CAUSE_ONE_SIDED;
+		snprintf(ci->text, sizeof(ci->text), "the capture holds too little "
+		    "of the %s's side: the %s sent NEWKEYS, which needs the %s's "
+		    "KEXINIT and key exchange reply, and the capture has no %s "
+		    "KEXINIT (asymmetric routing, or a capture that saw one "
+		    "direction only in part): nothing can be judged; %s",
+		    side_names[missed], side_names[!missed], side_names[missed],
+		    missed == KX_CLIENT ? "client" : "server", how);
 	} else if (refusal != KX_CAUSE_MAX) {
 		ci->cause = refusal;
 		snprintf(ci->text, sizeof(ci->text), "the server refused the "

@@ -115,6 +115,7 @@ kx_verdict_tone(const struct kx_verdict *v)
 	case KX_V_OK:
 		return KX_TONE_GOOD;
 	case KX_V_INCOMPLETE:
+	case KX_V_PROBE:
 		return KX_TONE_DIM;
 	default:
 		return KX_TONE_WARN;

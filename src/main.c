@@ -1,14 +1,19 @@
 /* kexray: command line, and wiring the stages together; nothing else. */
 #include <errno.h>
+#include <limits.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include <pcap/pcap.h>
+
 #include "kexray/capture.h"
+#include "kexray/community_id.h"
 #include "kexray/evidence.h"
 #include "kexray/hostkey.h"
 #include "kexray/pipeline.h"
@@ -20,6 +25,7 @@
 #include "kexray/summary.h"
 #include "kexray/bruteforce.h"
 #include "kexray/offers.h"
+#include "kexray/brief_hold.h"
 
 /* --format: what records look like. */
 enum out_format { FMT_TEXT, FMT_BRIEF, FMT_JSON, FMT_ZEEK, FMT_EVE, FMT_MAX };
@@ -27,6 +33,9 @@ static const char *const format_names[FMT_MAX] = {
 	[FMT_TEXT] = "text", [FMT_BRIEF] = "brief", [FMT_JSON] = "json",
 	[FMT_ZEEK] = "zeek", [FMT_EVE] = "eve",
 };
+
+/* -F: a BPF expression is a line or two; this bounds a wrong file. */
+#define KX_FILTER_FILE_MAX 65536u
 
 enum { EXIT_NOPROBLEM = 0, EXIT_PROBLEMS = 1, EXIT_USAGE = 2, EXIT_INPUT = 3 };
 
@@ -60,7 +69,16 @@ struct run {
 	struct kx_brute *brute;     /* --bruteforce, NULL with "off" */
 	struct kx_analysis_ctx actx; /* the host-key files, for the analysis */
 	bool records_full;          /* --records full */
+	int verbose;                /* -v, -vv */
+	uint64_t max_frames;        /* -c, 0 no limit */
+	uint64_t frames_read;
+	bool fail_on_weak;          /* --fail-on weak */
+	uint64_t weak;              /* connections with a weak algorithm in use */
+	struct kx_brief_hold *hold; /* --brief lines waiting for their end */
 	struct kx_offers *offers;   /* kexinit records written (offers.h) */
+	/* --format zeek --output DIR: a Zeek log directory (report.h). */
+	bool zdir_on;
+	struct kx_zeek_dir zdir;
 };
 
 static void
@@ -78,10 +96,14 @@ usage(FILE *f)
 "which categories have no common algorithm and how the connection ended.\n"
 "\n"
 "input\n"
-"  -r FILE          read a pcap or pcapng file ('-' for stdin); repeatable\n"
+"  -r FILE          read a pcap or pcapng file, gzip-compressed or not ('-'\n"
+"                   for stdin); repeatable\n"
 "  -i IFACE         capture live on IFACE ('any' for all); needs root or\n"
 "                   CAP_NET_RAW, then drops to -Z USER\n"
 "  -D               list the interfaces -i can use\n"
+"  -c COUNT         stop after COUNT packets (after the filter)\n"
+"  -F FILE          read the BPF expression from FILE ('#' starts a comment)\n"
+"  -n               accepted for tcpdump's habit: kexray never resolves names\n"
 "  --sshd-log FILE  no packets: read sshd's debug log (LogLevel DEBUG2 or more,\n"
 "                   or ssh -vv's) instead, '-' for stdin; repeatable, read in\n"
 "                   order (docs/sshd-log.md)\n"
@@ -97,6 +119,11 @@ usage(FILE *f)
 "  --port LIST      SSH server ports, comma-separated (default 22); SSH on any\n"
 "                   other port is found by its 'SSH-' identification line\n"
 "  --only-problems  report only connections with a problem\n"
+"  --probes-are-problems  count port checks and health probes (connected,\n"
+"                   left without a word) as problems; by default their\n"
+"                   verdict is PROBE, not a problem\n"
+"  --fail-on weak   also exit 1 when a handshake completed on a weak\n"
+"                   algorithm or is exposed to Terrapin (WEAK)\n"
 "  --host ADDR      only connections with ADDR at either end (an address or a\n"
 "                   prefix such as 10.0.0.0/8); repeatable\n"
 "  --client-software GLOB  only connections whose client identification\n"
@@ -118,16 +145,24 @@ usage(FILE *f)
 "  --json           JSON Lines, one object per connection (docs/output-format.md)\n"
 "  --records WHAT   JSON records: lean (default: each KEXINIT once, in its own\n"
 "                   kexinit record) or full (every fact inline, as schema 1)\n"
-"  --brief          one line per connection: verdict, endpoints, software, why\n"
+"  --brief          one line per connection: verdict, time, uid, endpoints,\n"
+"                   software, diagnosis and how it ended\n"
+"  -v, -vv          text: the full block for every connection, not only for\n"
+"                   problems (-v); also both whole KEXINITs, as --records\n"
+"                   full (-vv)\n"
 "  --format FMT     text (default), brief, json, zeek (a Zeek ssh.log) or eve\n"
-"                   (Suricata EVE 'ssh' events)\n"
+"                   (Suricata EVE events: ssh, kexray_close, alert)\n"
+"  --community-id-seed N  seed of the records' community_id (Community ID\n"
+"                   v1; 0 to 65535, default 0): the seed Zeek and Suricata use\n"
 "  --color WHEN     colour the text: auto (on a terminal, unless NO_COLOR is\n"
 "                   set; the default), always or never\n"
 "  -q               no progress line and no summary on standard error\n"
-"  --output FILE    append records to FILE instead of standard output;\n"
-"                   SIGHUP reopens it (log rotation)\n"
-"  -w FILE          write the packets of every flagged connection (mismatch,\n"
-"                   refused, reset) to FILE, a pcap\n"
+"  -o, --output FILE  append records to FILE instead of standard output;\n"
+"                   SIGHUP reopens it (log rotation). With --format zeek, a\n"
+"                   directory: a Zeek log directory (ssh.log, notice.log,\n"
+"                   kexray_close.log, kexray_kexinit.log)\n"
+"  -w FILE          write the handshake packets of every connection reported\n"
+"                   (after the filters and --only-problems) to FILE, a pcap\n"
 "  --stats-interval SEC  print statistics every SEC seconds (SIGUSR1: now,\n"
 "                   with the summary so far)\n"
 "limits (docs/limits.md); at a table cap the least recently active\n"
@@ -145,9 +180,10 @@ usage(FILE *f)
 "  -Z USER          user to run as once the interface is open (default nobody\n"
 "                   when started as root; '-Z root' keeps root)\n"
 "  -h, --help       this help\n"
-"  --version        print the version\n"
+"  --version        print the version, and libpcap's\n"
 "\n"
-"exit status: 0 no problem found, 1 problems found, 2 usage error,\n"
+"exit status: 0 no problem found, 1 problems found (or WEAK with --fail-on\n"
+"             weak), 2 usage error,\n"
 "             3 an input could not be read (connections read before the\n"
 "             damage are still reported). A live capture stopped by SIGINT\n"
 "             or SIGTERM exits 0 after reporting every open connection.\n", f);
@@ -179,7 +215,7 @@ print_summary(struct run *r, bool final, const struct kx_sshlog_stats *logst)
 	struct kx_capture_counts cc = { 0 };
 	struct kx_summary_extra x = { .cc = &cc, .logstats = logst,
 	    .final = final };
-	struct kx_style es = { kx_color_wanted(r->color, STDERR_FILENO) };
+	struct kx_style es = { .color = kx_color_wanted(r->color, STDERR_FILENO) };
 
 	if (r->sum == NULL)
 		return;
@@ -240,6 +276,27 @@ handle_flags(struct run *r, uint64_t now_us)
 	}
 }
 
+/* --brief: the line of a connection whose handshake completed waits,
+ * reading files, for its end (brief_hold.h); any other is written now. */
+static void
+brief_line(struct run *r, struct kx_conn *c, const struct kx_verdict *v)
+{
+	char *line = NULL;
+	size_t len = 0;
+	FILE *ms;
+
+	if (r->hold == NULL || !v->handshake_complete ||
+	    (ms = open_memstream(&line, &len)) == NULL) {
+		kx_report_brief(r->out, c, v, &r->style);
+		return;
+	}
+	kx_report_brief(ms, c, v, &r->style);
+	if (fclose(ms) != 0 || len == 0 ||
+	    !kx_brief_hold_put(r->hold, c->seq_no, line, len - 1))
+		fwrite(line != NULL ? line : "", 1, len, r->out);
+	free(line);
+}
+
 /* The handshake record ("ssh") of a connection analysed once (v): counted,
  * summarised, and written in the chosen format; in JSON each KEXINIT's
  * own record first, the first time its id is seen (offers.h). */
@@ -248,16 +305,19 @@ write_ssh(struct run *r, struct kx_conn *c, const struct kx_verdict *v)
 {
 	c->hs_outcome = v->outcome;
 	r->counts.by_verdict[v->kind]++;
-	if (v->problem) {
+	if (v->problem)
 		r->counts.problems++;
-		if (r->ev != NULL)
-			kx_evidence_write(r->ev, c->evidence);
-	}
+	if (kx_verdict_weak(v))
+		r->weak++;
 	if (r->sum != NULL)
 		kx_summary_add(r->sum, c, v);
 	if (r->only_problems && !v->problem)
 		return;
 	r->counts.shown++;
+	/* -w keeps the packets of what the run reports, as tcpdump -w keeps
+	 * what its filter selects. */
+	if (r->ev != NULL)
+		kx_evidence_write(r->ev, c->evidence);
 	if (r->out_tty)
 		kx_progress_hide(r->progress);
 	switch (r->format) {
@@ -269,9 +329,14 @@ write_ssh(struct run *r, struct kx_conn *c, const struct kx_verdict *v)
 		kx_report_json_ssh(r->out, c, v, r->records_full);
 		break;
 	case FMT_BRIEF:
-		kx_report_brief(r->out, c, v, &r->style);
+		brief_line(r, c, v);
 		break;
 	case FMT_ZEEK:
+		for (int side = 0; r->zdir_on && side < 2; side++)
+			if (v->assess.have_kexinit_id[side] && kx_offers_first(r->offers,
+			    v->assess.kexinit_id[side]))
+				kx_report_zeek_kexinit(r->zdir.f[KX_ZLOG_KEXINIT], c, v,
+				    side);
 		if (!r->zeek_open)
 			kx_report_zeek_header(r->out, time(NULL));
 		r->zeek_open = true;
@@ -318,7 +383,9 @@ on_conn(struct kx_conn *c, void *arg)
 
 	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))
 		return;
-	if (!c->hs_reported) {
+	bool together = !c->hs_reported;
+
+	if (together) {
 		kx_analyze_with(c, &r->actx, &v);
 		write_ssh(r, c, &v);
 		ci = v.close;
@@ -339,14 +406,32 @@ on_conn(struct kx_conn *c, void *arg)
 		if (r->format == FMT_JSON)
 			kx_report_json_close(r->out, c, &ci, r->records_full);
 		else if (r->format == FMT_TEXT)
-			kx_report_text_close(r->out, c, &ci);
-		else if (r->format == FMT_BRIEF)
+			kx_report_text_close_after(r->out, c, &ci, together ?
+			    v.reason : NULL, r->verbose > 0 || hs_problem ||
+			    ci.problem);
+		else if (r->format == FMT_BRIEF && !together &&
+		    kx_brief_hold_write(r->hold, c->seq_no, r->out))
+			/* Its line, held since NEWKEYS, ends with the end. */
+			kx_report_brief_end(r->out, c, &ci);
+		else if (r->format == FMT_BRIEF && !together && ci.problem)
+			/* Not held (live, or past the cap): a second line
+			 * only when the end is itself a problem (a forged
+			 * reset). One that ended before NEWKEYS said its end
+			 * on its one line. */
 			kx_report_brief_close(r->out, c, &ci);
+		else if (r->zdir_on)
+			kx_report_zeek_close(r->zdir.f[KX_ZLOG_CLOSE], c, &ci);
+		else if (r->format == FMT_EVE)
+			kx_report_eve_close(r->out, c, &ci);
 	}
 	if (brute && r->format == FMT_JSON)
 		kx_report_json_bruteforce(r->out, &hit);
 	else if (brute && (r->format == FMT_TEXT || r->format == FMT_BRIEF))
 		kx_report_text_bruteforce(r->out, &hit);
+	else if (brute && r->zdir_on)
+		kx_report_zeek_notice(r->zdir.f[KX_ZLOG_NOTICE], &hit);
+	else if (brute && r->format == FMT_EVE)
+		kx_report_eve_bruteforce(r->out, c, &hit);
 }
 
 static void
@@ -361,6 +446,9 @@ on_frame(void *arg, int dlt, const uint8_t *frame, uint32_t caplen,
 			r->ev_path = NULL;
 	}
 	kx_pipeline_frame(r->pl, dlt, frame, caplen, wirelen, ts_us, frame_no);
+	/* -c COUNT, as tcpdump: stop after COUNT packets (after the filter). */
+	if (r->max_frames != 0 && ++r->frames_read >= r->max_frames)
+		kx_capture_stop = 1;
 	if (kx_capture_hup || kx_capture_usr1)
 		handle_flags(r, ts_us);
 	if (r->progress != NULL && (frame_no & (KX_PROGRESS_FRAMES - 1)) == 0) {
@@ -447,6 +535,58 @@ bad_value(const char *opt, const char *val, const char *want)
 	return EXIT_USAGE;
 }
 
+/* One line for a bad option, then where the help is. */
+static void
+bad_option(char **argv, int opt, const char *what)
+{
+	if (opt > ' ' && opt < 0x7f)
+		fprintf(stderr, "kexray: -%c: %s; try kexray -h\n", opt, what);
+	else   /* a long option: getopt leaves it where it stopped */
+		fprintf(stderr, "kexray: %.64s: %s; try kexray -h\n",
+		    argv[optind - 1], what);
+}
+
+/* -F FILE: the filter expression from a file, as tcpdump reads it (the
+ * whole file, newlines as spaces, '#' to the end of a line a comment).
+ * NULL after one line on stderr. */
+static char *
+read_filter_file(const char *path)
+{
+	FILE *f;
+	char *s;
+	size_t n = 0;
+	int ch;
+	bool comment = false;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		fprintf(stderr, "kexray: -F %s: %s\n", path, strerror(errno));
+		return NULL;
+	}
+	if ((s = malloc(KX_FILTER_FILE_MAX + 1)) == NULL) {
+		fclose(f);
+		fputs("kexray: out of memory\n", stderr);
+		return NULL;
+	}
+	while ((ch = getc(f)) != EOF && n < KX_FILTER_FILE_MAX) {
+		if (ch == '#')
+			comment = true;
+		if (ch == '\n')
+			comment = false;
+		if (!comment)
+			s[n++] = ch == '\n' || ch == '\r' || ch == '\t' ? ' ' :
+			    (char)ch;
+	}
+	s[n] = '\0';
+	if (ch != EOF) {
+		fprintf(stderr, "kexray: -F %s: longer than %u bytes\n", path,
+		    KX_FILTER_FILE_MAX);
+		free(s);
+		s = NULL;
+	}
+	fclose(f);
+	return s;
+}
+
 /* --known-hosts / --host-keys: NULL path, nothing to do. Returns 0, or -1
  * after one line on stderr. */
 static int
@@ -470,7 +610,7 @@ enum {
 	OPT_MAX_CONNS, OPT_MAX_MEMORY, OPT_MAX_BUFFER, OPT_MAX_OOO,
 	OPT_SSHD_LOG, OPT_KNOWN_HOSTS, OPT_HOST_KEYS,
 	OPT_BRIEF, OPT_FORMAT, OPT_COLOR, OPT_HOST, OPT_CLIENT_SW, OPT_SERVER_SW,
-	OPT_BRUTEFORCE, OPT_RECORDS,
+	OPT_BRUTEFORCE, OPT_RECORDS, OPT_CID_SEED, OPT_PROBES, OPT_FAIL_ON,
 };
 
 /* After --output is open, before any privilege drop or sandbox: colour,
@@ -483,12 +623,47 @@ output_ready(struct run *r)
 	r->out_tty = isatty(fileno(r->out)) == 1;
 }
 
+/* --format zeek with --output naming a directory: a Zeek log directory.
+ * 1 when it is one (opened; records go to its ssh.log), 0 when not, -1
+ * when it cannot be opened. SIGHUP does not reopen it (out_path NULL). */
+static int
+open_zeek_dir(struct run *r)
+{
+	struct stat st;
+
+	if (r->format != FMT_ZEEK || r->out_path == NULL ||
+	    stat(r->out_path, &st) != 0 || !S_ISDIR(st.st_mode))
+		return 0;
+	if (kx_zeek_dir_open(&r->zdir, r->out_path) != 0) {
+		fprintf(stderr, "kexray: --output %s: %s\n", r->out_path,
+		    strerror(errno));
+		return -1;
+	}
+	r->zdir_on = true;
+	r->out = r->zdir.f[KX_ZLOG_SSH];
+	r->out_path = NULL;
+	return 1;
+}
+
+/* Its headers, once buffering is set; every log has one, rows or not. */
+static void
+zeek_dir_begin(struct run *r)
+{
+	if (!r->zdir_on)
+		return;
+	for (int i = 0; r->live && i < KX_ZLOG_MAX; i++)
+		if (i != KX_ZLOG_SSH)
+			setvbuf(r->zdir.f[i], NULL, _IOLBF, 0);
+	kx_zeek_dir_headers(&r->zdir, time(NULL));
+	r->zeek_open = true;
+}
+
 /* The end of the output: the summary, and Zeek's #close. */
 static void
 output_end(struct run *r, const struct kx_sshlog_stats *logst)
 {
 	print_summary(r, true, logst);
-	if (r->zeek_open)
+	if (r->zeek_open && !r->zdir_on)
 		kx_report_zeek_footer(r->out, time(NULL));
 	r->zeek_open = false;
 }
@@ -501,6 +676,8 @@ run_sshd_logs(struct run *r, const char **paths, int n)
 	struct kx_sshlog *sl;
 	bool failed = false;
 
+	if (open_zeek_dir(r) < 0)
+		return EXIT_USAGE;
 	if (r->out_path != NULL && (r->out = fopen(r->out_path, "a")) == NULL) {
 		fprintf(stderr, "kexray: --output %s: %s\n", r->out_path,
 		    strerror(errno));
@@ -508,6 +685,7 @@ run_sshd_logs(struct run *r, const char **paths, int n)
 		return EXIT_USAGE;
 	}
 	output_ready(r);
+	zeek_dir_begin(r);
 	if ((sl = kx_sshlog_new(on_conn, r)) == NULL) {
 		fputs("kexray: out of memory\n", stderr);
 		return EXIT_INPUT;
@@ -518,8 +696,8 @@ run_sshd_logs(struct run *r, const char **paths, int n)
 	kx_sshlog_finish(sl);
 	output_end(r, kx_sshlog_stats(sl));
 	kx_sshlog_free(sl);
-	return failed ? EXIT_INPUT : r->counts.problems > 0 ? EXIT_PROBLEMS :
-	    EXIT_NOPROBLEM;
+	return failed ? EXIT_INPUT : r->counts.problems > 0 ||
+	    (r->fail_on_weak && r->weak > 0) ? EXIT_PROBLEMS : EXIT_NOPROBLEM;
 }
 
 int
@@ -549,6 +727,9 @@ main(int argc, char **argv)
 		{ "server-software", required_argument, NULL, OPT_SERVER_SW },
 		{ "bruteforce", required_argument, NULL, OPT_BRUTEFORCE },
 		{ "records", required_argument, NULL, OPT_RECORDS },
+		{ "community-id-seed", required_argument, NULL, OPT_CID_SEED },
+		{ "probes-are-problems", no_argument, NULL, OPT_PROBES },
+		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -559,6 +740,7 @@ main(int argc, char **argv)
 	const char **files = NULL;
 	const char *user = NULL;
 	char *filter = NULL, *own_filter = NULL;
+	const char *filter_file = NULL;   /* -F */
 	int nfiles = 0, ch, status = EXIT_USAGE, input_failed = 0;
 	int nlogs = 0;   /* --sshd-log paths, kept in files[] */
 	bool immediate = false;
@@ -568,7 +750,10 @@ main(int argc, char **argv)
 
 	if ((files = calloc((size_t)argc + 1, sizeof(*files))) == NULL)
 		return EXIT_INPUT;
-	while ((ch = getopt_long(argc, argv, "r:i:s:pB:Dw:Z:hq", longopts,
+	/* Errors in options are one line of ours, not getopt's (which names
+	 * argv[0]) and not the whole help. */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":r:i:s:pB:Dw:Z:hqnvc:F:o:", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 'r':
@@ -627,6 +812,14 @@ main(int argc, char **argv)
 			}
 			run.records_full = optarg[0] == 'f';
 			break;
+		case OPT_CID_SEED:
+			if (!parse_seconds(optarg, 0, 65535, &v)) {
+				status = bad_value("--community-id-seed", optarg,
+				    "0 to 65535");
+				goto out;
+			}
+			kx_community_id_set_seed((uint16_t)v);
+			break;
 		case OPT_FORMAT: {
 			int f = 0;
 
@@ -649,6 +842,32 @@ main(int argc, char **argv)
 			break;
 		case 'q':
 			run.quiet = true;
+			break;
+		case 'n':
+			/* tcpdump's "do not resolve names": kexray never does. */
+			break;
+		case 'v':
+			run.verbose++;
+			break;
+		case 'c':
+			if (!parse_seconds(optarg, 1, LONG_MAX, &v)) {
+				status = bad_value("-c", optarg, "a packet count");
+				goto out;
+			}
+			run.max_frames = (uint64_t)v;
+			break;
+		case 'F':
+			filter_file = optarg;
+			break;
+		case OPT_PROBES:
+			run.actx.probes_are_problems = true;
+			break;
+		case OPT_FAIL_ON:
+			if (strcmp(optarg, "weak") != 0) {
+				status = bad_value("--fail-on", optarg, "weak");
+				goto out;
+			}
+			run.fail_on_weak = true;
 			break;
 		case OPT_HOST:
 			if (!kx_select_add_host(&run.sel, optarg)) {
@@ -686,6 +905,7 @@ main(int argc, char **argv)
 		case OPT_ONLY:
 			run.only_problems = true;
 			break;
+		case 'o':
 		case OPT_OUTPUT:
 			run.out_path = optarg;
 			break;
@@ -751,15 +971,19 @@ main(int argc, char **argv)
 			status = EXIT_NOPROBLEM;
 			goto out;
 		case OPT_VERSION:
-			printf("kexray %s\n", KX_VERSION);
+			printf("kexray %s\n%s\n", KX_VERSION, pcap_lib_version());
 			status = EXIT_NOPROBLEM;
 			goto out;
+		case ':':
+			bad_option(argv, optopt, "needs a value");
+			goto out;
 		default:
-			usage(stderr);
+			bad_option(argv, optopt, "unknown option");
 			goto out;
 		}
 	}
 	run.json = run.format == FMT_JSON;
+	run.style.verbose = run.verbose;
 	if ((run.sum = kx_summary_new()) == NULL ||
 	    (run.offers = kx_offers_new(KX_OFFERS_MAX)) == NULL) {
 		fputs("kexray: out of memory\n", stderr);
@@ -778,14 +1002,22 @@ main(int argc, char **argv)
 	}
 	if ((nfiles == 0) == (lo.iface == NULL)) {
 		fputs(nfiles == 0 ? "kexray: no input: give -r FILE, -i IFACE or "
-		    "--sshd-log FILE\n" :
+		    "--sshd-log FILE; try kexray -h\n" :
 		    "kexray: give either -r FILE or -i IFACE, not both\n", stderr);
-		usage(stderr);
 		goto out;
 	}
 	run.live = lo.iface != NULL;
 	cfg.keep_evidence = run.ev_path != NULL;
-	if (optind < argc) {
+	if (filter_file != NULL) {
+		if (optind < argc) {
+			fputs("kexray: -F gives the filter: not also on the "
+			    "command line\n", stderr);
+			goto out;
+		}
+		if ((own_filter = read_filter_file(filter_file)) == NULL)
+			goto out;
+		filter = own_filter;
+	} else if (optind < argc) {
 		if ((own_filter = join_args(argc - optind, argv + optind)) == NULL) {
 			status = EXIT_INPUT;
 			goto out;
@@ -803,6 +1035,18 @@ main(int argc, char **argv)
 		filter = NULL;   /* '' asks for everything */
 	if (kx_capture_check_filter(filter) != 0)
 		goto out;
+	/* -w that cannot be written is a usage error now, not a line lost
+	 * among the records later. */
+	if (run.ev_path != NULL) {
+		FILE *wf = fopen(run.ev_path, "wb");
+
+		if (wf == NULL) {
+			fprintf(stderr, "kexray: -w %s: %s\n", run.ev_path,
+			    strerror(errno));
+			goto out;
+		}
+		fclose(wf);
+	}
 	/* Read before privileges are dropped; the state file may not exist. */
 	if (load_hostdb(run.known_hosts_path, false, &run.known_hosts) != 0 ||
 	    load_hostdb(run.host_keys_path, true, &run.host_keys) != 0) {
@@ -825,6 +1069,10 @@ main(int argc, char **argv)
 			status = EXIT_INPUT;
 			goto out;
 		}
+	}
+	if (open_zeek_dir(&run) < 0) {
+		status = EXIT_USAGE;
+		goto out;
 	}
 	if (run.out_path != NULL && (run.out = fopen(run.out_path, "a")) == NULL) {
 		fprintf(stderr, "kexray: --output %s: %s\n", run.out_path,
@@ -865,6 +1113,13 @@ main(int argc, char **argv)
 		goto out;
 	}
 	kx_pipeline_on_handshake_last(run.pl, report_ssh);
+	zeek_dir_begin(&run);
+	if (run.format == FMT_BRIEF && !run.live &&
+	    (run.hold = kx_brief_hold_new()) == NULL) {
+		fputs("kexray: out of memory\n", stderr);
+		status = EXIT_INPUT;
+		goto out;
+	}
 	if (run.live) {
 		if (kx_live_run(run.cap, on_frame, on_tick, &run) != 0)
 			input_failed = 1;
@@ -879,6 +1134,10 @@ main(int argc, char **argv)
 		run.progress = NULL;
 	}
 	kx_pipeline_finish(run.pl);
+	/* No frame came: -w still leaves a valid, empty pcap. */
+	if (run.ev == NULL && run.ev_path != NULL && !run.live &&
+	    (run.ev = kx_evidence_open(run.ev_path, DLT_EN10MB)) == NULL)
+		input_failed = 1;
 	if (run.host_keys != NULL) {
 		char err[256];
 
@@ -890,14 +1149,27 @@ main(int argc, char **argv)
 	}
 	if (run.live || run.stats_interval_us != 0)
 		print_stats(&run, true);
-	output_end(&run, NULL);
+	/* Nothing read because an input could not be: its one line says
+	 * all; a summary of nothing would bury it. */
+	if (!input_failed || kx_pipeline_stats(run.pl)->frames > 0)
+		output_end(&run, NULL);
 	if (input_failed)
 		status = EXIT_INPUT;
-	else if (run.counts.problems > 0 && !run.live)
+	else if ((run.counts.problems > 0 || (run.fail_on_weak &&
+	    run.weak > 0)) && !run.live)
 		status = EXIT_PROBLEMS;
 	else
 		status = EXIT_NOPROBLEM;
 out:
+	if (run.zdir_on) {
+		/* #close on each log; run.out was its ssh.log. */
+		if (kx_zeek_dir_close(&run.zdir, time(NULL)) != 0) {
+			fprintf(stderr, "kexray: output: a Zeek log could not be "
+			    "written\n");
+			status = EXIT_INPUT;
+		}
+		run.out = stdout;
+	}
 	if (run.ev != NULL && kx_evidence_close(run.ev) != 0) {
 		fprintf(stderr, "kexray: -w %s: write failed\n", run.ev_path);
 		status = EXIT_INPUT;
@@ -915,6 +1187,7 @@ out:
 	kx_summary_free(run.sum);
 	kx_offers_free(run.offers);
 	kx_brute_free(run.brute);
+	kx_brief_hold_free(run.hold);
 	free(files);
 	free(own_filter);
 	return status;

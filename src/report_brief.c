@@ -2,8 +2,10 @@
  * (in a fixed column, coloured on a terminal), the endpoints, each side's
  * software and the reason. Formatting only; banner bytes are escaped. */
 #include <string.h>
+#include <time.h>
 
 #include "kexray/color.h"
+#include "kexray/headline.h"
 #include "kexray/report.h"
 
 /* "255.255.255.255:65535": endpoints up to this wide keep the software
@@ -42,9 +44,21 @@ void
 kx_report_brief(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
     const struct kx_style *st)
 {
+	char head[512], tbuf[32], uid[19];
+	time_t secs = (time_t)(c->ts_first / 1000000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	kx_conn_uid(c, uid);
 	kx_style_put(out, st, kx_verdict_tone(v), kx_verdict_label(v),
 	    KX_VERDICT_LABEL_WIDTH);
-	fputs("  ", out);
+	if (c->log != NULL && !c->log->have_ts)
+		fputs("  (no time)                 ", out);
+	else
+		fprintf(out, "  %s.%06lluZ", tbuf,
+		    (unsigned long long)(c->ts_first % 1000000));
+	fprintf(out, "  %s  ", uid);
 	endpoint(out, c, KX_CLIENT, BRIEF_EP_WIDTH);
 	fputs(" -> ", out);
 	endpoint(out, c, KX_SERVER, BRIEF_EP_WIDTH);
@@ -53,7 +67,31 @@ kx_report_brief(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
 	fputs(" -> ", out);
 	software(out, kx_conn_ssh(c, KX_SERVER));
 	fputs("  ", out);
-	/* kexray's sentence, which can quote bytes of a banner (SSH-1). */
-	kx_text_escaped(out, (const uint8_t *)v->reason, strlen(v->reason));
+	/* The diagnosis (headline.h), which can quote algorithm names. */
+	kx_headline(c, v, head, sizeof(head));
+	kx_text_escaped(out, (const uint8_t *)head, strlen(head));
+	/* Ended before NEWKEYS: the end is on the same line (the one close
+	 * record is not written in --brief). */
+	if (!v->handshake_complete && (c->close == KX_CLOSE_FIN ||
+	    c->close == KX_CLOSE_RST))
+		fprintf(out, " [phase %s, %s%s%s]", kx_phase_names[v->close.phase],
+		    c->close == KX_CLOSE_RST ? "RST" : "FIN",
+		    c->closed_by >= 0 ? " by the " : "",
+		    c->closed_by >= 0 ? (c->closed_by == KX_CLIENT ? "client" :
+		    "server") : "");
 	fputc('\n', out);
+}
+
+void
+kx_report_brief_end(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci)
+{
+	fprintf(out, " [phase %s, %s", kx_phase_names[ci->phase],
+	    kx_cause_names[ci->cause]);
+	if (c->closed_by >= 0 && (c->close == KX_CLOSE_FIN ||
+	    c->close == KX_CLOSE_RST))
+		fprintf(out, ", %s by %s%s", c->close == KX_CLOSE_RST ? "RST" :
+		    "FIN", ci->third_party ? "a third party as the " : "the ",
+		    c->closed_by == KX_CLIENT ? "client" : "server");
+	fputs("]\n", out);
 }

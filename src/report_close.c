@@ -63,8 +63,8 @@ json_endpoints(struct kx_sb *out, const struct kx_conn *c, bool full)
 	}
 }
 
-static uint64_t
-end_ts(const struct kx_conn *c)
+uint64_t
+kx_close_end_ts(const struct kx_conn *c)
 {
 	return (c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST) &&
 	    c->close_ts != 0 ? c->close_ts : c->ts_last;
@@ -128,6 +128,14 @@ void
 kx_report_json_close(FILE *fp, const struct kx_conn *c,
     const struct kx_close_info *ci, bool full)
 {
+	kx_report_json_close_object(fp, c, ci, full);
+	putc_unlocked('\n', fp);
+}
+
+void
+kx_report_json_close_object(FILE *fp, const struct kx_conn *c,
+    const struct kx_close_info *ci, bool full)
+{
 	const struct kx_rstlog *l = c->rsts;
 	char uid[19];
 	struct kx_sb sb, *out = &sb;
@@ -142,7 +150,9 @@ kx_report_json_close(FILE *fp, const struct kx_conn *c,
 	json_ts(out, "ts", c->ts_first);
 	KX_SB_PUTS(out, ",\"uid\":\"");
 	kx_sb_put(out, uid);
-	KX_SB_PUTS(out, "\",\"source\":\"");
+	kx_sb_putc(out, '"');
+	kx_sb_community_id(out, c, full);
+	KX_SB_PUTS(out, ",\"source\":\"");
 	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
 	kx_sb_putc(out, '"');
@@ -152,15 +162,15 @@ kx_report_json_close(FILE *fp, const struct kx_conn *c,
 	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
 		kx_sb_printf(out, ",\"tunnel\":\"%s\"", kx_tunnel_names[c->tunnel]);
 	kx_sb_putc(out, ',');
-	json_ts(out, "end_ts", end_ts(c));
+	json_ts(out, "end_ts", kx_close_end_ts(c));
 	KX_SB_PUTS(out, ",\"duration\":");
 	/* Whole microseconds: the digits %.6f would print. */
-	if (end_ts(c) <= c->ts_first)
+	if (kx_close_end_ts(c) <= c->ts_first)
 		kx_sb_us(out, 0);
-	else if (end_ts(c) - c->ts_first < 1000000000000000ull)
-		kx_sb_us(out, end_ts(c) - c->ts_first);
+	else if (kx_close_end_ts(c) - c->ts_first < 1000000000000000ull)
+		kx_sb_us(out, kx_close_end_ts(c) - c->ts_first);
 	else
-		kx_sb_printf(out, "%.6f", (double)(end_ts(c) - c->ts_first) / 1e6);
+		kx_sb_printf(out, "%.6f", (double)(kx_close_end_ts(c) - c->ts_first) / 1e6);
 	KX_SB_PUTS(out, ",\"phase\":\"");
 	kx_sb_put(out, kx_phase_names[ci->phase]);
 	kx_sb_putc(out, '"');
@@ -213,7 +223,7 @@ kx_report_json_close(FILE *fp, const struct kx_conn *c,
 		}
 		kx_sb_putc(out, ']');
 	}
-	KX_SB_PUTS(out, "}\n");
+	kx_sb_putc(out, '}');
 	kx_sb_flush(out);
 }
 
@@ -252,9 +262,9 @@ text_head(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 	fputc('\n', out);
 }
 
-void
-kx_report_text_close(FILE *out, const struct kx_conn *c,
-    const struct kx_close_info *ci)
+/* The END line and the resets that ended it, with their signals. */
+static void
+text_resets(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 {
 	const struct kx_rstlog *l = c->rsts;
 	char text[200];
@@ -280,9 +290,34 @@ kx_report_text_close(FILE *out, const struct kx_conn *c,
 	if (l != NULL && l->total > l->n)
 		fprintf(out, "  %-11s%u more RSTs counted, not kept (flow.rst_limit)\n",
 		    "", l->total - l->n);
+}
+
+void
+kx_report_text_close(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci)
+{
+	text_resets(out, c, ci);
 	fprintf(out, "  %-11s", "ended");
 	kx_text_escaped(out, (const uint8_t *)ci->text, strlen(ci->text));
 	fputs("\n\n", out);
+}
+
+void
+kx_report_text_close_after(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci, const char *said, bool full)
+{
+	if (!full) {
+		text_head(out, c, ci);
+		fputc('\n', out);
+		return;
+	}
+	if (said == NULL || strstr(said, ci->text) == NULL) {
+		kx_report_text_close(out, c, ci);
+		return;
+	}
+	/* The block above said the same sentence: only the TCP detail. */
+	text_resets(out, c, ci);
+	fputc('\n', out);
 }
 
 void
@@ -294,6 +329,13 @@ kx_report_brief_close(FILE *out, const struct kx_conn *c,
 
 void
 kx_report_json_bruteforce(FILE *fp, const struct kx_brute_hit *h)
+{
+	kx_report_json_bruteforce_object(fp, h);
+	putc_unlocked('\n', fp);
+}
+
+void
+kx_report_json_bruteforce_object(FILE *fp, const struct kx_brute_hit *h)
 {
 	char src[64], dst[64];
 	struct kx_sb sb, *out = &sb;
@@ -314,7 +356,7 @@ kx_report_json_bruteforce(FILE *fp, const struct kx_brute_hit *h)
 	for (int p = KX_PHASE_TCP; p <= KX_PHASE_AUTH; p++)
 		kx_sb_printf(out, "%s\"%s\":%u", p > KX_PHASE_TCP ? "," : "",
 		    kx_phase_names[p], h->phases[p]);
-	KX_SB_PUTS(out, "}}\n");
+	KX_SB_PUTS(out, "}}");
 	kx_sb_flush(out);
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "kexray/community_id.h"
 #include "kexray/report.h"
 
 void
@@ -212,5 +213,19 @@ kx_sb_close_how(struct kx_sb *s, const struct kx_conn *c)
 		kx_sb_json(s, (const uint8_t *)t, strlen(t));
 	} else {
 		KX_SB_PUTS(s, "null");
+	}
+}
+
+void
+kx_sb_community_id(struct kx_sb *s, const struct kx_conn *c, bool keep_null)
+{
+	char cid[KX_COMMUNITY_ID_SIZE];
+
+	if (kx_conn_community_id(c, cid)) {
+		KX_SB_PUTS(s, ",\"community_id\":\"");
+		kx_sb_put(s, cid);
+		kx_sb_putc(s, '"');
+	} else if (keep_null) {
+		KX_SB_PUTS(s, ",\"community_id\":null");
 	}
 }

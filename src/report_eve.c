@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "kexray/bruteforce.h"
+#include "kexray/close.h"
+#include "kexray/community_id.h"
 #include "kexray/report.h"
 
 /* Suricata's flow_id is a positive integer; 51 bits keep it exact in
@@ -74,15 +77,15 @@ eve_endpoint(FILE *out, const struct kx_conn *c, int side, const char *who)
 	    c->ep[side].port);
 }
 
-void
-kx_report_eve(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
+/* The part every event of a connection shares, in Suricata's order:
+ * timestamp (ts_us), flow_id (one per connection, from its uid),
+ * event_type, the endpoints, proto, vlan and community_id. */
+static void
+eve_head(FILE *out, const struct kx_conn *c, uint64_t ts_us, const char *type)
 {
-	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
-	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
-	time_t secs = (time_t)(c->ts_first / 1000000);
-	char tbuf[32], uid[19];
+	time_t secs = (time_t)(ts_us / 1000000);
+	char tbuf[32], uid[19], cid[KX_COMMUNITY_ID_SIZE];
 	struct tm tm;
-	bool any;
 
 	/* Suricata's timestamp: ISO 8601 with microseconds and a numeric
 	 * offset; kexray writes UTC. */
@@ -90,14 +93,83 @@ kx_report_eve(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
 	kx_conn_uid(c, uid);
 	fprintf(out, "{\"timestamp\":\"%s.%06llu+0000\",\"flow_id\":%llu,"
-	    "\"event_type\":\"ssh\"", tbuf,
-	    (unsigned long long)(c->ts_first % 1000000),
-	    (unsigned long long)flow_id(uid));
+	    "\"event_type\":\"%s\"", tbuf, (unsigned long long)(ts_us % 1000000),
+	    (unsigned long long)flow_id(uid), type);
 	eve_endpoint(out, c, KX_CLIENT, "src");
 	eve_endpoint(out, c, KX_SERVER, "dest");
 	fputs(",\"proto\":\"TCP\"", out);
 	if (c->vlan != 0)
 		fprintf(out, ",\"vlan\":[%u]", c->vlan);
+	/* Suricata's community-id: yes writes it here, after proto. */
+	if (kx_conn_community_id(c, cid))
+		fprintf(out, ",\"community_id\":\"%s\"", cid);
+}
+
+/* kexray's own signatures, in Suricata's alert object. gid 1 as Suricata's
+ * rules; the sids are kexray's (a pipeline matches on the "KEXRAY"
+ * prefix of the name, as on "ET " for Emerging Threats). */
+struct eve_sig {
+	uint32_t sid;
+	int severity;
+	const char *signature;
+	const char *category;
+};
+static const struct eve_sig sig_forged_rst = {
+	8220001, 2, "KEXRAY SSH connection ended by a likely forged TCP reset",
+	"Potentially Bad Traffic",
+};
+static const struct eve_sig sig_bruteforce = {
+	8220002, 1, "KEXRAY SSH brute force: connections ending before a session",
+	"Attempted Administrator Privilege Gain",
+};
+
+static void
+eve_alert(FILE *out, const struct eve_sig *s)
+{
+	fprintf(out, ",\"alert\":{\"action\":\"allowed\",\"gid\":1,"
+	    "\"signature_id\":%u,\"rev\":1,\"signature\":\"%s\","
+	    "\"category\":\"%s\",\"severity\":%d}", s->sid, s->signature,
+	    s->category, s->severity);
+}
+
+void
+kx_report_eve_close(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci)
+{
+	uint64_t end = kx_close_end_ts(c);
+
+	eve_head(out, c, end, "kexray_close");
+	fputs(",\"kexray_close\":", out);
+	kx_report_json_close_object(out, c, ci, true);
+	fputs("}\n", out);
+	if (!ci->third_party)
+		return;
+	eve_head(out, c, end, "alert");
+	eve_alert(out, &sig_forged_rst);
+	fputs(",\"kexray\":", out);
+	kx_report_json_close_object(out, c, ci, true);
+	fputs("}\n", out);
+}
+
+void
+kx_report_eve_bruteforce(FILE *out, const struct kx_conn *c,
+    const struct kx_brute_hit *h)
+{
+	eve_head(out, c, h->last_ts, "alert");
+	eve_alert(out, &sig_bruteforce);
+	fputs(",\"kexray\":", out);
+	kx_report_json_bruteforce_object(out, h);
+	fputs("}\n", out);
+}
+
+void
+kx_report_eve(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
+{
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+	bool any;
+
+	eve_head(out, c, c->ts_first, "ssh");
 	/* Suricata logs a side once its identification line parsed. */
 	fputs(",\"ssh\":{", out);
 	any = false;

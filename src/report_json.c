@@ -377,7 +377,9 @@ kx_report_json_object(FILE *fp, const struct kx_conn *c,
 	kx_sb_us(out, c->ts_first);
 	KX_SB_PUTS(out, ",\"uid\":\"");
 	kx_sb_put(out, uid);
-	KX_SB_PUTS(out, "\",");
+	kx_sb_putc(out, '"');
+	kx_sb_community_id(out, c, true);
+	kx_sb_putc(out, ',');
 	json_source(out, c);
 	json_endpoint(out, c, KX_CLIENT, "orig");
 	json_endpoint(out, c, KX_SERVER, "resp");

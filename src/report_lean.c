@@ -62,7 +62,9 @@ head(struct kx_sb *out, const char *type, const struct kx_conn *c)
 	kx_sb_us(out, c->ts_first);
 	KX_SB_PUTS(out, ",\"uid\":\"");
 	kx_sb_put(out, uid);
-	KX_SB_PUTS(out, "\",\"source\":\"");
+	kx_sb_putc(out, '"');
+	kx_sb_community_id(out, c, false);
+	KX_SB_PUTS(out, ",\"source\":\"");
 	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
 	kx_sb_putc(out, '"');

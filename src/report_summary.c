@@ -27,7 +27,7 @@ kind_tone(int kind)
 {
 	if (kind == KX_V_OK)
 		return KX_TONE_GOOD;
-	if (kind == KX_V_INCOMPLETE)
+	if (kind == KX_V_INCOMPLETE || kind == KX_V_PROBE)
 		return KX_TONE_DIM;
 	return KX_TONE_BAD;
 }
@@ -191,7 +191,8 @@ kx_report_summary_text(FILE *out, const struct kx_summary *s,
 	if (x->logstats != NULL)
 		kx_report_text_log_summary(out, x->logstats, s->shown, s->problems);
 	else if (x->stats != NULL)
-		kx_report_text_summary(out, x->stats, s->shown, s->problems);
+		kx_report_text_summary(out, x->stats, s->conns, s->shown,
+		    s->problems);
 	if (s->conns > 0) {
 		text_outcomes(out, s, st);
 		text_phases(out, s);

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "kexray/color.h"
+#include "kexray/headline.h"
 #include "kexray/report.h"
 #include "kexray/sshlog.h"
 
@@ -115,20 +116,33 @@ kx_report_text(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	kx_report_text_styled(out, c, v, NULL);
 }
 
-void
-kx_report_text_styled(FILE *out, const struct kx_conn *c,
-    const struct kx_verdict *v, const struct kx_style *st)
+/* The software of one side without "SSH-2.0-" and comments; "?" without
+ * a banner. */
+static void
+software(FILE *out, const struct kx_ssh_side *s)
 {
-	const struct kx_kexinit *ck = kx_conn_ssh(c, KX_CLIENT)->kexinit;
-	const struct kx_kexinit *sk = kx_conn_ssh(c, KX_SERVER)->kexinit;
-	char tbuf[32], uid[19];
+	if (!s->have_banner)
+		fputc('?', out);
+	else if (s->soft_len > 0)
+		kx_text_escaped(out, s->banner + s->soft_off, s->soft_len);
+	else
+		kx_text_escaped(out, s->banner, s->banner_len);
+}
+
+/* Line 1: the label, the endpoints and the diagnosis (headline.h); line
+ * 2: when, the uid and where it was seen. */
+static void
+head_lines(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
+    const struct kx_style *st)
+{
+	char tbuf[32], uid[19], head[512];
 	time_t secs = (time_t)(c->ts_first / 1000000);
 	struct tm tm;
-	bool any = false;
 
 	gmtime_r(&secs, &tm);
 	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
 	kx_conn_uid(c, uid);
+	kx_headline(c, v, head, sizeof(head));
 	/* The verdict in a fixed column, so blocks scan down the page. */
 	kx_style_put(out, st, kx_verdict_tone(v), kx_verdict_label(v),
 	    KX_VERDICT_LABEL_WIDTH);
@@ -136,17 +150,107 @@ kx_report_text_styled(FILE *out, const struct kx_conn *c,
 	endpoint(out, c, KX_CLIENT);
 	fputs(" -> ", out);
 	endpoint(out, c, KX_SERVER);
+	fputs("  ", out);
+	kx_text_escaped(out, (const uint8_t *)head, strlen(head));
+	fprintf(out, "\n  %-11s", "at");
 	if (c->log != NULL && !c->log->have_ts)
-		fprintf(out, "  (no time in the log)  %s", uid);
+		fprintf(out, "(no time in the log)  %s", uid);
 	else
-		fprintf(out, "  %s.%06lluZ  %s", tbuf,
+		fprintf(out, "%s.%06lluZ  %s", tbuf,
 		    (unsigned long long)(c->ts_first % 1000000), uid);
 	if (c->vlan != 0)
 		fprintf(out, "  vlan %u", c->vlan);
 	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)
 		fprintf(out, "  in %s", kx_tunnel_names[c->tunnel]);
 	fputc('\n', out);
-	fprintf(out, "  %-11s%s\n", "why", v->reason);
+}
+
+/* The short block of a connection that is no problem: what was agreed
+ * and between which programs, in one line, and the fix for what is weak. */
+static void
+short_block(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
+{
+	static const enum kx_cat shown[] = { KX_CAT_KEX, KX_CAT_HOSTKEY,
+	    KX_CAT_CIPHER_C2S, KX_CAT_MAC_C2S };
+
+	if (v->kind == KX_V_OK) {
+		fprintf(out, "  %-11s", "agreed");
+		for (size_t i = 0; i < sizeof(shown) / sizeof(shown[0]); i++) {
+			if (v->nego.res[shown[i]] != KX_NEGO_AGREED)
+				continue;
+			fputs(i > 0 ? ", " : "", out);
+			kx_text_escaped(out, v->nego.alg[shown[i]].p,
+			    v->nego.alg[shown[i]].len);
+		}
+		fputs("; ", out);
+	} else {
+		fprintf(out, "  %-11s", "software");
+	}
+	software(out, kx_conn_ssh(c, KX_CLIENT));
+	fputs(" -> ", out);
+	software(out, kx_conn_ssh(c, KX_SERVER));
+	fputc('\n', out);
+	if (c->log != NULL)
+		log_lines(out, c);
+	kx_report_weak_fix_text(out, c, v);
+}
+
+/* -vv: each side's whole KEXINIT, as --records full carries it. */
+static void
+offers_lines(FILE *out, const struct kx_kexinit *k, const char *who)
+{
+	for (int p = 0; p < KX_PROP_MAX; p++) {
+		fprintf(out, "  %-11s%s %s: ", p == 0 ? "offers" : "", who,
+		    kx_proposal_names[p]);
+		text_namelist(out, &k->list[p]);
+		fputc('\n', out);
+	}
+}
+
+/* -vv: each side's packets and cleartext messages, as --records full
+ * carries them (client_side, server_side). */
+static void
+side_lines(FILE *out, const struct kx_conn *c)
+{
+	for (int side = 0; side < 2; side++) {
+		const struct kx_half *h = &c->half[side];
+		const struct kx_ssh_side *s = kx_conn_ssh(c, side);
+		uint32_t kept = s->msg_count < KX_MSGLOG_MAX ? s->msg_count :
+		    KX_MSGLOG_MAX;
+
+		fprintf(out, "  %-11s%s: %llu packets, %llu payload bytes, %llu "
+		    "encrypted", side == 0 ? "packets" : "",
+		    side == KX_CLIENT ? "client" : "server",
+		    (unsigned long long)h->pkts,
+		    (unsigned long long)h->payload_bytes,
+		    (unsigned long long)h->encrypted_bytes);
+		for (uint32_t i = 0; i < kept; i++)
+			fprintf(out, "%s%s %u", i == 0 ? "; " : ", ",
+			    kx_ssh_msg_name(s->msglog[i].code), s->msglog[i].size);
+		if (s->msg_count > kept)
+			fprintf(out, ", %u more", s->msg_count - kept);
+		fputc('\n', out);
+	}
+}
+
+void
+kx_report_text_styled(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v, const struct kx_style *st)
+{
+	const struct kx_kexinit *ck = kx_conn_ssh(c, KX_CLIENT)->kexinit;
+	const struct kx_kexinit *sk = kx_conn_ssh(c, KX_SERVER)->kexinit;
+	int verbose = st != NULL ? st->verbose : 1;
+	bool any = false;
+
+	head_lines(out, c, v, st);
+	if (verbose == 0 && !v->problem) {
+		short_block(out, c, v);
+		fputc('\n', out);
+		return;
+	}
+	fprintf(out, "  %-11s", "why");
+	kx_text_escaped(out, (const uint8_t *)v->reason, strlen(v->reason));
+	fputc('\n', out);
 	if (c->log != NULL)
 		log_lines(out, c);
 	banner_line(out, "client", kx_conn_ssh(c, KX_CLIENT));
@@ -184,7 +288,14 @@ kx_report_text_styled(FILE *out, const struct kx_conn *c,
 			fputc('\n', out);
 		}
 	}
+	if (verbose >= 2 && ck != NULL)
+		offers_lines(out, ck, "client");
+	if (verbose >= 2 && sk != NULL)
+		offers_lines(out, sk, "server");
+	if (verbose >= 2)
+		side_lines(out, c);
 	kx_report_assess_text(out, c, v);
+	kx_report_weak_fix_text(out, c, v);
 	fprintf(out, "  %-11s", "anomalies");
 	for (int a = 0; a < KX_ANOM_MAX; a++) {
 		if (!kx_anom_has(v->anomalies, (enum kx_anomaly)a))
@@ -197,13 +308,19 @@ kx_report_text_styled(FILE *out, const struct kx_conn *c,
 }
 
 void
-kx_report_text_summary(FILE *out, const struct kx_stats *st, uint64_t shown,
-    uint64_t problems)
+kx_report_text_summary(FILE *out, const struct kx_stats *st, uint64_t conns,
+    uint64_t shown, uint64_t problems)
 {
-	fprintf(out, "%llu SSH connection%s (%llu with problems), %llu shown; "
-	    "%llu frames read, %llu TCP, %llu malformed, %llu truncated\n",
-	    (unsigned long long)st->ssh_conns, st->ssh_conns == 1 ? "" : "s",
-	    (unsigned long long)problems, (unsigned long long)shown,
+	/* conns: the connections the run kept (after --host and the
+	 * software selection), as the JSON summary counts them. */
+	fprintf(out, "%llu SSH connection%s (%llu with problems), %llu shown",
+	    (unsigned long long)conns, conns == 1 ? "" : "s",
+	    (unsigned long long)problems, (unsigned long long)shown);
+	if (st->ssh_conns > conns)
+		fprintf(out, ", %llu more not selected",
+		    (unsigned long long)(st->ssh_conns - conns));
+	fprintf(out, "; %llu frames read, %llu TCP, %llu malformed, %llu "
+	    "truncated\n",
 	    (unsigned long long)st->frames, (unsigned long long)st->tcp,
 	    (unsigned long long)st->malformed, (unsigned long long)st->truncated);
 	/* Only when a cap was reached: it means detail was lost. */

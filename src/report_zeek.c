@@ -13,16 +13,16 @@
 
 #include <openssl/evp.h>
 
+#include "kexray/close.h"
+#include "kexray/community_id.h"
+#include "kexray/sshlog.h"
 #include "kexray/report.h"
 
 #define ZEEK_UNSET "-"
 #define ZEEK_EMPTY "(empty)"
 
 /* name and Zeek type of every column, in order. */
-static const struct {
-	const char *name;
-	const char *type;
-} zeek_fields[] = {
+static const struct kx_zeek_field zeek_fields[] = {
 	/* base/protocols/ssh/main.zeek SSH::Info */
 	{ "ts", "time" },
 	{ "uid", "string" },
@@ -71,6 +71,9 @@ static const struct {
 	{ "kexray.terrapin_exposed", "bool" },
 	{ "kexray.pq", "string" },
 	{ "kexray.anomalies", "set[string]" },
+	/* Community ID v1, under the name Zeek's community-id package gives
+	 * it in conn.log (community_id.h) */
+	{ "community_id", "string" },
 };
 #define NFIELDS (sizeof(zeek_fields) / sizeof(zeek_fields[0]))
 
@@ -90,18 +93,25 @@ zeek_time_line(FILE *out, const char *tag, time_t now)
 }
 
 void
-kx_report_zeek_header(FILE *out, time_t now)
+kx_zeek_header(FILE *out, const char *path, const struct kx_zeek_field *f,
+    size_t n, time_t now)
 {
-	fputs("#separator \\x09\n#set_separator\t,\n#empty_field\t" ZEEK_EMPTY
-	    "\n#unset_field\t" ZEEK_UNSET "\n#path\tssh\n", out);
+	fprintf(out, "#separator \\x09\n#set_separator\t,\n#empty_field\t"
+	    ZEEK_EMPTY "\n#unset_field\t" ZEEK_UNSET "\n#path\t%s\n", path);
 	zeek_time_line(out, "open", now);
 	fputs("#fields", out);
-	for (size_t i = 0; i < NFIELDS; i++)
-		fprintf(out, "\t%s", zeek_fields[i].name);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "\t%s", f[i].name);
 	fputs("\n#types", out);
-	for (size_t i = 0; i < NFIELDS; i++)
-		fprintf(out, "\t%s", zeek_fields[i].type);
+	for (size_t i = 0; i < n; i++)
+		fprintf(out, "\t%s", f[i].type);
 	fputc('\n', out);
+}
+
+void
+kx_report_zeek_header(FILE *out, time_t now)
+{
+	kx_zeek_header(out, "ssh", zeek_fields, NFIELDS, now);
 }
 
 void
@@ -111,8 +121,8 @@ kx_report_zeek_footer(FILE *out, time_t now)
 }
 
 /* One string value. in_set: the set separator is escaped too. */
-static void
-zeek_bytes(FILE *out, const uint8_t *p, size_t len, bool in_set)
+void
+kx_zeek_bytes(FILE *out, const uint8_t *p, size_t len, bool in_set)
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t i = 0;
@@ -137,13 +147,13 @@ zeek_bytes(FILE *out, const uint8_t *p, size_t len, bool in_set)
 	}
 }
 
-static void
-zeek_cstr(FILE *out, const char *s)
+void
+kx_zeek_cstr(FILE *out, const char *s)
 {
 	if (s == NULL)
 		fputs(ZEEK_UNSET, out);
 	else
-		zeek_bytes(out, (const uint8_t *)s, strlen(s), false);
+		kx_zeek_bytes(out, (const uint8_t *)s, strlen(s), false);
 }
 
 static void
@@ -188,7 +198,7 @@ alg_one(FILE *out, const struct kx_verdict *v, int cat)
 {
 	switch (v->nego.res[cat]) {
 	case KX_NEGO_AGREED:
-		zeek_bytes(out, v->nego.alg[cat].p, v->nego.alg[cat].len, false);
+		kx_zeek_bytes(out, v->nego.alg[cat].p, v->nego.alg[cat].len, false);
 		break;
 	case KX_NEGO_IMPLICIT:
 		fputs("<implicit>", out);
@@ -256,7 +266,7 @@ zeek_list(FILE *out, const struct kx_kexinit *k, enum kx_proposal prop)
 	if (k == NULL)
 		fputs(ZEEK_UNSET, out);
 	else
-		zeek_bytes(out, k->list[prop].p, k->list[prop].len, false);
+		kx_zeek_bytes(out, k->list[prop].p, k->list[prop].len, false);
 }
 
 static void
@@ -272,7 +282,7 @@ zeek_hassh_alg(FILE *out, const struct kx_conn *c, int side)
 	}
 	n = kx_hassh_algorithms(k, side == KX_SERVER, buf, sizeof(buf));
 	if (n <= sizeof(buf)) {
-		zeek_bytes(out, buf, n, false);
+		kx_zeek_bytes(out, buf, n, false);
 		return;
 	}
 	/* Longer than the stack buffer (hostile lists): a second pass. */
@@ -284,13 +294,58 @@ zeek_hassh_alg(FILE *out, const struct kx_conn *c, int side)
 			return;
 		}
 		kx_hassh_algorithms(k, side == KX_SERVER, big, n);
-		zeek_bytes(out, big, n, false);
+		kx_zeek_bytes(out, big, n, false);
 		free(big);
 	}
 }
 
-static void
-zeek_endpoint(FILE *out, const struct kx_conn *c, int side)
+/* Zeek's auth_success and auth_attempts (SSH::Info), from what kexray
+ * knows when the row is written, never a default: authentication happens
+ * after NEWKEYS, in encrypted packets whose sizes alone speak.
+ *
+ * auth_success is T when a successful login is evident: a server segment
+ * smaller than its SERVICE_ACCEPT after the client spoke (USERAUTH_SUCCESS,
+ * Zeek's own size inference: kx_conn.auth_ok_hint), or a log's "Accepted
+ * ... for" / "Authenticated to". It is F only from the end of the
+ * connection (the close row, kexray_close.log): phase auth, cause preauth,
+ * and both sides sent encrypted bytes, so an authentication exchange took
+ * place and no session followed. Else unset.
+ *
+ * auth_attempts is 0 for a connection that ended (FIN, RST, timeout)
+ * before NEWKEYS both ways with its start captured: nothing was ever
+ * attempted. kexray does not count attempts after NEWKEYS (the sizes of
+ * USERAUTH_FAILURE and other messages overlap), so there it is unset. */
+static bool
+auth_ok(const struct kx_conn *c)
+{
+	return c->auth_ok_hint || (c->log != NULL && c->log->authenticated);
+}
+
+void
+kx_zeek_auth(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
+{
+	const struct kx_half *cl = &c->half[KX_CLIENT], *sv = &c->half[KX_SERVER];
+	bool ended = c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST ||
+	    c->close == KX_CLOSE_TIMEOUT;
+
+	if (auth_ok(c))
+		fputs("T", out);
+	else if (ci != NULL && ci->phase == KX_PHASE_AUTH &&
+	    ci->cause == KX_CAUSE_PREAUTH && c->log == NULL &&
+	    cl->encrypted_bytes > 0 && sv->encrypted_bytes > 0)
+		fputs("F", out);
+	else
+		fputs(ZEEK_UNSET, out);
+	fputc('\t', out);
+	if (ended && !c->midstream && !(kx_conn_ssh(c, KX_CLIENT)->newkeys &&
+	    kx_conn_ssh(c, KX_SERVER)->newkeys))
+		fputs("0", out);
+	else
+		fputs(ZEEK_UNSET, out);
+}
+
+void
+kx_zeek_endpoint(FILE *out, const struct kx_conn *c, int side)
 {
 	char addr[64];
 
@@ -308,7 +363,7 @@ zeek_banner(FILE *out, const struct kx_ssh_side *s)
 	if (!s->have_banner)
 		fputs(ZEEK_UNSET, out);
 	else
-		zeek_bytes(out, s->banner, s->banner_len, false);
+		kx_zeek_bytes(out, s->banner, s->banner_len, false);
 }
 
 void
@@ -317,20 +372,21 @@ kx_report_zeek(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	const struct kx_assessment *a = &v->assess;
 	const struct kx_kexinit *ck = kx_conn_ssh(c, KX_CLIENT)->kexinit;
 	const struct kx_kexinit *sk = kx_conn_ssh(c, KX_SERVER)->kexinit;
-	char uid[19], step[64];
+	char uid[19], step[64], cid[KX_COMMUNITY_ID_SIZE];
 	bool first;
 
 	kx_conn_uid(c, uid);
 	fprintf(out, "%llu.%06llu\t%s\t", (unsigned long long)(c->ts_first / 1000000),
 	    (unsigned long long)(c->ts_first % 1000000), uid);
-	zeek_endpoint(out, c, KX_CLIENT);
+	kx_zeek_endpoint(out, c, KX_CLIENT);
 	fputc('\t', out);
-	zeek_endpoint(out, c, KX_SERVER);
+	kx_zeek_endpoint(out, c, KX_SERVER);
 	fputc('\t', out);
 	zeek_version(out, c);
-	/* auth_success: kexray does not judge authentication; auth_attempts
-	 * keeps Zeek's default; direction needs Site::local_nets. */
-	fputs("\t" ZEEK_UNSET "\t0\t" ZEEK_UNSET "\t", out);
+	fputc('\t', out);
+	kx_zeek_auth(out, c, NULL);
+	/* direction needs Site::local_nets. */
+	fputs("\t" ZEEK_UNSET "\t", out);
 	zeek_banner(out, kx_conn_ssh(c, KX_CLIENT));
 	fputc('\t', out);
 	zeek_banner(out, kx_conn_ssh(c, KX_SERVER));
@@ -356,9 +412,9 @@ kx_report_zeek(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	/* hassh package */
 	fprintf(out, "\t%s\t", a->have_hassh[KX_CLIENT] || a->have_hassh[KX_SERVER] ?
 	    "1.1" : ZEEK_UNSET);
-	zeek_cstr(out, a->have_hassh[KX_CLIENT] ? a->hassh[KX_CLIENT] : NULL);
+	kx_zeek_cstr(out, a->have_hassh[KX_CLIENT] ? a->hassh[KX_CLIENT] : NULL);
 	fputc('\t', out);
-	zeek_cstr(out, a->have_hassh[KX_SERVER] ? a->hassh[KX_SERVER] : NULL);
+	kx_zeek_cstr(out, a->have_hassh[KX_SERVER] ? a->hassh[KX_SERVER] : NULL);
 	fputc('\t', out);
 	zeek_list(out, ck, KX_PROP_HOSTKEY);
 	fputc('\t', out);
@@ -374,7 +430,7 @@ kx_report_zeek(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	fputc('\t', out);
 	zeek_bool(out, v->handshake_complete);
 	fputc('\t', out);
-	zeek_cstr(out, v->reason);
+	kx_zeek_cstr(out, v->reason);
 	fputc('\t', out);
 	first = true;
 	for (int cat = 0; cat < KX_CAT_MAX; cat++) {
@@ -386,16 +442,16 @@ kx_report_zeek(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	if (first)
 		fputs(ZEEK_EMPTY, out);
 	fputc('\t', out);
-	zeek_cstr(out, v->nego.first_failure >= 0 ?
+	kx_zeek_cstr(out, v->nego.first_failure >= 0 ?
 	    kx_nego_failure_text((enum kx_cat)v->nego.first_failure) : NULL);
 	fputc('\t', out);
-	zeek_cstr(out, c->closed_by < 0 ? NULL : c->closed_by == KX_CLIENT ?
+	kx_zeek_cstr(out, c->closed_by < 0 ? NULL : c->closed_by == KX_CLIENT ?
 	    "client" : "server");
 	fputc('\t', out);
-	zeek_cstr(out, c->close != KX_CLOSE_NONE ? kx_close_names[c->close] : NULL);
+	kx_zeek_cstr(out, c->close != KX_CLOSE_NONE ? kx_close_names[c->close] : NULL);
 	fputc('\t', out);
 	kx_step_text(&c->close_after, step, sizeof(step));
-	zeek_cstr(out, c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST ?
+	kx_zeek_cstr(out, c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST ?
 	    (step[0] != '\0' ? step : "nothing") : NULL);
 	fprintf(out, "\t%.6f\t", (double)(c->ts_last - c->ts_first) / 1e6);
 	zeek_bool(out, c->midstream);
@@ -409,14 +465,14 @@ kx_report_zeek(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	fputc('\t', out);
 	alg_one(out, v, KX_CAT_COMP_S2C);
 	fputc('\t', out);
-	zeek_cstr(out, a->hostkey.have ? a->hostkey.fp : NULL);
+	kx_zeek_cstr(out, a->hostkey.have ? a->hostkey.fp : NULL);
 	fputc('\t', out);
 	if (a->terrapin.known)
 		zeek_bool(out, a->terrapin.exposed);
 	else
 		fputs(ZEEK_UNSET, out);
 	fputc('\t', out);
-	zeek_cstr(out, a->pq.verdict != KX_PQ_UNKNOWN ?
+	kx_zeek_cstr(out, a->pq.verdict != KX_PQ_UNKNOWN ?
 	    kx_pq_verdict_names[a->pq.verdict] : NULL);
 	fputc('\t', out);
 	first = true;
@@ -429,5 +485,7 @@ kx_report_zeek(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	}
 	if (first)
 		fputs(ZEEK_EMPTY, out);
+	fputc('\t', out);
+	kx_zeek_cstr(out, kx_conn_community_id(c, cid) ? cid : NULL);
 	fputc('\n', out);
 }

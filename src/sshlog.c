@@ -960,6 +960,26 @@ set_outcome(struct lconn *lc, const struct kx_cursor *msg)
 	lc->info.outcome_len = (uint16_t)n;
 }
 
+/* "... Their offer: LIST" at the end of the outcome line (kex.c
+ * kex_choose_conf: the peer's proposal for the failing category). */
+static void
+offer_in_outcome(struct kx_logconn *info)
+{
+	static const char key[] = "Their offer: ";
+	struct kx_cursor t;
+	size_t n = 0;
+	uint8_t b;
+
+	kx_cur_init(&t, (const uint8_t *)info->outcome, info->outcome_len);
+	if (!find_lit(&t, key))
+		return;
+	/* The list runs to the first space ("[preauth]" may follow). */
+	while (kx_cur_peek_u8(&t, n, &b) == KX_OK && b != ' ')
+		n++;
+	info->offer_off = (uint16_t)kx_cur_used(&t);
+	info->offer_len = (uint16_t)n;
+}
+
 /* The connection ended: side closed it (FIN), reset it (RST), or nobody
  * answered (TIMEOUT, side -1). Reports it at once, as the packet path
  * does when both FINs or a RST are seen. */
@@ -1687,6 +1707,12 @@ msg_outcome(struct ctx *x, struct kx_cursor *m)
 		if (lc == NULL && (lc = conn_here(x)) == NULL)
 			return false;
 		lc->st.failed |= failure_cats(*m);
+		/* Before closed(), which reports it: the categories and the
+		 * peer's list, the one thing an INFO log gives of the
+		 * proposals. */
+		set_outcome(lc, &x->msg);
+		lc->info.failed_cats = (uint8_t)lc->st.failed;
+		offer_in_outcome(&lc->info);
 		closed(l, lc, writer_of(l, lc), KX_CLOSE_FIN, &x->msg);
 		return true;
 	}

@@ -95,7 +95,7 @@ def main():
     rc, out, err = run(k, ["-h"])
     check("-h exits 0 and documents the exit statuses", rc == 0 and "exit status" in out, err)
     rc, out, err = run(k, [])
-    check("no input is a usage error (2)", rc == 2 and "usage" in err, "rc=%d" % rc)
+    check("no input is a usage error (2) that points at -h", rc == 2 and "kexray -h" in err and one_line(err), "rc=%d" % rc)
     rc, out, err = run(k, ["--bogus", "-r", login])
     check("unknown option is a usage error (2)", rc == 2, "rc=%d" % rc)
     rc, out, err = run(k, ["--port", "22,x", "-r", login])

@@ -198,13 +198,30 @@ def text(v):
     return None if v is None else as_json_text(v)
 
 
-def compare_zeek(row, rec):
-    """Differences between one Zeek row and the JSON record."""
+def zeek_auth(rec, phase):
+    """auth_success and auth_attempts as report_zeek.c derives them, from
+    the JSON: a log's login (its connection's phase is session) is T; from
+    packets the row is written at NEWKEYS, before authentication, so unset;
+    0 attempts for a connection that ended before NEWKEYS both ways, its
+    start captured."""
+    success = True if rec["source"] != "pcap" and phase == "session" else None
+    attempts = None
+    if not rec["handshake_complete"] and not rec["midstream"] and \
+            rec["close"] in ("fin", "rst", "timeout"):
+        attempts = 0
+    return success, attempts
+
+
+def compare_zeek(row, rec, phase=None):
+    """Differences between one Zeek row and the JSON record (phase: its
+    close record's)."""
+    auth_success, auth_attempts = zeek_auth(rec, phase)
     want = {
         "ts": rec["ts"], "uid": rec["uid"],
         "id.orig_h": rec["id.orig_h"], "id.orig_p": rec["id.orig_p"],
         "id.resp_h": rec["id.resp_h"], "id.resp_p": rec["id.resp_p"],
-        "version": zeek_version(rec), "auth_success": None, "auth_attempts": 0,
+        "version": zeek_version(rec), "auth_success": auth_success,
+        "auth_attempts": auth_attempts,
         "direction": None, "client": rec["client"], "server": rec["server"],
         "cipher_alg": zeek_alg(rec, "cipher_c2s", "cipher_s2c"),
         "mac_alg": zeek_alg(rec, "mac_c2s", "mac_s2c"),
@@ -237,6 +254,7 @@ def compare_zeek(row, rec):
         rec["terrapin"]["exposed"],
         "kexray.pq": None if rec["pq"] is None else rec["pq"]["verdict"],
         "kexray.anomalies": rec["anomalies"],
+        "community_id": rec["community_id"],
     }
     diffs = []
     for k, w in want.items():
@@ -261,7 +279,7 @@ def compare_zeek(row, rec):
 # ---------------------------------------------------------------- EVE
 
 EVE_TOP = {"timestamp", "flow_id", "event_type", "src_ip", "src_port", "dest_ip",
-           "dest_port", "proto", "vlan", "ssh", "kexray"}
+           "dest_port", "proto", "vlan", "community_id", "ssh", "kexray"}
 
 
 def banner_parts(b):
@@ -290,6 +308,9 @@ def check_eve(ev, rec):
     fid = ev.get("flow_id")
     if not isinstance(fid, int) or isinstance(fid, bool) or not 0 < fid < 2 ** 53:
         d.append("flow_id %r" % fid)
+    if ev.get("community_id") != rec["community_id"]:
+        d.append("community_id %r, JSON %r" % (ev.get("community_id"),
+                                               rec["community_id"]))
     if ev.get("event_type") != "ssh" or ev.get("proto") != "TCP":
         d.append("event_type %r proto %r" % (ev.get("event_type"), ev.get("proto")))
     for eve_k, js_k in (("src_ip", "id.orig_h"), ("src_port", "id.orig_p"),
@@ -370,15 +391,17 @@ def main():
         manifest = json.load(f)
     inputs = [(e["name"], ["-r", os.path.join(a.pcaps, e["file"])] + e.get("args", []),
                os.path.join(a.pcaps, e["file"])) for e in manifest]
-    log = os.path.join(a.pcaps, "openssh_kex_mismatch.sshd.log")
-    if os.path.exists(log):
-        inputs.append(("sshd-log openssh_kex_mismatch", ["--sshd-log", log], None))
+    for lg in ("openssh_kex_mismatch", "openssh_login"):
+        log = os.path.join(a.pcaps, lg + ".sshd.log")
+        if os.path.exists(log):
+            inputs.append(("sshd-log " + lg, ["--sshd-log", log], None))
 
     rows_total = keys_checked = 0
     for name, args, pcap in inputs:
         _, jout, _ = run(a.kexray, ["--json", "--records", "full"] + args)
         lines = [json.loads(x) for x in jout.decode().splitlines()]
         recs = [x for x in lines if x["type"] == "ssh"]
+        phases = {x["uid"]: x["phase"] for x in lines if x["type"] == "close"}
         check("%s: JSON ends with one summary record" % name,
               len(lines) >= 1 and lines[-1]["type"] == "summary" and
               sum(1 for x in lines if x["type"] == "summary") == 1 and
@@ -399,13 +422,14 @@ def main():
                   re.fullmatch(r"\d{4}(-\d\d){5}", z.meta.get("open", "")) and z.closed and
                   hdr[:len(ZEEK_SSH)] == ZEEK_SSH and
                   hdr[len(ZEEK_SSH):len(ZEEK_SSH) + len(HASSH_PKG)] == HASSH_PKG and
-                  all(n.startswith("kexray.") for n in z.fields[len(ZEEK_SSH) + len(HASSH_PKG):]),
+                  all(n.startswith("kexray.") for n in z.fields[len(ZEEK_SSH) + len(HASSH_PKG):-1]) and
+                  hdr[-1] == ("community_id", "string"),
                   hdr)
             diffs = []
             if len(z.rows) != len(recs):
                 diffs.append("%d rows, %d JSON records" % (len(z.rows), len(recs)))
             for row, rec in zip(z.rows, recs):
-                diffs += compare_zeek(row, rec)
+                diffs += compare_zeek(row, rec, phases.get(rec["uid"]))
             rows_total += len(z.rows)
             check("%s: every Zeek value agrees with JSON (%d rows)" % (name, len(z.rows)),
                   not diffs, diffs[:4])
@@ -415,6 +439,8 @@ def main():
 
         _, eout, _ = run(a.kexray, ["--format", "eve"] + args)
         evs = [json.loads(x) for x in eout.decode().splitlines()]
+        # The ssh events; the close and alert events: eve_events_test.py.
+        evs = [e for e in evs if e.get("event_type") == "ssh"]
         diffs = [] if len(evs) == len(recs) else ["%d events, %d records" % (len(evs), len(recs))]
         for ev, rec in zip(evs, recs):
             diffs += check_eve(ev, rec)

@@ -115,7 +115,8 @@ def main():
         shown = screen(out)
         mixed = [s for s in shown if b"packets/s" in s and b" -> " in s]
         records = [s for s in shown if re.match(rb"(OK|WEAK|MISMATCH|RESET|CLOSED|"
-                                                 rb"INCOMPLETE|REFUSED|NO_ANSWER) ", s)]
+                                                 rb"INCOMPLETE|REFUSED|NO_ANSWER|"
+                                                 rb"PROBE|HOSTKEY|FORGED RST) ", s)]
         check("records and the line on one terminal never share a screen line "
               "(%d records)" % len(records), LINE.search(out) and not mixed and
               len(records) >= 20000, mixed[:2])

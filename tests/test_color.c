@@ -86,7 +86,7 @@ put(const struct kx_style *st, enum kx_tone t, const char *s, int width)
 static void
 test_put(void **state)
 {
-	struct kx_style on = { true }, off = { false };
+	struct kx_style on = { .color = true }, off = { .color = false };
 	char *s;
 
 	(void)state;

@@ -23,6 +23,9 @@ enum kx_verdict_kind {
 	KX_V_NO_ANSWER,   /* SYNs sent again and again, never answered (filtered) */
 	KX_V_HOST_KEY_CHANGED, /* the server's host key differs from the one on
 	                  * record (known_hosts, --host-keys) or is revoked */
+	KX_V_PROBE,       /* a port check or health probe (close cause probe):
+	                  * connected and left without a word; a problem only
+	                  * with --probes-are-problems (then CLOSED or RESET) */
 	KX_V_MAX
 };
 
@@ -37,6 +40,7 @@ bool kx_verdict_is_problem(enum kx_verdict_kind k);
 struct kx_analysis_ctx {
 	struct kx_hostdb *known_hosts;
 	struct kx_hostdb *host_keys;
+	bool probes_are_problems;   /* --probes-are-problems: no PROBE verdict */
 };
 
 /* The analysis of one connection: made once (kx_analyze_with), then only

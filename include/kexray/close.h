@@ -57,7 +57,8 @@ extern const char *const kx_phase_names[KX_PHASE_MAX];
 	X(EVICTED, "evicted", "reported early at a cap (--max-conns, --max-memory)") \
 	X(CAPTURE_GAP, "capture_gap", "part of the handshake is missing from the capture") \
 	X(ONE_SIDED, "one_sided", "only one direction of the connection was captured") \
-	X(SSH1, "ssh1", "an SSH protocol 1 session: not judged")
+	X(SSH1, "ssh1", "an SSH protocol 1 session: not judged") \
+	X(NOT_SSH, "not_ssh", "not SSH: the client sent lines of another protocol (an HTTP request) and neither side an identification string: not judged")
 
 enum kx_cause {
 #define KX_CAUSE_ENUM(id, name, desc) KX_CAUSE_##id,
@@ -116,6 +117,23 @@ int kx_close_mtu_side(const struct kx_conn *c);
 /* "Exceeded MaxStartups" / "Not allowed at this time" in what the server
  * sent before (or instead of) its identification string. */
 enum kx_cause kx_close_refusal_text(const struct kx_ssh_side *server);
+
+/* What the server wrote instead of an identification string: its first
+ * pre-banner line, or the bytes of a line it never ended (a tcp_wrappers
+ * style message before a close), up to KX_CLOSE_WORDS_MAX bytes,
+ * anything but printable ASCII as '?'. Returns the length; "" none. */
+#define KX_CLOSE_WORDS_MAX 120
+size_t kx_close_server_words(const struct kx_conn *c, char *buf, size_t len);
+
+/* Not SSH at all: neither side sent an identification string and the
+ * client sent lines (an SSH client sends none before its own, RFC 4253
+ * 4.2): another protocol on an SSH port. */
+bool kx_close_not_ssh(const struct kx_conn *c);
+
+/* A side whose handshake the capture largely missed: its peer sent
+ * NEWKEYS, which it cannot without this side's KEXINIT and key exchange
+ * reply, and this side's KEXINIT is not in the capture; -1 none. */
+int kx_close_peer_missed(const struct kx_conn *c);
 
 void kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
     struct kx_close_info *ci);

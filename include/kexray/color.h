@@ -41,6 +41,10 @@ enum kx_tone {
 
 struct kx_style {
 	bool color;
+	/* Text detail: 0 the full block for a problem, a short one
+	 * otherwise; 1 (-v) the full block for every connection; 2 (-vv)
+	 * also what --records full adds. */
+	int verbose;
 };
 
 /* Writes s, in its tone's colour when st says so (st may be NULL: no

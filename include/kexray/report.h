@@ -17,7 +17,7 @@
 
 void kx_report_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
-void kx_report_text_summary(FILE *out, const struct kx_stats *st,
+void kx_report_text_summary(FILE *out, const struct kx_stats *st, uint64_t conns,
     uint64_t shown, uint64_t problems);
 /* The last line of a --sshd-log run. */
 void kx_report_text_log_summary(FILE *out, const struct kx_sshlog_stats *st,
@@ -56,6 +56,48 @@ void kx_report_zeek_header(FILE *out, time_t now);
 void kx_report_zeek(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 void kx_report_zeek_footer(FILE *out, time_t now);
+/* Zeek's ASCII log pieces, shared by the logs of a Zeek log directory
+ * (report_zeek_logs.c): a header for path with these columns; a string
+ * value escaped as Zeek escapes it ("-" for NULL); "addr<TAB>port" of one
+ * side ("-<TAB>-" when a log does not say); auth_success<TAB>auth_attempts
+ * from what kexray knows (ci: at the end of the connection, else NULL). */
+struct kx_zeek_field {
+	const char *name;
+	const char *type;
+};
+void kx_zeek_header(FILE *out, const char *path, const struct kx_zeek_field *f,
+    size_t n, time_t now);
+void kx_zeek_bytes(FILE *out, const uint8_t *p, size_t len, bool in_set);
+void kx_zeek_cstr(FILE *out, const char *s);
+void kx_zeek_endpoint(FILE *out, const struct kx_conn *c, int side);
+struct kx_close_info;
+void kx_zeek_auth(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci);
+
+/* A Zeek log directory (--format zeek, -o DIR): ssh.log, and
+ * kexray_close.log, kexray_kexinit.log and notice.log (brute force as
+ * SSH::Password_Guessing), each with Zeek's header, #close at the end. */
+enum kx_zeek_log {
+	KX_ZLOG_SSH, KX_ZLOG_CLOSE, KX_ZLOG_KEXINIT, KX_ZLOG_NOTICE, KX_ZLOG_MAX
+};
+extern const char *const kx_zeek_log_files[KX_ZLOG_MAX];
+struct kx_zeek_dir {
+	FILE *f[KX_ZLOG_MAX];
+	bool begun;                /* the headers are written */
+};
+/* Opens (appends to) the four logs in dir: 0, or -1 with errno (nothing
+ * left open). The headers follow, once the caller has set buffering. */
+int kx_zeek_dir_open(struct kx_zeek_dir *d, const char *dir)
+    __attribute__((warn_unused_result));
+void kx_zeek_dir_headers(struct kx_zeek_dir *d, time_t now);
+/* #close on each, and closes them; -1 when a write failed. NULL-safe. */
+int kx_zeek_dir_close(struct kx_zeek_dir *d, time_t now);
+void kx_report_zeek_close(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci);
+void kx_report_zeek_kexinit(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v, int side);
+struct kx_brute_hit;
+void kx_report_zeek_notice(FILE *out, const struct kx_brute_hit *h);
 /* --format eve: Suricata EVE "ssh" events (report_eve.c). */
 void kx_report_eve(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
@@ -68,11 +110,36 @@ void kx_report_json_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci, bool full);
 void kx_report_text_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci);
+/* The close record in text after the connection's handshake block:
+ * with full false only the END line (an uneventful end of a connection
+ * that is no problem); else the whole close block, less its sentence
+ * when said (the verdict's reason just written, or NULL) holds it. */
+void kx_report_text_close_after(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci, const char *said, bool full);
+/* The end of a --brief line held since its handshake completed
+ * (brief_hold.h): " [phase P, cause, FIN by the client]" and the newline. */
+void kx_report_brief_end(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci);
 void kx_report_brief_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci);
 /* A source that crossed the brute-force threshold (bruteforce.h). */
 struct kx_brute_hit;
 void kx_report_json_bruteforce(FILE *out, const struct kx_brute_hit *h);
+/* The same records as one JSON object, without the newline (EVE nests
+ * them); when the connection ended (its closing FIN or RST, else its last
+ * packet). */
+void kx_report_json_close_object(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci, bool full);
+void kx_report_json_bruteforce_object(FILE *out, const struct kx_brute_hit *h);
+uint64_t kx_close_end_ts(const struct kx_conn *c);
+/* --format eve: the close record as a "kexray_close" event, and an "alert"
+ * event with kexray's own signature when its closing RST is likely forged;
+ * brute force as an "alert" event on the connection that crossed the
+ * threshold (report_eve.c). */
+void kx_report_eve_close(FILE *out, const struct kx_conn *c,
+    const struct kx_close_info *ci);
+void kx_report_eve_bruteforce(FILE *out, const struct kx_conn *c,
+    const struct kx_brute_hit *h);
 void kx_report_text_bruteforce(FILE *out, const struct kx_brute_hit *h);
 
 /* Run-wide counts kept by main for the summary and statistics. */
@@ -115,6 +182,11 @@ void kx_report_assess_json_advice(FILE *out, const struct kx_conn *c,
 void kx_report_assess_json_advice_only(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 void kx_report_assess_json_would_log(FILE *out, const struct kx_conn *c,
+    const struct kx_verdict *v);
+/* Fix lines for the weak algorithms in use and Terrapin exposure of a
+ * completed handshake (report_fix.c): what to remove, on which side, and
+ * what the two sides still agree on after. Nothing otherwise. */
+void kx_report_weak_fix_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 void kx_report_assess_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
@@ -179,5 +251,10 @@ void kx_sb_name(struct kx_sb *s, const char *name);
 /* The value of "close" and the member "close_after", as both the ssh and
  * the close record write them: "fin","close_after":"server KEXINIT". */
 void kx_sb_close_how(struct kx_sb *s, const struct kx_conn *c);
+/* ,"community_id":"1:..." (community_id.h, the run's seed) after the
+ * uid; without endpoints (a log that does not name them) nothing, or null
+ * when keep_null (--records full keeps null members). */
+void kx_sb_community_id(struct kx_sb *s, const struct kx_conn *c,
+    bool keep_null);
 
 #endif

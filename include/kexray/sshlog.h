@@ -34,6 +34,11 @@ struct kx_logconn {
 	char outcome[KX_SSHLOG_OUTCOME_KEEP + 1];   /* the line that ended it */
 	uint16_t disagree_len;
 	char disagree[KX_SSHLOG_NOTE_KEEP + 1];     /* log.negotiation_disagrees */
+	/* "Unable to negotiate ...: no matching X found. Their offer: LIST"
+	 * (sshd and ssh log it at LogLevel INFO): the categories (bit per
+	 * kx_cat) and where LIST, the peer's list, is in outcome. */
+	uint8_t failed_cats;
+	uint16_t offer_off, offer_len;
 };
 
 struct kx_sshlog_stats {
