@@ -163,6 +163,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	KXF_CHECK(kx_flow_count(t) == 1);
 	c->syn_seen = c->synack_seen = true;
+	if (kx_flow_hs(t, c) == NULL)
+		return 0;
 	memset(pd, 0, sizeof(pd));
 	pd[0].st = pd[1].st = KX_NEED_MORE;
 	/* Allocated up front: the parser is never handed a NULL buffer. */
@@ -182,7 +184,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		c->half[side].pkts++;
 		c->half[side].payload_bytes += n;
-		ok = feed_chunk(&c->half[side].ssh, &pd[side], p, n) &&
+		ok = feed_chunk(&c->hs->ssh[side], &pd[side], p, n) &&
 		    append(&all[side], &all_len[side], &all_cap[side], p, n);
 	}
 
@@ -195,7 +197,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (st != KX_NOMEM && pd[side].st != KX_NOMEM) {
 			kxf_check_feed(&whole, st, all[side], all_len[side], used);
 			KXF_CHECK(st == pd[side].st);
-			check_same(&c->half[side].ssh, &whole);
+			check_same(&c->hs->ssh[side], &whole);
 		}
 		kx_ssh_side_free(&whole);
 	}

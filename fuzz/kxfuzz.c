@@ -230,12 +230,12 @@ kxf_report(const struct kx_conn *c)
 	 * behind its sides; only the packet path owes these. */
 	if (c->source == KX_SOURCE_PCAP)
 		for (int s = 0; s < 2; s++)
-			kxf_check_side(&c->half[s].ssh);
+			kxf_check_side(kx_conn_ssh(c, s));
 	kx_analyze(c, &v);
 	KXF_CHECK(v.kind < KX_V_MAX);
 	KXF_CHECK(memchr(v.reason, '\0', sizeof(v.reason)) != NULL);
-	kxf_check_nego(c->half[KX_CLIENT].ssh.kexinit,
-	    c->half[KX_SERVER].ssh.kexinit, &v.nego);
+	kxf_check_nego(kx_conn_ssh(c, KX_CLIENT)->kexinit,
+	    kx_conn_ssh(c, KX_SERVER)->kexinit, &v.nego);
 	format_and_check(kx_report_json, c, &v, kxf_check_json_line);
 	format_and_check(kx_report_text, c, &v, kxf_check_text);
 	format_and_check(report_brief_plain, c, &v, kxf_check_text);

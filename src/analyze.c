@@ -100,8 +100,8 @@ is_ssh2_only(const struct kx_ssh_side *s)
 static bool
 judge_ssh1(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 {
-	const struct kx_ssh_side *s[2] = { &c->half[KX_CLIENT].ssh,
-	    &c->half[KX_SERVER].ssh };
+	const struct kx_ssh_side *s[2] = { kx_conn_ssh(c, KX_CLIENT),
+	    kx_conn_ssh(c, KX_SERVER) };
 
 	for (int i = 0; i < 2; i++) {
 		if (!is_ssh1(s[i]))
@@ -137,8 +137,8 @@ judge_ssh1(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 static bool
 classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 {
-	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 	enum kx_cause cause = v->close.cause;
 	char what[320];
 
@@ -279,8 +279,8 @@ static void
 log_mismatch(const struct kx_conn *c, struct kx_verdict *v)
 {
 	if (c->log == NULL || c->log->failed_cats == 0 ||
-	    (c->half[KX_CLIENT].ssh.kexinit != NULL &&
-	    c->half[KX_SERVER].ssh.kexinit != NULL))
+	    (kx_conn_ssh(c, KX_CLIENT)->kexinit != NULL &&
+	    kx_conn_ssh(c, KX_SERVER)->kexinit != NULL))
 		return;
 	v->nego.mismatch_mask = c->log->failed_cats;
 	for (int cat = 0; cat < KX_CAT_MAX; cat++) {
@@ -301,8 +301,8 @@ void
 kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
     struct kx_verdict *v)
 {
-	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 	char how[160];
 	bool close_words;
 
@@ -314,7 +314,7 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 	v->reason[0] = '\0';
 	v->anomalies = c->anomalies;
 	for (int s = 0; s < 2; s++)
-		v->anomalies |= c->half[s].rs.anomalies | c->half[s].ssh.anomalies;
+		v->anomalies |= kx_conn_reasm(c, s)->anomalies | kx_conn_ssh(c, s)->anomalies;
 	/* What depends only on the banners and KEXINITs, once per pair. */
 	if (kx_memo_get(c, &v->nego, &v->assess, &v->memo)) {
 		kx_assess_hostkey(c, &v->assess);
@@ -331,7 +331,7 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 	close_words = classify(c, how, v);
 	/* A cleartext DISCONNECT says in the peer's own words why. */
 	for (int s = 0; s < 2 && !close_words; s++) {
-		const struct kx_ssh_side *d = &c->half[s].ssh;
+		const struct kx_ssh_side *d = kx_conn_ssh(c, s);
 		const char *rn;
 		size_t off = strlen(v->reason);
 

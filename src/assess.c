@@ -809,7 +809,7 @@ kx_would_log_line(const struct kx_conn *c, const struct kx_assessment *a,
 	if (!a->would_log.have)
 		return 0;
 	cat = side == KX_SERVER ? a->would_log.server_cat : a->would_log.client_cat;
-	peer = c->half[peer_side].ssh.kexinit;
+	peer = kx_conn_ssh(c, peer_side)->kexinit;
 	if (cat < 0 || peer == NULL)
 		return 0;
 	nl = &peer->list[kx_cat_proposal[cat]];
@@ -877,7 +877,7 @@ hostkey_read(const uint8_t *blob, uint32_t len, struct kx_hostkey *hk)
 void
 kx_assess_hostkey(const struct kx_conn *c, struct kx_assessment *a)
 {
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 
 	memset(&a->hostkey, 0, sizeof(a->hostkey));
 	if (ss->hostkey != NULL)
@@ -888,13 +888,13 @@ void
 kx_assess(const struct kx_conn *c, const struct kx_nego *n,
     struct kx_assessment *a)
 {
-	const struct kx_kexinit *ck = c->half[KX_CLIENT].ssh.kexinit;
-	const struct kx_kexinit *sk = c->half[KX_SERVER].ssh.kexinit;
+	const struct kx_kexinit *ck = kx_conn_ssh(c, KX_CLIENT)->kexinit;
+	const struct kx_kexinit *sk = kx_conn_ssh(c, KX_SERVER)->kexinit;
 
 	memset(a, 0, sizeof(*a));
 	a->negotiated = ck != NULL && sk != NULL;
 	for (int side = 0; side < 2; side++) {
-		const struct kx_ssh_side *s = &c->half[side].ssh;
+		const struct kx_ssh_side *s = kx_conn_ssh(c, side);
 		const struct kx_kexinit *k = s->kexinit;
 
 		/* 1.99 is an SSH-2 server that also speaks SSH-1 (RFC 4253

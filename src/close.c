@@ -88,7 +88,8 @@ server_answered(const struct kx_conn *c)
 {
 	const struct kx_half *cl = &c->half[KX_CLIENT], *sv = &c->half[KX_SERVER];
 
-	if (sv->ssh.have_banner || sv->ssh.prebanner_lines > 0)
+	if (kx_conn_ssh(c, KX_SERVER)->have_banner ||
+	    kx_conn_ssh(c, KX_SERVER)->prebanner_lines > 0)
 		return true;
 	if (c->source != KX_SOURCE_PCAP)
 		/* A log counts the server's SYN-ACK ("Connection established",
@@ -104,7 +105,8 @@ kx_close_session_evident(const struct kx_conn *c)
 {
 	const struct kx_half *cl = &c->half[KX_CLIENT], *sv = &c->half[KX_SERVER];
 
-	if (!cl->ssh.newkeys || !sv->ssh.newkeys)
+	if (!kx_conn_ssh(c, KX_CLIENT)->newkeys ||
+	    !kx_conn_ssh(c, KX_SERVER)->newkeys)
 		return false;
 	if (c->auth_ok_hint || (c->log != NULL && c->log->authenticated))
 		return true;
@@ -119,8 +121,8 @@ kx_close_session_evident(const struct kx_conn *c)
 enum kx_phase
 kx_close_phase(const struct kx_conn *c)
 {
-	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 
 	/* Caught inside an encrypted session: it carried one. */
 	if (c->midstream && !cs->have_banner && !ss->have_banner)
@@ -169,10 +171,10 @@ lost_side(const struct kx_conn *c)
 		const struct kx_tcpfacts *f = &c->half[s].tf, *r = &c->half[!s].tf;
 
 		/* Past --max-ooo kexray dropped segments itself: no telling. */
-		if (kx_anom_has(c->half[s].rs.anomalies, KX_ANOM_REASM_GAP) &&
-		    !kx_anom_has(c->half[s].rs.anomalies, KX_ANOM_REASM_OOO_LIMIT) &&
+		if (kx_anom_has(kx_conn_reasm(c, s)->anomalies, KX_ANOM_REASM_GAP) &&
+		    !kx_anom_has(kx_conn_reasm(c, s)->anomalies, KX_ANOM_REASM_OOO_LIMIT) &&
 		    (r->flags & KX_TF_ACK) && (f->flags & KX_TF_SEQ) &&
-		    c->half[s].rs.have_base &&
+		    kx_conn_reasm(c, s)->have_base &&
 		    KX_SEQ_LT(r->ack_hi, f->seq_next - (c->half[s].fin ? 1u : 0u)))
 			return s;
 	}
@@ -195,7 +197,7 @@ kx_close_refusal_text(const struct kx_ssh_side *server)
 size_t
 kx_close_server_words(const struct kx_conn *c, char *buf, size_t len)
 {
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 	const uint8_t *p = NULL;
 	uint32_t n = 0;
 	size_t out = 0;
@@ -207,7 +209,7 @@ kx_close_server_words(const struct kx_conn *c, char *buf, size_t len)
 		n = ss->prebanner_first_len;
 	} else if (!ss->have_banner) {
 		/* A line never ended: the banner parser still waits for it. */
-		p = kx_reasm_pending(&c->half[KX_SERVER].rs, &n);
+		p = kx_reasm_pending(kx_conn_reasm(c, KX_SERVER), &n);
 	}
 	for (uint32_t i = 0; p != NULL && i < n && out + 1 < len; i++) {
 		if (p[i] == '\r' || p[i] == '\n')
@@ -384,7 +386,7 @@ say_early(const struct kx_conn *c, enum kx_phase ph, const char *how,
 	if (c->source != KX_SOURCE_PCAP)
 		return false;
 	if (ended && c->closed_by == KX_CLIENT && cl->payload_bytes == 0 &&
-	    !cl->ssh.have_banner) {
+	    !kx_conn_ssh(c, KX_CLIENT)->have_banner) {
 		ci->cause = KX_CAUSE_PROBE;
 		snprintf(ci->text, sizeof(ci->text), "the client %s %.1f s after "
 		    "connecting without sending anything: a port check or a "
@@ -421,7 +423,7 @@ say_early(const struct kx_conn *c, enum kx_phase ph, const char *how,
 		    "the port)", t, how);
 		return true;
 	}
-	if (ph == KX_PHASE_BANNER && !cl->ssh.have_banner &&
+	if (ph == KX_PHASE_BANNER && !kx_conn_ssh(c, KX_CLIENT)->have_banner &&
 	    cl->payload_bytes == 0 && ended && c->closed_by == KX_SERVER) {
 		ci->cause = KX_CAUSE_CLIENT_SILENT;
 		snprintf(ci->text, sizeof(ci->text), "the server %s %.1f s after "
@@ -440,8 +442,8 @@ say_early(const struct kx_conn *c, enum kx_phase ph, const char *how,
 static bool
 say_kex(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 {
-	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 
 	if (server_replied(ss) && !cs->newkeys && c->closed_by == KX_CLIENT &&
 	    c->close == KX_CLOSE_FIN) {
@@ -560,9 +562,9 @@ say_generic(const struct kx_conn *c, enum kx_phase ph, const char *how,
 bool
 kx_close_not_ssh(const struct kx_conn *c)
 {
-	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
 
-	return !cs->have_banner && !c->half[KX_SERVER].ssh.have_banner &&
+	return !cs->have_banner && !kx_conn_ssh(c, KX_SERVER)->have_banner &&
 	    cs->prebanner_lines > 0;
 }
 
@@ -570,7 +572,7 @@ int
 kx_close_peer_missed(const struct kx_conn *c)
 {
 	for (int s = 0; s < 2; s++)
-		if (c->half[s].ssh.newkeys && c->half[!s].ssh.kexinit == NULL)
+		if (kx_conn_ssh(c, s)->newkeys && kx_conn_ssh(c, !s)->kexinit == NULL)
 			return !s;
 	return -1;
 }
@@ -598,8 +600,8 @@ void
 kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
     struct kx_close_info *ci)
 {
-	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 	kx_anomset anoms = c->anomalies;
 	enum kx_cause refusal;
 	char how[200];
@@ -612,7 +614,7 @@ kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
 	    kx_resets_closing_verdict(c) == KX_RST_LIKELY_FORGED;
 	how_words(c, ci->third_party, how, sizeof(how));
 	for (int s = 0; s < 2; s++)
-		anoms |= c->half[s].rs.anomalies | c->half[s].ssh.anomalies;
+		anoms |= kx_conn_reasm(c, s)->anomalies | kx_conn_ssh(c, s)->anomalies;
 	refusal = kx_close_refusal_text(ss);
 	if (refusal == KX_CAUSE_MAX)
 		refusal = log_refusal(c);
@@ -719,7 +721,7 @@ kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
 		    "path, not by the capture; a large segment lost again and "
 		    "again is a path MTU black hole (capture at the %s to see it "
 		    "sent again and again); %s", side_names[lost],
-		    c->half[!lost].tf.ack_hi - c->half[lost].rs.base_seq,
+		    c->half[!lost].tf.ack_hi - kx_conn_reasm(c, lost)->base_seq,
 		    side_names[!lost],
 		    side_names[lost], how);
 	} else if ((anoms & (KX_ANOM_BIT(KX_ANOM_REASM_GAP) |

@@ -221,7 +221,7 @@ kx_headline(const struct kx_conn *c, const struct kx_verdict *v, char *buf,
 		if (v->close.cause == KX_CAUSE_NOT_SSH)
 			put(buf, len, &off, "not SSH: another protocol on this "
 			    "port (the client's first line: \"%s\")",
-			    c->half[KX_CLIENT].ssh.prebanner_first);
+			    kx_conn_ssh(c, KX_CLIENT)->prebanner_first);
 		else if (v->close.cause == KX_CAUSE_ONE_SIDED)
 			put(buf, len, &off, "not judged: a one-sided capture "
 			    "(one direction missing, in whole or in part)");

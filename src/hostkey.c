@@ -756,7 +756,7 @@ bool
 kx_hostkey_judge(struct kx_hostdb *known, struct kx_hostdb *learned,
     const struct kx_conn *c, struct kx_hostkey *hk)
 {
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 	char addr[INET6_ADDRSTRLEN], name[INET6_ADDRSTRLEN + 16];
 	char fp[KX_FP_LEN + 1];
 

@@ -178,7 +178,7 @@ usage(FILE *f)
 "limits (docs/limits.md); at a table cap the least recently active\n"
 "connection is reported early, marked evicted, and the capture goes on\n"
 "  --max-conns N    connections tracked at once (default 262144)\n"
-"  --max-memory MIB memory in all, MiB (default 1024, at least 16); 8 MiB\n"
+"  --max-memory MIB memory in all, MiB (default 448, at least 16); 8 MiB\n"
 "                   is left to the program and half the rest to the\n"
 "                   allocator, the other half bounds the connections' state\n"
 "  --max-buffer BYTES  handshake bytes kept per direction (default 65536)\n"
@@ -1233,7 +1233,7 @@ main(int argc, char **argv)
 		status = EXIT_INPUT;
 		goto out;
 	}
-	kx_pipeline_on_handshake(run.pl, report_ssh);
+	kx_pipeline_on_handshake_last(run.pl, report_ssh);
 	zeek_dir_begin(&run);
 	if (run.format == FMT_BRIEF && !run.live &&
 	    (run.hold = kx_brief_hold_new()) == NULL) {

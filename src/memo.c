@@ -41,7 +41,7 @@ static void
 conn_view(const struct kx_conn *c, struct view *v)
 {
 	for (int s = 0; s < 2; s++) {
-		const struct kx_ssh_side *ss = &c->half[s].ssh;
+		const struct kx_ssh_side *ss = kx_conn_ssh(c, s);
 
 		v->banner[s] = ss->have_banner ? ss->banner : NULL;
 		v->banner_len[s] = ss->have_banner && ss->banner != NULL ?

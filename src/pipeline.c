@@ -12,7 +12,9 @@ struct kx_pipeline {
 	void *arg;
 	struct kx_stats stats;
 	uint64_t next_tick_us;     /* packet time of the next expiry walk */
+	uint64_t attempt_timeout_us; /* an unanswered SYN (KX_ATTEMPT_TIMEOUT_DEFAULT_S) */
 	kx_conn_done_fn hs_done;   /* handshake outcome final (NEWKEYS both ways) */
+	bool hs_compact;           /* hs_done is their last reader */
 	/* Connections closed by a RST, waiting KX_RST_LINGER_US before they
 	 * are reported, oldest first (resets.h). */
 	struct kx_conn *lg_head, *lg_tail;
@@ -21,33 +23,41 @@ struct kx_pipeline {
 static void
 linger_del(struct kx_pipeline *p, struct kx_conn *c)
 {
-	if (c->linger_until == 0)
+	struct kx_rstlog *l = c->rsts;
+
+	if (l == NULL || l->linger_until == 0)
 		return;
-	if (c->lg_prev != NULL)
-		c->lg_prev->lg_next = c->lg_next;
+	if (l->lg_prev != NULL)
+		l->lg_prev->rsts->lg_next = l->lg_next;
 	else
-		p->lg_head = c->lg_next;
-	if (c->lg_next != NULL)
-		c->lg_next->lg_prev = c->lg_prev;
+		p->lg_head = l->lg_next;
+	if (l->lg_next != NULL)
+		l->lg_next->rsts->lg_prev = l->lg_prev;
 	else
-		p->lg_tail = c->lg_prev;
-	c->lg_prev = c->lg_next = NULL;
-	c->linger_until = 0;
+		p->lg_tail = l->lg_prev;
+	l->lg_prev = l->lg_next = NULL;
+	l->linger_until = 0;
 }
 
-static void
+/* Returns false when c cannot linger (no RST log: out of memory). */
+static bool
 linger_add(struct kx_pipeline *p, struct kx_conn *c, uint64_t now_us)
 {
-	if (c->linger_until != 0)
-		return;
-	c->linger_until = now_us + KX_RST_LINGER_US;
-	c->lg_next = NULL;
-	c->lg_prev = p->lg_tail;
+	struct kx_rstlog *l = c->rsts;
+
+	if (l == NULL)
+		return false;
+	if (l->linger_until != 0)
+		return true;
+	l->linger_until = now_us + KX_RST_LINGER_US;
+	l->lg_next = NULL;
+	l->lg_prev = p->lg_tail;
 	if (p->lg_tail != NULL)
-		p->lg_tail->lg_next = c;
+		p->lg_tail->rsts->lg_next = c;
 	else
 		p->lg_head = c;
 	p->lg_tail = c;
+	return true;
 }
 
 static bool
@@ -102,6 +112,9 @@ kx_pipeline_new(const struct kx_pipeline_config *cfg, kx_conn_done_fn done,
 		p->cfg.handshake_timeout_us = KX_HANDSHAKE_TIMEOUT_DEFAULT_S * 1000000ull;
 	if (p->cfg.idle_timeout_us == 0)
 		p->cfg.idle_timeout_us = KX_IDLE_TIMEOUT_DEFAULT_S * 1000000ull;
+	p->attempt_timeout_us = KX_ATTEMPT_TIMEOUT_DEFAULT_S * 1000000ull;
+	if (p->attempt_timeout_us > p->cfg.handshake_timeout_us)
+		p->attempt_timeout_us = p->cfg.handshake_timeout_us;
 	for (uint32_t i = 0; i < cfg->nports; i++)
 		p->is_port[cfg->ports[i] >> 3] |= (uint8_t)(1u << (cfg->ports[i] & 7));
 	p->done = done;
@@ -182,37 +195,41 @@ static void
 feed_ssh(struct kx_conn *c, enum kx_side side)
 {
 	struct kx_half *h = &c->half[side];
-	struct kx_ssh_side *s = &h->ssh;
+	struct kx_reasm *rs = &c->hs->rs[side];
+	struct kx_ssh_side *s = &c->hs->ssh[side];
 	const uint8_t *data;
 	uint32_t n, before = s->msg_count;
 	bool had_banner = s->have_banner;
 	size_t used = 0;
 	enum kx_status st;
 
-	data = kx_reasm_pending(&h->rs, &n);
+	data = kx_reasm_pending(rs, &n);
 	if (n == 0)
 		return;
 	/* The peer speaks SSH protocol 1 (a 1.99 server answering a 1.5
 	 * client): what follows this side's banner is SSH-1 framing. */
 	if (s->have_banner &&
-	    kx_anom_has(c->half[!side].ssh.anomalies, KX_ANOM_SSH_VERSION_1)) {
-		kx_reasm_stop(&h->rs);
+	    kx_anom_has(c->hs->ssh[!side].anomalies, KX_ANOM_SSH_VERSION_1)) {
+		kx_reasm_stop(rs);
+		h->done = true;
 		return;
 	}
 	st = kx_ssh_feed(s, data, n, &used);
-	kx_reasm_consume(&h->rs, (uint32_t)used);
+	kx_reasm_consume(rs, (uint32_t)used);
 	if (!had_banner && s->have_banner)
 		note_step(c, side, KX_STEP_BANNER);
 	if (s->msg_count != before)
 		note_step(c, side, s->last_msg);
 	if (st == KX_NEED_MORE)
 		return;
+	h->encrypted = s->state == KX_SSH_ENCRYPTED;
 	if (s->state == KX_SSH_ENCRYPTED && n > used) {
 		h->encrypted_bytes += n - used;
 		note_step(c, side, KX_STEP_ENCRYPTED);
 	}
 	/* NEWKEYS, or the parser gave up: the handshake bytes are done. */
-	kx_reasm_stop(&h->rs);
+	kx_reasm_stop(rs);
+	h->done = true;
 }
 
 /* SSH on an odd port is recognised by the first bytes of the reassembled
@@ -220,10 +237,10 @@ feed_ssh(struct kx_conn *c, enum kx_side side)
  * reordered still counts). Sets h->stream_ssh once four bytes, or fewer
  * that already differ from "SSH-", are in order. */
 static void
-detect_ssh(struct kx_half *h)
+detect_ssh(struct kx_half *h, const struct kx_reasm *rs)
 {
 	uint32_t n;
-	const uint8_t *p = kx_reasm_head(&h->rs, &n);
+	const uint8_t *p = kx_reasm_head(rs, &n);
 
 	if (h->stream_ssh >= 0 || n == 0 || p == NULL)
 		return;
@@ -240,6 +257,7 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 {
 	struct kx_half *h = &c->half[side];
 	struct kx_half *o = &c->half[!side];
+	struct kx_hs *hs = c->hs;
 
 	h->payload_bytes += pkt->payload_wire_len;
 	if (!h->first_payload_seen) {
@@ -249,8 +267,16 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		if (c->midstream && !h->syn && !starts_ssh(pkt))
 			h->parse_off = true;
 	}
-	if (h->parse_off || h->rs.stopped) {
-		if (h->ssh.state == KX_SSH_ENCRYPTED) {
+	if (!h->parse_off && !h->done && hs == NULL &&
+	    (hs = kx_flow_hs(p->flows, c)) == NULL) {
+		/* No memory for the handshake state: this side is not
+		 * decoded, and the record says its bytes were not kept. */
+		kx_anom_set(&c->anomalies, KX_ANOM_REASM_DEPTH_LIMIT);
+		h->parse_off = true;
+	}
+	/* After the handshake: counts and sizes only, from this struct. */
+	if (h->parse_off || h->done) {
+		if (h->encrypted) {
 			h->encrypted_bytes += pkt->payload_wire_len;
 			note_step(c, side, KX_STEP_ENCRYPTED);
 			/* close.h: a server segment smaller than its
@@ -268,14 +294,17 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		}
 		return true;
 	}
-	if (kx_reasm_add(&h->rs, pkt->seq, pkt->payload, pkt->payload_len,
+	/* Handshake bytes: buffers may grow or be freed. */
+	c->mem_dirty = true;
+	if (kx_reasm_add(&hs->rs[side], pkt->seq, pkt->payload, pkt->payload_len,
 	    pkt->payload_wire_len) != KX_OK) {
 		kx_anom_set(&c->anomalies, KX_ANOM_REASM_DEPTH_LIMIT);
-		kx_reasm_stop(&h->rs);
+		kx_reasm_stop(&hs->rs[side]);
+		h->done = true;
 		return true;
 	}
 	if (c->kind == KX_CONN_PENDING) {
-		detect_ssh(h);
+		detect_ssh(h, &hs->rs[side]);
 		if (h->stream_ssh == 1) {
 			c->kind = KX_CONN_SSH;
 		} else if (h->stream_ssh == 0 && o->stream_ssh == 0) {
@@ -285,12 +314,16 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 	}
 	feed_ssh(c, side);
 	/* NEWKEYS both ways: the handshake record can be written now. */
-	if (c->hs_ts == 0 && c->half[KX_CLIENT].ssh.newkeys &&
-	    c->half[KX_SERVER].ssh.newkeys) {
+	if (c->hs_ts == 0 && hs->ssh[KX_CLIENT].newkeys &&
+	    hs->ssh[KX_SERVER].newkeys) {
 		c->hs_ts = pkt->ts_us;
 		if (p->hs_done != NULL && c->kind == KX_CONN_SSH) {
 			c->hs_reported = true;
 			p->hs_done(c, p->arg);
+			/* Analysed for good: nothing reads the KEXINIT
+			 * and host key bytes after it. */
+			if (p->hs_compact)
+				kx_conn_hs_compact(c);
 		}
 	}
 	return true;
@@ -327,7 +360,12 @@ on_packet(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		if (side == KX_SERVER && (fl & KX_TCP_ACK))
 			c->synack_seen = true;
 		/* RFC 9293 3.4: the SYN takes one sequence number. */
-		kx_reasm_set_base(&h->rs, pkt->seq + 1);
+		if (!h->have_base) {
+			h->have_base = true;
+			h->base_seq = pkt->seq + 1;
+		}
+		if (c->hs != NULL)
+			kx_reasm_set_base(&c->hs->rs[side], pkt->seq + 1);
 	}
 	/* Data past the RST that closed it, from the side the RST claims to
 	 * be: that side's stack never reset; the connection goes on. */
@@ -345,18 +383,17 @@ on_packet(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 	    !on_payload(p, c, side, pkt))
 		return;
 	if (fl & (KX_TCP_FIN | KX_TCP_RST)) {
-		if ((fl & KX_TCP_RST) && c->kind == KX_CONN_SSH)
+		if ((fl & KX_TCP_RST) && c->kind == KX_CONN_SSH) {
+			c->mem_dirty = true;   /* the RST log may grow */
 			/* KX_NOMEM: kept only as h->rst; KX_LIMIT: counted,
 			 * flagged flow.rst_limit. */
 			(void)!kx_resets_on_rst(c, side, pkt,
 			    c->close == KX_CLOSE_NONE);
-		if (fl & KX_TCP_RST) {
-			h->rst = true;
-			h->rst_ts = pkt->ts_us;
-		} else {
-			h->fin = true;
-			h->fin_ts = pkt->ts_us;
 		}
+		if (fl & KX_TCP_RST)
+			h->rst = true;
+		else
+			h->fin = true;
 		if (c->close == KX_CLOSE_NONE) {
 			c->close = (fl & KX_TCP_RST) ? KX_CLOSE_RST : KX_CLOSE_FIN;
 			c->closed_by = (int8_t)side;
@@ -367,8 +404,9 @@ on_packet(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		 * KX_RST_LINGER_US, so what races it is judged too. */
 		if ((fl & KX_TCP_RST) && c->kind == KX_CONN_SSH &&
 		    (c->synack_seen || c->midstream) &&
-		    !(c->half[KX_CLIENT].fin && c->half[KX_SERVER].fin))
-			linger_add(p, c, pkt->ts_us);
+		    !(c->half[KX_CLIENT].fin && c->half[KX_SERVER].fin) &&
+		    linger_add(p, c, pkt->ts_us))
+			;   /* reported when its lingering is over */
 		else if ((fl & KX_TCP_RST) ||
 		    (c->half[KX_CLIENT].fin && c->half[KX_SERVER].fin))
 			finish_conn(p, c);
@@ -408,7 +446,7 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 	c = kx_flow_lookup(p->flows, &pkt, false, false, &side);
 	if (c != NULL && side == KX_CLIENT && c->syn_seen &&
 	    (pkt.tcp_flags & (KX_TCP_SYN | KX_TCP_ACK)) == KX_TCP_SYN &&
-	    pkt.seq + 1 != c->half[KX_CLIENT].rs.base_seq) {
+	    pkt.seq + 1 != c->half[KX_CLIENT].base_seq) {
 		/* A new SYN with another ISN: the ports were reused and the old
 		 * connection ended without its close being captured. */
 		if (c->close == KX_CLOSE_NONE)
@@ -419,8 +457,12 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 	if (c == NULL) {
 		if (!new_conn_role(p, &pkt, &server_is_dport, &kind))
 			return;
-		/* Leftovers of a connection that already ended. */
-		if (!(pkt.tcp_flags & KX_TCP_SYN) &&
+		/* Leftovers of a connection that already ended; a SYN sent
+		 * again with the ISN of one already reported (an attempt
+		 * looked at after KX_ATTEMPT_TIMEOUT_DEFAULT_S, retried) is
+		 * the same attempt, not a new connection. */
+		if ((!(pkt.tcp_flags & KX_TCP_SYN) ||
+		    (pkt.tcp_flags & KX_TCP_ACK) == 0) &&
 		    kx_flow_recently_closed(p->flows, &pkt))
 			return;
 		c = kx_flow_lookup(p->flows, &pkt, true, server_is_dport, &side);
@@ -437,7 +479,9 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 	if (p->cfg.keep_evidence) {
 		/* Once the handshake completed the verdict cannot become a
 		 * problem: keep nothing more. */
-		if (c->half[KX_CLIENT].ssh.newkeys && c->half[KX_SERVER].ssh.newkeys) {
+		c->mem_dirty = true;
+		if (kx_conn_ssh(c, KX_CLIENT)->newkeys &&
+		    kx_conn_ssh(c, KX_SERVER)->newkeys) {
 			kx_evidence_free(c->evidence);
 			c->evidence = NULL;
 		} else {
@@ -447,17 +491,28 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 	}
 	on_packet(p, c, side, &pkt);
 	/* c may be gone; the flow table knows what it touched. */
-	kx_flow_settle(p->flows);
-	p->stats.caps = *kx_flow_caps(p->flows);
+	if (kx_flow_settle(p->flows))
+		p->stats.caps = *kx_flow_caps(p->flows);
+}
+
+/* Only SYNs from the client so far: nothing answered, nothing sent. */
+static bool
+is_attempt(const struct kx_conn *c)
+{
+	return c->syn_seen && !c->synack_seen && !c->midstream &&
+	    c->half[KX_SERVER].pkts == 0 && c->hs == NULL &&
+	    c->close == KX_CLOSE_NONE;
 }
 
 static uint64_t
 timeout_of(const struct kx_conn *c, void *arg)
 {
 	const struct kx_pipeline *p = arg;
-	bool established = c->half[KX_CLIENT].ssh.newkeys &&
-	    c->half[KX_SERVER].ssh.newkeys && c->close == KX_CLOSE_NONE;
+	bool established = kx_conn_ssh(c, KX_CLIENT)->newkeys &&
+	    kx_conn_ssh(c, KX_SERVER)->newkeys && c->close == KX_CLOSE_NONE;
 
+	if (is_attempt(c))
+		return p->attempt_timeout_us;
 	return established ? p->cfg.idle_timeout_us : p->cfg.handshake_timeout_us;
 }
 
@@ -471,7 +526,7 @@ kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us)
 	struct kx_conn *c;
 
 	/* Lingering after a RST (oldest first): due ones are reported. */
-	while ((c = p->lg_head) != NULL && c->linger_until <= now_us) {
+	while ((c = p->lg_head) != NULL && c->rsts->linger_until <= now_us) {
 		linger_del(p, c);
 		finish_conn(p, c);
 	}
@@ -480,6 +535,8 @@ kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us)
 	p->next_tick_us = now_us + TICK_US;
 	min_us = p->cfg.handshake_timeout_us < p->cfg.idle_timeout_us ?
 	    p->cfg.handshake_timeout_us : p->cfg.idle_timeout_us;
+	if (p->attempt_timeout_us < min_us)
+		min_us = p->attempt_timeout_us;
 	kx_flow_expire(p->flows, now_us, min_us, timeout_of, p);
 }
 
@@ -487,6 +544,14 @@ void
 kx_pipeline_on_handshake(struct kx_pipeline *p, kx_conn_done_fn fn)
 {
 	p->hs_done = fn;
+	p->hs_compact = false;
+}
+
+void
+kx_pipeline_on_handshake_last(struct kx_pipeline *p, kx_conn_done_fn fn)
+{
+	p->hs_done = fn;
+	p->hs_compact = true;
 }
 
 uint32_t
@@ -499,7 +564,7 @@ void
 kx_pipeline_finish(struct kx_pipeline *p)
 {
 	kx_flow_flush(p->flows, KX_CLOSE_CAPTURE_END);
-	kx_flow_settle(p->flows);
+	(void)kx_flow_settle(p->flows);
 	p->stats.caps = *kx_flow_caps(p->flows);
 }
 

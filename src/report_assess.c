@@ -112,7 +112,7 @@ text_fix(FILE *out, const struct kx_conn *c, const struct kx_assessment *a,
     const struct kx_fix *f)
 {
 	const struct kx_sw *sw = &a->software[f->side];
-	const struct kx_ssh_side *s = &c->half[f->side].ssh;
+	const struct kx_ssh_side *s = kx_conn_ssh(c, f->side);
 	size_t n;
 	char *line;
 
@@ -301,7 +301,7 @@ static void
 json_hassh(FILE *out, const struct kx_conn *c, const struct kx_assessment *a,
     int side)
 {
-	const struct kx_kexinit *k = c->half[side].ssh.kexinit;
+	const struct kx_kexinit *k = kx_conn_ssh(c, side)->kexinit;
 	size_t n;
 	uint8_t *buf;
 

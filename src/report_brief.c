@@ -63,9 +63,9 @@ kx_report_brief(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
 	fputs(" -> ", out);
 	endpoint(out, c, KX_SERVER, BRIEF_EP_WIDTH);
 	fputs("  ", out);
-	software(out, &c->half[KX_CLIENT].ssh);
+	software(out, kx_conn_ssh(c, KX_CLIENT));
 	fputs(" -> ", out);
-	software(out, &c->half[KX_SERVER].ssh);
+	software(out, kx_conn_ssh(c, KX_SERVER));
 	fputs("  ", out);
 	/* The diagnosis (headline.h), which can quote algorithm names. */
 	kx_headline(c, v, head, sizeof(head));

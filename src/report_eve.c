@@ -37,7 +37,7 @@ static void
 eve_side(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
     int side)
 {
-	const struct kx_ssh_side *s = &c->half[side].ssh;
+	const struct kx_ssh_side *s = kx_conn_ssh(c, side);
 	const struct kx_kexinit *k = s->kexinit;
 	uint8_t *buf;
 	size_t n;
@@ -165,8 +165,8 @@ kx_report_eve_bruteforce(FILE *out, const struct kx_conn *c,
 void
 kx_report_eve(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 {
-	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 	bool any;
 
 	eve_head(out, c, c->ts_first, "ssh");

@@ -73,8 +73,8 @@ static void
 one_fix(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
     enum kx_cat cat, const char *why, uint16_t avoid, bool *first)
 {
-	const struct kx_kexinit *ck = c->half[KX_CLIENT].ssh.kexinit;
-	const struct kx_kexinit *sk = c->half[KX_SERVER].ssh.kexinit;
+	const struct kx_kexinit *ck = kx_conn_ssh(c, KX_CLIENT)->kexinit;
+	const struct kx_kexinit *sk = kx_conn_ssh(c, KX_SERVER)->kexinit;
 	const struct kx_alg *a = &v->nego.alg[cat];
 	enum kx_proposal prop = kx_cat_proposal[cat];
 	struct kx_alg next;

@@ -184,9 +184,10 @@ json_count(struct kx_sb *out, const char *key, uint64_t v, bool known)
 }
 
 static void
-json_side(struct kx_sb *out, const struct kx_half *h, bool tcp)
+json_side(struct kx_sb *out, const struct kx_conn *c, int side, bool tcp)
 {
-	const struct kx_ssh_side *s = &h->ssh;
+	const struct kx_half *h = &c->half[side];
+	const struct kx_ssh_side *s = kx_conn_ssh(c, side);
 
 	kx_sb_putc(out, '{');
 	json_count(out, "packets", h->pkts, tcp);
@@ -298,13 +299,13 @@ json_handshake(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	bool first;
 
 	fputs("\"client\":", out);
-	json_banner(out, &c->half[KX_CLIENT].ssh);
+	json_banner(out, kx_conn_ssh(c, KX_CLIENT));
 	fputs(",\"server\":", out);
-	json_banner(out, &c->half[KX_SERVER].ssh);
+	json_banner(out, kx_conn_ssh(c, KX_SERVER));
 	fputs(",\"client_kexinit\":", out);
-	json_kexinit(out, c->half[KX_CLIENT].ssh.kexinit);
+	json_kexinit(out, kx_conn_ssh(c, KX_CLIENT)->kexinit);
 	fputs(",\"server_kexinit\":", out);
-	json_kexinit(out, c->half[KX_SERVER].ssh.kexinit);
+	json_kexinit(out, kx_conn_ssh(c, KX_SERVER)->kexinit);
 	for (int side = 0; side < 2; side++) {
 		fprintf(out, ",\"%s_kexinit_id\":", side == KX_CLIENT ? "client" :
 		    "server");
@@ -315,8 +316,8 @@ json_handshake(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	}
 
 	fputs(",\"negotiated\":", out);
-	if (c->half[KX_CLIENT].ssh.kexinit == NULL ||
-	    c->half[KX_SERVER].ssh.kexinit == NULL) {
+	if (kx_conn_ssh(c, KX_CLIENT)->kexinit == NULL ||
+	    kx_conn_ssh(c, KX_SERVER)->kexinit == NULL) {
 		fputs("null", out);
 	} else {
 		fputc('{', out);
@@ -413,9 +414,9 @@ kx_report_json_object(FILE *fp, const struct kx_conn *c,
 		kx_sb_printf(out, "%.6f", (double)(c->ts_last - c->ts_first) / 1e6);
 	kx_sb_putc(out, ',');
 	KX_SB_PUTS(out, "\"client_side\":");
-	json_side(out, &c->half[KX_CLIENT], c->log == NULL);
+	json_side(out, c, KX_CLIENT, c->log == NULL);
 	KX_SB_PUTS(out, ",\"server_side\":");
-	json_side(out, &c->half[KX_SERVER], c->log == NULL);
+	json_side(out, c, KX_SERVER, c->log == NULL);
 	kx_sb_flush(out);
 	kx_report_assess_json_pair(fp, c, v);
 	kx_report_assess_json_hostkey(fp, c, v);

@@ -159,8 +159,8 @@ negotiated(struct kx_sb *out, const struct kx_verdict *v)
 static void
 mismatch(struct kx_sb *out, const struct kx_conn *c, const struct kx_verdict *v)
 {
-	const struct kx_kexinit *k[2] = { c->half[KX_CLIENT].ssh.kexinit,
-	    c->half[KX_SERVER].ssh.kexinit };
+	const struct kx_kexinit *k[2] = { kx_conn_ssh(c, KX_CLIENT)->kexinit,
+	    kx_conn_ssh(c, KX_SERVER)->kexinit };
 	bool first = true;
 
 	if (v->nego.mismatch_mask == 0)
@@ -380,8 +380,8 @@ kx_report_json_lean(FILE *fp, const struct kx_conn *c, const struct kx_verdict *
 
 	kx_sb_init(out, fp);
 	head(out, "ssh", c);
-	side_banner(out, "client", &c->half[KX_CLIENT].ssh);
-	side_banner(out, "server", &c->half[KX_SERVER].ssh);
+	side_banner(out, "client", kx_conn_ssh(c, KX_CLIENT));
+	side_banner(out, "server", kx_conn_ssh(c, KX_SERVER));
 	for (int side = 0; side < 2; side++) {
 		if (!a->have_kexinit_id[side])
 			continue;
@@ -484,7 +484,7 @@ void
 kx_report_json_kexinit(FILE *fp, const struct kx_conn *c,
     const struct kx_verdict *v, int side)
 {
-	const struct kx_kexinit *k = c->half[side].ssh.kexinit;
+	const struct kx_kexinit *k = kx_conn_ssh(c, side)->kexinit;
 	const struct kx_assessment *a = &v->assess;
 	const struct kx_weak_list *wl = &a->weak[side];
 	const struct kx_offer_marks *m = &a->marks[side];

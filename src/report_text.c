@@ -186,9 +186,9 @@ short_block(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	} else {
 		fprintf(out, "  %-11s", "software");
 	}
-	software(out, &c->half[KX_CLIENT].ssh);
+	software(out, kx_conn_ssh(c, KX_CLIENT));
 	fputs(" -> ", out);
-	software(out, &c->half[KX_SERVER].ssh);
+	software(out, kx_conn_ssh(c, KX_SERVER));
 	fputc('\n', out);
 	if (c->log != NULL)
 		log_lines(out, c);
@@ -214,7 +214,7 @@ side_lines(FILE *out, const struct kx_conn *c)
 {
 	for (int side = 0; side < 2; side++) {
 		const struct kx_half *h = &c->half[side];
-		const struct kx_ssh_side *s = &h->ssh;
+		const struct kx_ssh_side *s = kx_conn_ssh(c, side);
 		uint32_t kept = s->msg_count < KX_MSGLOG_MAX ? s->msg_count :
 		    KX_MSGLOG_MAX;
 
@@ -237,8 +237,8 @@ void
 kx_report_text_styled(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v, const struct kx_style *st)
 {
-	const struct kx_kexinit *ck = c->half[KX_CLIENT].ssh.kexinit;
-	const struct kx_kexinit *sk = c->half[KX_SERVER].ssh.kexinit;
+	const struct kx_kexinit *ck = kx_conn_ssh(c, KX_CLIENT)->kexinit;
+	const struct kx_kexinit *sk = kx_conn_ssh(c, KX_SERVER)->kexinit;
 	int verbose = st != NULL ? st->verbose : 1;
 	bool any = false;
 
@@ -253,8 +253,8 @@ kx_report_text_styled(FILE *out, const struct kx_conn *c,
 	fputc('\n', out);
 	if (c->log != NULL)
 		log_lines(out, c);
-	banner_line(out, "client", &c->half[KX_CLIENT].ssh);
-	banner_line(out, "server", &c->half[KX_SERVER].ssh);
+	banner_line(out, "client", kx_conn_ssh(c, KX_CLIENT));
+	banner_line(out, "server", kx_conn_ssh(c, KX_SERVER));
 	if (ck == NULL || sk == NULL) {
 		fprintf(out, "  %-11s%s\n", "kexinit",
 		    ck == NULL && sk == NULL ? "none seen" :

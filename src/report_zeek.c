@@ -168,8 +168,8 @@ zeek_bool(FILE *out, bool b)
 static void
 zeek_version(FILE *out, const struct kx_conn *c)
 {
-	const struct kx_ssh_side *cs = &c->half[KX_CLIENT].ssh;
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 	bool c199, s199;
 
 	if (!cs->have_banner || !ss->have_banner || cs->proto_major == 0 ||
@@ -247,7 +247,7 @@ alg_both(FILE *out, const struct kx_verdict *v, int c2s, int s2c)
 static void
 zeek_host_key(FILE *out, const struct kx_conn *c)
 {
-	const struct kx_ssh_side *ss = &c->half[KX_SERVER].ssh;
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned int n = 0;
 
@@ -272,7 +272,7 @@ zeek_list(FILE *out, const struct kx_kexinit *k, enum kx_proposal prop)
 static void
 zeek_hassh_alg(FILE *out, const struct kx_conn *c, int side)
 {
-	const struct kx_kexinit *k = c->half[side].ssh.kexinit;
+	const struct kx_kexinit *k = kx_conn_ssh(c, side)->kexinit;
 	uint8_t buf[4096];
 	size_t n;
 
@@ -337,7 +337,8 @@ kx_zeek_auth(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 	else
 		fputs(ZEEK_UNSET, out);
 	fputc('\t', out);
-	if (ended && !c->midstream && !(cl->ssh.newkeys && sv->ssh.newkeys))
+	if (ended && !c->midstream && !(kx_conn_ssh(c, KX_CLIENT)->newkeys &&
+	    kx_conn_ssh(c, KX_SERVER)->newkeys))
 		fputs("0", out);
 	else
 		fputs(ZEEK_UNSET, out);
@@ -369,8 +370,8 @@ void
 kx_report_zeek(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 {
 	const struct kx_assessment *a = &v->assess;
-	const struct kx_kexinit *ck = c->half[KX_CLIENT].ssh.kexinit;
-	const struct kx_kexinit *sk = c->half[KX_SERVER].ssh.kexinit;
+	const struct kx_kexinit *ck = kx_conn_ssh(c, KX_CLIENT)->kexinit;
+	const struct kx_kexinit *sk = kx_conn_ssh(c, KX_SERVER)->kexinit;
 	char uid[19], step[64], cid[KX_COMMUNITY_ID_SIZE];
 	bool first;
 
@@ -386,9 +387,9 @@ kx_report_zeek(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	kx_zeek_auth(out, c, NULL);
 	/* direction needs Site::local_nets. */
 	fputs("\t" ZEEK_UNSET "\t", out);
-	zeek_banner(out, &c->half[KX_CLIENT].ssh);
+	zeek_banner(out, kx_conn_ssh(c, KX_CLIENT));
 	fputc('\t', out);
-	zeek_banner(out, &c->half[KX_SERVER].ssh);
+	zeek_banner(out, kx_conn_ssh(c, KX_SERVER));
 	fputc('\t', out);
 	alg_both(out, v, KX_CAT_CIPHER_C2S, KX_CAT_CIPHER_S2C);
 	fputc('\t', out);

@@ -257,7 +257,7 @@ void
 kx_report_zeek_kexinit(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v, int side)
 {
-	const struct kx_kexinit *k = c->half[side].ssh.kexinit;
+	const struct kx_kexinit *k = kx_conn_ssh(c, side)->kexinit;
 	const struct kx_assessment *a = &v->assess;
 	const struct kx_weak_list *wl = &a->weak[side];
 	const struct kx_offer_marks *m = &a->marks[side];

@@ -87,7 +87,7 @@ host_match(const struct kx_select *s, const struct kx_conn *c)
 static bool
 software_match(const struct kx_select *s, const struct kx_conn *c, int side)
 {
-	const struct kx_ssh_side *ss = &c->half[side].ssh;
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, side);
 	char line[KX_BANNER_KEEP + 1];
 	const char *after;
 	size_t n;

@@ -206,10 +206,17 @@ prebanner_line(struct kx_ssh_side *s, struct kx_cursor content)
 	if (s->prebanner_lines == 0) {
 		if (n > KX_PREBANNER_KEEP)
 			n = KX_PREBANNER_KEEP;
+		/* Allocated only here: most servers send no such line. Out
+		 * of memory, the line is counted, not kept. */
 		if (kx_cur_bytes(&content, n, &p) == KX_OK) {
-			memcpy(s->prebanner_first, p, n);
-			s->prebanner_first[n] = '\0';
-			s->prebanner_first_len = (uint16_t)n;
+			char *line = malloc(n + 1);
+
+			if (line != NULL) {
+				memcpy(line, p, n);
+				line[n] = '\0';
+				s->prebanner_first = line;
+				s->prebanner_first_len = (uint16_t)n;
+			}
 		}
 	}
 	s->prebanner_lines++;

@@ -7,12 +7,16 @@
 
 #include "ssh_internal.h"
 
+const char kx_ssh_nothing[1] = "";
+
 void
 kx_ssh_side_init(struct kx_ssh_side *s, bool is_server)
 {
 	memset(s, 0, sizeof(*s));
 	s->is_server = is_server;
 	s->state = KX_SSH_BANNER;
+	s->prebanner_first = kx_ssh_nothing;
+	s->disc_desc = (const uint8_t *)kx_ssh_nothing;
 }
 
 void
@@ -31,6 +35,17 @@ kx_ssh_side_free(struct kx_ssh_side *s)
 	free(s->hostkey);
 	s->hostkey = NULL;
 	s->hostkey_len = 0;
+	/* The texts point into the heap, at kx_ssh_nothing, or (a side
+	 * zeroed without kx_ssh_side_init) nowhere. */
+	if (s->prebanner_first != NULL && s->prebanner_first != kx_ssh_nothing)
+		free((void *)(uintptr_t)s->prebanner_first);
+	s->prebanner_first = kx_ssh_nothing;
+	s->prebanner_first_len = 0;
+	if (s->disc_desc != NULL &&
+	    s->disc_desc != (const uint8_t *)kx_ssh_nothing)
+		free((void *)(uintptr_t)s->disc_desc);
+	s->disc_desc = (const uint8_t *)kx_ssh_nothing;
+	s->disc_desc_len = 0;
 }
 
 enum kx_status
@@ -108,9 +123,15 @@ on_disconnect(struct kx_ssh_side *s, struct kx_cursor payload)
 		n = kx_cur_left(&desc);
 		if (n > KX_DISC_DESC_KEEP)
 			n = KX_DISC_DESC_KEEP;
-		if (kx_cur_bytes(&desc, n, &p) == KX_OK) {
-			memcpy(s->disc_desc, p, n);
-			s->disc_desc_len = (uint16_t)n;
+		if (n > 0 && kx_cur_bytes(&desc, n, &p) == KX_OK) {
+			uint8_t *d = malloc(n);
+
+			/* Out of memory: the reason is kept, the text not. */
+			if (d != NULL) {
+				memcpy(d, p, n);
+				s->disc_desc = d;
+				s->disc_desc_len = (uint16_t)n;
+			}
 		}
 	}
 	if (kx_cur_sshstring(&payload, &lang) != KX_OK)

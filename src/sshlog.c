@@ -75,6 +75,7 @@ struct stated {
 
 struct lconn {
 	struct kx_conn c;          /* what kx_analyze and the reports read */
+	struct kx_hs hs;           /* c.hs points here (no reassembly) */
 	struct kx_logconn info;    /* c.log points here */
 	struct lconn *prev, *next; /* open list, least recently active first */
 	uint32_t pids[KX_SSHLOG_PIDS_PER_CONN];
@@ -743,7 +744,7 @@ conn_finish(struct kx_sshlog *l, struct lconn *lc, enum kx_close why)
 	l->st.conns++;
 	l->done(c, l->arg);
 	for (int s = 0; s < 2; s++)
-		kx_ssh_side_free(&c->half[s].ssh);
+		kx_ssh_side_free(&lc->hs.ssh[s]);
 	free(lc);
 }
 
@@ -769,8 +770,11 @@ conn_new(struct kx_sshlog *l, const struct lineinfo *li, bool bind,
 		evict(l, l->head);
 	if ((lc = calloc(1, sizeof(*lc))) == NULL)
 		return NULL;
-	for (int s = 0; s < 2; s++)
-		kx_ssh_side_init(&lc->c.half[s].ssh, s == KX_SERVER);
+	for (int s = 0; s < 2; s++) {
+		kx_reasm_init(&lc->hs.rs[s]);
+		kx_ssh_side_init(&lc->hs.ssh[s], s == KX_SERVER);
+	}
+	lc->c.hs = &lc->hs;
 	lc->c.seq_no = l->seq++;
 	lc->c.kind = KX_CONN_SSH;
 	lc->c.ip_version = 4;
@@ -923,7 +927,7 @@ static void
 banner(struct lconn *lc, int side, const char *head, const uint8_t *p,
     size_t n)
 {
-	struct kx_ssh_side *s = &lc->c.half[side].ssh;
+	struct kx_ssh_side *s = &lc->hs.ssh[side];
 	uint8_t line[KX_BANNER_KEEP + 16];
 	size_t len = strlen(head), used;
 	enum kx_status st;
@@ -1148,7 +1152,7 @@ block_end(struct kx_sshlog *l, struct lconn *lc, bool fields_seen)
 		block_free(l, lc);
 		return;
 	}
-	s = &lc->c.half[side].ssh;
+	s = &lc->hs.ssh[side];
 	if (s->newkeys) {
 		/* A re-key: the packet path sees none after NEWKEYS either. */
 		block_free(l, lc);
@@ -1222,8 +1226,8 @@ note_disagreement(struct lconn *lc, int cat, const char *logged, int llen,
 static void
 cross_check(struct lconn *lc)
 {
-	const struct kx_kexinit *ck = lc->c.half[KX_CLIENT].ssh.kexinit;
-	const struct kx_kexinit *sk = lc->c.half[KX_SERVER].ssh.kexinit;
+	const struct kx_kexinit *ck = lc->hs.ssh[KX_CLIENT].kexinit;
+	const struct kx_kexinit *sk = lc->hs.ssh[KX_SERVER].kexinit;
 	const struct stated *st = &lc->st;
 	struct kx_nego n;
 
@@ -1656,15 +1660,15 @@ msg_packets(struct ctx *x, struct kx_cursor *m)
 			return false;
 		side = sent ? writer_of(x->l, lc) : !writer_of(x->l, lc);
 		note_step(lc, side, KX_MSG_NEWKEYS);
-		lc->c.half[side].ssh.newkeys = true;
-		lc->c.half[side].ssh.state = KX_SSH_ENCRYPTED;
+		lc->hs.ssh[side].newkeys = true;
+		lc->hs.ssh[side].state = KX_SSH_ENCRYPTED;
 		return true;
 	}
 	if ((sent = lit(m, "send packet: type ")) || lit(m, "receive packet: type ")) {
 		if ((lc = conn_of(x)) == NULL || !number(m, 1, 3, 255, &type))
 			return lc != NULL;
 		side = sent ? writer_of(x->l, lc) : !writer_of(x->l, lc);
-		note_step(lc, side, lc->c.half[side].ssh.newkeys ?
+		note_step(lc, side, lc->hs.ssh[side].newkeys ?
 		    KX_STEP_ENCRYPTED : (uint8_t)type);
 		return true;
 	}
@@ -1735,7 +1739,7 @@ msg_outcome(struct ctx *x, struct kx_cursor *m)
 		 * "Received disconnect from A: R: DESC" (older). A DISCONNECT
 		 * before the sender's NEWKEYS was cleartext: the packet path
 		 * would have decoded it too. */
-		struct kx_ssh_side *s = &lc->c.half[!w].ssh;
+		struct kx_ssh_side *s = &lc->hs.ssh[!w];
 		const uint8_t *p;
 		size_t n;
 		uint64_t port;
@@ -1752,8 +1756,13 @@ msg_outcome(struct ctx *x, struct kx_cursor *m)
 			s->have_disconnect = true;
 			s->disc_reason = (uint32_t)reason;
 			if (rest(&t, &p, &n)) {
-				s->disc_desc_len = (uint16_t)unvis(p, n, s->disc_desc,
-				    sizeof(s->disc_desc));
+				uint8_t *d = malloc(KX_DISC_DESC_KEEP);
+
+				if (d != NULL) {
+					s->disc_desc_len = (uint16_t)unvis(p, n, d,
+					    KX_DISC_DESC_KEEP);
+					s->disc_desc = d;
+				}
 			}
 		}
 		closed(l, lc, !w, KX_CLOSE_FIN, &x->msg);
@@ -1913,7 +1922,7 @@ kx_sshlog_free(struct kx_sshlog *l)
 		open_unlink(l, lc);
 		free(lc->blk.buf);
 		for (int s = 0; s < 2; s++)
-			kx_ssh_side_free(&lc->c.half[s].ssh);
+			kx_ssh_side_free(&lc->hs.ssh[s]);
 		free(lc);
 	}
 	free(l);

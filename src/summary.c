@@ -100,7 +100,7 @@ size_t
 kx_summary_software(const struct kx_conn *c, const struct kx_verdict *v,
     int side, uint8_t *buf, size_t len)
 {
-	const struct kx_ssh_side *ss = &c->half[side].ssh;
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, side);
 	const struct kx_sw *sw = &v->assess.software[side];
 	const uint8_t *p;
 	size_t n, vn;
@@ -160,8 +160,8 @@ static void
 count_mismatch(struct kx_summary *s, const struct kx_conn *c,
     const struct kx_verdict *v)
 {
-	const struct kx_kexinit *k[2] = { c->half[KX_CLIENT].ssh.kexinit,
-	    c->half[KX_SERVER].ssh.kexinit };
+	const struct kx_kexinit *k[2] = { kx_conn_ssh(c, KX_CLIENT)->kexinit,
+	    kx_conn_ssh(c, KX_SERVER)->kexinit };
 	bool done[KX_AC_MAX] = { false };
 
 	if (v->nego.mismatch_mask == 0 || k[0] == NULL || k[1] == NULL)

@@ -200,7 +200,7 @@ on_conn(struct kx_conn *c, void *arg)
 	struct scan *sc = arg;
 
 	for (int side = 0; side < 2; side++) {
-		const struct kx_kexinit *k = c->half[side].ssh.kexinit;
+		const struct kx_kexinit *k = kx_conn_ssh(c, side)->kexinit;
 
 		if (k == NULL)
 			continue;

@@ -17,6 +17,7 @@
 
 struct fake {
 	struct kx_conn c;
+	struct kx_hs hs;     /* c.hs points here */
 	struct kx_kexinit k[2];
 	struct kx_nego n;
 	struct kx_assessment a;
@@ -36,12 +37,13 @@ make(const char *cbanner, const char *sbanner,
 
 	assert_non_null(f);
 	f->c.ip_version = 4;
+	f->c.hs = &f->hs;
 	memcpy(f->c.ep[KX_CLIENT].addr, caddr, 4);
 	memcpy(f->c.ep[KX_SERVER].addr, saddr, 4);
 	f->c.ep[KX_CLIENT].port = 51514;
 	f->c.ep[KX_SERVER].port = 22;
 	for (int s = 0; s < 2; s++) {
-		struct kx_ssh_side *ss = &f->c.half[s].ssh;
+		struct kx_ssh_side *ss = &f->hs.ssh[s];
 
 		ss->is_server = s == KX_SERVER;
 		if (banners[s] != NULL) {
@@ -64,8 +66,8 @@ make(const char *cbanner, const char *sbanner,
 			ss->kexinit = &f->k[s];
 		}
 	}
-	kx_negotiate(f->c.half[KX_CLIENT].ssh.kexinit,
-	    f->c.half[KX_SERVER].ssh.kexinit, &f->n);
+	kx_negotiate(f->hs.ssh[KX_CLIENT].kexinit,
+	    f->hs.ssh[KX_SERVER].kexinit, &f->n);
 	kx_assess(&f->c, &f->n, &f->a);
 	return f;
 }

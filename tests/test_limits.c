@@ -106,6 +106,13 @@ struct seen {
 };
 
 static void
+on_hs(struct kx_conn *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+}
+
+static void
 on_done(struct kx_conn *c, void *arg)
 {
 	struct seen *s = arg;
@@ -262,6 +269,9 @@ check_capture(const char *path, bool evidence)
 		return 0;
 	pl = kx_pipeline_new(&cfg, on_done, &s);
 	assert_non_null(pl);
+	/* As kexray runs: a handshake record at NEWKEYS, after which the
+	 * KEXINIT copies and the host key are freed (kx_conn_hs_compact). */
+	kx_pipeline_on_handshake_last(pl, on_hs);
 	live0 = live;
 	while (pcap_next_ex(p, &h, &d) == 1) {
 		int64_t used;

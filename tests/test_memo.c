@@ -42,6 +42,7 @@ static const char *const SERVER[KX_PROP_MAX] = {
  * freeing it leaves nothing behind for a later one to lean on. */
 struct owned {
 	struct kx_conn c;
+	struct kx_hs hs;     /* c.hs points here */
 	struct kx_kexinit k[2];
 	char *list[2][KX_PROP_MAX];
 	char *banner[2];
@@ -57,6 +58,7 @@ make(const char *cbanner, const char *sbanner,
 
 	assert_non_null(o);
 	o->c.ip_version = 4;
+	o->c.hs = &o->hs;
 	o->c.ep[KX_CLIENT].addr[0] = 192;
 	o->c.ep[KX_SERVER].addr[0] = 198;
 	o->c.ep[KX_CLIENT].port = 51514;
@@ -65,7 +67,7 @@ make(const char *cbanner, const char *sbanner,
 	o->c.close_after.side = -1;
 	o->c.last_step.side = -1;
 	for (int s = 0; s < 2; s++) {
-		struct kx_ssh_side *ss = &o->c.half[s].ssh;
+		struct kx_ssh_side *ss = &o->hs.ssh[s];
 		const char *sp;
 
 		ss->is_server = s == KX_SERVER;

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "kexray/pipeline.h"
+#include "kx_frames.h"
 
 struct seen {
 	int n;
@@ -34,18 +35,18 @@ on_done(struct kx_conn *c, void *arg)
 		return;
 	s->c[i].cport = c->ep[KX_CLIENT].port;
 	s->c[i].sport = c->ep[KX_SERVER].port;
-	s->c[i].cbanner = c->half[KX_CLIENT].ssh.have_banner;
-	s->c[i].sbanner = c->half[KX_SERVER].ssh.have_banner;
+	s->c[i].cbanner = kx_conn_ssh(c, KX_CLIENT)->have_banner;
+	s->c[i].sbanner = kx_conn_ssh(c, KX_SERVER)->have_banner;
 	s->c[i].close = c->close;
 	s->c[i].closed_by = c->closed_by;
 	s->c[i].after = c->close_after;
 	s->c[i].midstream = c->midstream;
-	s->c[i].anoms = c->anomalies | c->half[0].ssh.anomalies |
-	    c->half[1].ssh.anomalies;
-	if (c->half[KX_SERVER].ssh.banner != NULL)
-		memcpy(s->c[i].sbanner_text, c->half[KX_SERVER].ssh.banner,
-		    c->half[KX_SERVER].ssh.banner_len < 63 ?
-		    c->half[KX_SERVER].ssh.banner_len : 63);
+	s->c[i].anoms = c->anomalies | kx_conn_ssh(c, 0)->anomalies |
+	    kx_conn_ssh(c, 1)->anomalies;
+	if (kx_conn_ssh(c, KX_SERVER)->banner != NULL)
+		memcpy(s->c[i].sbanner_text, kx_conn_ssh(c, KX_SERVER)->banner,
+		    kx_conn_ssh(c, KX_SERVER)->banner_len < 63 ?
+		    kx_conn_ssh(c, KX_SERVER)->banner_len : 63);
 }
 
 struct tcpctx {
@@ -243,7 +244,7 @@ test_handshake_timeout(void **state)
 	a.pl = b.pl = kx_pipeline_new(&cfg, on_done, &s);
 	handshake(&a);
 	seg(&a, false, KX_TCP_ACK, "SSH-2.0-silent\r\n");
-	b.ts = a.ts + 5000000;          /* 5 s later: not yet */
+	b.ts = a.ts + 8000000;          /* 8 s later: not yet */
 	seg(&b, true, KX_TCP_SYN, NULL);
 	assert_int_equal(s.n, 0);
 	b.ts = a.ts + 12000000;         /* 12 s of silence on a */
@@ -256,6 +257,206 @@ test_handshake_timeout(void **state)
 	assert_int_equal(kx_pipeline_conns(a.pl), 2);
 	kx_pipeline_finish(a.pl);
 	kx_pipeline_free(a.pl);
+}
+
+/* A SYN nobody answers is reported after KX_ATTEMPT_TIMEOUT_DEFAULT_S,
+ * not the handshake timeout; the same SYN sent again (same ISN) is that
+ * attempt, already reported, while a new ISN is a new attempt. */
+static void
+test_attempt_timeout(void **state)
+{
+	struct seen s = { 0 };
+	struct tcpctx a = { .cip = 1, .sip = 2, .cport = 50000, .sport = 22,
+	    .cseq = 100, .sseq = 1 };
+	struct tcpctx b = { .cip = 3, .sip = 2, .cport = 50001, .sport = 22,
+	    .cseq = 1, .sseq = 1 };
+	struct tcpctx c = { .cip = 4, .sip = 2, .cport = 50002, .sport = 22,
+	    .cseq = 1, .sseq = 1 };
+
+	(void)state;
+	a.pl = b.pl = c.pl = new_pipeline(&s, "22");
+	a.ts = b.ts = c.ts = 1000000000ull;
+	seg(&a, true, KX_TCP_SYN, NULL);
+	a.ts += 1000000;                /* sent again after 1 s: same attempt */
+	a.cseq = 100;
+	seg(&a, true, KX_TCP_SYN, NULL);
+	handshake(&b);
+	seg(&b, false, KX_TCP_ACK, "SSH-2.0-slow\r\n");
+	c.ts = a.ts + 4000000;          /* 4 s after a's last SYN: not yet */
+	seg(&c, true, KX_TCP_SYN, NULL);
+	assert_int_equal(s.n, 0);
+	c.ts = a.ts + 6000000;          /* 6 s: a is reported, b waits */
+	seg(&c, true, KX_TCP_ACK, NULL);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.c[0].cport, 50000);
+	assert_int_equal(s.c[0].close, KX_CLOSE_TIMEOUT);
+	assert_int_equal(kx_pipeline_conns(a.pl), 2);
+	a.ts = c.ts + 1000000;          /* its third try: already reported */
+	a.cseq = 100;
+	seg(&a, true, KX_TCP_SYN, NULL);
+	assert_int_equal(kx_pipeline_conns(a.pl), 2);
+	a.cseq = 7777;                  /* a new ISN: a new attempt */
+	seg(&a, true, KX_TCP_SYN, NULL);
+	assert_int_equal(kx_pipeline_conns(a.pl), 3);
+	kx_pipeline_finish(a.pl);
+	assert_int_equal(s.n, 4);
+	kx_pipeline_free(a.pl);
+}
+
+struct compacted {
+	int hs, n;
+	size_t mem_at_hs, mem_at_close;
+	bool real_at_hs, gone_at_close, kept_at_close, banner_kept;
+};
+
+static void
+on_hs_compact(struct kx_conn *c, void *arg)
+{
+	struct compacted *s = arg;
+
+	s->hs++;
+	s->mem_at_hs = kx_conn_mem(c);
+	s->real_at_hs = kx_conn_ssh(c, KX_CLIENT)->kexinit != NULL &&
+	    kx_conn_ssh(c, KX_CLIENT)->kexinit != &kx_kexinit_gone &&
+	    kx_conn_ssh(c, KX_SERVER)->hostkey != NULL &&
+	    kx_conn_ssh(c, KX_SERVER)->hostkey != kx_hostkey_gone;
+}
+
+static void
+on_done_compact(struct kx_conn *c, void *arg)
+{
+	struct compacted *s = arg;
+	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+
+	s->n++;
+	s->mem_at_close = kx_conn_mem(c);
+	s->gone_at_close = cs->kexinit == &kx_kexinit_gone &&
+	    ss->kexinit == &kx_kexinit_gone && ss->hostkey == kx_hostkey_gone;
+	s->kept_at_close = cs->kexinit != NULL && cs->kexinit != &kx_kexinit_gone &&
+	    ss->hostkey != NULL && ss->hostkey != kx_hostkey_gone;
+	s->banner_kept = cs->have_banner && ss->have_banner && cs->newkeys &&
+	    ss->newkeys && cs->banner_len > 8 &&
+	    memcmp(cs->banner, "SSH-2.0-", 8) == 0;
+}
+
+struct sizes {
+	int n;
+	bool hs_absent;
+	size_t mem;
+};
+
+static void
+on_done_size(struct kx_conn *c, void *arg)
+{
+	struct sizes *s = arg;
+
+	s->n++;
+	s->hs_absent = c->hs == NULL;
+	s->mem = kx_conn_mem(c);
+}
+
+/* A connection that carried no payload (SYN, SYN-ACK, ACK, FIN both
+ * ways) holds no reassembly or parser state: the struct alone, in its
+ * allocator chunk (docs/limits.md "Memory": 288 bytes; the table slot
+ * comes on top). */
+static void
+test_half_open_is_small(void **state)
+{
+	struct sizes s = { 0 };
+	struct kx_pipeline_config cfg = { .nports = 0 };
+	struct tcpctx t = { .cip = 1, .sip = 2, .cport = 50000, .sport = 22,
+	    .cseq = 1, .sseq = 1 };
+
+	(void)state;
+	assert_true(kx_parse_ports("22", &cfg));
+	t.pl = kx_pipeline_new(&cfg, on_done_size, &s);
+	assert_non_null(t.pl);
+	handshake(&t);
+	seg(&t, true, KX_TCP_FIN | KX_TCP_ACK, NULL);
+	seg(&t, false, KX_TCP_FIN | KX_TCP_ACK, NULL);
+	assert_int_equal(s.n, 1);
+	assert_true(s.hs_absent);
+	assert_in_range(s.mem, 1, 288);
+	kx_pipeline_free(t.pl);
+}
+
+/* An RFC 5656 4 KEX_ECDH_REPLY: K_S (an ssh-ed25519 key), Q_S, signature. */
+static uint32_t
+ecdh_reply(uint8_t *out)
+{
+	static const char alg[] = "ssh-ed25519";
+	uint32_t n = 0;
+
+	out[n++] = 31;
+	kxf_put32(out + n, 4 + 11 + 4 + 32);      /* K_S */
+	n += 4;
+	kxf_put32(out + n, 11);
+	memcpy(out + n + 4, alg, 11);
+	n += 15;
+	kxf_put32(out + n, 32);
+	memset(out + n + 4, 0x11, 32);
+	n += 36;
+	kxf_put32(out + n, 32);                   /* Q_S */
+	memset(out + n + 4, 0x22, 32);
+	n += 36;
+	kxf_put32(out + n, 4 + 11 + 4 + 64);      /* signature */
+	n += 4;
+	kxf_put32(out + n, 11);
+	memcpy(out + n + 4, alg, 11);
+	n += 15;
+	kxf_put32(out + n, 64);
+	memset(out + n + 4, 0x33, 64);
+	n += 68;
+	return n;
+}
+
+/* kx_pipeline_on_handshake_last: once the handshake callback has run,
+ * both KEXINIT copies and the host key are freed (stand-ins say they were
+ * seen); the banners and the parser's flags stay for the close. With
+ * kx_pipeline_on_handshake nothing is freed. */
+static void
+test_compact_after_handshake(void **state)
+{
+	(void)state;
+	for (int last = 0; last < 2; last++) {
+		struct compacted s = { 0 };
+		struct kx_pipeline_config cfg = { .nports = 0 };
+		struct kx_pipeline *pl;
+		struct kxf_conn k;
+		uint8_t reply[256];
+		uint32_t reply_len;
+
+		assert_true(kx_parse_ports("22", &cfg));
+		pl = kx_pipeline_new(&cfg, on_done_compact, &s);
+		assert_non_null(pl);
+		if (last)
+			kx_pipeline_on_handshake_last(pl, on_hs_compact);
+		else
+			kx_pipeline_on_handshake(pl, on_hs_compact);
+		kxf_init(&k, pl);
+		kxf_open(&k);
+		kxf_banners(&k);
+		kxf_kexinits(&k, kxf_lists, kxf_lists);
+		kxf_kex(&k, false);   /* client's INIT, an empty reply: ignored */
+		reply_len = ecdh_reply(reply);
+		kxf_msg(&k, KX_SERVER, reply, reply_len);
+		kxf_newkeys(&k, KX_SERVER);
+		kxf_newkeys(&k, KX_CLIENT);
+		assert_int_equal(s.hs, 1);
+		assert_true(s.real_at_hs);
+		kxf_fins(&k, KX_CLIENT);
+		kx_pipeline_finish(pl);
+		assert_int_equal(s.n, 1);
+		assert_true(s.banner_kept);
+		if (last) {
+			assert_true(s.gone_at_close);
+			assert_true(s.mem_at_close < s.mem_at_hs);
+		} else {
+			assert_true(s.kept_at_close);
+		}
+		kx_pipeline_free(pl);
+	}
 }
 
 /* --port: a listed odd port is SSH even with no banner (refused SYN). */
@@ -330,6 +531,9 @@ main(void)
 		cmocka_unit_test(test_content_detection_split_banner),
 		cmocka_unit_test(test_port_reuse_new_isn),
 		cmocka_unit_test(test_handshake_timeout),
+		cmocka_unit_test(test_attempt_timeout),
+		cmocka_unit_test(test_compact_after_handshake),
+		cmocka_unit_test(test_half_open_is_small),
 		cmocka_unit_test(test_port_list_and_refused),
 		cmocka_unit_test(test_midstream),
 		cmocka_unit_test(test_bad_port_lists),

@@ -45,10 +45,10 @@ on_done(struct kx_conn *c, void *arg)
 		s->log = *c->rsts;
 	s->anoms = v.anomalies;
 	s->mem = kx_conn_mem(c);
-	if (c->half[KX_SERVER].ssh.banner != NULL)
-		memcpy(s->sbanner, c->half[KX_SERVER].ssh.banner,
-		    c->half[KX_SERVER].ssh.banner_len < 63 ?
-		    c->half[KX_SERVER].ssh.banner_len : 63);
+	if (kx_conn_ssh(c, KX_SERVER)->banner != NULL)
+		memcpy(s->sbanner, kx_conn_ssh(c, KX_SERVER)->banner,
+		    kx_conn_ssh(c, KX_SERVER)->banner_len < 63 ?
+		    kx_conn_ssh(c, KX_SERVER)->banner_len : 63);
 }
 
 static void

@@ -12,6 +12,7 @@
 #include "kexray/select.h"
 
 static struct kx_conn conn;
+static struct kx_hs conn_hs;   /* conn.hs points here */
 
 /* conn between a and b (same family), with the given banners. */
 static const struct kx_conn *
@@ -20,11 +21,13 @@ make(int af, const char *a, const char *b, const char *cb, const char *sb)
 	const char *banners[2] = { cb, sb };
 
 	memset(&conn, 0, sizeof(conn));
+	memset(&conn_hs, 0, sizeof(conn_hs));
+	conn.hs = &conn_hs;
 	conn.ip_version = af == AF_INET ? 4 : 6;
 	assert_int_equal(inet_pton(af, a, conn.ep[KX_CLIENT].addr), 1);
 	assert_int_equal(inet_pton(af, b, conn.ep[KX_SERVER].addr), 1);
 	for (int s = 0; s < 2; s++) {
-		struct kx_ssh_side *ss = &conn.half[s].ssh;
+		struct kx_ssh_side *ss = &conn_hs.ssh[s];
 
 		if (banners[s] == NULL)
 			continue;
@@ -141,11 +144,11 @@ test_software_nul(void **state)
 	memset(&s, 0, sizeof(s));
 	assert_true(kx_select_add_software(&s, KX_CLIENT, "*OpenSSH*"));
 	make(AF_INET, "192.0.2.1", "192.0.2.2", NULL, NULL);
-	conn.half[KX_CLIENT].ssh.have_banner = true;
-	conn.half[KX_CLIENT].ssh.banner = (uint8_t *)(uintptr_t)line;
-	conn.half[KX_CLIENT].ssh.banner_len = sizeof(line) - 1;
-	conn.half[KX_CLIENT].ssh.soft_off = 8;
-	conn.half[KX_CLIENT].ssh.soft_len = sizeof(line) - 1 - 8;
+	conn_hs.ssh[KX_CLIENT].have_banner = true;
+	conn_hs.ssh[KX_CLIENT].banner = (uint8_t *)(uintptr_t)line;
+	conn_hs.ssh[KX_CLIENT].banner_len = sizeof(line) - 1;
+	conn_hs.ssh[KX_CLIENT].soft_off = 8;
+	conn_hs.ssh[KX_CLIENT].soft_len = sizeof(line) - 1 - 8;
 	assert_false(kx_select_match(&s, &conn));
 	memset(&s, 0, sizeof(s));
 	assert_true(kx_select_add_software(&s, KX_CLIENT, "evil"));

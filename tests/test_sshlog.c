@@ -105,7 +105,7 @@ on_done(struct kx_conn *c, void *arg)
 			    v.nego.alg[cat].len : 63);
 	}
 	for (int side = 0; side < 2; side++) {
-		const struct kx_ssh_side *ss = &c->half[side].ssh;
+		const struct kx_ssh_side *ss = kx_conn_ssh(c, side);
 
 		if (ss->have_banner)
 			copy_text(r->banner[side], ss->banner, ss->banner_len);
@@ -118,8 +118,8 @@ on_done(struct kx_conn *c, void *arg)
 		}
 		r->ep[side] = c->ep[side];
 	}
-	r->have_disconnect = c->half[KX_CLIENT].ssh.have_disconnect;
-	r->disc_reason = c->half[KX_CLIENT].ssh.disc_reason;
+	r->have_disconnect = kx_conn_ssh(c, KX_CLIENT)->have_disconnect;
+	r->disc_reason = kx_conn_ssh(c, KX_CLIENT)->disc_reason;
 	r->close = c->close;
 	r->closed_by = c->closed_by;
 	r->after = c->close_after;

@@ -45,6 +45,7 @@ static const char *const DOUBLED[KX_PROP_MAX] = {
 
 struct fake {
 	struct kx_conn c;
+	struct kx_hs hs;     /* c.hs points here */
 	struct kx_kexinit k[2];
 	struct kx_verdict v;
 };
@@ -63,6 +64,7 @@ make(const char *cbanner, const char *sbanner, const char *const *cli,
 
 	assert_non_null(f);
 	f->c.ip_version = 4;
+	f->c.hs = &f->hs;
 	memcpy(f->c.ep[KX_CLIENT].addr, caddr, 4);
 	memcpy(f->c.ep[KX_SERVER].addr, saddr, 4);
 	f->c.ep[KX_CLIENT].port = 51514;
@@ -73,7 +75,7 @@ make(const char *cbanner, const char *sbanner, const char *const *cli,
 	f->c.closed_by = -1;
 	f->c.close_after.side = -1;
 	for (int s = 0; s < 2; s++) {
-		struct kx_ssh_side *ss = &f->c.half[s].ssh;
+		struct kx_ssh_side *ss = &f->hs.ssh[s];
 
 		f->c.half[s].pkts = 5;
 		f->c.half[s].payload_bytes = 100;

@@ -81,19 +81,33 @@ struct kx_tcpfacts {
 
 struct kx_rstlog;     /* resets.h */
 
+/* One side's TCP facts: all a connection holds per side until payload
+ * arrives (its reassembly and SSH state are in struct kx_hs). */
 struct kx_half {
-	struct kx_reasm rs;
-	struct kx_ssh_side ssh;
-	bool syn, fin, rst;
-	bool parse_off;          /* not decoded: mid-stream, not SSH */
-	bool first_payload_seen;
+	/* one-bit fields: every half-open connection has two of these */
+	bool syn : 1, fin : 1, rst : 1;
+	bool have_base : 1;      /* base_seq valid: its SYN was seen */
+	bool parse_off : 1;      /* not decoded: mid-stream, not SSH */
+	bool first_payload_seen : 1;
+	/* Copies of kx_conn_reasm(c, side)->stopped and of the SSH state
+	 * being KX_SSH_ENCRYPTED, so that a packet after the handshake is
+	 * handled without touching struct kx_hs. */
+	bool done : 1, encrypted : 1;
 	int8_t stream_ssh;       /* stream began "SSH-": 1 yes, 0 no, -1 not yet known */
+	uint8_t ttl;             /* of the first packet */
+	uint32_t base_seq;       /* its SYN's sequence number plus one */
 	uint64_t pkts;
 	uint64_t payload_bytes;
 	uint64_t encrypted_bytes; /* after this side's NEWKEYS */
-	uint64_t fin_ts, rst_ts;
-	uint8_t ttl;             /* of the first packet */
 	struct kx_tcpfacts tf;   /* its recent genuine segments (reset forensics) */
+};
+
+/* What a connection holds once payload arrives (DESIGN "flow": small while
+ * half-open, handshake state allocated when payload arrives): both
+ * directions' reassembly and SSH parser state, indexed by kx_side. */
+struct kx_hs {
+	struct kx_reasm rs[2];
+	struct kx_ssh_side ssh[2];
 };
 
 enum kx_conn_kind {
@@ -109,51 +123,87 @@ struct kx_hs_outcome {
 	int8_t first_failure;    /* kx_cat, -1 none */
 };
 
+/* A connection. Laid out small (docs/limits.md "Memory"): a half-open one
+ * is this struct and its table slot; payload adds struct kx_hs, a RST the
+ * log of struct kx_rstlog. */
 struct kx_conn {
 	/* table links */
-	struct kx_conn *hnext;
 	struct kx_conn *lru_prev, *lru_next;
-	uint32_t hash;
+	uint32_t hash;        /* keyed flow hash: finds its slot */
+	uint32_t mem;         /* heap bytes accounted to it (--max-memory) */
 
 	uint64_t seq_no;      /* creation order */
-	uint8_t ip_version;
-	uint16_t vlan;        /* outer VLAN ID, 0 none */
-	uint8_t tunnel;       /* enum kx_tunnel the first packet arrived in */
-	struct kx_endpoint ep[2];   /* indexed by kx_side */
-	enum kx_conn_kind kind;
-	bool syn_seen, synack_seen, midstream;
 	uint64_t ts_first, ts_last;
+	struct kx_endpoint ep[2];   /* indexed by kx_side */
+	uint16_t vlan;        /* outer VLAN ID, 0 none */
+	uint8_t ip_version;
+	uint8_t tunnel;       /* enum kx_tunnel the first packet arrived in */
+	uint8_t kind;         /* enum kx_conn_kind */
+	bool syn_seen, synack_seen, midstream;
 
-	struct kx_half half[2];      /* indexed by the sending side */
-
-	enum kx_close close;
+	uint8_t close;               /* enum kx_close */
 	int8_t closed_by;            /* kx_side, -1 none */
 	struct kx_step close_after;  /* last handshake step before the close */
 	struct kx_step last_step;
-	uint64_t close_ts;
 	bool evicted;
-	size_t mem;                  /* heap bytes accounted to it (--max-memory) */
-	kx_anomset anomalies;        /* decode/flow level; reasm and ssh keep theirs */
-	struct kx_evidence *evidence; /* frames kept for -w, NULL when off */
+	bool mem_dirty;              /* an allocation changed: re-account it */
 	uint8_t source;              /* enum kx_source */
-	const struct kx_logconn *log; /* what a log adds; NULL from packets */
-
 	/* Records (docs/output-format.md): the "ssh" record is written when
 	 * the handshake outcome is final, the "close" record when it ends. */
 	bool hs_reported;            /* the handshake callback ran for it */
 	struct kx_hs_outcome hs_outcome;  /* set when its record was written */
-	uint64_t hs_ts;              /* NEWKEYS complete both ways, 0 not yet */
 	/* Login success from encrypted sizes (close.h): the server's first
 	 * encrypted segment after the client's first (SERVICE_ACCEPT), and
 	 * whether a later one was smaller (USERAUTH_SUCCESS). */
-	uint16_t srv_enc_first;
 	bool auth_ok_hint;
+	uint16_t srv_enc_first;
+	uint64_t close_ts;
+	uint64_t hs_ts;              /* NEWKEYS complete both ways, 0 not yet */
+	kx_anomset anomalies;        /* decode/flow level; reasm and ssh keep theirs */
+
+	struct kx_half half[2];      /* indexed by the sending side */
+
+	/* Reassembly and SSH state, NULL until payload arrives: read it
+	 * through kx_conn_ssh and kx_conn_reasm. */
+	struct kx_hs *hs;
 	struct kx_rstlog *rsts;      /* its RSTs (resets.h), NULL none; owned */
-	/* Closed by a RST, it stays a little (KX_RST_LINGER_US) so that what
-	 * follows the RST (data racing it, more RSTs) is judged too. */
-	uint64_t linger_until;       /* 0: not lingering */
-	struct kx_conn *lg_prev, *lg_next;
+	struct kx_evidence *evidence; /* frames kept for -w, NULL when off */
+	const struct kx_logconn *log; /* what a log adds; NULL from packets */
 };
+
+/* The state of a side that has sent no payload: what kx_conn_ssh and
+ * kx_conn_reasm give for a connection without struct kx_hs. */
+extern const struct kx_ssh_side kx_ssh_side_none[2];
+extern const struct kx_reasm kx_reasm_none;
+
+/* Side side's SSH parser state: the connection's own once payload
+ * arrived, else an empty one. Never NULL. */
+static inline const struct kx_ssh_side *
+kx_conn_ssh(const struct kx_conn *c, int side)
+{
+	return c->hs != NULL ? &c->hs->ssh[side] : &kx_ssh_side_none[side];
+}
+
+static inline const struct kx_reasm *
+kx_conn_reasm(const struct kx_conn *c, int side)
+{
+	return c->hs != NULL ? &c->hs->rs[side] : &kx_reasm_none;
+}
+
+/* c's handshake state, allocated on first use with reasm limits
+ * max_buffer and max_ooo (0: defaults) and the sides' SYNs as stream
+ * bases; NULL when out of memory. */
+struct kx_hs *kx_conn_hs(struct kx_conn *c, uint32_t max_buffer,
+    uint32_t max_ooo);
+/* Frees c's handshake state (c->hs becomes NULL). */
+void kx_conn_hs_free(struct kx_conn *c);
+/* Once the handshake record is written (NEWKEYS both ways): frees both
+ * KEXINIT copies and the host key, which nothing reads after it. Their
+ * pointers stay non-NULL (kx_kexinit_gone, kx_hostkey_gone) for what asks
+ * only whether they were seen (the close's phase), with no bytes. */
+void kx_conn_hs_compact(struct kx_conn *c);
+extern struct kx_kexinit kx_kexinit_gone;
+extern uint8_t kx_hostkey_gone[1];
 
 struct kx_flow_table;
 
@@ -173,6 +223,9 @@ struct kx_conn *kx_flow_lookup(struct kx_flow_table *t,
     const struct kx_packet *pkt, bool create, bool server_is_dport,
     enum kx_side *side);
 
+/* c's handshake state with the table's reasm limits (kx_conn_hs). */
+struct kx_hs *kx_flow_hs(struct kx_flow_table *t, struct kx_conn *c);
+
 /* Marks c recently used (eviction takes the least recently used). */
 void kx_flow_touch(struct kx_flow_table *t, struct kx_conn *c);
 /* Takes c out of the table, reports it through done and frees it. */
@@ -182,6 +235,12 @@ void kx_flow_discard(struct kx_flow_table *t, struct kx_conn *c);
 /* Reports and frees every connection, in creation order. */
 void kx_flow_flush(struct kx_flow_table *t, enum kx_close why);
 uint32_t kx_flow_count(const struct kx_flow_table *t);
+/* Replaces the random key of the flow hash (tests: two keys must report
+ * the same). Only while the table is empty; returns false otherwise. */
+bool kx_flow_set_key(struct kx_flow_table *t, const uint8_t key[16]);
+/* The longest probe a lookup of a present connection takes now, in slots
+ * (1: found at its home slot). For tests of hostile inputs. */
+uint32_t kx_flow_probe_max(const struct kx_flow_table *t);
 
 /* What the caps did (docs/limits.md); each counter rises when its cap is
  * hit. The reasm counters are added when a connection leaves the table. */
@@ -201,8 +260,10 @@ void kx_flow_set_limits(struct kx_flow_table *t, uint64_t max_mem,
 /* Accounts the memory of the connection touched last (its buffers grow
  * and shrink while a packet is handled) and evicts the least recently
  * active connections while the total is over the cap. Call once a packet
- * is handled, when no connection pointer is held. */
-void kx_flow_settle(struct kx_flow_table *t);
+ * is handled, when no connection pointer is held. Returns true when the
+ * memory or a counter of kx_flow_caps changed since the last call; a
+ * packet that allocated, freed, created or removed nothing costs a test. */
+bool kx_flow_settle(struct kx_flow_table *t);
 /* Heap bytes connection c holds: its struct, reasm buffers and queue,
  * banner and KEXINIT copies, evidence frames. */
 size_t kx_conn_mem(const struct kx_conn *c);
@@ -221,7 +282,8 @@ uint32_t kx_flow_expire(struct kx_flow_table *t, uint64_t now_us,
 
 /* Remembers the 4-tuple of a finished connection in a small fixed cache,
  * so stray segments after its close (late ACKs, retransmissions) are not
- * taken for a new mid-stream connection. */
+ * taken for a new mid-stream connection. For a SYN without ACK it answers
+ * true only when it is the client's SYN again, with the same ISN. */
 void kx_flow_remember_closed(struct kx_flow_table *t, const struct kx_conn *c);
 bool kx_flow_recently_closed(const struct kx_flow_table *t,
     const struct kx_packet *pkt);

@@ -41,10 +41,14 @@
 /* --max-ooo ceiling: a queue this long is already a denial of service on
  * the drain loop; real reordering holds a handful of segments. */
 #define KX_REASM_OOO_CEIL 4096
-/* --max-memory default, in MiB: far above any real capture (a full
- * handshake costs a few KiB), low enough that a SYN flood cannot take the
- * host's memory. -> flow.evicted */
-#define KX_MEMORY_DEFAULT_MIB 1024u
+/* --max-memory default, in MiB: far above any real capture (a handshake
+ * in flight costs a few KiB, a half-open connection about 350 bytes, so
+ * the 220 MiB it leaves for connection state holds the whole default
+ * --max-conns table of SYNs several times over), and 64 MiB (1/8) under
+ * the MemoryMax=512M of dist/kexray@.service, so that the unit's own cap
+ * never kills kexray before kexray evicts: tests/limits_defaults_test.py
+ * checks the two agree. -> flow.evicted */
+#define KX_MEMORY_DEFAULT_MIB 448u
 /* Part of --max-memory set aside for the program itself (code, libc,
  * libpcap and its read buffer of up to 256 KiB, stdio, the fixed tables):
  * measured at 4.5 to 7 MiB peak RSS on small captures (tests/adversarial.py

@@ -31,6 +31,14 @@ struct kx_pipeline_config {
 	bool keep_evidence;
 };
 
+/* A SYN nobody answered is looked at again after this long and reported
+ * (no answer, or filtered after retransmissions) instead of holding its
+ * place for the handshake timeout: Zeek's tcp_attempt_delay, 5 s. A live
+ * server answers in one round trip; stacks retransmit the SYN after 1 s
+ * and then 2 s (RFC 6298 2.1, Linux), so 5 s sees a few tries. A spoofed
+ * SYN flood then costs 5 s of memory per SYN, not 120 s. Never longer
+ * than the handshake timeout. */
+#define KX_ATTEMPT_TIMEOUT_DEFAULT_S 5
 /* sshd's own LoginGraceTime is 120 s: a handshake idle that long is over. */
 #define KX_HANDSHAKE_TIMEOUT_DEFAULT_S 120
 /* Interactive sessions sit idle for long; Suricata's established-TCP
@@ -69,6 +77,11 @@ void kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us);
  * NEWKEYS seen both ways. It sets c->hs_reported; a connection that ends
  * first has its handshake outcome in the done call. */
 void kx_pipeline_on_handshake(struct kx_pipeline *p, kx_conn_done_fn fn);
+/* The same, when fn is the last reader of the KEXINIT copies and the host
+ * key (kexray analyses a connection once, at NEWKEYS): after fn they are
+ * freed (kx_conn_hs_compact), so an established connection keeps less;
+ * their pointers stay non-NULL for what asks whether they were seen. */
+void kx_pipeline_on_handshake_last(struct kx_pipeline *p, kx_conn_done_fn fn);
 
 /* Connections tracked now. */
 uint32_t kx_pipeline_conns(const struct kx_pipeline *p);

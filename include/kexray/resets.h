@@ -96,6 +96,12 @@ struct kx_rst {
 _Static_assert(KX_RSTSIG_MAX <= 16, "kx_rst.signals holds 16 signals");
 
 struct kx_rstlog {
+	/* Closed by a RST, the connection stays a little (KX_RST_LINGER_US)
+	 * so that what follows the RST (data racing it, more RSTs) is judged
+	 * too; here, not in struct kx_conn, which then stays small for the
+	 * many that never see a RST (the pipeline's list of lingering ones). */
+	uint64_t linger_until;    /* 0: not lingering */
+	struct kx_conn *lg_prev, *lg_next;
 	uint32_t total;           /* RSTs seen, kept or not */
 	uint8_t n;                /* kept, the first KX_RESETS_KEEP */
 	uint8_t closing;          /* index of the RST that closed it, 0xff none */

@@ -105,7 +105,9 @@ struct kx_ssh_side {
 
 	/* pre-banner lines (RFC 4253 4.2 lets the server send them) */
 	uint32_t prebanner_lines;
-	char prebanner_first[KX_PREBANNER_KEEP + 1]; /* first line, no CR LF, NUL-terminated */
+	/* first line, no CR LF, NUL-terminated: allocated when one is seen
+	 * (rare), else kx_ssh_nothing; never NULL after kx_ssh_side_init */
+	const char *prebanner_first;
 	uint16_t prebanner_first_len;
 
 	/* identification string, without CR LF; may hold any byte (NUL too) */
@@ -141,12 +143,18 @@ struct kx_ssh_side {
 
 	bool have_disconnect;
 	uint32_t disc_reason;
-	uint8_t disc_desc[KX_DISC_DESC_KEEP];
+	/* its description, at most KX_DISC_DESC_KEEP bytes: allocated when
+	 * kept, else kx_ssh_nothing; never NULL after kx_ssh_side_init */
+	const uint8_t *disc_desc;
 	uint16_t disc_desc_len;
 
 	uint64_t bytes_parsed;        /* stream bytes consumed by the parser */
 	kx_anomset anomalies;
 };
+
+/* "": what prebanner_first and disc_desc point to until text is kept
+ * (a side without a pre-banner line or a DISCONNECT costs no buffer). */
+extern const char kx_ssh_nothing[1];
 
 void kx_ssh_side_init(struct kx_ssh_side *s, bool is_server);
 void kx_ssh_side_free(struct kx_ssh_side *s);
