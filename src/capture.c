@@ -232,7 +232,40 @@ struct kx_live {
 	const char *iface;
 	int dlt;
 	uint64_t frames;
+	uint16_t follow[KX_LIVE_FOLLOW_MAX];   /* kx_live_follow_port */
+	unsigned nfollow;
 };
+
+int
+kx_live_follow_port(struct kx_live *l, const uint16_t *ports, unsigned nports,
+    uint16_t port)
+{
+	uint16_t *all;
+	unsigned n = 0;
+	char *f = NULL;
+	int r = -1;
+
+	if (l == NULL || l->nfollow >= KX_LIVE_FOLLOW_MAX)
+		return -1;
+	for (unsigned i = 0; i < nports; i++)
+		if (ports[i] == port)
+			return 0;
+	for (unsigned i = 0; i < l->nfollow; i++)
+		if (l->follow[i] == port)
+			return 0;
+	if ((all = calloc((size_t)nports + l->nfollow + 1, sizeof(*all))) == NULL)
+		return -1;
+	l->follow[l->nfollow++] = port;
+	for (unsigned i = 0; i < nports; i++)
+		all[n++] = ports[i];
+	for (unsigned i = 0; i < l->nfollow; i++)
+		all[n++] = l->follow[i];
+	if ((f = kx_capture_default_filter(all, n)) != NULL)
+		r = set_filter(l->p, l->iface, f);
+	free(f);
+	free(all);
+	return r;
+}
 
 int
 kx_live_open(const struct kx_live_opts *o, struct kx_live **out)

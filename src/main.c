@@ -77,6 +77,10 @@ struct run {
 	struct kx_progress *progress;
 	struct kx_brute *brute;     /* --bruteforce, NULL with "off" */
 	struct kx_analysis_ctx actx; /* the host-key files, for the analysis */
+	/* Live with the default filter: a port where SSH is found by its
+	 * "SSH-" line is let in whole from then on (kx_live_follow_port). */
+	bool follow_ports, follow_warned;
+	const struct kx_pipeline_config *cfg;
 	bool records_full;          /* --records full */
 	int verbose;                /* -v, -vv */
 	uint64_t max_frames;        /* -c, 0 no limit */
@@ -358,6 +362,22 @@ write_ssh(struct run *r, struct kx_conn *c, const struct kx_verdict *v)
 		break;
 	}
 	kx_output_record(r->o);
+}
+
+/* SSH found on a port not given to --port: the live filter lets that
+ * port's traffic in from now on, so its KEXINITs (in as many segments as
+ * they take) and its encrypted traffic are seen as on the SSH ports. */
+static void
+follow_port(uint16_t port, void *arg)
+{
+	struct run *r = arg;
+
+	if (kx_live_follow_port(r->cap, r->cfg->ports, r->cfg->nports, port) != 0 &&
+	    !r->follow_warned) {
+		r->follow_warned = true;
+		fprintf(stderr, "kexray: SSH on port %u: cannot widen the capture "
+		    "filter for it (give --port %u)\n", port, port);
+	}
 }
 
 /* The handshake record, once its outcome is final: at NEWKEYS both ways
@@ -1146,6 +1166,7 @@ main(int argc, char **argv)
 		}
 		filter = own_filter;
 	} else if (run.live) {
+		run.follow_ports = true;
 		if ((own_filter = kx_capture_default_filter(cfg.ports,
 		    cfg.nports)) == NULL) {
 			status = EXIT_INPUT;
@@ -1234,6 +1255,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	kx_pipeline_on_handshake_last(run.pl, report_ssh);
+	if (run.follow_ports) {
+		run.cfg = &cfg;
+		kx_pipeline_on_ssh_port(run.pl, follow_port);
+	}
 	zeek_dir_begin(&run);
 	if (run.format == FMT_BRIEF && !run.live &&
 	    (run.hold = kx_brief_hold_new()) == NULL) {

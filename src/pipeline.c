@@ -14,6 +14,7 @@ struct kx_pipeline {
 	uint64_t next_tick_us;     /* packet time of the next expiry walk */
 	uint64_t attempt_timeout_us; /* an unanswered SYN (KX_ATTEMPT_TIMEOUT_DEFAULT_S) */
 	kx_conn_done_fn hs_done;   /* handshake outcome final (NEWKEYS both ways) */
+	kx_ssh_port_fn ssh_port;   /* SSH found on a port not given (--port) */
 	bool hs_compact;           /* hs_done is their last reader */
 	/* Connections closed by a RST, waiting KX_RST_LINGER_US before they
 	 * are reported, oldest first (resets.h). */
@@ -307,6 +308,8 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		detect_ssh(h, &hs->rs[side]);
 		if (h->stream_ssh == 1) {
 			c->kind = KX_CONN_SSH;
+			if (p->ssh_port != NULL)
+				p->ssh_port(c->ep[KX_SERVER].port, p->arg);
 		} else if (h->stream_ssh == 0 && o->stream_ssh == 0) {
 			kx_flow_discard(p->flows, c);   /* neither side is SSH */
 			return false;
@@ -538,6 +541,12 @@ kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us)
 	if (p->attempt_timeout_us < min_us)
 		min_us = p->attempt_timeout_us;
 	kx_flow_expire(p->flows, now_us, min_us, timeout_of, p);
+}
+
+void
+kx_pipeline_on_ssh_port(struct kx_pipeline *p, kx_ssh_port_fn fn)
+{
+	p->ssh_port = fn;
 }
 
 void

@@ -67,6 +67,7 @@ kx_sandbox_prepare(void)
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Allowed whatever their arguments. */
@@ -118,6 +119,15 @@ add_rules(scmp_filter_ctx ctx, const struct kx_sandbox *sb)
 
 	for (size_t i = 0; i < sizeof(allowed) / sizeof(allowed[0]) && r == 0; i++)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, allowed[i], 0);
+	/* Live, a port found to carry SSH is added to the capture filter
+	 * (capture.h, kx_live_follow_port): libpcap swaps the socket's
+	 * classic BPF program. Nothing else may be set on a socket. */
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+		    arg_eq(1, SOL_SOCKET), arg_eq(2, SO_ATTACH_FILTER));
+	if (r == 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 2,
+		    arg_eq(1, SOL_SOCKET), arg_eq(2, SO_DETACH_FILTER));
 	for (int i = 0; i < sb->nwrite && r == 0; i++) {
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(write), 1,
 		    arg_eq(0, (scmp_datum_t)sb->write_fds[i]));

@@ -201,14 +201,14 @@ def test_loopback(env, kx):
           isinstance(last["kernel_drops"], int) and last["verdicts"]["MISMATCH"] == 2, last)
 
 
-def veth_pair(env, a, b, a_ip, b_ip):
+def veth_pair(env, a, b, a_ip, b_ip, mtu=65535):
     ia, ib = "kxa%d" % (len(env.netns)), "kxb%d" % (len(env.netns))
     sh("ip", "link", "add", ia, "netns", a, "type", "veth", "peer", "name", ib, "netns", b)
     sh("ip", "addr", "add", a_ip + "/24", "dev", ia, ns=a)
     sh("ip", "addr", "add", b_ip + "/24", "dev", ib, ns=b)
     # Loopback recordings carry frames far above 1500 bytes.
-    sh("ip", "link", "set", ia, "mtu", "65535", "up", ns=a)
-    sh("ip", "link", "set", ib, "mtu", "65535", "up", ns=b)
+    sh("ip", "link", "set", ia, "mtu", str(mtu), "up", ns=a)
+    sh("ip", "link", "set", ib, "mtu", str(mtu), "up", ns=b)
     return ia, ib
 
 
@@ -230,6 +230,43 @@ def test_veth(env, kx):
           rc == 0 and got == sorted([("10.231.0.1", "10.231.0.2", "OK", ()),
                                      ("10.231.0.1", "10.231.0.2", "MISMATCH", ("cipher_c2s", "cipher_s2c"))]),
           (rc, got))
+
+
+def test_odd_port(env, kx):
+    """sshd on a port not given to --port, over a 1500-byte MTU (the
+    client's KEXINIT takes two segments): found by its "SSH-" line, the
+    port is let into the live filter whole, so the handshake and the
+    session are judged as on port 22 (issue 19, a)."""
+    c, s = env.ns("oc"), env.ns("os")
+    ic, isrv = veth_pair(env, c, s, "10.232.0.1", "10.232.0.2", mtu=1500)
+    sshd(env, s, "10.232.0.2", 22022, "KexAlgorithms curve25519-sha256,"
+         "sntrup761x25519-sha512@openssh.com\n")
+    out = os.path.join(env.dir, "odd.jsonl")
+    k = kexray(env, kx, s, ["-i", isrv], out)
+    d = env.dir
+    base = ["ssh", "-F", "none", "-p", "22022", "-i", os.path.join(d, "user"),
+            "-o", "UserKnownHostsFile=%s/known_hosts" % d, "-o", "StrictHostKeyChecking=no",
+            "-o", "BatchMode=yes", "-o", "ConnectTimeout=5"]
+    # A session that carries data: 64 KiB back from the server.
+    r1 = sh(*(base + ["root@10.232.0.2", "head -c 65536 /dev/zero"]), ns=c, check_rc=False)
+    r2 = sh(*(base + ["-o", "KexAlgorithms=diffie-hellman-group14-sha256",
+                      "root@10.232.0.2", "true"]), ns=c, check_rc=False)
+    settle(out, 2, kind="close")
+    k.send_signal(signal.SIGTERM)
+    rc = k.wait(timeout=20)
+    conns = {}
+    for r in records(out, None):
+        if r.get("type") in ("ssh", "close"):
+            conns.setdefault(r["uid"], {}).update(r)
+    got = sorted((x.get("verdict"), tuple(x.get("mismatch") or ()), x.get("phase"))
+                 for x in conns.values())
+    check("odd port: the login worked and the kex mismatch failed (real ssh)",
+          r1.returncode == 0 and len(r1.stdout) == 65536 and r2.returncode != 0,
+          (r1.returncode, len(r1.stdout), r2.returncode))
+    check("odd port: kexray on port 22022 without --port: OK with a session, "
+          "and MISMATCH on kex, exit 0",
+          rc == 0 and got == sorted([("OK", (), "session"),
+                                     ("MISMATCH", ("kex",), "kexinit")]), (rc, got))
 
 
 def test_replay(env, kx, pcaps):
@@ -349,6 +386,7 @@ def main():
         return SKIP
     for name, fn in (("loopback", lambda e: test_loopback(e, a.kexray)),
                      ("veth", lambda e: test_veth(e, a.kexray)),
+                     ("odd port", lambda e: test_odd_port(e, a.kexray)),
                      ("replay", lambda e: test_replay(e, a.kexray, a.pcaps)),
                      ("privilege", lambda e: test_privilege(e, a.kexray)),
                      ("signals", lambda e: test_signals(e, a.kexray))):

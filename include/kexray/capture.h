@@ -49,6 +49,16 @@ int kx_live_stats(struct kx_live *l, uint64_t *recv, uint64_t *drop,
     uint64_t *ifdrop);
 void kx_live_close(struct kx_live *l);
 
+/* Live with kexray's own default filter (kx_capture_default_filter) for
+ * ports: lets port's traffic in too, from now on, when SSH was found
+ * there by its "SSH-" line (the default filter lets in only the first
+ * bytes of a handshake on other ports). At most KX_LIVE_FOLLOW_MAX ports
+ * are added; a filter given by the user is never changed. Returns 0, or
+ * -1 (the filter is left as it was). */
+#define KX_LIVE_FOLLOW_MAX 32
+int kx_live_follow_port(struct kx_live *l, const uint16_t *ports,
+    unsigned nports, uint16_t port);
+
 /* Prints the interfaces kexray can capture on, one per line (-D). */
 int kx_capture_list_interfaces(FILE *out);
 

@@ -77,6 +77,12 @@ void kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us);
  * NEWKEYS seen both ways. It sets c->hs_reported; a connection that ends
  * first has its handshake outcome in the done call. */
 void kx_pipeline_on_handshake(struct kx_pipeline *p, kx_conn_done_fn fn);
+
+/* Called with the server port when a connection on a port that is not an
+ * SSH server port (--port) begins "SSH-" (with the pipeline's arg): live,
+ * the capture filter can then let that port's whole traffic in. */
+typedef void (*kx_ssh_port_fn)(uint16_t port, void *arg);
+void kx_pipeline_on_ssh_port(struct kx_pipeline *p, kx_ssh_port_fn fn);
 /* The same, when fn is the last reader of the KEXINIT copies and the host
  * key (kexray analyses a connection once, at NEWKEYS): after fn they are
  * freed (kx_conn_hs_compact), so an established connection keeps less;
