@@ -26,6 +26,19 @@ DEFAULT = ["openssh_login", "openssh_kex_mismatch", "openssh_hostkey_mismatch",
            "dropbear_server", "plink_client", "paramiko_client"]
 
 
+def relaxed(entry):
+    """The manifest's facts for a fresh recording: both peers send their
+    KEXINIT at once, so which one the capture sees last before the close
+    is a race between two real programs (the committed capture has one
+    order, a new run may have the other). "close_after" then only has to
+    name a KEXINIT; every other fact stands."""
+    e = json.loads(json.dumps(entry))
+    for facts in e.get("expect", []):
+        if str(facts.get("close_after", "")).endswith(" KEXINIT"):
+            facts["close_after"] = "~KEXINIT"
+    return e
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--kexray", required=True)
@@ -56,7 +69,7 @@ def main():
             if not os.path.exists(path):
                 records, errors = [], ["record.sh wrote no %s" % entry["file"]]
             else:
-                records, _, errors = golden.judge(a.kexray, path, entry)
+                records, _, errors = golden.judge(a.kexray, path, relaxed(entry))
             if errors:
                 failed += 1
                 print("FAIL %s" % name)
