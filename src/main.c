@@ -336,8 +336,10 @@ write_ssh(struct run *r, struct kx_conn *c, const struct kx_verdict *v)
 	case FMT_JSON:
 		for (int side = 0; side < 2; side++)
 			if (v->assess.have_kexinit_id[side] && kx_offers_first(r->offers,
-			    v->assess.kexinit_id[side]))
+			    v->assess.kexinit_id[side])) {
 				kx_report_json_kexinit(r->out, c, v, side);
+				kx_output_record(r->o);   /* a record of its own */
+			}
 		kx_report_json_ssh(r->out, c, v, r->records_full);
 		break;
 	case FMT_BRIEF:
