@@ -83,9 +83,6 @@ kx_input_gunzip_fd(int fd)
 FILE *
 kx_input_gunzip(FILE *f)
 {
-	cookie_io_functions_t io = { .read = gz_read, .close = gz_close };
-	gzFile gz;
-	FILE *out;
 	int fd;
 
 	/* zlib reads from its own descriptor, from the start of the file:
@@ -100,14 +97,7 @@ kx_input_gunzip(FILE *f)
 		close(fd);
 		return NULL;
 	}
-	if ((gz = gzdopen(fd, "rb")) == NULL) {
-		close(fd);
-		return NULL;
-	}
-	(void)gzbuffer(gz, 1u << 20);
-	if ((out = fopencookie(gz, "rb", io)) == NULL)
-		gzclose(gz);
-	return out;
+	return kx_input_gunzip_fd(fd);
 }
 
 void

@@ -37,32 +37,6 @@ raw_addr(uint8_t ipv, const uint8_t *a, char *buf, size_t len)
 		snprintf(buf, len, "?");
 }
 
-/* "id.orig_h":"A","id.orig_p":N, or nulls when a log does not say. */
-static void
-json_endpoints(struct kx_sb *out, const struct kx_conn *c, bool full)
-{
-	static const char *const who[2] = { "orig", "resp" };
-	char addr[64];
-
-	for (int s = 0; s < 2; s++) {
-		if (c->log != NULL && !c->log->have_ep[s]) {
-			if (full)
-				kx_sb_printf(out, ",\"id.%s_h\":null,\"id.%s_p\":null",
-				    who[s], who[s]);
-			continue;
-		}
-		kx_addr_text(c, s, addr, sizeof(addr));
-		KX_SB_PUTS(out, ",\"id.");
-		kx_sb_put(out, who[s]);
-		KX_SB_PUTS(out, "_h\":\"");
-		kx_sb_put(out, addr);
-		KX_SB_PUTS(out, "\",\"id.");
-		kx_sb_put(out, who[s]);
-		KX_SB_PUTS(out, "_p\":");
-		kx_sb_u(out, c->ep[s].port);
-	}
-}
-
 uint64_t
 kx_close_end_ts(const struct kx_conn *c)
 {
@@ -156,7 +130,7 @@ kx_report_json_close_object(FILE *fp, const struct kx_conn *c,
 	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
 	kx_sb_putc(out, '"');
-	json_endpoints(out, c, full);
+	kx_sb_endpoints(out, c, full);
 	if (c->vlan != 0)
 		kx_sb_printf(out, ",\"vlan\":%u", c->vlan);
 	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)

@@ -198,6 +198,31 @@ kx_sb_name(struct kx_sb *s, const char *name)
 }
 
 void
+kx_sb_endpoints(struct kx_sb *out, const struct kx_conn *c, bool nulls)
+{
+	static const char *const who[2] = { "orig", "resp" };
+	char addr[64];
+
+	for (int s = 0; s < 2; s++) {
+		if (c->log != NULL && !c->log->have_ep[s]) {
+			if (nulls)
+				kx_sb_printf(out, ",\"id.%s_h\":null,\"id.%s_p\":null",
+				    who[s], who[s]);
+			continue;
+		}
+		kx_addr_text(c, s, addr, sizeof(addr));
+		KX_SB_PUTS(out, ",\"id.");
+		kx_sb_put(out, who[s]);
+		KX_SB_PUTS(out, "_h\":\"");
+		kx_sb_put(out, addr);
+		KX_SB_PUTS(out, "\",\"id.");
+		kx_sb_put(out, who[s]);
+		KX_SB_PUTS(out, "_p\":");
+		kx_sb_u(out, c->ep[s].port);
+	}
+}
+
+void
 kx_sb_close_how(struct kx_sb *s, const struct kx_conn *c)
 {
 	char step[64];

@@ -49,9 +49,8 @@ sb_namelist(struct kx_sb *out, const struct kx_namelist *nl)
 static void
 head(struct kx_sb *out, const char *type, const struct kx_conn *c)
 {
-	static const char *const who[2] = { "orig", "resp" };
 	const struct kx_logconn *lg = c->log;
-	char uid[19], addr[64];
+	char uid[19];
 
 	kx_conn_uid(c, uid);
 	KX_SB_PUTS(out, "{\"type\":\"");
@@ -88,19 +87,7 @@ head(struct kx_sb *out, const char *type, const struct kx_conn *c)
 		    "\"message_sizes\",\"packet_timing\"%s]}", lg->have_ts ? "" :
 		    ",\"ts\"");
 	}
-	for (int s = 0; s < 2; s++) {
-		if (lg != NULL && !lg->have_ep[s])
-			continue;
-		kx_addr_text(c, s, addr, sizeof(addr));
-		KX_SB_PUTS(out, ",\"id.");
-		kx_sb_put(out, who[s]);
-		KX_SB_PUTS(out, "_h\":\"");
-		kx_sb_put(out, addr);
-		KX_SB_PUTS(out, "\",\"id.");
-		kx_sb_put(out, who[s]);
-		KX_SB_PUTS(out, "_p\":");
-		kx_sb_u(out, c->ep[s].port);
-	}
+	kx_sb_endpoints(out, c, false);
 	if (c->vlan != 0)
 		kx_sb_printf(out, ",\"vlan\":%u", c->vlan);
 	if (c->tunnel != KX_TUN_NONE && c->tunnel < KX_TUN_MAX)

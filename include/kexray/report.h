@@ -248,6 +248,9 @@ void kx_sb_printf(struct kx_sb *s, const char *fmt, ...)
 #define KX_SB_PUTS(s, lit) kx_sb_mem((s), "" lit, sizeof(lit) - 1)
 /* A plain name (a table's, no escaping needed) quoted, or null for NULL. */
 void kx_sb_name(struct kx_sb *s, const char *name);
+/* ,"id.orig_h":"A","id.orig_p":N and the same for resp; an endpoint a log
+ * does not name is null (nulls) or left out. */
+void kx_sb_endpoints(struct kx_sb *s, const struct kx_conn *c, bool nulls);
 /* The value of "close" and the member "close_after", as both the ssh and
  * the close record write them: "fin","close_after":"server KEXINIT". */
 void kx_sb_close_how(struct kx_sb *s, const struct kx_conn *c);
