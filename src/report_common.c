@@ -197,6 +197,38 @@ kx_sb_name(struct kx_sb *s, const char *name)
 	kx_sb_putc(s, '"');
 }
 
+/* A JSON member as a string, or (nulls) null when empty. */
+static void
+log_text(struct kx_sb *out, const char *k, const char *p, size_t n, bool nulls)
+{
+	if (n == 0 && !nulls)
+		return;
+	kx_sb_printf(out, ",\"%s\":", k);
+	if (n > 0)
+		kx_sb_json(out, (const uint8_t *)p, n);
+	else
+		KX_SB_PUTS(out, "null");
+}
+
+void
+kx_sb_log(struct kx_sb *out, const struct kx_logconn *lg, bool nulls)
+{
+	if (lg == NULL)
+		return;
+	kx_sb_printf(out, ",\"log\":{\"writer\":\"%s\"",
+	    lg->writer == KX_CLIENT ? "client" : "server");
+	if (lg->pid != 0)
+		kx_sb_printf(out, ",\"pid\":%u", lg->pid);
+	else if (nulls)
+		KX_SB_PUTS(out, ",\"pid\":null");
+	kx_sb_printf(out, ",\"first_line\":%llu,\"last_line\":%llu",
+	    (unsigned long long)lg->first_line, (unsigned long long)lg->last_line);
+	log_text(out, "outcome", lg->outcome, lg->outcome_len, nulls);
+	log_text(out, "disagreement", lg->disagree, lg->disagree_len, nulls);
+	kx_sb_printf(out, ",\"not_in_log\":[\"tcp\",\"reset_forensics\","
+	    "\"message_sizes\",\"packet_timing\"%s]}", lg->have_ts ? "" : ",\"ts\"");
+}
+
 void
 kx_sb_endpoints(struct kx_sb *out, const struct kx_conn *c, bool nulls)
 {

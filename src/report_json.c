@@ -262,33 +262,12 @@ json_endpoint(struct kx_sb *out, const struct kx_conn *c, int side, const char *
 static void
 json_source(struct kx_sb *out, const struct kx_conn *c)
 {
-	const struct kx_logconn *lg = c->log;
-
 	KX_SB_PUTS(out, "\"source\":\"");
 	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
-	KX_SB_PUTS(out, "\",");
-	if (lg == NULL)
-		return;
-	kx_sb_printf(out, "\"log\":{\"writer\":\"%s\",\"pid\":",
-	    lg->writer == KX_CLIENT ? "client" : "server");
-	if (lg->pid != 0)
-		kx_sb_printf(out, "%u", lg->pid);
-	else
-		KX_SB_PUTS(out, "null");
-	kx_sb_printf(out, ",\"first_line\":%llu,\"last_line\":%llu,\"outcome\":",
-	    (unsigned long long)lg->first_line, (unsigned long long)lg->last_line);
-	if (lg->outcome_len > 0)
-		kx_sb_json(out, (const uint8_t *)lg->outcome, lg->outcome_len);
-	else
-		KX_SB_PUTS(out, "null");
-	KX_SB_PUTS(out, ",\"disagreement\":");
-	if (lg->disagree_len > 0)
-		kx_sb_json(out, (const uint8_t *)lg->disagree, lg->disagree_len);
-	else
-		KX_SB_PUTS(out, "null");
-	kx_sb_printf(out, ",\"not_in_log\":[\"tcp\",\"reset_forensics\",\"message_sizes\""
-	    ",\"packet_timing\"%s]},", lg->have_ts ? "" : ",\"ts\"");
+	kx_sb_putc(out, '"');
+	kx_sb_log(out, c->log, true);
+	kx_sb_putc(out, ',');
 }
 
 /* From "client" to "compression_alg" (--records full): banners, KEXINITs

@@ -49,7 +49,6 @@ sb_namelist(struct kx_sb *out, const struct kx_namelist *nl)
 static void
 head(struct kx_sb *out, const char *type, const struct kx_conn *c)
 {
-	const struct kx_logconn *lg = c->log;
 	char uid[19];
 
 	kx_conn_uid(c, uid);
@@ -67,26 +66,7 @@ head(struct kx_sb *out, const char *type, const struct kx_conn *c)
 	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
 	kx_sb_putc(out, '"');
-	if (lg != NULL) {
-		kx_sb_printf(out, ",\"log\":{\"writer\":\"%s\"",
-		    side_word[lg->writer == KX_CLIENT ? KX_CLIENT : KX_SERVER]);
-		if (lg->pid != 0)
-			kx_sb_printf(out, ",\"pid\":%u", lg->pid);
-		kx_sb_printf(out, ",\"first_line\":%llu,\"last_line\":%llu",
-		    (unsigned long long)lg->first_line,
-		    (unsigned long long)lg->last_line);
-		if (lg->outcome_len > 0) {
-			key(out, "outcome");
-			kx_sb_json(out, (const uint8_t *)lg->outcome, lg->outcome_len);
-		}
-		if (lg->disagree_len > 0) {
-			key(out, "disagreement");
-			kx_sb_json(out, (const uint8_t *)lg->disagree, lg->disagree_len);
-		}
-		kx_sb_printf(out, ",\"not_in_log\":[\"tcp\",\"reset_forensics\","
-		    "\"message_sizes\",\"packet_timing\"%s]}", lg->have_ts ? "" :
-		    ",\"ts\"");
-	}
+	kx_sb_log(out, c->log, false);
 	kx_sb_endpoints(out, c, false);
 	if (c->vlan != 0)
 		kx_sb_printf(out, ",\"vlan\":%u", c->vlan);

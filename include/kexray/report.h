@@ -248,6 +248,10 @@ void kx_sb_printf(struct kx_sb *s, const char *fmt, ...)
 #define KX_SB_PUTS(s, lit) kx_sb_mem((s), "" lit, sizeof(lit) - 1)
 /* A plain name (a table's, no escaping needed) quoted, or null for NULL. */
 void kx_sb_name(struct kx_sb *s, const char *name);
+/* ,"log":{...}: what a record read from a log adds (docs/sshd-log.md);
+ * unset members null (nulls) or left out; nothing for NULL. */
+struct kx_logconn;
+void kx_sb_log(struct kx_sb *s, const struct kx_logconn *lg, bool nulls);
 /* ,"id.orig_h":"A","id.orig_p":N and the same for resp; an endpoint a log
  * does not name is null (nulls) or left out. */
 void kx_sb_endpoints(struct kx_sb *s, const struct kx_conn *c, bool nulls);
