@@ -60,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		KXF_CHECK(pkt.payload >= frame);
 		KXF_CHECK((size_t)(pkt.payload - frame) + pkt.payload_len <= caplen);
 	}
-	/* include/kexray/packet.h: fewer bytes than the headers announce
+	/* include/kexray/decode/packet.h: fewer bytes than the headers announce
 	 * is flagged. */
 	if (pkt.payload_len < pkt.payload_wire_len)
 		KXF_CHECK(kx_anom_has(pkt.anomalies, KX_ANOM_DECODE_TRUNCATED));

@@ -4,7 +4,7 @@
  * server, so negotiate.c sees every list the parser lets through. */
 #include <string.h>
 
-#include "kexray/negotiate.h"
+#include "kexray/analyze/negotiate.h"
 #include "kxfuzz.h"
 
 /* OpenSSH 9.2p1's default client proposal (myproposal.h), wire order. */

@@ -16,9 +16,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/capture.h"
-#include "kexray/pipeline.h"
-#include "kexray/report.h"
+#include "kexray/input/capture.h"
+#include "kexray/stream/pipeline.h"
+#include "kexray/report/report.h"
 #include "kxfuzz.h"
 
 /* Small enough that a fuzzed file fills it, so eviction runs too. */

@@ -22,8 +22,8 @@
  * stays within its caps and its accounting (bytes, heap) adds up. */
 #include <string.h>
 
-#include "kexray/cursor.h"
-#include "kexray/reasm.h"
+#include "kexray/core/cursor.h"
+#include "kexray/stream/reasm.h"
 #include "kxfuzz.h"
 
 /* --max-buffer choices: tiny, odd, around the initial 2 KiB buffer, the

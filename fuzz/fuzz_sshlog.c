@@ -6,7 +6,7 @@
  * the reader reports is analyzed and formatted both ways, with the output
  * checks of kxf_report; at the end every connection has been reported,
  * and no more were open at once than the reader's cap. */
-#include "kexray/sshlog.h"
+#include "kexray/input/sshlog.h"
 #include "kxfuzz.h"
 
 static void

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/cursor.h"
+#include "kexray/core/cursor.h"
 #include "kxfuzz.h"
 
 /* One side's bytes not yet taken by the parser, as reasm would hold them. */

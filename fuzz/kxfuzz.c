@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/analyze.h"
-#include "kexray/cursor.h"
-#include "kexray/report.h"
+#include "kexray/analyze/analyze.h"
+#include "kexray/core/cursor.h"
+#include "kexray/report/report.h"
 #include "kxfuzz.h"
 
 /* Nesting the JSON checker follows; kexray's records are 3 levels deep. */

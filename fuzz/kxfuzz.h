@@ -10,9 +10,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "kexray/flow.h"
-#include "kexray/negotiate.h"
-#include "kexray/ssh.h"
+#include "kexray/stream/flow.h"
+#include "kexray/analyze/negotiate.h"
+#include "kexray/ssh/ssh.h"
 
 /* The entry point libFuzzer and standalone_main.c call. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -26,7 +26,7 @@ _Noreturn void kxf_fail(const char *what, const char *file, int line);
 			kxf_fail(#cond, __FILE__, __LINE__); \
 	} while (0)
 
-/* kx_ssh_feed's status against the state it left (include/kexray/ssh.h),
+/* kx_ssh_feed's status against the state it left (include/kexray/ssh/ssh.h),
  * then feeding again: a finished side consumes nothing and answers the
  * same status. data/len are what the last call was given. */
 void kxf_check_feed(struct kx_ssh_side *s, enum kx_status st,

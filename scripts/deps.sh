@@ -10,7 +10,7 @@ logrotate"
 # rsyslog: tests/rsyslog_test.py runs docs/scale-out.md's imfile
 # configuration (rsyslogd in the foreground, its own pid file; policy-rc.d
 # below keeps the package from starting the system's rsyslog);
-# zlib1g-dev: reading gzip-compressed captures (src/input.c);
+# zlib1g-dev: reading gzip-compressed captures (src/input/input.c);
 # openssl: pcaps/record_sessions.sh (openssl passwd -6: the password hash of
 # the shadow file it bind-mounts inside its namespaces); ssh-audit: its scan
 # scenario;

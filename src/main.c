@@ -13,22 +13,22 @@
 
 #include <pcap/pcap.h>
 
-#include "kexray/capture.h"
-#include "kexray/community_id.h"
-#include "kexray/evidence.h"
-#include "kexray/hostkey.h"
-#include "kexray/output.h"
-#include "kexray/pipeline.h"
-#include "kexray/privilege.h"
-#include "kexray/report.h"
-#include "kexray/color.h"
-#include "kexray/progress.h"
-#include "kexray/select.h"
-#include "kexray/sshlog.h"
-#include "kexray/summary.h"
-#include "kexray/bruteforce.h"
-#include "kexray/offers.h"
-#include "kexray/brief_hold.h"
+#include "kexray/input/capture.h"
+#include "kexray/analyze/community_id.h"
+#include "kexray/input/evidence.h"
+#include "kexray/ssh/hostkey.h"
+#include "kexray/report/output.h"
+#include "kexray/stream/pipeline.h"
+#include "kexray/input/privilege.h"
+#include "kexray/report/report.h"
+#include "kexray/report/color.h"
+#include "kexray/input/progress.h"
+#include "kexray/report/select.h"
+#include "kexray/input/sshlog.h"
+#include "kexray/events/summary.h"
+#include "kexray/events/bruteforce.h"
+#include "kexray/events/offers.h"
+#include "kexray/report/brief_hold.h"
 
 /* --format: what records look like. */
 enum out_format { FMT_TEXT, FMT_BRIEF, FMT_JSON, FMT_ZEEK, FMT_EVE, FMT_MAX };

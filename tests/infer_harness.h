@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kexray/infer.h"
+#include "kexray/analyze/infer.h"
 
 #define H_CONNS_MAX 16
 #define H_SEGS_MAX 8192

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Score kexray's login inference (src/infer.c) and Zeek's heuristic on the
+"""Score kexray's login inference (src/analyze/infer.c) and Zeek's heuristic on the
 recorded sessions (pcaps/sessions/, pcaps/record_sessions.sh), against the
 servers' own logs (<name>.truth.json).
 

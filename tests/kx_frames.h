@@ -10,7 +10,7 @@
 #include <string.h>
 #include <pcap/dlt.h>
 
-#include "kexray/pipeline.h"
+#include "kexray/stream/pipeline.h"
 
 #define KXF_FRAME_MAX (14 + 20 + 60 + 65536)
 

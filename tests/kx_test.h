@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "kexray/ssh.h"
+#include "kexray/ssh/ssh.h"
 
 /* Points a name-list at a C string (no copy) and counts its names. */
 static inline void

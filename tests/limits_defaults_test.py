@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """The shipped unit cannot OOM-kill kexray at its defaults: the
---max-memory default (KX_MEMORY_DEFAULT_MIB, include/kexray/limits.h) is
+--max-memory default (KX_MEMORY_DEFAULT_MIB, include/kexray/core/limits.h) is
 at least 1/8 under dist/kexray@.service's MemoryMax, and the help text,
 the man page and docs/limits.md state the same default.
 
@@ -25,7 +25,7 @@ def main():
         print(("ok   " if cond else "FAIL ") + msg)
         failed += not cond
 
-    with open(os.path.join(a.root, "include", "kexray", "limits.h")) as f:
+    with open(os.path.join(a.root, "include", "kexray", "core", "limits.h")) as f:
         default = int(re.search(r"#define KX_MEMORY_DEFAULT_MIB (\d+)u", f.read()).group(1))
     with open(os.path.join(a.root, "dist", "kexray@.service")) as f:
         m = re.search(r"^MemoryMax=(\d+)([KMG])$", f.read(), re.M)

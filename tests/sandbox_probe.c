@@ -1,5 +1,5 @@
 /* What a compromised parser would try, against the real privilege drop
- * and seccomp filter (src/privilege.c, src/sandbox.c): run as root, it
+ * and seccomp filter (src/input/privilege.c, src/input/sandbox.c): run as root, it
  * opens what kexray would have open (an output and its directory, a raw
  * packet socket, another file, a terminal it controls), forks a process of
  * the same user to be a victim, drops, enters the sandbox, then tries each
@@ -31,7 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "kexray/privilege.h"
+#include "kexray/input/privilege.h"
 
 static int failed, passed;
 static bool sandboxed = true;

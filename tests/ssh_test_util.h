@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/ssh.h"
+#include "kexray/ssh/ssh.h"
 
 #define ANOM(a) KX_ANOM_BIT(KX_ANOM_##a)
 

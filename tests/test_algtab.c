@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/algtab.h"
-#include "kexray/capture.h"
-#include "kexray/pipeline.h"
+#include "kexray/analyze/algtab.h"
+#include "kexray/input/capture.h"
+#include "kexray/stream/pipeline.h"
 
 static const char *pcaps_dir;
 static const char *doc_path;

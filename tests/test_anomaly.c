@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kexray/anomaly.h"
+#include "kexray/core/anomaly.h"
 
 static const char *doc_path;
 

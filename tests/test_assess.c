@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/assess.h"
+#include "kexray/analyze/assess.h"
 #include "kx_test.h"
 
 struct fake {

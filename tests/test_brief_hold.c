@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/brief_hold.h"
+#include "kexray/report/brief_hold.h"
 
 /* What kx_brief_hold_write writes for id, "" when it returns false. */
 static char *

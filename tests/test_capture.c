@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/capture.h"
+#include "kexray/input/capture.h"
 
 static const char *pcaps;
 

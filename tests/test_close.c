@@ -9,8 +9,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kexray/analyze.h"
-#include "kexray/bruteforce.h"
+#include "kexray/analyze/analyze.h"
+#include "kexray/events/bruteforce.h"
 #include "kx_frames.h"
 
 #define SEEN_MAX 64

@@ -15,7 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "kexray/color.h"
+#include "kexray/report/color.h"
 
 static void
 test_parse(void **state)

@@ -12,8 +12,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kexray/community_id.h"
-#include "kexray/sshlog.h"
+#include "kexray/analyze/community_id.h"
+#include "kexray/input/sshlog.h"
 
 struct vec {
 	uint8_t proto;

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "kexray/cursor.h"
+#include "kexray/core/cursor.h"
 
 static void
 test_getters_and_no_consume_on_failure(void **state)

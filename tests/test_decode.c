@@ -12,7 +12,7 @@
 #include <cmocka.h>
 #include <pcap/dlt.h>
 
-#include "kexray/packet.h"
+#include "kexray/decode/packet.h"
 
 #define BUF_MAX 2048
 

@@ -4,7 +4,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kexray/flow.h"
+#include "kexray/stream/flow.h"
 
 struct done_log {
 	int n;

@@ -11,8 +11,8 @@
 
 #include <string.h>
 
-#include "kexray/algtab.h"
-#include "kexray/headline.h"
+#include "kexray/analyze/algtab.h"
+#include "kexray/report/headline.h"
 
 static struct kx_conn conn;
 static struct kx_verdict v;

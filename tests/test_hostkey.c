@@ -17,8 +17,8 @@
 
 #include <openssl/evp.h>
 
-#include "kexray/hostkey.h"
-#include "kexray/limits.h"
+#include "kexray/ssh/hostkey.h"
+#include "kexray/core/limits.h"
 
 /* ssh-keygen -q -t ed25519 -C a; -l: SHA256:Xw5uPyjI+... */
 static const char KEY_A[] =

@@ -21,7 +21,7 @@
 #include <pcap/pcap.h>
 #include <cmocka.h>
 
-#include "kexray/pipeline.h"
+#include "kexray/stream/pipeline.h"
 
 static const char *pcaps_dir;
 

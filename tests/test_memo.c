@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/analyze.h"
-#include "kexray/memo.h"
-#include "kexray/report.h"
+#include "kexray/analyze/analyze.h"
+#include "kexray/analyze/memo.h"
+#include "kexray/report/report.h"
 #include "kx_test.h"
 
 /* An OpenSSH 9 client against an old server: a cipher mismatch (so there

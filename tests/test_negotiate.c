@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <cmocka.h>
 
-#include "kexray/negotiate.h"
+#include "kexray/analyze/negotiate.h"
 #include "kx_test.h"
 
 static void

@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <cmocka.h>
 
-#include "kexray/offers.h"
+#include "kexray/events/offers.h"
 
 static void
 hex_id(uint64_t v, char out[KX_KEXINIT_ID_LEN + 1])

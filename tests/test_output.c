@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "kexray/output.h"
+#include "kexray/report/output.h"
 
 static char dir[64];
 

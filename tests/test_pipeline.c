@@ -8,7 +8,7 @@
 #include <pcap/dlt.h>
 #include <cmocka.h>
 
-#include "kexray/pipeline.h"
+#include "kexray/stream/pipeline.h"
 #include "kx_frames.h"
 
 struct seen {

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "kexray/progress.h"
+#include "kexray/input/progress.h"
 
 static void
 test_format(void **state)

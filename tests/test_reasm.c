@@ -5,7 +5,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kexray/reasm.h"
+#include "kexray/stream/reasm.h"
 #include "kx_test.h"
 
 static void

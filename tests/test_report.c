@@ -7,7 +7,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kexray/report.h"
+#include "kexray/report/report.h"
 
 static char *
 json_of(const char *bytes, size_t len)

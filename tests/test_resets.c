@@ -11,8 +11,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "kexray/analyze.h"
-#include "kexray/resets.h"
+#include "kexray/analyze/analyze.h"
+#include "kexray/analyze/resets.h"
 #include "kx_frames.h"
 
 struct seen {

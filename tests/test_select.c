@@ -9,7 +9,7 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "kexray/select.h"
+#include "kexray/report/select.h"
 
 static struct kx_conn conn;
 static struct kx_hs conn_hs;   /* conn.hs points here */

@@ -4,7 +4,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include "kexray/siphash.h"
+#include "kexray/core/siphash.h"
 
 /* The reference implementation's vectors (SipHash paper, appendix A, and
  * vectors.h of github.com/veorq/SipHash): key 00..0f, input 00..(n-1). */

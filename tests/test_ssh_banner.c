@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/ssh.h"
+#include "kexray/ssh/ssh.h"
 #include "ssh_test_util.h"
 
 /* Acts as the caller: hands the parser the unconsumed bytes plus the next

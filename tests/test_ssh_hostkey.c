@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/ssh.h"
+#include "kexray/ssh/ssh.h"
 #include "ssh_test_util.h"
 
 static void

@@ -16,9 +16,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "kexray/analyze.h"
-#include "kexray/report.h"
-#include "kexray/sshlog.h"
+#include "kexray/analyze/analyze.h"
+#include "kexray/report/report.h"
+#include "kexray/input/sshlog.h"
 #include "kx_test.h"
 
 static const char *logs_dir;

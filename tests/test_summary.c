@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/summary.h"
+#include "kexray/events/summary.h"
 #include "kx_test.h"
 
 /* Recorded OpenSSH 9.2p1 lists (pcaps/openssh_login.pcap), shortened. */

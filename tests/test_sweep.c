@@ -22,8 +22,8 @@
 #include <pcap/pcap.h>
 #include <cmocka.h>
 
-#include "kexray/pipeline.h"
-#include "kexray/report.h"
+#include "kexray/stream/pipeline.h"
+#include "kexray/report/report.h"
 #include "kx_test.h"
 
 #define FLIP_RUNS 10000

@@ -1,0 +1,78 @@
+/* analyze: turns a finished connection's facts into a verdict: the RFC 4253
+ * negotiation result, whether the handshake completed, and how and why it
+ * ended, in plain words. Formats nothing. */
+#ifndef KEXRAY_ANALYZE_H
+#define KEXRAY_ANALYZE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "kexray/analyze/assess.h"
+#include "kexray/analyze/close.h"
+#include "kexray/stream/flow.h"
+#include "kexray/analyze/memo.h"
+#include "kexray/analyze/negotiate.h"
+
+enum kx_verdict_kind {
+	KX_V_OK,          /* NEWKEYS both ways */
+	KX_V_MISMATCH,    /* both KEXINITs seen, a category has no common algorithm */
+	KX_V_RESET,       /* reset before NEWKEYS both ways */
+	KX_V_CLOSED,      /* closed (FIN) before NEWKEYS both ways */
+	KX_V_INCOMPLETE,  /* capture ended or began mid-handshake: no judgement */
+	KX_V_REFUSED,     /* RST to the SYN, or the server closed before its banner */
+	KX_V_NO_ANSWER,   /* SYNs sent again and again, never answered (filtered) */
+	KX_V_HOST_KEY_CHANGED, /* the server's host key differs from the one on
+	                  * record (known_hosts, --host-keys) or is revoked */
+	KX_V_PROBE,       /* a port check or health probe (close cause probe):
+	                  * connected and left without a word; a problem only
+	                  * with --probes-are-problems (then CLOSED or RESET) */
+	KX_V_MAX
+};
+
+extern const char *const kx_verdict_names[KX_V_MAX];
+
+/* A connection is a problem if and only if its verdict is one of these:
+ * MISMATCH, RESET, CLOSED, REFUSED, NO_ANSWER, HOST_KEY_CHANGED. */
+bool kx_verdict_is_problem(enum kx_verdict_kind k);
+
+/* What the analysis reads beyond the connection: the host-key files
+ * (hostkey.h), NULL when not given. */
+struct kx_analysis_ctx {
+	struct kx_hostdb *known_hosts;
+	struct kx_hostdb *host_keys;
+	bool probes_are_problems;   /* --probes-are-problems: no PROBE verdict */
+};
+
+/* The analysis of one connection: made once (kx_analyze_with), then only
+ * read. Every record of the connection is written from it. */
+struct kx_verdict {
+	enum kx_verdict_kind kind;
+	bool problem;              /* kx_verdict_is_problem(kind) */
+	bool handshake_complete;
+	struct kx_nego nego;
+	kx_anomset anomalies;      /* flow, reasm and ssh anomalies of both sides */
+	struct kx_assessment assess;  /* security verdicts (assess.h) */
+	char reason[512];          /* one line, plain words */
+	struct kx_close_info close;  /* how it ended (close.h), as of now */
+	struct kx_memo_ref memo;   /* the pair's memo slot (memo.h) */
+	struct kx_hs_outcome outcome;  /* what the connection keeps of it
+	                            * (flow.h) for its close record */
+};
+
+/* The whole analysis, once per connection, when its handshake record is
+ * due: negotiation, assessment, host key, how it ended so far (v->close)
+ * and the one verdict read from all of them. ctx may be NULL. */
+void kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
+    struct kx_verdict *v);
+/* kx_analyze_with without host-key files. */
+void kx_analyze(const struct kx_conn *c, struct kx_verdict *v);
+/* How a connection ended whose handshake record was written earlier (at
+ * NEWKEYS both ways): the close alone, read with the outcome the
+ * connection kept of its analysis (c->hs_outcome). Nothing is analysed
+ * again. */
+void kx_analyze_end(const struct kx_conn *c, struct kx_close_info *ci);
+
+/* "server KEXINIT", "client banner", "client encrypted data"; "" for none. */
+void kx_step_text(const struct kx_step *st, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,291 @@
+/* flow: the table of TCP connections kexray follows, keyed by addresses,
+ * ports and outer VLAN, with who is the client (DESIGN "flow": the SYN
+ * sender; mid-stream, the side talking to the SSH port, else the higher
+ * port), TCP facts per side, and a hard cap with eviction that still
+ * reports the evicted connection. */
+#ifndef KEXRAY_FLOW_H
+#define KEXRAY_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kexray/input/evidence.h"
+#include "kexray/decode/packet.h"
+#include "kexray/stream/reasm.h"
+#include "kexray/ssh/ssh.h"
+
+enum kx_side { KX_CLIENT = 0, KX_SERVER = 1 };
+
+enum kx_close {
+	KX_CLOSE_NONE,         /* still open */
+	KX_CLOSE_FIN,
+	KX_CLOSE_RST,
+	KX_CLOSE_TIMEOUT,
+	KX_CLOSE_CAPTURE_END,  /* still open when the input ended */
+	KX_CLOSE_MAX
+};
+
+extern const char *const kx_close_names[KX_CLOSE_MAX];
+
+/* Where a connection's facts come from: packets, or a program's own debug
+ * log (sshlog.h), which has no TCP facts and no packet timing. */
+enum kx_source {
+	KX_SOURCE_PCAP = 0,    /* packets (the zero a new connection starts with) */
+	KX_SOURCE_SSHD_LOG,    /* sshd's log (the server's view) */
+	KX_SOURCE_SSH_LOG,     /* ssh -v's log (the client's view) */
+	KX_SOURCE_MAX
+};
+
+/* "pcap", "sshd-log", "ssh-log": the JSON record's "source". */
+extern const char *const kx_source_names[KX_SOURCE_MAX];
+
+struct kx_logconn;   /* sshlog.h */
+
+struct kx_endpoint {
+	uint8_t addr[16];
+	uint16_t port;
+};
+
+/* The latest handshake step seen, for "closed after X". */
+struct kx_step {
+	int8_t side;       /* kx_side, -1 none */
+	uint8_t what;      /* message code; 0 banner; 255 encrypted data */
+};
+
+#define KX_STEP_BANNER 0
+#define KX_STEP_ENCRYPTED 255
+
+/* What one side's own segments (never its RSTs) looked like lately: reset
+ * forensics (resets.h) hold a RST against them, and the MTU black hole
+ * test (close.h) reads the retransmission fields. Updated per packet by
+ * kx_tcpfacts_note (resets.c): a few stores, no loop. */
+struct kx_tcpfacts {
+	uint32_t seq_next;    /* highest sequence number sent, plus one (KX_TF_SEQ) */
+	uint32_t ack_hi;      /* highest acknowledgment sent (KX_TF_ACK) */
+	uint32_t rexmit_seq;  /* the payload segment sent again lately */
+	uint16_t rexmit_len;  /* its length (capped at 65535) */
+	uint16_t win;         /* last window, raw (unscaled) */
+	uint16_t ip_id;       /* last non-zero IPv4 ID */
+	uint8_t ttl;          /* TTL / hop limit of the last segment */
+	uint8_t wscale;       /* window scale of its SYN (KX_TF_WS) */
+	uint8_t rexmits;      /* times rexmit_seq was sent again, saturating */
+	uint8_t flags;        /* KX_TF_* */
+};
+
+#define KX_TF_ANY 0x01       /* a segment seen */
+#define KX_TF_SEQ 0x02       /* seq_next valid */
+#define KX_TF_ACK 0x04       /* ack_hi valid */
+#define KX_TF_TS_ALWAYS 0x08 /* every segment carried TCP timestamps */
+#define KX_TF_ID_RISING 0x10 /* the last two non-zero IPv4 IDs rose by a little */
+#define KX_TF_WS 0x20        /* its SYN carried a window scale */
+
+struct kx_rstlog;     /* resets.h */
+
+/* One side's TCP facts: all a connection holds per side until payload
+ * arrives (its reassembly and SSH state are in struct kx_hs). */
+struct kx_half {
+	/* one-bit fields: every half-open connection has two of these */
+	bool syn : 1, fin : 1, rst : 1;
+	bool have_base : 1;      /* base_seq valid: its SYN was seen */
+	bool parse_off : 1;      /* not decoded: mid-stream, not SSH */
+	bool first_payload_seen : 1;
+	/* Copies of kx_conn_reasm(c, side)->stopped and of the SSH state
+	 * being KX_SSH_ENCRYPTED, so that a packet after the handshake is
+	 * handled without touching struct kx_hs. */
+	bool done : 1, encrypted : 1;
+	int8_t stream_ssh;       /* stream began "SSH-": 1 yes, 0 no, -1 not yet known */
+	uint8_t ttl;             /* of the first packet */
+	uint32_t base_seq;       /* its SYN's sequence number plus one */
+	uint64_t pkts;
+	uint64_t payload_bytes;
+	uint64_t encrypted_bytes; /* after this side's NEWKEYS */
+	struct kx_tcpfacts tf;   /* its recent genuine segments (reset forensics) */
+};
+
+/* What a connection holds once payload arrives (DESIGN "flow": small while
+ * half-open, handshake state allocated when payload arrives): both
+ * directions' reassembly and SSH parser state, indexed by kx_side. */
+struct kx_hs {
+	struct kx_reasm rs[2];
+	struct kx_ssh_side ssh[2];
+};
+
+enum kx_conn_kind {
+	KX_CONN_PENDING,   /* odd port: not yet known to be SSH */
+	KX_CONN_SSH,       /* SSH port, or payload began "SSH-" */
+};
+
+/* What a connection keeps of its analysis (analyze.h) once its handshake
+ * record is written: what its close record reads. */
+struct kx_hs_outcome {
+	uint8_t kind;            /* enum kx_verdict_kind */
+	uint8_t mismatch_mask;   /* bit per kx_cat */
+	int8_t first_failure;    /* kx_cat, -1 none */
+};
+
+/* A connection. Laid out small (docs/limits.md "Memory"): a half-open one
+ * is this struct and its table slot; payload adds struct kx_hs, a RST the
+ * log of struct kx_rstlog. */
+struct kx_conn {
+	/* table links */
+	struct kx_conn *lru_prev, *lru_next;
+	uint32_t hash;        /* keyed flow hash: finds its slot */
+	uint32_t mem;         /* heap bytes accounted to it (--max-memory) */
+
+	uint64_t seq_no;      /* creation order */
+	uint64_t ts_first, ts_last;
+	struct kx_endpoint ep[2];   /* indexed by kx_side */
+	uint16_t vlan;        /* outer VLAN ID, 0 none */
+	uint8_t ip_version;
+	uint8_t tunnel;       /* enum kx_tunnel the first packet arrived in */
+	uint8_t kind;         /* enum kx_conn_kind */
+	bool syn_seen, synack_seen, midstream;
+
+	uint8_t close;               /* enum kx_close */
+	int8_t closed_by;            /* kx_side, -1 none */
+	struct kx_step close_after;  /* last handshake step before the close */
+	struct kx_step last_step;
+	bool evicted;
+	bool mem_dirty;              /* an allocation changed: re-account it */
+	uint8_t source;              /* enum kx_source */
+	/* Records (docs/output-format.md): the "ssh" record is written when
+	 * the handshake outcome is final, the "close" record when it ends. */
+	bool hs_reported;            /* the handshake callback ran for it */
+	struct kx_hs_outcome hs_outcome;  /* set when its record was written */
+	/* Login success from encrypted sizes (close.h): the server's first
+	 * encrypted segment after the client's first (SERVICE_ACCEPT), and
+	 * whether a later one was smaller (USERAUTH_SUCCESS). */
+	bool auth_ok_hint;
+	uint16_t srv_enc_first;
+	uint64_t close_ts;
+	uint64_t hs_ts;              /* NEWKEYS complete both ways, 0 not yet */
+	kx_anomset anomalies;        /* decode/flow level; reasm and ssh keep theirs */
+
+	struct kx_half half[2];      /* indexed by the sending side */
+
+	/* Reassembly and SSH state, NULL until payload arrives: read it
+	 * through kx_conn_ssh and kx_conn_reasm. */
+	struct kx_hs *hs;
+	struct kx_rstlog *rsts;      /* its RSTs (resets.h), NULL none; owned */
+	struct kx_evidence *evidence; /* frames kept for -w, NULL when off */
+	const struct kx_logconn *log; /* what a log adds; NULL from packets */
+};
+
+/* The state of a side that has sent no payload: what kx_conn_ssh and
+ * kx_conn_reasm give for a connection without struct kx_hs. */
+extern const struct kx_ssh_side kx_ssh_side_none[2];
+extern const struct kx_reasm kx_reasm_none;
+
+/* Side side's SSH parser state: the connection's own once payload
+ * arrived, else an empty one. Never NULL. */
+static inline const struct kx_ssh_side *
+kx_conn_ssh(const struct kx_conn *c, int side)
+{
+	return c->hs != NULL ? &c->hs->ssh[side] : &kx_ssh_side_none[side];
+}
+
+static inline const struct kx_reasm *
+kx_conn_reasm(const struct kx_conn *c, int side)
+{
+	return c->hs != NULL ? &c->hs->rs[side] : &kx_reasm_none;
+}
+
+/* c's handshake state, allocated on first use with reasm limits
+ * max_buffer and max_ooo (0: defaults) and the sides' SYNs as stream
+ * bases; NULL when out of memory. */
+struct kx_hs *kx_conn_hs(struct kx_conn *c, uint32_t max_buffer,
+    uint32_t max_ooo);
+/* Frees c's handshake state (c->hs becomes NULL). */
+void kx_conn_hs_free(struct kx_conn *c);
+/* Once the handshake record is written (NEWKEYS both ways): frees both
+ * KEXINIT copies and the host key, which nothing reads after it. Their
+ * pointers stay non-NULL (kx_kexinit_gone, kx_hostkey_gone) for what asks
+ * only whether they were seen (the close's phase), with no bytes. */
+void kx_conn_hs_compact(struct kx_conn *c);
+extern struct kx_kexinit kx_kexinit_gone;
+extern uint8_t kx_hostkey_gone[1];
+
+struct kx_flow_table;
+
+/* Called for a connection leaving the table (closed, evicted, flushed);
+ * the callee must not keep the pointer. */
+typedef void (*kx_conn_done_fn)(struct kx_conn *c, void *arg);
+
+struct kx_flow_table *kx_flow_new(uint32_t max_conns, kx_conn_done_fn done,
+    void *arg);
+void kx_flow_free(struct kx_flow_table *t);
+
+/* Finds the connection of pkt. Sets *side to the sender's side. Creates a
+ * connection when create is true, deciding the client as DESIGN says
+ * (server_port(port) tells whether a port is an SSH server port). Returns
+ * NULL when absent and not created, or out of memory. */
+struct kx_conn *kx_flow_lookup(struct kx_flow_table *t,
+    const struct kx_packet *pkt, bool create, bool server_is_dport,
+    enum kx_side *side);
+
+/* c's handshake state with the table's reasm limits (kx_conn_hs). */
+struct kx_hs *kx_flow_hs(struct kx_flow_table *t, struct kx_conn *c);
+
+/* Marks c recently used (eviction takes the least recently used). */
+void kx_flow_touch(struct kx_flow_table *t, struct kx_conn *c);
+/* Takes c out of the table, reports it through done and frees it. */
+void kx_flow_finish(struct kx_flow_table *t, struct kx_conn *c);
+/* Takes c out of the table and frees it without reporting (not SSH). */
+void kx_flow_discard(struct kx_flow_table *t, struct kx_conn *c);
+/* Reports and frees every connection, in creation order. */
+void kx_flow_flush(struct kx_flow_table *t, enum kx_close why);
+uint32_t kx_flow_count(const struct kx_flow_table *t);
+/* Replaces the random key of the flow hash (tests: two keys must report
+ * the same). Only while the table is empty; returns false otherwise. */
+bool kx_flow_set_key(struct kx_flow_table *t, const uint8_t key[16]);
+/* The longest probe a lookup of a present connection takes now, in slots
+ * (1: found at its home slot). For tests of hostile inputs. */
+uint32_t kx_flow_probe_max(const struct kx_flow_table *t);
+
+/* What the caps did (docs/limits.md); each counter rises when its cap is
+ * hit. The reasm counters are added when a connection leaves the table. */
+struct kx_cap_stats {
+	uint64_t evicted_conns;   /* evicted at --max-conns */
+	uint64_t evicted_memory;  /* evicted at --max-memory */
+	uint64_t buffer_limit;    /* directions that hit --max-buffer */
+	uint64_t ooo_dropped;     /* segments refused at --max-ooo */
+	uint64_t mem_used;        /* connection state accounted now, bytes */
+	uint64_t mem_peak;        /* and at most */
+};
+
+/* Caps beyond the connection count: max_mem bytes of connection state in
+ * all (0: none), and each new connection's reasm limits (0: defaults). */
+void kx_flow_set_limits(struct kx_flow_table *t, uint64_t max_mem,
+    uint32_t max_buffer, uint32_t max_ooo);
+/* Accounts the memory of the connection touched last (its buffers grow
+ * and shrink while a packet is handled) and evicts the least recently
+ * active connections while the total is over the cap. Call once a packet
+ * is handled, when no connection pointer is held. Returns true when the
+ * memory or a counter of kx_flow_caps changed since the last call; a
+ * packet that allocated, freed, created or removed nothing costs a test. */
+bool kx_flow_settle(struct kx_flow_table *t);
+/* Heap bytes connection c holds: its struct, reasm buffers and queue,
+ * banner and KEXINIT copies, evidence frames. */
+size_t kx_conn_mem(const struct kx_conn *c);
+const struct kx_cap_stats *kx_flow_caps(const struct kx_flow_table *t);
+
+/* Idle timeout of a connection in microseconds (it depends on what the
+ * connection has reached, which the caller knows). */
+typedef uint64_t (*kx_timeout_fn)(const struct kx_conn *c, void *arg);
+
+/* Reports and frees, with close "timeout", every connection idle for at
+ * least its timeout at time now_us. Walks from the least recently active
+ * and stops at the first one idle for less than min_us (the smallest
+ * timeout timeout_of can return). Returns how many expired. */
+uint32_t kx_flow_expire(struct kx_flow_table *t, uint64_t now_us,
+    uint64_t min_us, kx_timeout_fn timeout_of, void *arg);
+
+/* Remembers the 4-tuple of a finished connection in a small fixed cache,
+ * so stray segments after its close (late ACKs, retransmissions) are not
+ * taken for a new mid-stream connection. For a SYN without ACK it answers
+ * true only when it is the client's SYN again, with the same ISN. */
+void kx_flow_remember_closed(struct kx_flow_table *t, const struct kx_conn *c);
+bool kx_flow_recently_closed(const struct kx_flow_table *t,
+    const struct kx_packet *pkt);
+
+#endif

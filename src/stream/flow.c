@@ -1,0 +1,776 @@
+/* Connection table: open addressing (Robin Hood linear probing) on a keyed
+ * hash (SipHash-1-3) of the ordered address/port pair plus outer VLAN, an
+ * LRU list for eviction at the cap, and a creation sequence
+ * so a flush reports connections in the order they appeared. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "kexray/stream/flow.h"
+#include "kexray/analyze/resets.h"
+#include "kexray/core/siphash.h"
+
+const char *const kx_close_names[KX_CLOSE_MAX] = {
+	[KX_CLOSE_NONE] = "open",
+	[KX_CLOSE_FIN] = "fin",
+	[KX_CLOSE_RST] = "rst",
+	[KX_CLOSE_TIMEOUT] = "timeout",
+	[KX_CLOSE_CAPTURE_END] = "capture_end",
+};
+
+const char *const kx_source_names[KX_SOURCE_MAX] = {
+	[KX_SOURCE_PCAP] = "pcap",
+	[KX_SOURCE_SSHD_LOG] = "sshd-log",
+	[KX_SOURCE_SSH_LOG] = "ssh-log",
+};
+
+const struct kx_ssh_side kx_ssh_side_none[2] = {
+	[KX_CLIENT] = { .is_server = false, .state = KX_SSH_BANNER,
+	    .prebanner_first = kx_ssh_nothing,
+	    .disc_desc = (const uint8_t *)kx_ssh_nothing },
+	[KX_SERVER] = { .is_server = true, .state = KX_SSH_BANNER,
+	    .prebanner_first = kx_ssh_nothing,
+	    .disc_desc = (const uint8_t *)kx_ssh_nothing },
+};
+
+const struct kx_reasm kx_reasm_none = {
+	.depth = KX_REASM_DEPTH,
+	.ooo_max = KX_REASM_OOO_MAX,
+};
+
+struct kx_hs *
+kx_conn_hs(struct kx_conn *c, uint32_t max_buffer, uint32_t max_ooo)
+{
+	struct kx_hs *hs;
+
+	if (c->hs != NULL)
+		return c->hs;
+	if ((hs = malloc(sizeof(*hs))) == NULL)
+		return NULL;
+	for (int s = 0; s < 2; s++) {
+		kx_reasm_init(&hs->rs[s]);
+		kx_reasm_set_limits(&hs->rs[s], max_buffer, max_ooo);
+		if (c->half[s].have_base)
+			kx_reasm_set_base(&hs->rs[s], c->half[s].base_seq);
+		kx_ssh_side_init(&hs->ssh[s], s == KX_SERVER);
+	}
+	c->hs = hs;
+	c->mem_dirty = true;
+	return hs;
+}
+
+/* Stand-ins of a freed KEXINIT and host key: seen, no bytes kept. Never
+ * written, never freed. */
+struct kx_kexinit kx_kexinit_gone;
+uint8_t kx_hostkey_gone[1];
+
+void
+kx_conn_hs_compact(struct kx_conn *c)
+{
+	if (c->hs == NULL)
+		return;
+	for (int s = 0; s < 2; s++) {
+		struct kx_ssh_side *ss = &c->hs->ssh[s];
+
+		if (ss->kexinit != NULL && ss->kexinit != &kx_kexinit_gone) {
+			kx_kexinit_free(ss->kexinit);
+			free(ss->kexinit);
+			ss->kexinit = &kx_kexinit_gone;
+			ss->kexinit_raw_len = 0;
+		}
+		if (ss->hostkey != NULL && ss->hostkey != kx_hostkey_gone) {
+			free(ss->hostkey);
+			ss->hostkey = kx_hostkey_gone;
+			ss->hostkey_len = 0;
+		}
+	}
+	c->mem_dirty = true;
+}
+
+void
+kx_conn_hs_free(struct kx_conn *c)
+{
+	if (c->hs == NULL)
+		return;
+	for (int s = 0; s < 2; s++) {
+		struct kx_ssh_side *ss = &c->hs->ssh[s];
+
+		if (ss->kexinit == &kx_kexinit_gone)
+			ss->kexinit = NULL;
+		if (ss->hostkey == kx_hostkey_gone)
+			ss->hostkey = NULL;
+		kx_reasm_free(&c->hs->rs[s]);
+		kx_ssh_side_free(&c->hs->ssh[s]);
+	}
+	free(c->hs);
+	c->hs = NULL;
+	c->mem_dirty = true;
+}
+
+/* Direct-mapped: a newer close overwrites an older one in its slot. */
+#define FLOW_CLOSED_SLOTS 4096u
+
+struct closed_slot {
+	uint32_t hash;
+	uint32_t isn1;        /* the client's SYN sequence number plus one */
+	uint16_t vlan;
+	uint8_t ip_version;
+	bool have_isn;
+	struct kx_endpoint ep[2];   /* indexed by kx_side */
+};
+
+/* One slot of the open-addressed table: the connection's hash beside its
+ * pointer, four to a cache line, so a probe compares hashes without
+ * touching a connection. c NULL: empty. */
+struct flow_slot {
+	uint32_t hash;
+	struct kx_conn *c;
+};
+
+struct kx_flow_table {
+	struct closed_slot closed[FLOW_CLOSED_SLOTS];
+	struct flow_slot *slot;
+	uint32_t nslots;       /* power of two */
+	uint32_t count;
+	uint32_t max;
+	uint8_t key[KX_SIPHASH_KEY_LEN];   /* chosen at start (flow_key) */
+	uint64_t next_seq;
+	struct kx_conn *lru_head, *lru_tail;   /* head: most recent */
+	kx_conn_done_fn done;
+	void *arg;
+	/* caps beyond the count (kx_flow_set_limits, docs/limits.md) */
+	uint64_t mem_max;             /* bytes of connection state, 0: no cap */
+	uint64_t conn_mem;            /* sum of every connection's c->mem */
+	uint32_t max_buffer, max_ooo; /* reasm limits of new connections */
+	struct kx_conn *recent;       /* touched last: kx_flow_settle accounts it */
+	bool changed;                 /* conn_mem, the slots or caps changed */
+	struct kx_cap_stats caps;
+};
+
+#define FLOW_INITIAL_SLOTS 4096u
+
+/* The key of the flow hash: random, so that nobody outside can choose
+ * addresses and ports that share a slot (Suricata seeds its flow hash the
+ * same way). Without getrandom (an old kernel) the clock and addresses
+ * are a weaker fallback, never a constant. */
+static void
+flow_key(struct kx_flow_table *t)
+{
+	struct timespec ts;
+	uint64_t w[2];
+	size_t got = 0;
+
+	while (got < sizeof(t->key)) {
+		ssize_t n = getrandom(t->key + got, sizeof(t->key) - got,
+		    GRND_NONBLOCK);
+
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	if (got == sizeof(t->key))
+		return;
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	w[0] = (uint64_t)ts.tv_nsec ^ (uint64_t)ts.tv_sec << 32 ^
+	    (uint64_t)(uintptr_t)t;
+	w[1] = (uint64_t)getpid() ^ (uint64_t)(uintptr_t)&ts;
+	memcpy(t->key, w, sizeof(t->key));
+}
+
+struct kx_flow_table *
+kx_flow_new(uint32_t max_conns, kx_conn_done_fn done, void *arg)
+{
+	struct kx_flow_table *t;
+
+	if ((t = calloc(1, sizeof(*t))) == NULL)
+		return NULL;
+	t->nslots = FLOW_INITIAL_SLOTS;
+	if ((t->slot = calloc(t->nslots, sizeof(*t->slot))) == NULL) {
+		free(t);
+		return NULL;
+	}
+	t->max = max_conns != 0 ? max_conns : 1;
+	t->done = done;
+	t->arg = arg;
+	t->changed = true;   /* the first kx_flow_settle counts the slots */
+	flow_key(t);
+	return t;
+}
+
+bool
+kx_flow_set_key(struct kx_flow_table *t, const uint8_t key[KX_SIPHASH_KEY_LEN])
+{
+	if (t->count != 0)
+		return false;
+	memcpy(t->key, key, sizeof(t->key));
+	return true;
+}
+
+/* The two endpoints in a fixed order (address, then port), so that both
+ * directions give one key without XOR: a "land" packet (source equal to
+ * destination) is then one key like any other, not the same one for all. */
+static size_t
+flow_tuple(uint8_t ipv, uint16_t vlan, const uint8_t *a, uint16_t ap,
+    const uint8_t *b, uint16_t bp, uint8_t out[40])
+{
+	size_t alen = ipv == 4 ? 4 : 16;
+	int cmp = memcmp(a, b, alen);
+	const uint8_t *lo = a, *hi = b;
+	uint16_t lp = ap, hp = bp;
+
+	if (cmp > 0 || (cmp == 0 && ap > bp)) {
+		lo = b; hi = a; lp = bp; hp = ap;
+	}
+	memcpy(out, lo, alen);
+	memcpy(out + alen, hi, alen);
+	out[2 * alen] = (uint8_t)(lp >> 8);
+	out[2 * alen + 1] = (uint8_t)lp;
+	out[2 * alen + 2] = (uint8_t)(hp >> 8);
+	out[2 * alen + 3] = (uint8_t)hp;
+	out[2 * alen + 4] = (uint8_t)(vlan >> 8);
+	out[2 * alen + 5] = (uint8_t)vlan;
+	out[2 * alen + 6] = ipv;
+	out[2 * alen + 7] = 0;
+	return 2 * alen + 8;
+}
+
+/* Keyed (SipHash-1-3): which connections share a slot depends on the
+ * key. The same ordered tuple as flow_tuple, built as words (this runs for
+ * every packet): the lower endpoint first, by address words, then port. */
+static uint32_t
+flow_hash(const struct kx_flow_table *t, uint8_t ipv, uint16_t vlan,
+    const uint8_t *a, uint16_t ap, const uint8_t *b, uint16_t bp)
+{
+	uint64_t w[5], x0, x1 = 0, y0, y1 = 0;
+	uint32_t x4, y4;
+	uint16_t tp;
+
+	if (ipv == 4) {
+		memcpy(&x4, a, 4);
+		memcpy(&y4, b, 4);
+		if (x4 > y4 || (x4 == y4 && ap > bp)) {
+			uint32_t t4 = x4;
+
+			x4 = y4;
+			y4 = t4;
+			tp = ap;
+			ap = bp;
+			bp = tp;
+		}
+		w[0] = x4 | (uint64_t)y4 << 32;
+		w[1] = ap | (uint64_t)bp << 16 | (uint64_t)vlan << 32 |
+		    (uint64_t)4 << 48;
+		return (uint32_t)kx_siphash13_words(t->key, w, 2);
+	}
+	memcpy(&x0, a, 8);
+	memcpy(&x1, a + 8, 8);
+	memcpy(&y0, b, 8);
+	memcpy(&y1, b + 8, 8);
+	if (x0 > y0 || (x0 == y0 && (x1 > y1 || (x1 == y1 && ap > bp)))) {
+		w[0] = y0;
+		w[1] = y1;
+		w[2] = x0;
+		w[3] = x1;
+		tp = ap;
+		ap = bp;
+		bp = tp;
+	} else {
+		w[0] = x0;
+		w[1] = x1;
+		w[2] = y0;
+		w[3] = y1;
+	}
+	w[4] = ap | (uint64_t)bp << 16 | (uint64_t)vlan << 32 |
+	    (uint64_t)ipv << 48;
+	return (uint32_t)kx_siphash13_words(t->key, w, 5);
+}
+
+/* Unkeyed, for the direct-mapped cache of closed connections only: a
+ * collision there costs one remembered 4-tuple, never time, and an
+ * unkeyed hash keeps what is reported independent of the key. */
+static uint32_t
+closed_hash(uint8_t ipv, uint16_t vlan, const uint8_t *a, uint16_t ap,
+    const uint8_t *b, uint16_t bp)
+{
+	uint8_t buf[40];
+	size_t n = flow_tuple(ipv, vlan, a, ap, b, bp, buf);
+	uint64_t h = 0x9e3779b97f4a7c15ULL;
+
+	for (size_t i = 0; i < n; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, buf + i, 8);
+		h = (h ^ w) * 0xbf58476d1ce4e5b9ULL;
+		h ^= h >> 31;
+	}
+	return (uint32_t)(h >> 32);
+}
+
+static bool
+ep_eq(const struct kx_endpoint *e, const uint8_t *addr, uint16_t port)
+{
+	uint64_t a0, a1, b0, b1;
+
+	memcpy(&a0, e->addr, 8);
+	memcpy(&a1, e->addr + 8, 8);
+	memcpy(&b0, addr, 8);
+	memcpy(&b1, addr + 8, 8);
+	return e->port == port && a0 == b0 && a1 == b1;
+}
+
+/* Robin Hood insertion (Celis, 1986): an entry farther from its home
+ * slot takes the place of one nearer to its own, which moves on. */
+static void
+slot_put(struct flow_slot *slot, uint32_t m, uint32_t h, struct kx_conn *c)
+{
+	uint32_t i = h & m, d = 0;
+
+	for (;;) {
+		struct flow_slot *s = &slot[i];
+		uint32_t sd;
+
+		if (s->c == NULL) {
+			s->hash = h;
+			s->c = c;
+			return;
+		}
+		sd = (i - s->hash) & m;
+		if (sd < d) {
+			uint32_t th = s->hash;
+			struct kx_conn *tc = s->c;
+
+			s->hash = h;
+			s->c = c;
+			h = th;
+			c = tc;
+			d = sd;
+		}
+		i = (i + 1) & m;
+		d++;
+	}
+}
+
+/* Removes c and shifts the entries after it back one slot while they are
+ * away from home (backward-shift deletion: no tombstones). */
+static void
+slot_del(struct kx_flow_table *t, const struct kx_conn *c)
+{
+	uint32_t m = t->nslots - 1, i = c->hash & m, j;
+
+	for (uint32_t n = 0; t->slot[i].c != c; i = (i + 1) & m)
+		if (++n > m)
+			return;   /* not in the table */
+	for (;;) {
+		j = (i + 1) & m;
+		if (t->slot[j].c == NULL || ((j - t->slot[j].hash) & m) == 0)
+			break;
+		t->slot[i] = t->slot[j];
+		i = j;
+	}
+	t->slot[i].c = NULL;
+	t->slot[i].hash = 0;
+}
+
+uint32_t
+kx_flow_probe_max(const struct kx_flow_table *t)
+{
+	uint32_t m = t->nslots - 1, max = 0;
+
+	for (uint32_t i = 0; i < t->nslots; i++)
+		if (t->slot[i].c != NULL && ((i - t->slot[i].hash) & m) + 1 > max)
+			max = ((i - t->slot[i].hash) & m) + 1;
+	return max;
+}
+
+static void
+lru_unlink(struct kx_flow_table *t, struct kx_conn *c)
+{
+	if (c->lru_prev != NULL)
+		c->lru_prev->lru_next = c->lru_next;
+	else
+		t->lru_head = c->lru_next;
+	if (c->lru_next != NULL)
+		c->lru_next->lru_prev = c->lru_prev;
+	else
+		t->lru_tail = c->lru_prev;
+	c->lru_prev = c->lru_next = NULL;
+}
+
+static void
+lru_push(struct kx_flow_table *t, struct kx_conn *c)
+{
+	c->lru_prev = NULL;
+	c->lru_next = t->lru_head;
+	if (t->lru_head != NULL)
+		t->lru_head->lru_prev = c;
+	t->lru_head = c;
+	if (t->lru_tail == NULL)
+		t->lru_tail = c;
+}
+
+struct kx_hs *
+kx_flow_hs(struct kx_flow_table *t, struct kx_conn *c)
+{
+	return kx_conn_hs(c, t->max_buffer, t->max_ooo);
+}
+
+void
+kx_flow_touch(struct kx_flow_table *t, struct kx_conn *c)
+{
+	t->recent = c;
+	if (t->lru_head == c)
+		return;
+	lru_unlink(t, c);
+	lru_push(t, c);
+}
+
+static void
+unlink_conn(struct kx_flow_table *t, struct kx_conn *c)
+{
+	slot_del(t, c);
+	lru_unlink(t, c);
+	t->count--;
+	t->changed = true;
+	t->conn_mem -= c->mem;
+	if (t->recent == c)
+		t->recent = NULL;
+	for (int s = 0; s < 2; s++) {
+		const struct kx_reasm *rs = kx_conn_reasm(c, s);
+
+		if (kx_anom_has(rs->anomalies, KX_ANOM_REASM_DEPTH_LIMIT))
+			t->caps.buffer_limit++;
+		t->caps.ooo_dropped += rs->ooo_dropped;
+	}
+}
+
+static void
+conn_free(struct kx_conn *c)
+{
+	kx_conn_hs_free(c);
+	kx_evidence_free(c->evidence);
+	kx_resets_free(c->rsts);
+	free(c);
+}
+
+void
+kx_flow_finish(struct kx_flow_table *t, struct kx_conn *c)
+{
+	unlink_conn(t, c);
+	kx_flow_remember_closed(t, c);
+	/* Whatever still waits out of order sits past a hole for good. */
+	if (c->hs != NULL)
+		for (int side = 0; side < 2; side++)
+			kx_reasm_finish(&c->hs->rs[side]);
+	if (t->done != NULL)
+		t->done(c, t->arg);
+	conn_free(c);
+}
+
+void
+kx_flow_discard(struct kx_flow_table *t, struct kx_conn *c)
+{
+	unlink_conn(t, c);
+	conn_free(c);
+}
+
+/* Grows the slot array to twice its size; on failure the table stays as
+ * it is (fuller, still correct: kx_flow_lookup refuses to fill it). */
+static void
+grow(struct kx_flow_table *t)
+{
+	uint32_t n = t->nslots * 2, m = t->nslots * 2 - 1;
+	struct flow_slot *ns;
+
+	if (n == 0 || (ns = calloc(n, sizeof(*ns))) == NULL)
+		return;
+	for (uint32_t i = 0; i < t->nslots; i++)
+		if (t->slot[i].c != NULL)
+			slot_put(ns, m, t->slot[i].hash, t->slot[i].c);
+	free(t->slot);
+	t->slot = ns;
+	t->nslots = n;
+	t->changed = true;
+}
+
+void
+kx_flow_remember_closed(struct kx_flow_table *t, const struct kx_conn *c)
+{
+	uint32_t h = closed_hash(c->ip_version, c->vlan, c->ep[0].addr,
+	    c->ep[0].port, c->ep[1].addr, c->ep[1].port);
+	struct closed_slot *s = &t->closed[h & (FLOW_CLOSED_SLOTS - 1)];
+
+	s->hash = h;
+	s->isn1 = c->half[KX_CLIENT].base_seq;
+	s->have_isn = c->syn_seen && c->half[KX_CLIENT].have_base;
+	s->vlan = c->vlan;
+	s->ip_version = c->ip_version;
+	s->ep[0] = c->ep[0];
+	s->ep[1] = c->ep[1];
+}
+
+bool
+kx_flow_recently_closed(const struct kx_flow_table *t,
+    const struct kx_packet *pkt)
+{
+	uint16_t vlan = pkt->vlan_count > 0 ? pkt->vlan[0] : 0;
+	uint32_t h = closed_hash(pkt->ip_version, vlan, pkt->src, pkt->sport,
+	    pkt->dst, pkt->dport);
+	const struct closed_slot *s = &t->closed[h & (FLOW_CLOSED_SLOTS - 1)];
+
+	if (s->hash != h || s->ip_version != pkt->ip_version ||
+	    s->vlan != vlan || s->ip_version == 0)
+		return false;
+	/* A SYN: only the client's own again (same ISN) is a leftover. */
+	if ((pkt->tcp_flags & (KX_TCP_SYN | KX_TCP_ACK)) == KX_TCP_SYN)
+		return s->have_isn && s->isn1 == pkt->seq + 1 &&
+		    ep_eq(&s->ep[KX_CLIENT], pkt->src, pkt->sport) &&
+		    ep_eq(&s->ep[KX_SERVER], pkt->dst, pkt->dport);
+	return (ep_eq(&s->ep[0], pkt->src, pkt->sport) &&
+	    ep_eq(&s->ep[1], pkt->dst, pkt->dport)) ||
+	    (ep_eq(&s->ep[1], pkt->src, pkt->sport) &&
+	    ep_eq(&s->ep[0], pkt->dst, pkt->dport));
+}
+
+struct kx_conn *
+kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
+    bool create, bool server_is_dport, enum kx_side *side)
+{
+	uint16_t vlan = pkt->vlan_count > 0 ? pkt->vlan[0] : 0;
+	uint32_t h = flow_hash(t, pkt->ip_version, vlan, pkt->src, pkt->sport,
+	    pkt->dst, pkt->dport);
+	uint32_t m = t->nslots - 1, i = h & m;
+	struct kx_conn *c;
+
+	/* Robin Hood: a slot nearer its home than this probe is far from
+	 * ours ends the search. */
+	for (uint32_t d = 0; (c = t->slot[i].c) != NULL &&
+	    ((i - t->slot[i].hash) & m) >= d; i = (i + 1) & m, d++) {
+		if (t->slot[i].hash != h)
+			continue;
+		/* All of it is about to be read (endpoints, then the
+		 * sender's TCP facts, the close state, the pointers): ask
+		 * for its cache lines together rather than one miss after
+		 * another. */
+		for (size_t off = 64; off < sizeof(*c); off += 64)
+			__builtin_prefetch((const char *)c + off);
+		if (c->ip_version != pkt->ip_version || c->vlan != vlan)
+			continue;
+		if (ep_eq(&c->ep[KX_CLIENT], pkt->src, pkt->sport) &&
+		    ep_eq(&c->ep[KX_SERVER], pkt->dst, pkt->dport)) {
+			*side = KX_CLIENT;
+			return c;
+		}
+		if (ep_eq(&c->ep[KX_SERVER], pkt->src, pkt->sport) &&
+		    ep_eq(&c->ep[KX_CLIENT], pkt->dst, pkt->dport)) {
+			*side = KX_SERVER;
+			return c;
+		}
+	}
+	if (!create)
+		return NULL;
+
+	if (t->count >= t->max && t->lru_tail != NULL) {
+		struct kx_conn *old = t->lru_tail;
+
+		kx_anom_set(&old->anomalies, KX_ANOM_FLOW_EVICTED);
+		old->evicted = true;
+		t->caps.evicted_conns++;
+		kx_flow_finish(t, old);
+	}
+	/* Never fill the array: a probe must always reach an empty slot. */
+	if ((uint64_t)(t->count + 1) * 4 > (uint64_t)t->nslots * 3)
+		grow(t);
+	if (t->count + 1 >= t->nslots)
+		return NULL;
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->mem = (uint32_t)kx_mem_chunk(sizeof(*c));
+	t->conn_mem += c->mem;
+	c->hash = h;
+	c->seq_no = t->next_seq++;
+	c->ip_version = pkt->ip_version;
+	c->vlan = vlan;
+	*side = server_is_dport ? KX_CLIENT : KX_SERVER;
+	memcpy(c->ep[*side].addr, pkt->src, 16);
+	c->ep[*side].port = pkt->sport;
+	memcpy(c->ep[!*side].addr, pkt->dst, 16);
+	c->ep[!*side].port = pkt->dport;
+	c->closed_by = -1;
+	c->close_after.side = -1;
+	c->last_step.side = -1;
+	for (int s = 0; s < 2; s++)
+		c->half[s].stream_ssh = -1;
+	slot_put(t->slot, t->nslots - 1, h, c);
+	lru_push(t, c);
+	t->count++;
+	t->changed = true;
+	return c;
+}
+
+static int
+by_seq(const void *a, const void *b)
+{
+	const struct kx_conn *x = *(struct kx_conn *const *)a;
+	const struct kx_conn *y = *(struct kx_conn *const *)b;
+
+	return x->seq_no < y->seq_no ? -1 : x->seq_no > y->seq_no;
+}
+
+void
+kx_flow_flush(struct kx_flow_table *t, enum kx_close why)
+{
+	struct kx_conn **all, *c;
+	uint32_t n = 0;
+
+	all = calloc(t->count != 0 ? t->count : 1, sizeof(*all));
+	if (all == NULL) {
+		/* No memory to sort: report in LRU order instead. */
+		while ((c = t->lru_tail) != NULL) {
+			if (c->close == KX_CLOSE_NONE)
+				c->close = why;
+			kx_flow_finish(t, c);
+		}
+		return;
+	}
+	for (c = t->lru_head; c != NULL; c = c->lru_next)
+		all[n++] = c;
+	qsort(all, n, sizeof(*all), by_seq);
+	for (uint32_t i = 0; i < n; i++) {
+		if (all[i]->close == KX_CLOSE_NONE)
+			all[i]->close = why;
+		kx_flow_finish(t, all[i]);
+	}
+	free(all);
+}
+
+uint32_t
+kx_flow_expire(struct kx_flow_table *t, uint64_t now_us, uint64_t min_us,
+    kx_timeout_fn timeout_of, void *arg)
+{
+	struct kx_conn *c = t->lru_tail, *prev;
+	uint32_t n = 0;
+
+	for (; c != NULL; c = prev) {
+		prev = c->lru_prev;
+		/* Packet times can step back across files: never underflow. */
+		if (now_us < c->ts_last || now_us - c->ts_last < min_us)
+			break;
+		if (now_us - c->ts_last < timeout_of(c, arg))
+			continue;
+		if (c->close == KX_CLOSE_NONE)
+			c->close = KX_CLOSE_TIMEOUT;
+		kx_flow_finish(t, c);
+		n++;
+	}
+	return n;
+}
+
+uint32_t
+kx_flow_count(const struct kx_flow_table *t)
+{
+	return t->count;
+}
+
+void
+kx_flow_set_limits(struct kx_flow_table *t, uint64_t max_mem,
+    uint32_t max_buffer, uint32_t max_ooo)
+{
+	t->mem_max = max_mem;
+	t->max_buffer = max_buffer;
+	t->max_ooo = max_ooo;
+}
+
+size_t
+kx_conn_mem(const struct kx_conn *c)
+{
+	size_t n = kx_mem_chunk(sizeof(*c));
+
+	if (c->hs != NULL)
+		n += kx_mem_chunk(sizeof(*c->hs));
+	for (int s = 0; s < 2 && c->hs != NULL; s++) {
+		const struct kx_ssh_side *ss = &c->hs->ssh[s];
+
+		n += kx_reasm_mem(&c->hs->rs[s]);
+		if (ss->banner != NULL)
+			n += kx_mem_chunk(ss->banner_len != 0 ? ss->banner_len : 1);
+		if (ss->kexinit != NULL && ss->kexinit != &kx_kexinit_gone)
+			n += kx_mem_chunk(sizeof(*ss->kexinit)) +
+			    kx_mem_chunk(ss->kexinit_raw_len != 0 ?
+			    ss->kexinit_raw_len : 1);
+		/* The texts kept only when seen (ssh.h). */
+		if (ss->prebanner_first != NULL &&
+		    ss->prebanner_first != kx_ssh_nothing)
+			n += kx_mem_chunk((size_t)ss->prebanner_first_len + 1u);
+		if (ss->disc_desc != NULL &&
+		    ss->disc_desc != (const uint8_t *)kx_ssh_nothing)
+			n += kx_mem_chunk(ss->disc_desc_len);
+		if (ss->hostkey != NULL && ss->hostkey != kx_hostkey_gone)
+			n += kx_mem_chunk(ss->hostkey_len != 0 ? ss->hostkey_len : 1);
+	}
+	n += kx_resets_mem(c->rsts);
+	/* One allocation per kept frame; at most KX_EVIDENCE_FRAMES_MAX. */
+	if (c->evidence != NULL) {
+		n += kx_mem_chunk(sizeof(*c->evidence));
+		for (const struct kx_evidence_frame *f = c->evidence->head;
+		    f != NULL; f = f->next)
+			n += kx_mem_chunk(sizeof(*f) + f->caplen);
+	}
+	return n;
+}
+
+bool
+kx_flow_settle(struct kx_flow_table *t)
+{
+	uint64_t buckets;
+	struct kx_conn *c = t->recent;
+
+	/* Only a packet that allocated or freed something re-counts
+	 * (c->mem_dirty): a bulk segment or a bare ACK costs nothing here. */
+	if (c != NULL && c->mem_dirty) {
+		size_t m = kx_conn_mem(c);
+
+		t->conn_mem = t->conn_mem - c->mem + m;
+		c->mem = (uint32_t)m;
+		c->mem_dirty = false;
+		t->changed = true;
+	}
+	if (!t->changed)
+		return false;
+	buckets = kx_mem_chunk((size_t)t->nslots * sizeof(*t->slot));
+	/* DESIGN "Resource bounds": over the cap, the least recently active
+	 * connections are reported (marked evicted) and dropped, down to the
+	 * one just handled if it alone is over. */
+	while (t->mem_max != 0 && t->conn_mem + buckets > t->mem_max &&
+	    (c = t->lru_tail) != NULL) {
+		kx_anom_set(&c->anomalies, KX_ANOM_FLOW_EVICTED);
+		c->evicted = true;
+		t->caps.evicted_memory++;
+		kx_flow_finish(t, c);
+	}
+	t->caps.mem_used = t->conn_mem + buckets;
+	if (t->caps.mem_used > t->caps.mem_peak)
+		t->caps.mem_peak = t->caps.mem_used;
+	t->changed = false;
+	return true;
+}
+
+const struct kx_cap_stats *
+kx_flow_caps(const struct kx_flow_table *t)
+{
+	return &t->caps;
+}
+
+void
+kx_flow_free(struct kx_flow_table *t)
+{
+	struct kx_conn *c;
+
+	if (t == NULL)
+		return;
+	while ((c = t->lru_head) != NULL)
+		kx_flow_discard(t, c);
+	free(t->slot);
+	free(t);
+}
