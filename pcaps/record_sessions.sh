@@ -55,10 +55,7 @@ CAPTURE_PID=""
 CLIENT_RC=0
 KIND=""                 # the session kind as the scenario made it, for the truth file
 
-log() { printf 'record_sessions.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# stop_pid, forget_pid, drop_one_ns, cleanup, wait_log
+# log, die, stop_pid, drop_one_ns, cleanup, NSWRAP, bg_ns, wait_listen, ...
 . "$HERE/proclib.sh"
 
 drop_scenario() { drop_one_ns "$NS"; NS=""; }
@@ -73,25 +70,7 @@ mount --bind "$KX_SHADOW" /etc/shadow &&
 { [ -z "$KX_PAM" ] || mount --bind "$KX_PAM" /etc/pam.d/sshd; } &&
 mount --bind "$KX_HOME" /root &&
 cd /root && exec "$@"'
-NSRUN=()
 
-bg_ns() {
-	local logf=$1
-	shift
-	"${NSRUN[@]}" "$@" >"$logf" 2>&1 &
-	LASTPID=$!
-	PIDS+=("$LASTPID")
-}
-
-wait_listen() {
-	local port=$1 pid=$2 i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		ip netns exec "$NS" ss -H -l -t -n "sport = :$port" | grep -q . && return 0
-		kill -0 "$pid" 2>/dev/null || { cat "$T/server.log" >&2; die "server pid $pid exited before listening"; }
-		sleep 0.1
-	done
-	die "timed out waiting for a listener on port $port"
-}
 
 # The askpass program: one answer per prompt from $KX_T/answers, in order;
 # past the last, the last again; the word EMPTY answers an empty line.
@@ -173,14 +152,14 @@ start_sshd() {
 	"${NSRUN[@]}" "$SSHD" -t -f "$T/sshd_config" || die "sshd rejects $T/sshd_config"
 	bg_ns "$T/server.log" "$SSHD" -D -e -o LogLevel=DEBUG3 -f "$T/sshd_config"
 	SERVER_PID=$LASTPID
-	wait_listen 22 "$SERVER_PID"
+	wait_listen "$NS" 22 "$SERVER_PID" "$T/server.log"
 }
 
 start_dropbear() {
 	dropbearkey -t ed25519 -f "$T/dropbear_ed25519_key" >/dev/null 2>&1
 	bg_ns "$T/server.log" dropbear -F -E -p 127.0.0.1:22 -r "$T/dropbear_ed25519_key" -P /run/dropbear.pid
 	SERVER_PID=$LASTPID
-	wait_listen 22 "$SERVER_PID"
+	wait_listen "$NS" 22 "$SERVER_PID" "$T/server.log"
 }
 
 start_capture() {
@@ -665,36 +644,16 @@ sc_dropbear_pw_fail() { dropbear_sc dropbear_pw_fail "Dropbear, two wrong passwo
 sc_dropbear_key_ok() { dropbear_sc dropbear_key_ok "Dropbear, public-key login" key_ok; }
 
 main() {
-	local want=() n s found
-	if [[ ${1:-} == --list ]]; then
-		printf '%s\n' "${SCENARIOS[@]}"
-		return 0
-	fi
-	(($(id -u) == 0)) || die "must run as root (network namespaces, packet capture)"
-	for n in ip tcpdump tshark ssh scp ssh-keygen dropbear dropbearkey openssl ss timeout; do
-		command -v "$n" >/dev/null || die "missing $n"
-	done
+	list_or_help "${1:-}" 10 && return 0
+	need_root ip tcpdump tshark ssh scp ssh-keygen dropbear dropbearkey openssl ss timeout
 	[[ -x $SSHD ]] || die "missing $SSHD"
 	[[ -x $PY ]] || die "missing $PY"
-	if (($#)); then
-		for n in "$@"; do
-			found=0
-			for s in "${SCENARIOS[@]}"; do [[ $n == "$s" ]] && found=1; done
-			((found)) || die "unknown scenario '$n' (see --list)"
-			want+=("$n")
-		done
-	else
-		want=("${SCENARIOS[@]}")
-	fi
+	pick_scenarios "$@"
 	mkdir -p "$OUT"
 	WORK=$(mktemp -d /tmp/kx17rec.XXXXXX)
 	chmod 0711 "$WORK"
 	write_askpass
-	for n in "${want[@]}"; do
-		log "recording $n"
-		"sc_$n"
-	done
-	printf '%s\n' "${RESULTS[@]}"
+	record_scenarios
 }
 
 trap cleanup EXIT
