@@ -142,12 +142,8 @@ void kx_report_eve_bruteforce(FILE *out, const struct kx_conn *c,
     const struct kx_brute_hit *h);
 void kx_report_text_bruteforce(FILE *out, const struct kx_brute_hit *h);
 
-/* Run-wide counts kept by main for the summary and statistics. */
-struct kx_run_counts {
-	uint64_t shown;
-	uint64_t problems;
-	uint64_t by_verdict[KX_V_MAX];
-};
+/* Run-wide counts (events/events.h). */
+struct kx_run_counts;
 
 /* Capture-side counts (pcap_stats, live only). */
 struct kx_capture_counts {
