@@ -9,10 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A failing handshake is a few dozen frames; these caps keep the worst
- * case (a long exchange before a late failure) to 256 KiB a connection. */
-#define KX_EVIDENCE_FRAMES_MAX 256
-#define KX_EVIDENCE_BYTES_MAX (256u * 1024u)
+#include "kexray/core/limits.h"   /* KX_EVIDENCE_FRAMES_MAX, _BYTES_MAX */
 
 struct kx_evidence_frame {
 	struct kx_evidence_frame *next;

@@ -1,5 +1,9 @@
-/* report: formatting only (DESIGN "report"): text blocks for people, JSON
- * Lines for machines. Every untrusted string is escaped (STYLE 11). */
+/* report: the writers (DESIGN "report"): text blocks for people, JSON
+ * Lines, Zeek logs (and the Zeek log directory they may go to) and EVE for
+ * machines, and the statistics lines. They read the analysis and the
+ * run's counts and decide nothing: the verdict is analyze's, what is
+ * counted and shown is events', which writer a record goes to is
+ * records.h's. Every untrusted string is escaped (STYLE 11). */
 #ifndef KEXRAY_REPORT_H
 #define KEXRAY_REPORT_H
 
