@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "kexray/analyze/resets.h"
-#include "kexray/input/evidence.h"
 #include "kexray/stream/flow.h"
 
 const char *const kx_close_names[KX_CLOSE_MAX] = {

@@ -13,8 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kexray/input/evidence.h"
 #include "kexray/decode/packet.h"
+#include "kexray/stream/evidence.h"
 #include "kexray/stream/reasm.h"
 #include "kexray/ssh/ssh.h"
 
