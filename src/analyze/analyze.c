@@ -239,37 +239,6 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 	return false;
 }
 
-/* A host key that differs from the one on record (or is revoked) is the
- * verdict, whatever else happened: the handshake is not to be trusted,
- * or the client was right to refuse it. */
-static void
-judge_hostkey(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
-    struct kx_verdict *v)
-{
-	const struct kx_hostkey *hk = &v->assess.hostkey;
-	const char *file;
-	char was[sizeof(v->reason)];
-
-	if (ctx == NULL || (ctx->known_hosts == NULL && ctx->host_keys == NULL))
-		return;
-	if (!kx_hostkey_judge(ctx->known_hosts, ctx->host_keys, c,
-	    &v->assess.hostkey))
-		return;
-	if (v->kind != KX_V_OK && v->kind != KX_V_CLOSED &&
-	    v->kind != KX_V_RESET && v->kind != KX_V_INCOMPLETE)
-		return;
-	file = hk->known_hosts == KX_HK_CHANGED || hk->known_hosts == KX_HK_REVOKED ?
-	    "known_hosts" : "the --host-keys file";
-	memcpy(was, v->reason, sizeof(was));
-	v->kind = KX_V_HOST_KEY_CHANGED;
-	snprintf(v->reason, sizeof(v->reason), "the server's host key %s "
-	    "(possible man-in-the-middle, or a reinstalled server); %s",
-	    (hk->known_hosts == KX_HK_REVOKED || hk->host_keys == KX_HK_REVOKED) ?
-	    "is marked @revoked" : file[0] == 'k' ?
-	    "differs from the one in known_hosts" :
-	    "differs from the one kexray recorded (--host-keys)", was);
-}
-
 /* A log that says only "Unable to negotiate ...: no matching X found"
  * (LogLevel INFO) has no proposals to negotiate: the failing categories
  * are the log's word. The first is the one sshd checks first (kex.c
@@ -347,7 +316,6 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 	    v->close.cause == KX_CAUSE_PROBE &&
 	    (ctx == NULL || !ctx->probes_are_problems))
 		v->kind = KX_V_PROBE;
-	judge_hostkey(c, ctx, v);
 	v->problem = kx_verdict_is_problem(v->kind);
 	v->outcome.kind = (uint8_t)v->kind;
 	v->outcome.mismatch_mask = (uint8_t)v->nego.mismatch_mask;
@@ -365,4 +333,27 @@ kx_analyze_end(const struct kx_conn *c, struct kx_close_info *ci)
 	n.mismatch_mask = c->hs_outcome.mismatch_mask;
 	n.first_failure = c->hs_outcome.first_failure;
 	kx_close_judge(c, &n, ci);
+}
+
+bool
+kx_verdict_weak(const struct kx_verdict *v)
+{
+	if (v->kind != KX_V_OK)
+		return false;
+	if (v->assess.terrapin.exposed)
+		return true;
+	for (int cat = 0; cat < KX_CAT_MAX; cat++) {
+		const struct kx_algtab_row *r = v->assess.rating[cat];
+
+		if (v->nego.res[cat] == KX_NEGO_AGREED && r != NULL &&
+		    (r->rating == KX_RATE_WARN || r->rating == KX_RATE_FAIL))
+			return true;
+	}
+	return false;
+}
+
+bool
+kx_verdict_forged(const struct kx_verdict *v)
+{
+	return v->kind == KX_V_RESET && v->close.third_party;
 }

@@ -1405,6 +1405,29 @@ msg_connecting(struct ctx *x, struct kx_cursor *m)
 	return true;
 }
 
+/* sshconnect.c verify_host_key: "Server host key: TYPE SHA256:FP". The
+ * type and fingerprint are kept only when both have the shape ssh prints
+ * (no space, the fingerprint SHA256: and 43 base64 characters). */
+static bool
+msg_server_hostkey(struct ctx *x, struct kx_cursor *m)
+{
+	struct lconn *lc;
+	const uint8_t *tp, *fp;
+	size_t tn, fn;
+
+	if (!lit(m, "Server host key: ") || (lc = conn_of(x)) == NULL)
+		return false;
+	if (token(m, &tp, &tn) && tn <= KX_KEYTYPE_MAX && lit(m, " ") &&
+	    token(m, &fp, &fn) && fn == KX_FP_LEN && kx_cur_left(m) == 0 &&
+	    memcmp(fp, "SHA256:", 7) == 0) {
+		memcpy(lc->info.hostkey_type, tp, tn);
+		lc->info.hostkey_type[tn] = '\0';
+		memcpy(lc->info.hostkey_fp, fp, fn);
+		lc->info.hostkey_fp[fn] = '\0';
+	}
+	return true;
+}
+
 /* sshd.c: "drop connection #N from [A]:P on [B]:Q past MaxStartups",
  * logged by the listener: the connection was accepted and closed at once,
  * before any banner. */
@@ -1841,7 +1864,7 @@ process_line(struct kx_sshlog *l, const uint8_t *p, size_t n, bool cut,
 	static bool (*const handlers[])(struct ctx *, struct kx_cursor *) = {
 		msg_lists, msg_kexinit, msg_kex_choice, msg_packets, msg_banners,
 		msg_connection_from, msg_connecting, msg_maxstartups, msg_child,
-		msg_outcome,
+		msg_server_hostkey, msg_outcome,
 	};
 	struct lineinfo li = { .cut = cut };
 	struct kx_cursor c, t;

@@ -3,7 +3,7 @@
  * names and software strings from the wire go through the escapers. */
 #include <string.h>
 
-#include "kexray/events/summary.h"
+#include "kexray/report/summary.h"
 
 /* Directive words for the text block, by kx_algcat. */
 static const char *const ac_label[KX_AC_MAX] = {

@@ -690,6 +690,52 @@ kx_hostdb_check(struct kx_hostdb *db, const char *name, const uint8_t *blob,
 	return v;
 }
 
+enum kx_hk_verdict
+kx_hostdb_check_fp(const struct kx_hostdb *db, const char *name,
+    const char *type, const char *fp, char recorded_fp[KX_FP_LEN + 1])
+{
+	bool match = false, other = false, changed = false;
+	char efp[KX_FP_LEN + 1];
+
+	recorded_fp[0] = '\0';
+	/* A certificate is judged by its CA (@cert-authority), which a
+	 * fingerprint alone cannot be held against. */
+	if (db == NULL || type == NULL || fp == NULL || type[0] == '\0' ||
+	    strstr(type, "-cert-") != NULL)
+		return KX_HK_UNCHECKED;
+	for (size_t i = 0; i < db->n; i++) {
+		const struct hd_entry *e = &db->e[i];
+		bool same;
+
+		if (e->blob == NULL || e->marker == MARK_CA ||
+		    !host_matches(e, name))
+			continue;
+		if (kx_fingerprint_sha256(e->blob, e->blob_len, efp) != KX_OK)
+			continue;
+		same = strcmp(efp, fp) == 0;
+		if (e->marker == MARK_REVOKED) {
+			if (same)
+				return KX_HK_REVOKED;
+			continue;
+		}
+		if (same)
+			match = true;
+		else if (strcmp(e->type, type) == 0) {
+			if (!changed)
+				memcpy(recorded_fp, efp, sizeof(efp));
+			changed = true;
+		} else
+			other = true;
+	}
+	if (match) {
+		recorded_fp[0] = '\0';
+		return KX_HK_MATCH;
+	}
+	if (changed)
+		return KX_HK_CHANGED;
+	return other ? KX_HK_OTHER_TYPE : KX_HK_UNKNOWN;
+}
+
 /* Creates path.kexray-PID-N exclusively, mode 0644 (a known_hosts file
  * is public). open(2) rather than mkstemp(3) + fchmod(2): live capture
  * runs under a seccomp filter that allows openat, not fchmod. */

@@ -16,10 +16,8 @@
 
 #include "kexray/analyze/algtab.h"
 #include "kexray/analyze/analyze.h"
-#include "kexray/report/color.h"
 #include "kexray/core/limits.h"
 #include "kexray/stream/pipeline.h"
-#include "kexray/report/report.h"
 #include "kexray/analyze/resets.h"
 
 /* One counted string: an algorithm name or a software version. */
@@ -100,22 +98,6 @@ uint32_t kx_summary_top(const struct kx_summary_table *t,
  * KX_SUMMARY_ITEM_LEN bytes. Returns the length (0: no banner). */
 size_t kx_summary_software(const struct kx_conn *c, const struct kx_verdict *v,
     int side, uint8_t *buf, size_t len);
-
-/* What else the run knows, for the summary's last lines. */
-struct kx_summary_extra {
-	const struct kx_stats *stats;         /* NULL: reading logs */
-	const struct kx_sshlog_stats *logstats; /* --sshd-log */
-	const struct kx_capture_counts *cc;   /* NULL or have_pcap false: files */
-	bool final;
-	bool interrupted;   /* SIGINT/SIGTERM before the input's end */
-};
-
-/* report_summary.c: the summary block after the last connection (text),
- * and the "summary" JSON record. */
-void kx_report_summary_text(FILE *out, const struct kx_summary *s,
-    const struct kx_summary_extra *x, const struct kx_style *st);
-void kx_report_summary_json(FILE *out, const struct kx_summary *s,
-    const struct kx_summary_extra *x);
 
 /* Top entries shown per list. */
 #define KX_SUMMARY_SHOW 5

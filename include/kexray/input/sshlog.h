@@ -21,6 +21,7 @@
 #include "kexray/stream/flow.h"
 #include "kexray/core/limits.h"
 #include "kexray/core/status.h"
+#include "kexray/ssh/hostkey.h"
 
 /* What a connection read from a log adds to struct kx_conn (kx_conn.log).
  * A log has no TCP facts (packets, bytes, TTLs, windows), no packet timing
@@ -41,6 +42,11 @@ struct kx_logconn {
 	 * kx_cat) and where LIST, the peer's list, is in outcome. */
 	uint8_t failed_cats;
 	uint16_t offer_off, offer_len;
+	/* sshconnect.c "Server host key: TYPE SHA256:..." (ssh -v): the key
+	 * the server showed, by type and fingerprint; "" when not logged.
+	 * --known-hosts judges it (kx_hostdb_check_fp). */
+	char hostkey_type[KX_KEYTYPE_MAX + 1];
+	char hostkey_fp[KX_FP_LEN + 1];
 };
 
 struct kx_sshlog_stats {

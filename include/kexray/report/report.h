@@ -1,5 +1,9 @@
-/* report: formatting only (DESIGN "report"): text blocks for people, JSON
- * Lines for machines. Every untrusted string is escaped (STYLE 11). */
+/* report: the writers (DESIGN "report"): text blocks for people, JSON
+ * Lines, Zeek logs (and the Zeek log directory they may go to) and EVE for
+ * machines, and the statistics lines. They read the analysis and the
+ * run's counts and decide nothing: the verdict is analyze's, what is
+ * counted and shown is events', which writer a record goes to is
+ * records.h's. Every untrusted string is escaped (STYLE 11). */
 #ifndef KEXRAY_REPORT_H
 #define KEXRAY_REPORT_H
 
@@ -142,12 +146,8 @@ void kx_report_eve_bruteforce(FILE *out, const struct kx_conn *c,
     const struct kx_brute_hit *h);
 void kx_report_text_bruteforce(FILE *out, const struct kx_brute_hit *h);
 
-/* Run-wide counts kept by main for the summary and statistics. */
-struct kx_run_counts {
-	uint64_t shown;
-	uint64_t problems;
-	uint64_t by_verdict[KX_V_MAX];
-};
+/* Run-wide counts (events/events.h). */
+struct kx_run_counts;
 
 /* Capture-side counts (pcap_stats, live only). */
 struct kx_capture_counts {

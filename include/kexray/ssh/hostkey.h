@@ -78,6 +78,13 @@ enum kx_hk_verdict kx_hostdb_check(struct kx_hostdb *db, const char *name,
     const uint8_t *blob, size_t len, bool learn,
     char recorded_fp[KX_FP_LEN + 1]);
 
+/* The same judgement from a key's type and SHA-256 fingerprint alone (what
+ * ssh -v logs: "Server host key: TYPE SHA256:..."), read only: a key known
+ * by its fingerprint cannot be written to a known_hosts file. */
+enum kx_hk_verdict kx_hostdb_check_fp(const struct kx_hostdb *db,
+    const char *name, const char *type, const char *fp,
+    char recorded_fp[KX_FP_LEN + 1]);
+
 /* Writes the set to path if it changed since it was read: a temporary
  * file in the same directory, fsync, rename, so a reader sees the old
  * file or the new one, never half of one. */

@@ -1,0 +1,74 @@
+/* events: what the run learns across connections (DESIGN "events"). Every
+ * connection's analysis passes here once, in the order the connections
+ * reach their records: the counts behind the summary, the statistics and
+ * the exit status, the summary's tables (summary.h), brute force per
+ * source (bruteforce.h), which KEXINITs have had their own record
+ * (offers.h) and the host-key store (hostkeys.h). It sees results, never
+ * packets, and formats nothing: the records are written by report/records.h
+ * from what it decides. */
+#ifndef KEXRAY_EVENTS_H
+#define KEXRAY_EVENTS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "kexray/analyze/analyze.h"
+#include "kexray/events/bruteforce.h"
+#include "kexray/events/hostkeys.h"
+#include "kexray/events/offers.h"
+#include "kexray/events/summary.h"
+
+/* Run-wide counts for the summary, the statistics and the exit status. */
+struct kx_run_counts {
+	uint64_t shown;
+	uint64_t problems;
+	uint64_t by_verdict[KX_V_MAX];
+};
+
+struct kx_events {
+	struct kx_run_counts counts;
+	uint64_t weak;               /* handshakes on a weak algorithm (--fail-on weak) */
+	bool only_problems;          /* --only-problems: what is shown */
+	bool interrupted;            /* the input was cut by a signal */
+	struct kx_analysis_ctx actx; /* --probes-are-problems */
+	struct kx_summary *sum;
+	struct kx_brute *brute;      /* --bruteforce; NULL with "off" */
+	struct kx_offers *offers;    /* kexinit records written */
+	struct kx_hostkeys *hostkeys; /* --known-hosts, --host-keys; NULL none */
+};
+
+/* brute_n 0: no brute-force detection. hostkeys is taken over (freed by
+ * kx_events_free). NULL when out of memory. */
+struct kx_events *kx_events_new(uint32_t brute_n, uint32_t brute_minutes,
+    struct kx_hostkeys *hostkeys);
+/* Frees ev; false when learned host keys could not be saved (said on
+ * stderr). NULL is fine. */
+bool kx_events_free(struct kx_events *ev);
+
+/* A connection's handshake record is due: analyses c once into v, judges
+ * its host key against the store, counts and summarises it. Returns true
+ * when it is to be shown (--only-problems). */
+bool kx_events_handshake(struct kx_events *ev, struct kx_conn *c,
+    struct kx_verdict *v);
+
+/* True when side's KEXINIT in v has had no record of its own yet: the
+ * caller writes it now. */
+bool kx_events_kexinit_first(struct kx_events *ev, const struct kx_verdict *v,
+    int side);
+
+/* c ended: marks what a signal cut short. Call before anything else of
+ * its end. */
+void kx_events_ended(struct kx_events *ev, struct kx_conn *c);
+
+/* How c ended (ci), once its handshake record is written: summarised and
+ * counted (a problem only now, a forged RST after the handshake, is
+ * counted here). Returns true, with *hit, when c takes its source over
+ * the brute-force threshold. *show: its close record is to be shown. */
+bool kx_events_close(struct kx_events *ev, const struct kx_conn *c,
+    const struct kx_close_info *ci, bool *show, struct kx_brute_hit *hit);
+
+/* The exit status's view: a problem seen (or, with fail_on_weak, a weak
+ * handshake). */
+bool kx_events_any_problem(const struct kx_events *ev, bool fail_on_weak);
+
+#endif

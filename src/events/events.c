@@ -1,0 +1,98 @@
+/* The run-wide pass over every connection's analysis (events.h). */
+#include <stdlib.h>
+
+#include "kexray/events/events.h"
+
+struct kx_events *
+kx_events_new(uint32_t brute_n, uint32_t brute_minutes,
+    struct kx_hostkeys *hostkeys)
+{
+	struct kx_events *ev;
+
+	if ((ev = calloc(1, sizeof(*ev))) == NULL)
+		return NULL;
+	ev->hostkeys = hostkeys;
+	if ((ev->sum = kx_summary_new()) == NULL ||
+	    (ev->offers = kx_offers_new(KX_OFFERS_MAX)) == NULL ||
+	    (brute_n != 0 && (ev->brute = kx_brute_new(brute_n,
+	    brute_minutes)) == NULL)) {
+		(void)kx_events_free(ev);
+		return NULL;
+	}
+	return ev;
+}
+
+bool
+kx_events_free(struct kx_events *ev)
+{
+	bool ok;
+
+	if (ev == NULL)
+		return true;
+	ok = kx_hostkeys_close(ev->hostkeys);
+	kx_summary_free(ev->sum);
+	kx_offers_free(ev->offers);
+	kx_brute_free(ev->brute);
+	free(ev);
+	return ok;
+}
+
+bool
+kx_events_handshake(struct kx_events *ev, struct kx_conn *c,
+    struct kx_verdict *v)
+{
+	kx_analyze_with(c, &ev->actx, v);
+	kx_hostkeys_judge(ev->hostkeys, c, v);
+	c->hs_outcome = v->outcome;
+	ev->counts.by_verdict[v->kind]++;
+	if (v->problem)
+		ev->counts.problems++;
+	if (kx_verdict_weak(v))
+		ev->weak++;
+	kx_summary_add(ev->sum, c, v);
+	if (ev->only_problems && !v->problem)
+		return false;
+	ev->counts.shown++;
+	return true;
+}
+
+bool
+kx_events_kexinit_first(struct kx_events *ev, const struct kx_verdict *v,
+    int side)
+{
+	return v->assess.have_kexinit_id[side] &&
+	    kx_offers_first(ev->offers, v->assess.kexinit_id[side]);
+}
+
+void
+kx_events_ended(struct kx_events *ev, struct kx_conn *c)
+{
+	/* Reading files or logs, a signal cut the input: what is still open
+	 * is not what the whole input would have shown. */
+	if (ev->interrupted && c->close == KX_CLOSE_CAPTURE_END)
+		kx_anom_set(&c->anomalies, KX_ANOM_FLOW_INTERRUPTED);
+}
+
+bool
+kx_events_close(struct kx_events *ev, const struct kx_conn *c,
+    const struct kx_close_info *ci, bool *show, struct kx_brute_hit *hit)
+{
+	bool hs_problem = kx_verdict_is_problem(
+	    (enum kx_verdict_kind)c->hs_outcome.kind);
+	bool brute;
+
+	kx_summary_close(ev->sum, c, ci);
+	brute = kx_brute_note(ev->brute, c, ci->phase, hit);
+	/* A problem only now (a forged RST after the handshake): counted
+	 * here; the handshake's own problems were counted with its record. */
+	if (ci->problem && !hs_problem)
+		ev->counts.problems++;
+	*show = !ev->only_problems || hs_problem || ci->problem;
+	return brute;
+}
+
+bool
+kx_events_any_problem(const struct kx_events *ev, bool fail_on_weak)
+{
+	return ev->counts.problems > 0 || (fail_on_weak && ev->weak > 0);
+}
