@@ -135,7 +135,7 @@ struct kx_ssh_side {
 	bool newkeys;
 
 	/* server only: the host key blob K_S of the first well-formed KEX
-	 * reply (ssh_packet.c says which messages qualify), owned; NULL if
+	 * reply (src/ssh/packet.c says which messages qualify), owned; NULL if
 	 * none, or longer than KX_HOSTKEY_MAX (ssh.hostkey.too_long) */
 	uint8_t *hostkey;
 	uint32_t hostkey_len;
