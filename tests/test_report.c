@@ -83,6 +83,70 @@ test_text_escapes(void **state)
 	free(got);
 }
 
+static char *
+zeek_of(const char *bytes, size_t len, bool in_set)
+{
+	char *buf = NULL;
+	size_t sz = 0;
+	FILE *f = open_memstream(&buf, &sz);
+
+	assert_non_null(f);
+	kx_zeek_bytes(f, (const uint8_t *)bytes, len, in_set);
+	fclose(f);
+	return buf;
+}
+
+/* Zeek's ASCII escaping: '\\' and controls as \xHH, ',' only inside a
+ * set, a value equal to a marker with its first byte escaped; a long
+ * value crosses the escaper's chunks whole. */
+static void
+test_zeek_escapes(void **state)
+{
+	char in[130], want[600], *got;
+	size_t n = 0;
+
+	(void)state;
+	got = zeek_of("a,b\\c\x1b\xff", 7, false);
+	assert_string_equal(got, "a,b\\x5cc\\x1b\\xff");
+	free(got);
+	got = zeek_of("a,b", 3, true);
+	assert_string_equal(got, "a\\x2cb");
+	free(got);
+	got = zeek_of("-", 1, false);
+	assert_string_equal(got, "\\x2d");
+	free(got);
+	got = zeek_of("(empty)", 7, false);
+	assert_string_equal(got, "\\x28empty)");
+	free(got);
+	got = zeek_of("", 0, false);
+	assert_string_equal(got, "(empty)");
+	free(got);
+	for (size_t i = 0; i < sizeof(in); i++) {
+		in[i] = i % 3 == 0 ? '\x01' : 'x';
+		n += (size_t)snprintf(want + n, sizeof(want) - n,
+		    i % 3 == 0 ? "\\x01" : "x");
+	}
+	got = zeek_of(in, sizeof(in), false);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+/* Wire text copied into a sentence: '"' escaped too, and a cut never
+ * splits an escape. */
+static void
+test_hex_escaped_buf(void **state)
+{
+	char buf[12];
+
+	(void)state;
+	assert_int_equal(kx_hex_escaped_buf((const uint8_t *)"a\"b\\", 4,
+	    "\"", buf, sizeof(buf)), 10);
+	assert_string_equal(buf, "a\\x22b\\x5c");
+	assert_int_equal(kx_hex_escaped_buf((const uint8_t *)"abcdefg\x01h",
+	    9, "\"", buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "abcdefg");
+}
+
 static void
 test_uid_stable_and_distinct(void **state)
 {
@@ -114,6 +178,8 @@ main(void)
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_text_escapes),
+		cmocka_unit_test(test_zeek_escapes),
+		cmocka_unit_test(test_hex_escaped_buf),
 		cmocka_unit_test(test_uid_stable_and_distinct),
 	};
 

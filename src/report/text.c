@@ -35,21 +35,6 @@ log_lines(FILE *out, const struct kx_conn *c)
 	}
 }
 
-/* Printable ASCII as is; anything else (control bytes, ESC, NUL, bytes
- * >= 0x80) as \xHH, so a banner can never drive the terminal. */
-void
-kx_text_escaped(FILE *out, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '\\')
-			fputs("\\\\", out);
-		else if (p[i] >= 0x20 && p[i] < 0x7f)
-			fputc(p[i], out);
-		else
-			fprintf(out, "\\x%02x", p[i]);
-	}
-}
-
 static void
 text_namelist(FILE *out, const struct kx_namelist *nl)
 {

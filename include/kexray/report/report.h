@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "kexray/analyze/analyze.h"
+#include "kexray/core/escape.h"
 #include "kexray/stream/pipeline.h"
 #include "kexray/input/sshlog.h"
 
@@ -191,9 +192,6 @@ void kx_report_weak_fix_text(FILE *out, const struct kx_conn *c,
 void kx_report_assess_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 
-/* Escapers, exposed for tests. */
-void kx_json_string(FILE *out, const uint8_t *p, size_t len);
-void kx_text_escaped(FILE *out, const uint8_t *p, size_t len);
 /* Zeek-style connection id: "C" and 17 base-62 digits, from the
  * connection's endpoints and first timestamp (stable across runs). */
 void kx_conn_uid(const struct kx_conn *c, char out[19]);
