@@ -9,39 +9,47 @@
 
 #include "kexray/report/report.h"
 
+typedef void escaper(FILE *out, const uint8_t *p, size_t len);
+
+/* What an escaper writes for bytes[0..len). */
 static char *
-json_of(const char *bytes, size_t len)
+escaped(escaper *fn, const char *bytes, size_t len)
 {
 	char *buf = NULL;
 	size_t sz = 0;
 	FILE *f = open_memstream(&buf, &sz);
 
 	assert_non_null(f);
-	kx_json_string(f, (const uint8_t *)bytes, len);
-	fclose(f);
-	return buf;
-}
-
-static char *
-text_of(const char *bytes, size_t len)
-{
-	char *buf = NULL;
-	size_t sz = 0;
-	FILE *f = open_memstream(&buf, &sz);
-
-	assert_non_null(f);
-	kx_text_escaped(f, (const uint8_t *)bytes, len);
+	fn(f, (const uint8_t *)bytes, len);
 	fclose(f);
 	return buf;
 }
 
 static void
-check_json(const char *in, size_t len, const char *want)
+zeek_value(FILE *out, const uint8_t *p, size_t len)
 {
-	char *got = json_of(in, len);
+	kx_zeek_bytes(out, p, len, false);
+}
+
+static void
+zeek_set_value(FILE *out, const uint8_t *p, size_t len)
+{
+	kx_zeek_bytes(out, p, len, true);
+}
+
+static void
+check(escaper *fn, const char *in, size_t len, const char *want)
+{
+	char *got = escaped(fn, in, len);
 
 	assert_string_equal(got, want);
 	free(got);
+}
+
+static void
+check_json(const char *in, size_t len, const char *want)
+{
+	check(kx_json_string, in, len, want);
 }
 
 static void
@@ -78,22 +86,9 @@ test_text_escapes(void **state)
 	char *got;
 
 	(void)state;
-	got = text_of("SSH-2.0-\x1b[2J\0\xc3\xa9\\", 16);
+	got = escaped(kx_text_escaped, "SSH-2.0-\x1b[2J\0\xc3\xa9\\", 16);
 	assert_string_equal(got, "SSH-2.0-\\x1b[2J\\x00\\xc3\\xa9\\\\");
 	free(got);
-}
-
-static char *
-zeek_of(const char *bytes, size_t len, bool in_set)
-{
-	char *buf = NULL;
-	size_t sz = 0;
-	FILE *f = open_memstream(&buf, &sz);
-
-	assert_non_null(f);
-	kx_zeek_bytes(f, (const uint8_t *)bytes, len, in_set);
-	fclose(f);
-	return buf;
 }
 
 /* Zeek's ASCII escaping: '\\' and controls as \xHH, ',' only inside a
@@ -102,33 +97,21 @@ zeek_of(const char *bytes, size_t len, bool in_set)
 static void
 test_zeek_escapes(void **state)
 {
-	char in[130], want[600], *got;
+	char in[130], want[600];
 	size_t n = 0;
 
 	(void)state;
-	got = zeek_of("a,b\\c\x1b\xff", 7, false);
-	assert_string_equal(got, "a,b\\x5cc\\x1b\\xff");
-	free(got);
-	got = zeek_of("a,b", 3, true);
-	assert_string_equal(got, "a\\x2cb");
-	free(got);
-	got = zeek_of("-", 1, false);
-	assert_string_equal(got, "\\x2d");
-	free(got);
-	got = zeek_of("(empty)", 7, false);
-	assert_string_equal(got, "\\x28empty)");
-	free(got);
-	got = zeek_of("", 0, false);
-	assert_string_equal(got, "(empty)");
-	free(got);
+	check(zeek_value, "a,b\\c\x1b\xff", 7, "a,b\\x5cc\\x1b\\xff");
+	check(zeek_set_value, "a,b", 3, "a\\x2cb");
+	check(zeek_value, "-", 1, "\\x2d");
+	check(zeek_value, "(empty)", 7, "\\x28empty)");
+	check(zeek_value, "", 0, "(empty)");
 	for (size_t i = 0; i < sizeof(in); i++) {
 		in[i] = i % 3 == 0 ? '\x01' : 'x';
 		n += (size_t)snprintf(want + n, sizeof(want) - n,
 		    i % 3 == 0 ? "\\x01" : "x");
 	}
-	got = zeek_of(in, sizeof(in), false);
-	assert_string_equal(got, want);
-	free(got);
+	check(zeek_value, in, sizeof(in), want);
 }
 
 /* Wire text copied into a sentence: '"' escaped too, and a cut never
