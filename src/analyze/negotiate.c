@@ -173,18 +173,6 @@ nameset_free(struct nameset *ns)
 		free(ns->slot);
 }
 
-static bool
-list_has(const struct kx_namelist *nl, const uint8_t *name, uint32_t len)
-{
-	uint32_t off = 0, l;
-	const uint8_t *n;
-
-	while (kx_namelist_next(nl, &off, &n, &l))
-		if (l == len && memcmp(n, name, len) == 0)
-			return true;
-	return false;
-}
-
 /* First client name also offered by the server. Empty names are never a
  * match: an empty entry is a malformed list, not an algorithm. */
 static bool
@@ -201,7 +189,7 @@ choose(const struct kx_namelist *c, const struct kx_namelist *s, bool kex,
 		if (len == 0 || (kex && kx_kex_is_pseudo(name, len)))
 			continue;
 		if (have_set ? nameset_has(&ns, name, len) :
-		    list_has(s, name, len)) {
+		    kx_namelist_has(s, name, len)) {
 			out->p = name;
 			out->len = len;
 			found = true;
