@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kexray/analyze/advice.h"
 #include "kexray/report/report.h"
 
 static const char *const side_word[2] = { "client", "server" };
