@@ -9,6 +9,7 @@
 
 #include "kexray/analyze/assess.h"
 #include "kexray/analyze/close.h"
+#include "kexray/analyze/known_hosts.h"
 #include "kexray/stream/flow.h"
 #include "kexray/analyze/memo.h"
 #include "kexray/analyze/negotiate.h"
@@ -36,7 +37,7 @@ extern const char *const kx_verdict_names[KX_V_MAX];
 bool kx_verdict_is_problem(enum kx_verdict_kind k);
 
 /* What the analysis reads beyond the connection: the host-key files
- * (hostkey.h), NULL when not given. */
+ * (known_hosts.h), NULL when not given. */
 struct kx_analysis_ctx {
 	struct kx_hostdb *known_hosts;
 	struct kx_hostdb *host_keys;
