@@ -14,16 +14,6 @@ const char *const kx_fix_action_names[KX_FIX_MAX] = {
 	[KX_FIX_UPGRADE] = "upgrade",
 };
 
-/* The OpenSSH option each category is set with, in sshd_config and
- * ssh_config alike (sshd_config(5), ssh_config(5)). */
-static const char *const directive[KX_AC_MAX] = {
-	[KX_AC_KEX] = "KexAlgorithms",
-	[KX_AC_HOSTKEY] = "HostKeyAlgorithms",
-	[KX_AC_CIPHER] = "Ciphers",
-	[KX_AC_MAC] = "MACs",
-	[KX_AC_COMP] = "Compression",
-};
-
 /* OpenSSH 7.0 release notes: "Options may now be prefixed with a '+' to
  * append to the default" (Ciphers, MACs, KexAlgorithms, HostKeyAlgorithms). */
 #define PLUS_SYNTAX_SINCE "7.0"
@@ -137,7 +127,7 @@ choose_fix(const struct kx_kexinit *from_k, uint32_t failing,
 	if (!have)
 		return;
 	f->side = adder;
-	f->directive = directive[ac];
+	f->directive = kx_algcat_directives[ac];
 	f->openssh = is_openssh(adder_sw);
 	f->plus_syntax = !f->openssh || !has_version(adder_sw) ||
 	    ver_cmp(adder_sw, PLUS_SYNTAX_SINCE) >= 0;

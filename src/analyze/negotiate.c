@@ -28,6 +28,17 @@ const char *const kx_cat_words[KX_CAT_MAX] = {
 	[KX_CAT_COMP_S2C] = "compression (server to client)",
 };
 
+const char *const kx_cat_labels[KX_CAT_MAX] = {
+	[KX_CAT_KEX] = "kex",
+	[KX_CAT_HOSTKEY] = "host key",
+	[KX_CAT_CIPHER_C2S] = "cipher c2s",
+	[KX_CAT_MAC_C2S] = "mac c2s",
+	[KX_CAT_COMP_C2S] = "comp c2s",
+	[KX_CAT_CIPHER_S2C] = "cipher s2c",
+	[KX_CAT_MAC_S2C] = "mac s2c",
+	[KX_CAT_COMP_S2C] = "comp s2c",
+};
+
 const enum kx_proposal kx_cat_proposal[KX_CAT_MAX] = {
 	[KX_CAT_KEX] = KX_PROP_KEX,
 	[KX_CAT_HOSTKEY] = KX_PROP_HOSTKEY,

@@ -17,18 +17,6 @@ static const char *const fix_label[KX_AC_MAX] = {
 	[KX_AC_COMP] = "comp",
 };
 
-/* Category labels for the text report, by kx_cat. */
-static const char *const cat_label[KX_CAT_MAX] = {
-	[KX_CAT_KEX] = "kex",
-	[KX_CAT_HOSTKEY] = "host key",
-	[KX_CAT_CIPHER_C2S] = "cipher c2s",
-	[KX_CAT_MAC_C2S] = "mac c2s",
-	[KX_CAT_COMP_C2S] = "comp c2s",
-	[KX_CAT_CIPHER_S2C] = "cipher s2c",
-	[KX_CAT_MAC_S2C] = "mac s2c",
-	[KX_CAT_COMP_S2C] = "comp s2c",
-};
-
 static void
 jstr(FILE *out, const char *s)
 {
@@ -506,7 +494,7 @@ kx_report_assess_text(FILE *out, const struct kx_conn *c,
 			if (v->nego.res[cat] != KX_NEGO_AGREED ||
 			    rt == KX_RATE_OK || rt == KX_RATE_INFO)
 				continue;
-			fprintf(out, "%s%s ", any ? "\n             " : "", cat_label[cat]);
+			fprintf(out, "%s%s ", any ? "\n             " : "", kx_cat_labels[cat]);
 			kx_text_escaped(out, v->nego.alg[cat].p, v->nego.alg[cat].len);
 			fprintf(out, " %s%s%s", kx_rating_names[rt], r != NULL ? ": " : "",
 			    r != NULL ? r->reason : "");

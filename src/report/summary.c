@@ -5,15 +5,6 @@
 
 #include "kexray/events/summary.h"
 
-/* Directive words for the text block, by kx_algcat. */
-static const char *const ac_label[KX_AC_MAX] = {
-	[KX_AC_KEX] = "kex",
-	[KX_AC_HOSTKEY] = "host key",
-	[KX_AC_CIPHER] = "cipher",
-	[KX_AC_MAC] = "mac",
-	[KX_AC_COMP] = "compression",
-};
-
 static const char *const side_word[2] = { "client", "server" };
 
 static const char *
@@ -65,7 +56,7 @@ text_items(FILE *out, const struct kx_summary_table *t, bool rated)
 	for (uint32_t i = 0; i < n; i++) {
 		fputs(i > 0 ? ", " : "", out);
 		if (rated)
-			fprintf(out, "%s ", ac_label[top[i]->cat]);
+			fprintf(out, "%s ", kx_algcat_words[top[i]->cat]);
 		kx_text_escaped(out, top[i]->s, top[i]->len);
 		if (rated)
 			fprintf(out, " %s", kx_rating_names[top[i]->rating]);
@@ -171,7 +162,7 @@ text_mismatch(FILE *out, const struct kx_summary *s, const struct kx_style *st)
 		const struct kx_summary_mismatch *m = &s->mismatch[order[i]];
 
 		fprintf(out, "  %-11s", i == 0 ? "mismatch" : "");
-		kx_style_put(out, st, KX_TONE_BAD, ac_label[order[i]], 0);
+		kx_style_put(out, st, KX_TONE_BAD, kx_algcat_words[order[i]], 0);
 		fprintf(out, " in %llu connection%s\n", (unsigned long long)m->conns,
 		    plural(m->conns));
 		for (int side = 0; side < 2; side++) {

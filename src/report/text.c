@@ -60,17 +60,6 @@ endpoint(FILE *out, const struct kx_conn *c, int side)
 		fprintf(out, "%s:%u", addr, c->ep[side].port);
 }
 
-static const char *const cat_label[KX_CAT_MAX] = {
-	[KX_CAT_KEX] = "kex",
-	[KX_CAT_HOSTKEY] = "host key",
-	[KX_CAT_CIPHER_C2S] = "cipher c2s",
-	[KX_CAT_MAC_C2S] = "mac c2s",
-	[KX_CAT_COMP_C2S] = "comp c2s",
-	[KX_CAT_CIPHER_S2C] = "cipher s2c",
-	[KX_CAT_MAC_S2C] = "mac s2c",
-	[KX_CAT_COMP_S2C] = "comp s2c",
-};
-
 /* Display order: kex, host key, then each category both ways. */
 static const enum kx_cat display_order[KX_CAT_MAX] = {
 	KX_CAT_KEX, KX_CAT_HOSTKEY, KX_CAT_CIPHER_C2S, KX_CAT_CIPHER_S2C,
@@ -249,7 +238,7 @@ kx_report_text_styled(FILE *out, const struct kx_conn *c,
 			enum kx_cat cat = display_order[i];
 			enum kx_proposal prop = kx_cat_proposal[cat];
 
-			fprintf(out, "  %-11s", cat_label[cat]);
+			fprintf(out, "  %-11s", kx_cat_labels[cat]);
 			switch (v->nego.res[cat]) {
 			case KX_NEGO_AGREED:
 				kx_text_escaped(out, v->nego.alg[cat].p,

@@ -25,6 +25,12 @@ enum kx_algcat {
 
 /* "kex", "host_key", "cipher", "mac", "compression" */
 extern const char *const kx_algcat_names[KX_AC_MAX];
+/* The word a person uses: "kex", "host key", "cipher", "mac",
+ * "compression" (c2s and s2c are one setting). */
+extern const char *const kx_algcat_words[KX_AC_MAX];
+/* The OpenSSH option each category is set with, in sshd_config and
+ * ssh_config alike (sshd_config(5), ssh_config(5)): "KexAlgorithms" ... */
+extern const char *const kx_algcat_directives[KX_AC_MAX];
 
 /* Ratings, best first, so a smaller value is a better algorithm. UNKNOWN
  * sorts last: an algorithm kexray does not know is never recommended. */
