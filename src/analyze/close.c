@@ -31,7 +31,7 @@ const char *const kx_cause_descs[KX_CAUSE_MAX] = {
 #undef KX_CAUSE_DESC
 };
 
-static const char *const side_names[2] = { "client", "server" };
+static const char *const *const side_names = kx_side_names;
 
 /* What sshd's server refusals say before (instead of) the banner:
  * sshd.c writes "Exceeded MaxStartups\r\n" (OpenSSH 8.2 to 9.7) and "Not

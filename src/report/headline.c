@@ -8,8 +8,6 @@
 #include "kexray/report/color.h"
 #include "kexray/report/headline.h"
 
-static const char *const side_word[2] = { "client", "server" };
-
 /* Appends to buf[*off] without overrunning; truncates at len - 1. */
 static void put(char *buf, size_t len, size_t *off, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -92,7 +90,7 @@ cause_words(const struct kx_conn *c, const struct kx_verdict *v, char *buf,
     size_t len, size_t *off)
 {
 	const struct kx_close_info *ci = &v->close;
-	const char *by = c->closed_by >= 0 ? side_word[c->closed_by & 1] : "a side";
+	const char *by = c->closed_by >= 0 ? kx_side_names[c->closed_by & 1] : "a side";
 
 	switch (ci->cause) {
 	case KX_CAUSE_PORT_CLOSED:
@@ -147,12 +145,12 @@ cause_words(const struct kx_conn *c, const struct kx_verdict *v, char *buf,
 	case KX_CAUSE_MTU:
 		put(buf, len, off, "path MTU black hole: a large handshake "
 		    "segment from the %s never got through",
-		    ci->mtu_side >= 0 ? side_word[ci->mtu_side & 1] : "server");
+		    ci->mtu_side >= 0 ? kx_side_names[ci->mtu_side & 1] : "server");
 		break;
 	case KX_CAUSE_SEGMENT_LOST:
 		put(buf, len, off, "likely a path MTU black hole: part of the "
 		    "%s's handshake was lost on the path",
-		    ci->mtu_side >= 0 ? side_word[ci->mtu_side & 1] : "peer");
+		    ci->mtu_side >= 0 ? kx_side_names[ci->mtu_side & 1] : "peer");
 		break;
 	case KX_CAUSE_KEX_STALLED:
 		put(buf, len, off, "the server never answered the key exchange");
@@ -231,7 +229,7 @@ kx_headline(const struct kx_conn *c, const struct kx_verdict *v, char *buf,
 		if (kx_verdict_forged(v))
 			put(buf, len, &off, "forged reset: a firewall, IPS or "
 			    "attacker ended it, claiming to be the %s",
-			    c->closed_by >= 0 ? side_word[c->closed_by & 1] : "peer");
+			    c->closed_by >= 0 ? kx_side_names[c->closed_by & 1] : "peer");
 		else
 			cause_words(c, v, buf, len, &off);
 		break;

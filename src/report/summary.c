@@ -5,8 +5,6 @@
 
 #include "kexray/events/summary.h"
 
-static const char *const side_word[2] = { "client", "server" };
-
 static const char *
 plural(uint64_t n)
 {
@@ -166,7 +164,7 @@ text_mismatch(FILE *out, const struct kx_summary *s, const struct kx_style *st)
 		fprintf(out, " in %llu connection%s\n", (unsigned long long)m->conns,
 		    plural(m->conns));
 		for (int side = 0; side < 2; side++) {
-			fprintf(out, "  %-11s  %s lacks ", "", side_word[side]);
+			fprintf(out, "  %-11s  %s lacks ", "", kx_side_names[side]);
 			text_items(out, m->lacks[side], false);
 			fputc('\n', out);
 		}
@@ -194,7 +192,7 @@ kx_report_summary_text(FILE *out, const struct kx_summary *s,
 		text_mismatch(out, s, st);
 		for (int side = 0; side < 2; side++) {
 			fprintf(out, "  %-11s%s ", side == 0 ? "software" : "",
-			    side_word[side]);
+			    kx_side_names[side]);
 			text_items(out, s->software[side], false);
 			if (s->no_banner[side] > 0)
 				fprintf(out, "%sno banner in %llu", s->software[side]->n >
@@ -319,8 +317,8 @@ kx_report_summary_json(FILE *out, const struct kx_summary *s,
 	fputs("],\"software\":{", out);
 	for (int side = 0; side < 2; side++) {
 		fputs(side > 0 ? "," : "", out);
-		json_items(out, side_word[side], s->software[side], "software", false);
-		fprintf(out, ",\"%s_none\":%llu", side_word[side],
+		json_items(out, kx_side_names[side], s->software[side], "software", false);
+		fprintf(out, ",\"%s_none\":%llu", kx_side_names[side],
 		    (unsigned long long)s->no_banner[side]);
 	}
 	fputs("},", out);

@@ -12,6 +12,8 @@
 #include "kexray/analyze/resets.h"
 #include "kexray/core/siphash.h"
 
+const char *const kx_side_names[2] = { "client", "server" };
+
 const char *const kx_close_names[KX_CLOSE_MAX] = {
 	[KX_CLOSE_NONE] = "open",
 	[KX_CLOSE_FIN] = "fin",
