@@ -483,13 +483,6 @@ static const struct kx_backport backports[] = {
 
 #define NBACKPORTS (sizeof(backports) / sizeof(backports[0]))
 
-const struct kx_backport *
-kx_backport_rows(size_t *n)
-{
-	*n = NBACKPORTS;
-	return backports;
-}
-
 /* The comments name a package with the fix for id. */
 static bool
 backported(const struct kx_software *sw, const char *id)
@@ -509,13 +502,6 @@ backported(const struct kx_software *sw, const char *id)
 			return true;
 	}
 	return false;
-}
-
-const struct kx_software_issue *
-kx_software_issue_rows(size_t *n)
-{
-	*n = NISSUES;
-	return issues;
 }
 
 void

@@ -221,8 +221,10 @@ kx_hostdb_load(const char *path, bool missing_ok, struct kx_hostdb **out,
 	enum kx_status st = KX_OK;
 
 	*out = NULL;
-	if ((db = calloc(1, sizeof(*db))) == NULL)
+	if ((db = calloc(1, sizeof(*db))) == NULL) {
+		snprintf(err, errlen, "%.200s: %s", path, kx_strerror(KX_NOMEM));
 		return KX_NOMEM;
+	}
 	db->jfd = -1;
 	if ((f = fopen(path, "r")) == NULL) {
 		if (errno == ENOENT && missing_ok) {
@@ -281,7 +283,7 @@ kx_hostdb_load(const char *path, bool missing_ok, struct kx_hostdb **out,
 	fclose(f);
 	if (st != KX_OK) {
 		if (st == KX_NOMEM)
-			snprintf(err, errlen, "%.200s: out of memory", path);
+			snprintf(err, errlen, "%.200s: %s", path, kx_strerror(st));
 		kx_hostdb_free(db);
 		return st;
 	}
@@ -589,8 +591,10 @@ kx_hostdb_save(struct kx_hostdb *db, const char *path, char *err, size_t errlen)
 	if (db == NULL || !db->dirty)
 		return KX_OK;
 	tmplen = strlen(path) + 40;
-	if ((tmp = malloc(tmplen)) == NULL)
+	if ((tmp = malloc(tmplen)) == NULL) {
+		snprintf(err, errlen, "%.200s: %s", path, kx_strerror(KX_NOMEM));
 		return KX_NOMEM;
+	}
 	if ((fd = open_temp(path, tmp, tmplen)) == -1) {
 		snprintf(err, errlen, "cannot write %.200s: %s", path, strerror(errno));
 		free(tmp);

@@ -337,16 +337,6 @@ json_would_log(FILE *out, const struct kx_conn *c, const struct kx_assessment *a
 }
 
 void
-kx_report_assess_json(FILE *out, const struct kx_conn *c,
-    const struct kx_verdict *v)
-{
-	kx_report_assess_json_pair(out, c, v);
-	kx_report_assess_json_hostkey(out, c, v);
-	kx_report_assess_json_advice(out, c, v);
-	kx_report_assess_json_would_log(out, c, v);
-}
-
-void
 kx_report_assess_json_pair(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v)
 {

@@ -169,9 +169,7 @@ struct kx_backport {
  * calls fn for each. */
 void kx_software_issues(const struct kx_software *sw, bool is_server,
     void (*fn)(const struct kx_software_issue *, void *), void *arg);
-const struct kx_backport *kx_backport_rows(size_t *n);
 
 const struct kx_product_row *kx_product_rows(size_t *n);
-const struct kx_software_issue *kx_software_issue_rows(size_t *n);
 
 #endif

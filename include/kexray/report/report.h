@@ -165,11 +165,9 @@ void kx_report_text_stats(FILE *out, const struct kx_stats *st,
     const struct kx_capture_counts *cc, const struct kx_run_counts *rc,
     bool final);
 
-/* Security verdicts (report_assess.c): JSON members, each written with a
- * leading comma, and the text lines of one connection's block. */
-void kx_report_assess_json(FILE *out, const struct kx_conn *c,
-    const struct kx_verdict *v);
-/* Its parts, in order (report_json.c keeps the text of the first and the
+/* Security verdicts (report/assess.c): JSON members, each written with a
+ * leading comma, and the text lines of one connection's block. The
+ * members, in order (report/json.c keeps the text of the first and the
  * third, which depend only on the pair, in the memo): ratings to
  * hasshServerAlgorithms; host_key; client_software to advice; would_log. */
 void kx_report_assess_json_pair(FILE *out, const struct kx_conn *c,
