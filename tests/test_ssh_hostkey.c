@@ -1,5 +1,5 @@
 /* The ssh stage keeps the server's host key K_S from the cleartext KEX
- * reply (ssh_packet.c on_kex_reply): which messages qualify, the GEX
+ * reply (src/ssh/packet.c on_kex_reply): which messages qualify, the GEX
  * ambiguity of code 31, the cap, and ownership. */
 #include <stdarg.h>
 #include <stddef.h>
