@@ -24,8 +24,6 @@ kx_verdict_is_problem(enum kx_verdict_kind k)
 	    k == KX_V_REFUSED || k == KX_V_NO_ANSWER || k == KX_V_HOST_KEY_CHANGED;
 }
 
-static const char *const side_names[2] = { "client", "server" };
-
 void
 kx_step_text(const struct kx_step *st, char *buf, size_t len)
 {
@@ -34,11 +32,11 @@ kx_step_text(const struct kx_step *st, char *buf, size_t len)
 		return;
 	}
 	if (st->what == KX_STEP_BANNER)
-		snprintf(buf, len, "%s banner", side_names[st->side]);
+		snprintf(buf, len, "%s banner", kx_side_names[st->side]);
 	else if (st->what == KX_STEP_ENCRYPTED)
-		snprintf(buf, len, "%s encrypted data", side_names[st->side]);
+		snprintf(buf, len, "%s encrypted data", kx_side_names[st->side]);
 	else
-		snprintf(buf, len, "%s %s", side_names[st->side],
+		snprintf(buf, len, "%s %s", kx_side_names[st->side],
 		    kx_ssh_msg_name(st->what));
 }
 
@@ -59,7 +57,7 @@ close_text(const struct kx_conn *c, char *buf, size_t len)
 	/* resets.h: a RST that does not match the sender's own segments. */
 	snprintf(buf, len, "%s%s %s %s%s", c->close == KX_CLOSE_RST &&
 	    kx_resets_closing_verdict(c) == KX_RST_LIKELY_FORGED ?
-	    "a third party claiming to be the " : "", side_names[c->closed_by],
+	    "a third party claiming to be the " : "", kx_side_names[c->closed_by],
 	    c->close == KX_CLOSE_RST ? "reset the connection (RST)" :
 	    "closed the connection (FIN)",
 	    step[0] != '\0' ? "after " : "before any SSH data",
@@ -114,14 +112,14 @@ judge_ssh1(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 			snprintf(v->reason, sizeof(v->reason),
 			    "protocol version mismatch: the %s speaks only SSH "
 			    "protocol 1 (%.*s), the %s only SSH-2; %s",
-			    side_names[i], (int)s[i]->proto_len,
+			    kx_side_names[i], (int)s[i]->proto_len,
 			    (const char *)s[i]->banner + s[i]->proto_off,
-			    side_names[!i], how);
+			    kx_side_names[!i], how);
 		} else {
 			v->kind = KX_V_INCOMPLETE;
 			snprintf(v->reason, sizeof(v->reason),
 			    "SSH protocol 1 session (%s speaks %.*s): kexray "
-			    "decodes SSH-2 handshakes only; %s", side_names[i],
+			    "decodes SSH-2 handshakes only; %s", kx_side_names[i],
 			    (int)s[i]->proto_len,
 			    (const char *)s[i]->banner + s[i]->proto_off, how);
 		}
@@ -162,9 +160,9 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		mismatch_text(v, what, sizeof(what));
 		snprintf(v->reason, sizeof(v->reason), "%s; the %s offered %.*s; "
 		    "the %s's own list is not in the log (LogLevel DEBUG2 "
-		    "logs both)", what, side_names[peer],
+		    "logs both)", what, kx_side_names[peer],
 		    (int)c->log->offer_len, c->log->outcome + c->log->offer_off,
-		    side_names[!peer]);
+		    kx_side_names[!peer]);
 		return true;
 	}
 	if (c->midstream && !cs->have_banner && !ss->have_banner) {
@@ -308,7 +306,7 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 			continue;
 		rn = kx_ssh_disconnect_reason_name(d->disc_reason);
 		snprintf(v->reason + off, sizeof(v->reason) - off,
-		    "; %s sent DISCONNECT %u (%s)", side_names[s],
+		    "; %s sent DISCONNECT %u (%s)", kx_side_names[s],
 		    d->disc_reason, rn != NULL ? rn : "unknown reason");
 	}
 	/* A port check is its own outcome, not a failed login (issue 19). */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "kexray/analyze/close.h"
+#include "kexray/core/escape.h"
 #include "kexray/analyze/resets.h"
 #include "kexray/input/sshlog.h"
 
@@ -30,7 +31,7 @@ const char *const kx_cause_descs[KX_CAUSE_MAX] = {
 #undef KX_CAUSE_DESC
 };
 
-static const char *const side_names[2] = { "client", "server" };
+static const char *const *const side_names = kx_side_names;
 
 /* What sshd's server refusals say before (instead of) the banner:
  * sshd.c writes "Exceeded MaxStartups\r\n" (OpenSSH 8.2 to 9.7) and "Not
@@ -291,21 +292,6 @@ how_words(const struct kx_conn *c, bool third, char *buf, size_t len)
 		    "kexray's connection cap" : "it is still open");
 		break;
 	}
-}
-
-/* Copies wire text into a sentence: printable ASCII, the rest as \xHH. */
-static void
-safe_text(const uint8_t *p, size_t n, char *buf, size_t len)
-{
-	size_t o = 0;
-
-	for (size_t i = 0; i < n && o + 5 < len; i++) {
-		if (p[i] >= 0x20 && p[i] < 0x7f && p[i] != '\\' && p[i] != '"')
-			buf[o++] = (char)p[i];
-		else
-			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", p[i]);
-	}
-	buf[o < len ? o : len - 1] = '\0';
 }
 
 static void
@@ -738,7 +724,8 @@ kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
 		const char *rn = kx_ssh_disconnect_reason_name(d->disc_reason);
 		char desc[200];
 
-		safe_text(d->disc_desc, d->disc_desc_len, desc, sizeof(desc));
+		(void)kx_hex_escaped_buf(d->disc_desc, d->disc_desc_len, "\"",
+		    desc, sizeof(desc));
 		ci->cause = KX_CAUSE_DISCONNECT;
 		snprintf(ci->text, sizeof(ci->text), "the %s sent DISCONNECT %u "
 		    "(%s) in the clear: \"%s\"; %s",

@@ -30,7 +30,6 @@ const char *const kx_rst_verdict_names[KX_RST_VERDICT_MAX] = {
 	[KX_RST_LIKELY_FORGED] = "likely_forged",
 };
 
-static const char *const side_word[2] = { "client", "server" };
 
 static void
 fire(struct kx_rst *r, enum kx_rst_signal s, uint32_t got, uint32_t want,
@@ -280,7 +279,8 @@ kx_rst_signal_text(const struct kx_rst *r, enum kx_rst_signal s, char *buf,
     size_t len)
 {
 	const struct kx_rst_value *v = &r->val[s];
-	const char *me = side_word[r->from & 1], *peer = side_word[!(r->from & 1)];
+	const char *me = kx_side_names[r->from & 1],
+	    *peer = kx_side_names[!(r->from & 1)];
 
 	switch (s) {
 	case KX_RSTSIG_TTL:

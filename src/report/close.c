@@ -12,8 +12,6 @@
 #include "kexray/analyze/resets.h"
 #include "kexray/input/sshlog.h"
 
-static const char *const side_names[2] = { "client", "server" };
-
 static void
 json_cstr(struct kx_sb *out, const char *s)
 {
@@ -179,7 +177,7 @@ kx_report_json_close_object(FILE *fp, const struct kx_conn *c,
 		const struct kx_tcpfacts *f = &c->half[ci->mtu_side].tf;
 
 		kx_sb_printf(out, ",\"mtu\":{\"side\":\"%s\",\"segment_bytes\":%u,"
-		    "\"sent\":%u}", side_names[ci->mtu_side & 1], f->rexmit_len,
+		    "\"sent\":%u}", kx_side_names[ci->mtu_side & 1], f->rexmit_len,
 		    f->rexmits + 1u);
 	} else if (full) {
 		KX_SB_PUTS(out, ",\"mtu\":null");
@@ -232,7 +230,7 @@ text_head(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 	    c->close == KX_CLOSE_RST))
 		fprintf(out, ", %s by %s%s", c->close == KX_CLOSE_RST ? "RST" :
 		    "FIN", ci->third_party ? "a third party as the " : "the ",
-		    side_names[c->closed_by & 1]);
+		    kx_side_names[c->closed_by & 1]);
 	fputc('\n', out);
 }
 
@@ -249,7 +247,7 @@ text_resets(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 		uint64_t at = r->ts_us > c->ts_first ? r->ts_us - c->ts_first : 0;
 
 		fprintf(out, "  %-11sfrom the %s at +%.3f s, seq %u: %s\n",
-		    i == 0 ? "resets" : "", side_names[r->from & 1],
+		    i == 0 ? "resets" : "", kx_side_names[r->from & 1],
 		    (double)at / 1e6, r->seq,
 		    kx_rst_verdict_names[kx_rst_verdict(r)]);
 		for (int s = 0; s < KX_RSTSIG_MAX; s++) {

@@ -5,17 +5,6 @@
 
 #include "kexray/report/summary.h"
 
-/* Directive words for the text block, by kx_algcat. */
-static const char *const ac_label[KX_AC_MAX] = {
-	[KX_AC_KEX] = "kex",
-	[KX_AC_HOSTKEY] = "host key",
-	[KX_AC_CIPHER] = "cipher",
-	[KX_AC_MAC] = "mac",
-	[KX_AC_COMP] = "compression",
-};
-
-static const char *const side_word[2] = { "client", "server" };
-
 static const char *
 plural(uint64_t n)
 {
@@ -65,7 +54,7 @@ text_items(FILE *out, const struct kx_summary_table *t, bool rated)
 	for (uint32_t i = 0; i < n; i++) {
 		fputs(i > 0 ? ", " : "", out);
 		if (rated)
-			fprintf(out, "%s ", ac_label[top[i]->cat]);
+			fprintf(out, "%s ", kx_algcat_words[top[i]->cat]);
 		kx_text_escaped(out, top[i]->s, top[i]->len);
 		if (rated)
 			fprintf(out, " %s", kx_rating_names[top[i]->rating]);
@@ -171,11 +160,11 @@ text_mismatch(FILE *out, const struct kx_summary *s, const struct kx_style *st)
 		const struct kx_summary_mismatch *m = &s->mismatch[order[i]];
 
 		fprintf(out, "  %-11s", i == 0 ? "mismatch" : "");
-		kx_style_put(out, st, KX_TONE_BAD, ac_label[order[i]], 0);
+		kx_style_put(out, st, KX_TONE_BAD, kx_algcat_words[order[i]], 0);
 		fprintf(out, " in %llu connection%s\n", (unsigned long long)m->conns,
 		    plural(m->conns));
 		for (int side = 0; side < 2; side++) {
-			fprintf(out, "  %-11s  %s lacks ", "", side_word[side]);
+			fprintf(out, "  %-11s  %s lacks ", "", kx_side_names[side]);
 			text_items(out, m->lacks[side], false);
 			fputc('\n', out);
 		}
@@ -203,7 +192,7 @@ kx_report_summary_text(FILE *out, const struct kx_summary *s,
 		text_mismatch(out, s, st);
 		for (int side = 0; side < 2; side++) {
 			fprintf(out, "  %-11s%s ", side == 0 ? "software" : "",
-			    side_word[side]);
+			    kx_side_names[side]);
 			text_items(out, s->software[side], false);
 			if (s->no_banner[side] > 0)
 				fprintf(out, "%sno banner in %llu", s->software[side]->n >
@@ -328,8 +317,8 @@ kx_report_summary_json(FILE *out, const struct kx_summary *s,
 	fputs("],\"software\":{", out);
 	for (int side = 0; side < 2; side++) {
 		fputs(side > 0 ? "," : "", out);
-		json_items(out, side_word[side], s->software[side], "software", false);
-		fprintf(out, ",\"%s_none\":%llu", side_word[side],
+		json_items(out, kx_side_names[side], s->software[side], "software", false);
+		fprintf(out, ",\"%s_none\":%llu", kx_side_names[side],
 		    (unsigned long long)s->no_banner[side]);
 	}
 	fputs("},", out);

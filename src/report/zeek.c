@@ -124,9 +124,6 @@ kx_report_zeek_footer(FILE *out, time_t now)
 void
 kx_zeek_bytes(FILE *out, const uint8_t *p, size_t len, bool in_set)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i = 0;
-
 	if (len == 0) {
 		fputs(ZEEK_EMPTY, out);
 		return;
@@ -134,17 +131,11 @@ kx_zeek_bytes(FILE *out, const uint8_t *p, size_t len, bool in_set)
 	/* A value equal to a marker must not read as the marker. */
 	if ((len == 1 && p[0] == '-') ||
 	    (len == 7 && memcmp(p, ZEEK_EMPTY, 7) == 0)) {
-		fprintf(out, "\\x%c%c", hex[p[0] >> 4], hex[p[0] & 15]);
-		i = 1;
+		kx_hex_escape_byte(out, p[0]);
+		p++;
+		len--;
 	}
-	for (; i < len; i++) {
-		uint8_t b = p[i];
-
-		if (b < 0x20 || b > 0x7e || b == '\\' || (in_set && b == ','))
-			fprintf(out, "\\x%c%c", hex[b >> 4], hex[b & 15]);
-		else
-			fputc(b, out);
-	}
+	kx_hex_escaped(out, p, len, in_set ? "," : NULL);
 }
 
 void

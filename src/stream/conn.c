@@ -11,6 +11,8 @@
 #include "kexray/analyze/resets.h"
 #include "kexray/stream/flow.h"
 
+const char *const kx_side_names[2] = { "client", "server" };
+
 const char *const kx_close_names[KX_CLOSE_MAX] = {
 	[KX_CLOSE_NONE] = "open",
 	[KX_CLOSE_FIN] = "fin",

@@ -9,6 +9,7 @@
 
 #include "kexray/analyze/assess.h"
 #include "kexray/analyze/close.h"
+#include "kexray/analyze/known_hosts.h"
 #include "kexray/stream/flow.h"
 #include "kexray/analyze/memo.h"
 #include "kexray/analyze/negotiate.h"

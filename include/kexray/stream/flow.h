@@ -19,6 +19,8 @@
 #include "kexray/ssh/ssh.h"
 
 enum kx_side { KX_CLIENT = 0, KX_SERVER = 1 };
+/* "client", "server" */
+extern const char *const kx_side_names[2];
 
 enum kx_close {
 	KX_CLOSE_NONE,         /* still open */
