@@ -34,6 +34,7 @@ struct rec {
 	enum kx_nego_res res[KX_CAT_MAX];
 	char alg[KX_CAT_MAX][64];
 	char banner[2][TEXT_MAX];
+	char prebanner[2][TEXT_MAX];   /* first line before the banner */
 	bool have_kexinit[2];
 	char list[2][KX_PROP_MAX][TEXT_MAX];
 	uint32_t count[2][KX_PROP_MAX];
@@ -109,6 +110,10 @@ on_done(struct kx_conn *c, void *arg)
 
 		if (ss->have_banner)
 			copy_text(r->banner[side], ss->banner, ss->banner_len);
+		if (ss->prebanner_lines > 0)
+			copy_text(r->prebanner[side],
+			    (const uint8_t *)ss->prebanner_first,
+			    ss->prebanner_first_len);
 		r->newkeys[side] = ss->newkeys;
 		r->have_kexinit[side] = ss->kexinit != NULL;
 		for (int p = 0; ss->kexinit != NULL && p < KX_PROP_MAX; p++) {
@@ -793,6 +798,40 @@ test_vis_banner(void **state)
 	assert_true(s.r[0].anoms & ANOM(SSH_BANNER_CONTROL));
 }
 
+/* The peer's first line, when it was no identification string, is quoted
+ * by sshd: in '...' (sshd.c, OpenSSH 7 and older) or in "..." (kex.c
+ * kex_exchange_identification). Each runs to its own closing quote, so an
+ * apostrophe inside "..." or a double quote inside '...' is kept. */
+static void
+test_quoted_identifier(void **state)
+{
+	static const char from[] =
+	    "Connection from 192.0.2.5 port 6 on 192.0.2.1 port 22\n";
+	static const struct {
+		const char *line, *want;
+	} cases[] = {
+		{ "kex_exchange_identification: client sent invalid protocol "
+		  "identifier \"it's me\"", "it's me" },
+		{ "kex_exchange_identification: client sent invalid protocol "
+		  "identifier \"GET / HTTP/1.1\"", "GET / HTTP/1.1" },
+		{ "Bad protocol version identification 'say \"hi\"' from "
+		  "192.0.2.5 port 6", "say \"hi\"" },
+		{ "Bad protocol version identification 'it's me' from "
+		  "192.0.2.5 port 6", "it's me" },
+	};
+	char text[512];
+	struct seen s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s\n", from, cases[i].line);
+		run_log(&s, text);
+		assert_int_equal(s.n, 1);
+		assert_string_equal(s.r[0].prebanner[KX_CLIENT], cases[i].want);
+		assert_int_equal(s.r[0].closed_by, KX_SERVER);
+	}
+}
+
 /* ------------------------------------------------------------ hostile logs */
 
 /* A block cut off in the middle: by the end of the log, by a new block,
@@ -1100,6 +1139,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_disagreement),
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_vis_banner),
+		cmocka_unit_test(test_quoted_identifier),
 		cmocka_unit_test(test_block_cut),
 		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_binary_garbage),

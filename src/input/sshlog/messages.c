@@ -132,6 +132,7 @@ msg_banners(struct ctx *x, struct kx_cursor *m)
 	size_t n;
 	uint64_t maj, min;
 	char head[32];
+	bool sq;
 	int w;
 
 	if (lit(m, "Local version string ")) {
@@ -169,14 +170,17 @@ msg_banners(struct ctx *x, struct kx_cursor *m)
 		kx_sshlog_banner(lc, KX_CLIENT, head, p, n);
 		return true;
 	}
-	if (lit(m, "Bad protocol version identification '") ||
+	if ((sq = lit(m, "Bad protocol version identification '")) ||
 	    lit(m, "kex_exchange_identification: client sent invalid protocol identifier \"")) {
 		/* The peer's first line was not SSH-: it goes through the
-		 * banner parser as the wire had it; sshd hangs up. */
+		 * banner parser as the wire had it; sshd hangs up. sshd.c
+		 * quotes it in '...' (" from A port P" follows), kex.c in
+		 * "...": it runs to the last of the quote that opened it, so
+		 * the other quote, or its own, inside it is kept. */
 		if ((lc = kx_sshlog_conn_here(x)) == NULL)
 			return false;
 		w = kx_sshlog_writer_of(x->l, lc);
-		if (until(m, '\'', &p, &n) || until(m, '"', &p, &n))
+		if (until_last(m, sq ? '\'' : '"', &p, &n))
 			kx_sshlog_banner(lc, !w, "", p, n);
 		kx_sshlog_closed(x->l, lc, w, KX_CLOSE_FIN, &x->msg);
 		return true;

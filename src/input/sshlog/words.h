@@ -113,6 +113,26 @@ until(struct kx_cursor *c, uint8_t stop, const uint8_t **p, size_t *n)
 	return false;
 }
 
+/* The bytes up to the last byte stop (not consumed), or false if there is
+ * none: a quoted text that may hold its own quote runs to the last one. */
+static inline bool
+until_last(struct kx_cursor *c, uint8_t stop, const uint8_t **p, size_t *n)
+{
+	size_t left = kx_cur_left(c), len = 0;
+	bool found = false;
+	uint8_t b;
+
+	for (size_t i = 0; i < left && kx_cur_peek_u8(c, i, &b) == KX_OK; i++)
+		if (b == stop) {
+			len = i;
+			found = true;
+		}
+	if (!found)
+		return false;
+	*n = len;
+	return kx_cur_bytes(c, len, p) == KX_OK;
+}
+
 /* Decimal digits, from min to max of them, value at most lim. */
 static inline bool
 number(struct kx_cursor *c, size_t min, size_t max, uint64_t lim, uint64_t *v)
