@@ -41,6 +41,9 @@ struct rec {
 	bool newkeys[2];
 	kx_anomset anoms;
 	enum kx_close close;
+	enum kx_cause cause;           /* close.h */
+	bool no_tcp_facts;
+	uint64_t pkts[2];
 	int8_t closed_by;
 	struct kx_step after;
 	bool midstream, evicted;
@@ -126,6 +129,10 @@ on_done(struct kx_conn *c, void *arg)
 	r->have_disconnect = kx_conn_ssh(c, KX_CLIENT)->have_disconnect;
 	r->disc_reason = kx_conn_ssh(c, KX_CLIENT)->disc_reason;
 	r->close = c->close;
+	r->cause = v.close.cause;
+	r->no_tcp_facts = c->no_tcp_facts;
+	r->pkts[0] = c->half[0].pkts;
+	r->pkts[1] = c->half[1].pkts;
 	r->closed_by = c->closed_by;
 	r->after = c->close_after;
 	r->midstream = c->midstream;
@@ -832,6 +839,52 @@ test_quoted_identifier(void **state)
 	}
 }
 
+/* A log counts no packets: its connections say "no TCP facts", and what
+ * close.c reads of them is what the log says, never a packet count. */
+static void
+test_no_tcp_facts(void **state)
+{
+	struct seen s;
+
+	(void)state;
+	/* ssh sent its banner and its connect() timed out: two things the
+	 * client did, not two SYNs, so not "filtered". */
+	run_log(&s, "debug1: Connecting to 192.0.2.1 [192.0.2.1] port 22.\n"
+	    "debug1: Local version string SSH-2.0-OpenSSH_9.2\n"
+	    "ssh: connect to host 192.0.2.1 port 22: Connection timed out\n");
+	assert_int_equal(s.n, 1);
+	assert_true(s.r[0].no_tcp_facts);
+	assert_int_equal(s.r[0].pkts[KX_CLIENT], 0);
+	assert_int_equal(s.r[0].pkts[KX_SERVER], 0);
+	assert_int_equal(s.r[0].cause, KX_CAUSE_NO_ANSWER);
+	assert_true(s.r[0].log.seen[KX_CLIENT]);
+	assert_false(s.r[0].log.seen[KX_SERVER]);
+	assert_non_null(strstr(s.r[0].json, "\"packets\":null"));
+
+	/* "Connection established.": the server answered; then nothing. */
+	run_log(&s, "debug1: Connecting to 192.0.2.1 [192.0.2.1] port 22.\n"
+	    "debug1: Connection established.\n"
+	    "kex_exchange_identification: Connection closed by remote host\n");
+	assert_int_equal(s.n, 1);
+	assert_true(s.r[0].log.seen[KX_SERVER]);
+	assert_int_equal(s.r[0].cause, KX_CAUSE_CLOSED);
+	assert_int_equal(s.r[0].pkts[KX_SERVER], 0);
+
+	/* Only sshd's listener line is a MaxStartups refusal: the words in
+	 * a user name (the client picks it) are not. */
+	run_log(&s, "sshd[3]: Connection from 192.0.2.5 port 6 on 192.0.2.1 port 22\n"
+	    "sshd[3]: Connection closed by invalid user past MaxStartups "
+	    "192.0.2.5 port 6 [preauth]\n");
+	assert_int_equal(s.n, 1);
+	assert_int_not_equal(s.r[0].cause, KX_CAUSE_MAX_STARTUPS);
+	assert_int_not_equal(s.r[0].verdict, KX_V_REFUSED);
+	run_log(&s, "sshd[1]: drop connection #10 from [192.0.2.5]:5555 on "
+	    "[192.0.2.1]:22 past MaxStartups\n");
+	assert_int_equal(s.n, 1);
+	assert_true(s.r[0].log.max_startups);
+	assert_int_equal(s.r[0].cause, KX_CAUSE_MAX_STARTUPS);
+}
+
 /* ------------------------------------------------------------ hostile logs */
 
 /* A block cut off in the middle: by the end of the log, by a new block,
@@ -1140,6 +1193,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_vis_banner),
 		cmocka_unit_test(test_quoted_identifier),
+		cmocka_unit_test(test_no_tcp_facts),
 		cmocka_unit_test(test_block_cut),
 		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_binary_garbage),

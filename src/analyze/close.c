@@ -67,19 +67,23 @@ server_replied(const struct kx_ssh_side *ss)
 	    kx_anom_has(ss->anomalies, KX_ANOM_SSH_HOSTKEY_TOO_LONG);
 }
 
-/* A log record: sshd's own line for the refusal ("drop connection #N
- * from ... past MaxStartups"). */
+/* A refusal a log states: sshd's listener dropped the connection past
+ * MaxStartups (sshlog.h), which a capture shows as the server's words. */
 static enum kx_cause
 log_refusal(const struct kx_conn *c)
 {
-	static const char key[] = "past MaxStartups";
+	return c->log != NULL && c->log->max_startups ?
+	    KX_CAUSE_MAX_STARTUPS : KX_CAUSE_MAX;
+}
 
-	if (c->log == NULL || c->log->outcome_len < sizeof(key) - 1)
-		return KX_CAUSE_MAX;
-	for (size_t i = 0; i + sizeof(key) - 1 <= c->log->outcome_len; i++)
-		if (memcmp(c->log->outcome + i, key, sizeof(key) - 1) == 0)
-			return KX_CAUSE_MAX_STARTUPS;
-	return KX_CAUSE_MAX;
+bool
+kx_close_heard(const struct kx_conn *c, int side)
+{
+	const struct kx_half *h = &c->half[side];
+
+	if (c->no_tcp_facts)
+		return (c->log != NULL && c->log->seen[side]) || h->fin || h->rst;
+	return h->pkts > 0;
 }
 
 /* The server answered the SYN: a SYN-ACK, or anything else that needs one. */
@@ -91,11 +95,11 @@ server_answered(const struct kx_conn *c)
 	if (kx_conn_ssh(c, KX_SERVER)->have_banner ||
 	    kx_conn_ssh(c, KX_SERVER)->prebanner_lines > 0)
 		return true;
-	if (c->source != KX_SOURCE_PCAP)
-		/* A log counts the server's SYN-ACK ("Connection established",
-		 * "Connection from") and the close itself as its packets. */
-		return sv->pkts > (c->closed_by == KX_SERVER ? 1u : 0u) ||
-		    log_refusal(c) != KX_CAUSE_MAX;
+	if (c->no_tcp_facts)
+		/* No SYN-ACK to go by: the log's word that the server was on
+		 * the wire before the end, or that its listener dropped it. */
+		return c->log != NULL &&
+		    (c->log->seen[KX_SERVER] || c->log->max_startups);
 	return c->synack_seen || c->midstream || sv->payload_bytes > 0 ||
 	    cl->payload_bytes > 0;
 }
@@ -141,6 +145,8 @@ kx_close_phase(const struct kx_conn *c)
 int
 kx_close_mtu_side(const struct kx_conn *c)
 {
+	if (c->no_tcp_facts)
+		return -1;
 	for (int s = 0; s < 2; s++) {
 		const struct kx_half *h = &c->half[s];
 		const struct kx_tcpfacts *f = &h->tf, *peer = &c->half[!s].tf;
@@ -164,8 +170,8 @@ kx_close_mtu_side(const struct kx_conn *c)
 static int
 lost_side(const struct kx_conn *c)
 {
-	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST &&
-	    c->close != KX_CLOSE_TIMEOUT)
+	if (c->no_tcp_facts || (c->close != KX_CLOSE_FIN &&
+	    c->close != KX_CLOSE_RST && c->close != KX_CLOSE_TIMEOUT))
 		return -1;
 	for (int s = 0; s < 2; s++) {
 		const struct kx_tcpfacts *f = &c->half[s].tf, *r = &c->half[!s].tf;
@@ -319,7 +325,9 @@ say_syn(const struct kx_conn *c, struct kx_close_info *ci)
 		    "SYN with a RST: nothing listens on port %u (is sshd "
 		    "running, and listening on this address and port?)",
 		    c->ep[KX_SERVER].port);
-	} else if (cl->pkts >= 2 && c->close != KX_CLOSE_RST) {
+	} else if (!c->no_tcp_facts && cl->pkts >= 2 &&
+	    c->close != KX_CLOSE_RST) {
+		/* SYNs sent again are counted only where packets are. */
 		ci->cause = KX_CAUSE_FILTERED;
 		snprintf(ci->text, sizeof(ci->text), "%llu SYNs over %.1f s and "
 		    "no answer: port %u is filtered (a firewall drops the SYN), "
@@ -381,9 +389,10 @@ say_early(const struct kx_conn *c, enum kx_phase ph, const char *how,
 	bool ended = c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST;
 	double t = secs(c->ts_first, end_ts(c));
 
-	/* A log has no byte counts and rarely states the server's own
-	 * banner: their absence there proves nothing. */
-	if (c->source != KX_SOURCE_PCAP)
+	/* Without TCP facts (a log) there are no byte counts, and a log
+	 * rarely states the server's own banner: their absence proves
+	 * nothing. */
+	if (c->no_tcp_facts)
 		return false;
 	if (ended && c->closed_by == KX_CLIENT && cl->payload_bytes == 0 &&
 	    !kx_conn_ssh(c, KX_CLIENT)->have_banner) {
@@ -666,7 +675,8 @@ kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
 		    "first line is \"%.120s\" and neither side sent an "
 		    "identification string: another protocol on this port, "
 		    "not judged; %.200s", cs->prebanner_first, how);
-	} else if ((c->half[KX_CLIENT].pkts == 0 || c->half[KX_SERVER].pkts == 0) &&
+	} else if (!c->no_tcp_facts &&
+	    (c->half[KX_CLIENT].pkts == 0 || c->half[KX_SERVER].pkts == 0) &&
 	    (c->half[KX_CLIENT].payload_bytes > 0 ||
 	    c->half[KX_SERVER].payload_bytes > 0)) {
 		ci->cause = KX_CAUSE_ONE_SIDED;

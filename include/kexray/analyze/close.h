@@ -109,6 +109,9 @@ struct kx_close_info {
 };
 
 enum kx_phase kx_close_phase(const struct kx_conn *c);
+/* The side sent anything at all: a packet; with no TCP facts (a log),
+ * what the log shows of it on the wire, or its close. */
+bool kx_close_heard(const struct kx_conn *c, int side);
 /* NEWKEYS both ways and enough encrypted traffic to be a session. */
 bool kx_close_session_evident(const struct kx_conn *c);
 /* A side whose large segment was sent again and again, never acknowledged,

@@ -39,9 +39,8 @@ kx_sshlog_note_step(struct lconn *lc, int side, uint8_t what)
 {
 	lc->c.last_step.side = (int8_t)side;
 	lc->c.last_step.what = what;
-	lc->c.half[side].pkts++;
+	lc->info.seen[side] = true;
 }
-
 
 /* Reports lc and frees it. why: the close of a connection the log did not
  * see end. */
@@ -101,6 +100,9 @@ kx_sshlog_conn_new(struct kx_sshlog *l, const struct lineinfo *li, bool bind,
 	lc->c.hs = &lc->hs;
 	lc->c.seq_no = l->seq++;
 	lc->c.kind = KX_CONN_SSH;
+	/* A log counts no packets and bytes, and shows no SYN, window or
+	 * TTL: what it says of each side is in info.seen. */
+	lc->c.no_tcp_facts = true;
 	lc->c.ip_version = 4;
 	lc->c.closed_by = -1;
 	lc->c.close_after.side = -1;
@@ -323,7 +325,6 @@ kx_sshlog_closed(struct kx_sshlog *l, struct lconn *lc, int side, enum kx_close 
 				c->half[side].rst = true;
 			else
 				c->half[side].fin = true;
-			c->half[side].pkts++;
 		}
 	}
 	kx_sshlog_conn_finish(l, lc, how);

@@ -175,7 +175,7 @@ kx_sshlog_block_end(struct kx_sshlog *l, struct lconn *lc, bool fields_seen)
 			s->kexinit = k;
 			s->kexinit_raw_len = k->raw_len;
 			s->kexinit_count = 1;
-			lc->c.half[side].pkts++;
+			lc->info.seen[side] = true;
 			kx_sshlog_held_add(l, lc, k->raw_len);
 		} else {
 			free(k);

@@ -68,9 +68,8 @@ msg_connection_from(struct ctx *x, struct kx_cursor *m)
 	(void)kx_sshlog_endpoint(lc, KX_CLIENT, m);
 	if (lit(m, " on "))
 		(void)kx_sshlog_endpoint(lc, KX_SERVER, m);
-	/* The TCP handshake is done: both sides have sent something. */
-	lc->c.half[KX_CLIENT].pkts++;
-	lc->c.half[KX_SERVER].pkts++;
+	/* sshd accepted it: both sides were on the wire. */
+	lc->info.seen[KX_CLIENT] = lc->info.seen[KX_SERVER] = true;
 	return true;
 }
 
@@ -98,7 +97,7 @@ msg_connecting(struct ctx *x, struct kx_cursor *m)
 			lc->info.have_ep[KX_SERVER] = true;
 		}
 	}
-	lc->c.half[KX_CLIENT].pkts++;   /* its SYN */
+	lc->info.seen[KX_CLIENT] = true;   /* ssh is connecting */
 	return true;
 }
 
@@ -119,7 +118,9 @@ msg_maxstartups(struct ctx *x, struct kx_cursor *m)
 	(void)kx_sshlog_endpoint_bracketed(lc, KX_CLIENT, m);
 	if (lit(m, " on "))
 		(void)kx_sshlog_endpoint_bracketed(lc, KX_SERVER, m);
-	lc->c.half[KX_CLIENT].pkts++;
+	lc->info.seen[KX_CLIENT] = true;
+	/* The listener accepted it to drop it: a refusal (close.h). */
+	lc->info.max_startups = find_lit(m, "past MaxStartups");
 	kx_sshlog_closed(x->l, lc, KX_SERVER, KX_CLOSE_FIN, &whole);
 	return true;
 }

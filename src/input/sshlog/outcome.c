@@ -82,7 +82,8 @@ kx_sshlog_msg_outcome(struct ctx *x, struct kx_cursor *m)
 		return true;
 	}
 	if (lit(&t, "Connection established.")) {
-		lc->c.half[KX_SERVER].pkts++;   /* its SYN-ACK */
+		/* sshconnect.c: connect() returned: the server answered. */
+		lc->info.seen[KX_SERVER] = true;
 		return true;
 	}
 	if (lit(&t, "Received disconnect from ")) {
