@@ -126,7 +126,8 @@ kx_sshlog_conn_new(struct kx_sshlog *l, const struct lineinfo *li, bool bind,
 /* ------------------------------------------------------------------ facts */
 
 bool
-kx_sshlog_parse_addr(const uint8_t *p, size_t n, struct kx_endpoint *ep, uint8_t *ver)
+kx_sshlog_parse_addr(const uint8_t *p, size_t n, struct kx_endpoint *ep,
+    uint8_t *ver)
 {
 	char text[ADDR_TEXT_MAX + 1];
 
@@ -310,8 +311,8 @@ kx_sshlog_offer_in_outcome(struct kx_logconn *info)
  * answered (TIMEOUT, side -1). Reports it at once, as the packet path
  * does when both FINs or a RST are seen. */
 void
-kx_sshlog_closed(struct kx_sshlog *l, struct lconn *lc, int side, enum kx_close how,
-    const struct kx_cursor *msg)
+kx_sshlog_closed(struct kx_sshlog *l, struct lconn *lc, int side,
+    enum kx_close how, const struct kx_cursor *msg)
 {
 	struct kx_conn *c = &lc->c;
 

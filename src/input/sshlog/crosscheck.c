@@ -9,7 +9,8 @@
 #include "words.h"
 
 void
-kx_sshlog_stated_alg(struct lconn *lc, enum kx_cat cat, const uint8_t *p, size_t n)
+kx_sshlog_stated_alg(struct lconn *lc, enum kx_cat cat, const uint8_t *p,
+    size_t n)
 {
 	struct stated *st = &lc->st;
 	uint16_t bit = (uint16_t)(1u << cat);

@@ -76,8 +76,8 @@ kx_sshlog_block_begin(struct kx_sshlog *l, struct lconn *lc, int side)
 }
 
 void
-kx_sshlog_block_list(struct kx_sshlog *l, struct lconn *lc, const uint8_t *p, size_t n,
-    bool cut)
+kx_sshlog_block_list(struct kx_sshlog *l, struct lconn *lc, const uint8_t *p,
+    size_t n, bool cut)
 {
 	struct block *b = &lc->blk;
 
@@ -98,8 +98,8 @@ kx_sshlog_block_list(struct kx_sshlog *l, struct lconn *lc, const uint8_t *p, si
 /* A wrapped list's next piece: appended to the last list, whose length
  * field grows by as much. */
 void
-kx_sshlog_block_continue(struct kx_sshlog *l, struct lconn *lc, const uint8_t *p,
-    size_t n)
+kx_sshlog_block_continue(struct kx_sshlog *l, struct lconn *lc,
+    const uint8_t *p, size_t n)
 {
 	struct block *b = &lc->blk;
 	struct kx_cursor c;

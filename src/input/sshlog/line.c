@@ -244,7 +244,8 @@ rfc5424(struct kx_cursor *c, struct lineinfo *li)
 }
 
 void
-kx_sshlog_parse_prefix(struct kx_sshlog *l, struct kx_cursor *c, struct lineinfo *li)
+kx_sshlog_parse_prefix(struct kx_sshlog *l, struct kx_cursor *c,
+    struct lineinfo *li)
 {
 	struct kx_cursor save = *c, after;
 	uint64_t pri;

@@ -37,7 +37,8 @@ kx_sshlog_conn_here(struct ctx *x)
 {
 	struct lconn *lc = kx_sshlog_conn_of(x);
 
-	if (lc == NULL && (lc = kx_sshlog_conn_new(x->l, x->li, true, x->line_no)) != NULL) {
+	if (lc == NULL &&
+	    (lc = kx_sshlog_conn_new(x->l, x->li, true, x->line_no)) != NULL) {
 		lc->c.midstream = true;
 		kx_anom_set(&lc->c.anomalies, KX_ANOM_FLOW_MIDSTREAM);
 	}
@@ -112,7 +113,8 @@ msg_maxstartups(struct ctx *x, struct kx_cursor *m)
 	uint64_t nth;
 
 	if (!lit(m, "drop connection #") || !number(m, 1, 10, UINT32_MAX, &nth) ||
-	    !lit(m, " from ") || (lc = kx_sshlog_conn_new(x->l, x->li, false, x->line_no)) == NULL)
+	    !lit(m, " from ") ||
+	    (lc = kx_sshlog_conn_new(x->l, x->li, false, x->line_no)) == NULL)
 		return false;
 	kx_sshlog_set_writer(x->l, lc, KX_SERVER);
 	(void)kx_sshlog_endpoint_bracketed(lc, KX_CLIENT, m);
@@ -203,6 +205,7 @@ msg_kexinit(struct ctx *x, struct kx_cursor *m)
 		{ "peer server KEXINIT proposal", KX_CLIENT, KX_SERVER },
 	};
 	struct lconn *lc;
+	int w;
 
 	for (size_t i = 0; i < sizeof(heads) / sizeof(heads[0]); i++) {
 		if (!lit(m, heads[i].text))
@@ -221,8 +224,8 @@ msg_kexinit(struct ctx *x, struct kx_cursor *m)
 			return false;
 		if ((lc = kx_sshlog_conn_here(x)) == NULL)
 			return false;
-		kx_sshlog_note_step(lc, sent ? kx_sshlog_writer_of(x->l, lc) : !kx_sshlog_writer_of(x->l, lc),
-		    KX_MSG_KEXINIT);
+		w = kx_sshlog_writer_of(x->l, lc);
+		kx_sshlog_note_step(lc, sent ? w : !w, KX_MSG_KEXINIT);
 		return true;
 	}
 	return false;
@@ -405,7 +408,8 @@ continuation(struct kx_sshlog *l, const struct lineinfo *li,
 
 	if (li->leveled || kx_cur_left(&m) == 0)
 		return false;
-	lc = li->prefixed ? kx_sshlog_pid_conn(l, li->have_pid ? li->pid : 0) : l->prev_list;
+	lc = li->prefixed ? kx_sshlog_pid_conn(l, li->have_pid ? li->pid : 0) :
+	    l->prev_list;
 	if (lc == NULL || !lc->last_was_list || !lc->blk.open)
 		return false;
 	while (kx_cur_u8(&t, &b) == KX_OK)
@@ -423,8 +427,8 @@ continuation(struct kx_sshlog *l, const struct lineinfo *li,
 }
 
 void
-kx_sshlog_process_line(struct kx_sshlog *l, const uint8_t *p, size_t n, bool cut,
-    uint64_t line_no)
+kx_sshlog_process_line(struct kx_sshlog *l, const uint8_t *p, size_t n,
+    bool cut, uint64_t line_no)
 {
 	static bool (*const handlers[])(struct ctx *, struct kx_cursor *) = {
 		msg_lists, msg_kexinit, msg_kex_choice, msg_packets, msg_banners,
