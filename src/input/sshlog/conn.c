@@ -147,6 +147,16 @@ kx_sshlog_parse_addr(const uint8_t *p, size_t n, struct kx_endpoint *ep,
 	return false;
 }
 
+void
+kx_sshlog_put_endpoint(struct lconn *lc, int side, struct kx_endpoint ep,
+    uint8_t ver, uint64_t port)
+{
+	ep.port = (uint16_t)port;
+	lc->c.ep[side] = ep;
+	lc->c.ip_version = ver;
+	lc->info.have_ep[side] = true;
+}
+
 /* "ADDR port N" (sshd, ssh) into side's endpoint. */
 bool
 kx_sshlog_endpoint(struct lconn *lc, int side, struct kx_cursor *m)
@@ -163,10 +173,7 @@ kx_sshlog_endpoint(struct lconn *lc, int side, struct kx_cursor *m)
 		*m = save;
 		return false;
 	}
-	ep.port = (uint16_t)port;
-	lc->c.ep[side] = ep;
-	lc->c.ip_version = ver;
-	lc->info.have_ep[side] = true;
+	kx_sshlog_put_endpoint(lc, side, ep, ver, port);
 	return true;
 }
 
@@ -183,10 +190,7 @@ kx_sshlog_endpoint_bracketed(struct lconn *lc, int side, struct kx_cursor *m)
 	if (!lit(m, "[") || !until(m, ']', &p, &n) || !lit(m, "]:") ||
 	    !kx_sshlog_parse_addr(p, n, &ep, &ver) || !number(m, 1, 5, 65535, &port))
 		return false;
-	ep.port = (uint16_t)port;
-	lc->c.ep[side] = ep;
-	lc->c.ip_version = ver;
-	lc->info.have_ep[side] = true;
+	kx_sshlog_put_endpoint(lc, side, ep, ver, port);
 	return true;
 }
 

@@ -149,6 +149,9 @@ void kx_sshlog_conn_finish(struct kx_sshlog *l, struct lconn *lc,
 void kx_sshlog_evict(struct kx_sshlog *l, struct lconn *lc);
 bool kx_sshlog_parse_addr(const uint8_t *p, size_t n, struct kx_endpoint *ep,
     uint8_t *ver);
+/* Sets side's endpoint to ep, port, of IP version ver. */
+void kx_sshlog_put_endpoint(struct lconn *lc, int side, struct kx_endpoint ep,
+    uint8_t ver, uint64_t port);
 bool kx_sshlog_endpoint(struct lconn *lc, int side, struct kx_cursor *m);
 bool kx_sshlog_endpoint_bracketed(struct lconn *lc, int side,
     struct kx_cursor *m);

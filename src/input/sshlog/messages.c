@@ -91,12 +91,8 @@ msg_connecting(struct ctx *x, struct kx_cursor *m)
 		uint8_t ver;
 
 		if (kx_sshlog_parse_addr(p, n, &ep, &ver) && lit(m, "] port ") &&
-		    number(m, 1, 5, 65535, &port)) {
-			ep.port = (uint16_t)port;
-			lc->c.ep[KX_SERVER] = ep;
-			lc->c.ip_version = ver;
-			lc->info.have_ep[KX_SERVER] = true;
-		}
+		    number(m, 1, 5, 65535, &port))
+			kx_sshlog_put_endpoint(lc, KX_SERVER, ep, ver, port);
 	}
 	lc->info.seen[KX_CLIENT] = true;   /* ssh is connecting */
 	return true;
