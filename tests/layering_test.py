@@ -47,6 +47,7 @@ KNOWN = {
     # summary kx_sshlog_stats, both declared by the log reader.
     ("src/analyze/analyze.c", "kexray/input/sshlog.h"): "struct kx_logconn",
     ("src/analyze/close.c", "kexray/input/sshlog.h"): "struct kx_logconn",
+    ("src/analyze/close_text.c", "kexray/input/sshlog.h"): "struct kx_logconn",
     ("src/analyze/community_id.c", "kexray/input/sshlog.h"): "struct kx_logconn",
     ("src/events/hostkeys.c", "kexray/input/sshlog.h"): "struct kx_logconn",
     ("src/report/close.c", "kexray/input/sshlog.h"): "struct kx_logconn",

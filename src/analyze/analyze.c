@@ -177,11 +177,11 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		v->kind = KX_V_INCOMPLETE;
 		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
 		return true;
-	} else if (c->half[KX_CLIENT].pkts == 0 || c->half[KX_SERVER].pkts == 0) {
+	} else if (!kx_close_heard(c, KX_CLIENT) || !kx_close_heard(c, KX_SERVER)) {
 		/* A SYN nobody answered is still open or timed out (below);
 		 * data one way and nothing back is a one-sided capture
 		 * (asymmetric routing, a mirror of one direction). */
-		bool client_only = c->half[KX_SERVER].pkts == 0;
+		bool client_only = !kx_close_heard(c, KX_SERVER);
 		const struct kx_half *h = &c->half[client_only ? KX_CLIENT : KX_SERVER];
 
 		if (h->payload_bytes > 0) {

@@ -192,12 +192,16 @@ side_lines(FILE *out, const struct kx_conn *c)
 		uint32_t kept = s->msg_count < KX_MSGLOG_MAX ? s->msg_count :
 		    KX_MSGLOG_MAX;
 
-		fprintf(out, "  %-11s%s: %llu packets, %llu payload bytes, %llu "
-		    "encrypted", side == 0 ? "packets" : "",
-		    side == KX_CLIENT ? "client" : "server",
-		    (unsigned long long)h->pkts,
-		    (unsigned long long)h->payload_bytes,
-		    (unsigned long long)h->encrypted_bytes);
+		fprintf(out, "  %-11s%s: ", side == 0 ? "packets" : "",
+		    side == KX_CLIENT ? "client" : "server");
+		if (c->no_tcp_facts)
+			/* A log: as JSON's nulls, nothing invented. */
+			fputs("no TCP facts", out);
+		else
+			fprintf(out, "%llu packets, %llu payload bytes, %llu "
+			    "encrypted", (unsigned long long)h->pkts,
+			    (unsigned long long)h->payload_bytes,
+			    (unsigned long long)h->encrypted_bytes);
 		for (uint32_t i = 0; i < kept; i++)
 			fprintf(out, "%s%s %u", i == 0 ? "; " : ", ",
 			    kx_ssh_msg_name(s->msglog[i].code), s->msglog[i].size);

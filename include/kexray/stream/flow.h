@@ -165,6 +165,10 @@ struct kx_conn {
 	bool evicted;
 	bool mem_dirty;              /* an allocation changed: re-account it */
 	uint8_t source;              /* enum kx_source */
+	/* No TCP facts: half[].pkts, the byte counts, kx_tcpfacts, SYN and
+	 * SYN-ACK are unknown, not zero (a log, sshlog.h: what it says of
+	 * the wire is in log). */
+	bool no_tcp_facts;
 	/* Records (docs/output-format.md): the "ssh" record is written when
 	 * the handshake outcome is final, the "close" record when it ends. */
 	bool hs_reported;            /* the handshake callback ran for it */
