@@ -343,8 +343,9 @@ kx_infer_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size,
 	}
 	after_add(st, dir, size, ts_us);
 	if (st->nseg < KX_INFER_SEGS_MAX) {
-		st->seg[st->nseg].size = size;
-		st->seg[st->nseg].dir = (uint8_t)dir;
+		st->seg[st->nseg].size = size > KX_INFER_SEG_SIZE_MAX ?
+		    KX_INFER_SEG_SIZE_MAX : size;
+		st->seg[st->nseg].dir = dir == KX_INFER_S2C;
 		st->nseg++;
 	} else {
 		st->segs_capped = true;

@@ -9,6 +9,7 @@
 
 #include "kexray/events/bruteforce.h"
 #include "kexray/report/report.h"
+#include "kexray/report/auth.h"
 #include "kexray/analyze/resets.h"
 #include "kexray/input/sshlog.h"
 
@@ -185,6 +186,7 @@ kx_report_json_close_object(FILE *fp, const struct kx_conn *c,
 		KX_SB_PUTS(out, ",\"mtu\":null");
 	}
 	kx_sb_put(out, problem ? ",\"problem\":true" : ",\"problem\":false");
+	kx_sb_auth(out, c, full);
 	kx_sb_put(out, c->evicted ? ",\"evicted\":true,\"resets_total\":" :
 	    ",\"evicted\":false,\"resets_total\":");
 	kx_sb_u(out, l != NULL ? l->total : 0);
@@ -273,7 +275,9 @@ kx_report_text_close(FILE *out, const struct kx_conn *c,
 	text_resets(out, c, ci);
 	fprintf(out, "  %-11s", "ended");
 	kx_text_escaped(out, (const uint8_t *)ci->text, strlen(ci->text));
-	fputs("\n\n", out);
+	fputc('\n', out);
+	kx_report_text_auth(out, c);
+	fputc('\n', out);
 }
 
 void
@@ -282,6 +286,7 @@ kx_report_text_close_after(FILE *out, const struct kx_conn *c,
 {
 	if (!full) {
 		text_head(out, c, ci);
+		kx_report_text_auth(out, c);
 		fputc('\n', out);
 		return;
 	}
@@ -291,6 +296,7 @@ kx_report_text_close_after(FILE *out, const struct kx_conn *c,
 	}
 	/* The block above said the same sentence: only the TCP detail. */
 	text_resets(out, c, ci);
+	kx_report_text_auth(out, c);
 	fputc('\n', out);
 }
 

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "kexray/stream/flow.h"
+#include "kexray/analyze/infer_conn.h"
 #include "kexray/analyze/resets.h"
 #include "kexray/core/siphash.h"
 
@@ -451,6 +452,7 @@ conn_free(struct kx_conn *c)
 	kx_conn_hs_free(c);
 	kx_evidence_free(c->evidence);
 	kx_resets_free(c->rsts);
+	kx_infer_conn_free(c);
 	free(c);
 }
 
@@ -710,6 +712,7 @@ kx_conn_mem(const struct kx_conn *c)
 			n += kx_mem_chunk(ss->hostkey_len != 0 ? ss->hostkey_len : 1);
 	}
 	n += kx_resets_mem(c->rsts);
+	n += kx_infer_conn_mem(c);
 	/* One allocation per kept frame; at most KX_EVIDENCE_FRAMES_MAX. */
 	if (c->evidence != NULL) {
 		n += kx_mem_chunk(sizeof(*c->evidence));

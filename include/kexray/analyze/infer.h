@@ -95,9 +95,13 @@ struct kx_infer_side {
 	uint64_t packets_max;
 };
 
+/* Four bytes a segment: sizes are capped at KX_INFER_SEG_SIZE_MAX (a TCP
+ * segment is at most 64 KiB; a larger one only from a capture that merged
+ * segments, and no rule reads a size that large exactly). */
+#define KX_INFER_SEG_SIZE_MAX 0x7fffffffu
 struct kx_infer_seg {
-	uint32_t size;
-	uint8_t dir;
+	uint32_t size : 31;
+	uint32_t dir : 1;
 };
 
 /* What a session looks like after the login (infer_kind in infer.c).

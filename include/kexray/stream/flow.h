@@ -80,6 +80,7 @@ struct kx_tcpfacts {
 #define KX_TF_WS 0x20        /* its SYN carried a window scale */
 
 struct kx_rstlog;     /* resets.h */
+struct kx_infer_conn; /* analyze/infer_conn.h */
 
 /* One side's TCP facts: all a connection holds per side until payload
  * arrives (its reassembly and SSH state are in struct kx_hs). */
@@ -167,6 +168,9 @@ struct kx_conn {
 	 * through kx_conn_ssh and kx_conn_reasm. */
 	struct kx_hs *hs;
 	struct kx_rstlog *rsts;      /* its RSTs (resets.h), NULL none; owned */
+	/* Sizes and times after NEWKEYS (infer_conn.h), NULL before a
+	 * side's NEWKEYS; owned. */
+	struct kx_infer_conn *infer;
 	struct kx_evidence *evidence; /* frames kept for -w, NULL when off */
 	const struct kx_logconn *log; /* what a log adds; NULL from packets */
 };

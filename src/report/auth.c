@@ -1,0 +1,65 @@
+/* The close record's "auth" member and the text report's login line
+ * (auth.h), from one judgement of the encrypted part (infer_conn.h). */
+#include <stdio.h>
+
+#include "kexray/analyze/infer_conn.h"
+#include "kexray/report/auth.h"
+
+static const char *
+tri_json(enum kx_infer_tri t)
+{
+	return t == KX_INFER_YES ? "true" : t == KX_INFER_NO ? "false" : "null";
+}
+
+void
+kx_sb_auth(struct kx_sb *out, const struct kx_conn *c, bool full)
+{
+	struct kx_auth_view a;
+
+	kx_infer_conn_judge(c, &a);
+	if (!a.known) {
+		if (full)
+			KX_SB_PUTS(out, ",\"auth\":null");
+		return;
+	}
+	KX_SB_PUTS(out, ",\"auth\":{\"success\":");
+	kx_sb_put(out, tri_json(a.r.auth_success));
+	KX_SB_PUTS(out, ",\"attempts\":");
+	kx_sb_u(out, a.r.auth_attempts);
+	kx_sb_put(out, a.r.attempts_exact ? ",\"attempts_exact\":true" :
+	    ",\"attempts_exact\":false");
+	KX_SB_PUTS(out, ",\"rule\":");
+	kx_sb_name(out, kx_infer_why_names[a.r.why]);
+	KX_SB_PUTS(out, ",\"view_c2s\":");
+	kx_sb_name(out, kx_infer_view_names[a.view[KX_INFER_C2S]]);
+	KX_SB_PUTS(out, ",\"view_s2c\":");
+	kx_sb_name(out, kx_infer_view_names[a.view[KX_INFER_S2C]]);
+	kx_sb_put(out, a.r.none_probe ? ",\"none_probe\":true" :
+	    ",\"none_probe\":false");
+	KX_SB_PUTS(out, ",\"session_kind\":");
+	kx_sb_name(out, kx_infer_kind_names[a.kind]);
+	kx_sb_put(out, a.kind == KX_INFER_KIND_REVERSED ?
+	    ",\"roles_reversed\":true}" : ",\"roles_reversed\":false}");
+}
+
+void
+kx_report_text_auth(FILE *out, const struct kx_conn *c)
+{
+	struct kx_auth_view a;
+	const char *what;
+
+	kx_infer_conn_judge(c, &a);
+	if (!a.known)
+		return;
+	what = a.r.auth_success == KX_INFER_YES ? "succeeded" :
+	    a.r.auth_success == KX_INFER_NO ? "failed" : "unknown";
+	fprintf(out, "  %-11s%s", "login", what);
+	if (a.r.auth_success != KX_INFER_UNKNOWN)
+		fprintf(out, ", %s%u attempt%s", a.r.attempts_exact ? "" :
+		    "at least ", a.r.auth_attempts,
+		    a.r.auth_attempts == 1 ? "" : "s");
+	if (a.kind != KX_INFER_KIND_UNKNOWN)
+		fprintf(out, ", session %s", kx_infer_kind_names[a.kind]);
+	fprintf(out, " (%s; sizes %s)\n", kx_infer_why_descs[a.r.why],
+	    kx_infer_view_names[a.view[KX_INFER_S2C]]);
+}
