@@ -446,8 +446,11 @@ kx_infer_judge(const struct kx_infer *st, struct kx_infer_result *res)
 	res->service_accept = -1;
 	res->success_at = -1;
 	res->attempts_exact = true;
-	if (st->nseg == 0)
+	if (st->nseg == 0) {
+		/* Nothing encrypted: no attempt, if the end was seen. */
+		res->attempts_exact = st->ended && st->closed;
 		return;
+	}
 	if (sv->view == KX_INFER_VIEW_COMPRESSED ||
 	    st->side[KX_INFER_C2S].view == KX_INFER_VIEW_COMPRESSED) {
 		res->why = KX_INFER_WHY_COMPRESSED;

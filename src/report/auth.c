@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "kexray/analyze/infer_conn.h"
+#include "kexray/events/summary.h"
 #include "kexray/report/auth.h"
 
 static const char *
@@ -62,4 +63,42 @@ kx_report_text_auth(FILE *out, const struct kx_conn *c)
 		fprintf(out, ", session %s", kx_infer_kind_names[a.kind]);
 	fprintf(out, " (%s; sizes %s)\n", kx_infer_why_descs[a.r.why],
 	    kx_infer_view_names[a.view[KX_INFER_S2C]]);
+}
+
+void
+kx_report_text_summary_auth(FILE *out, const struct kx_summary *s)
+{
+	const uint64_t *l = s->logins;
+	bool first = true;
+
+	if (l[KX_INFER_YES] + l[KX_INFER_NO] + l[KX_INFER_UNKNOWN] == 0)
+		return;
+	fprintf(out, "  %-11s%llu succeeded, %llu failed (%llu attempts in "
+	    "those), %llu unknown", "logins", (unsigned long long)l[KX_INFER_YES],
+	    (unsigned long long)l[KX_INFER_NO],
+	    (unsigned long long)s->login_attempts,
+	    (unsigned long long)l[KX_INFER_UNKNOWN]);
+	for (int k = 0; k < KX_INFER_KIND_MAX; k++) {
+		if (k == KX_INFER_KIND_UNKNOWN || s->kinds[k] == 0)
+			continue;
+		fprintf(out, "%s%llu %s", first ? "; sessions " : ", ",
+		    (unsigned long long)s->kinds[k], kx_infer_kind_names[k]);
+		first = false;
+	}
+	fputc('\n', out);
+}
+
+void
+kx_report_json_summary_auth(FILE *out, const struct kx_summary *s)
+{
+	fprintf(out, ",\"logins\":{\"succeeded\":%llu,\"failed\":%llu,"
+	    "\"unknown\":%llu,\"attempts\":%llu,\"session_kinds\":{",
+	    (unsigned long long)s->logins[KX_INFER_YES],
+	    (unsigned long long)s->logins[KX_INFER_NO],
+	    (unsigned long long)s->logins[KX_INFER_UNKNOWN],
+	    (unsigned long long)s->login_attempts);
+	for (int k = 0; k < KX_INFER_KIND_MAX; k++)
+		fprintf(out, "%s\"%s\":%llu", k > 0 ? "," : "",
+		    kx_infer_kind_names[k], (unsigned long long)s->kinds[k]);
+	fputs("}}", out);
 }

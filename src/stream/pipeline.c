@@ -304,18 +304,6 @@ on_payload_bytes(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		if (h->encrypted) {
 			h->encrypted_bytes += pkt->payload_wire_len;
 			note_step(c, side, KX_STEP_ENCRYPTED);
-			/* close.h: a server segment smaller than its
-			 * SERVICE_ACCEPT is USERAUTH_SUCCESS (Zeek's
-			 * inference). */
-			if (side == KX_SERVER && c->hs_ts != 0 &&
-			    c->half[KX_CLIENT].encrypted_bytes > 0) {
-				if (c->srv_enc_first == 0)
-					c->srv_enc_first = pkt->payload_wire_len >
-					    UINT16_MAX ? UINT16_MAX :
-					    (uint16_t)pkt->payload_wire_len;
-				else if (pkt->payload_wire_len < c->srv_enc_first)
-					c->auth_ok_hint = true;
-			}
 		}
 		return true;
 	}

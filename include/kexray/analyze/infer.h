@@ -51,7 +51,7 @@ extern const char *const kx_infer_view_names[KX_INFER_VIEW_MAX];
 
 /* Why the login outcome is what it is (one reason per connection). */
 #define KX_INFER_WHY_LIST(X) \
-	X(NONE, "none", "no encrypted segment seen yet") \
+	X(NONE, "none", "no encrypted segment was seen") \
 	X(SUCCESS_SIZE, "success_size", "a server segment has exactly the size of USERAUTH_SUCCESS") \
 	X(FAILURES_THEN_CLOSE, "failures_then_close", "the server answered with USERAUTH_FAILURE-sized replies, then the connection closed with no session traffic") \
 	X(DISCONNECT_AFTER_REQUEST, "disconnect_after_request", "the server answered a request with a packet that is neither, then closed (MaxAuthTries)") \

@@ -18,4 +18,10 @@ void kx_sb_auth(struct kx_sb *out, const struct kx_conn *c, bool full);
 /* "  login      ..." and a newline, or nothing (no NEWKEYS). */
 void kx_report_text_auth(FILE *out, const struct kx_conn *c);
 
+/* The summary's "logins" line (text, only when a connection reached
+ * NEWKEYS) and its "logins" member (JSON, always). */
+struct kx_summary;
+void kx_report_text_summary_auth(FILE *out, const struct kx_summary *s);
+void kx_report_json_summary_auth(FILE *out, const struct kx_summary *s);
+
 #endif

@@ -153,11 +153,6 @@ struct kx_conn {
 	 * the handshake outcome is final, the "close" record when it ends. */
 	bool hs_reported;            /* the handshake callback ran for it */
 	struct kx_hs_outcome hs_outcome;  /* set when its record was written */
-	/* Login success from encrypted sizes (close.h): the server's first
-	 * encrypted segment after the client's first (SERVICE_ACCEPT), and
-	 * whether a later one was smaller (USERAUTH_SUCCESS). */
-	bool auth_ok_hint;
-	uint16_t srv_enc_first;
 	uint64_t close_ts;
 	uint64_t hs_ts;              /* NEWKEYS complete both ways, 0 not yet */
 	kx_anomset anomalies;        /* decode/flow level; reasm and ssh keep theirs */
