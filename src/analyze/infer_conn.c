@@ -49,6 +49,8 @@ kx_infer_conn_start(struct kx_conn *c)
 		kx_negotiate(ck, sk, &n);
 		for (int i = 0; i < 6; i++)
 			nm[i] = alg_name(&n, cats[i], b[i]);
+		kx_kexguess_judge(ck, sk, kx_conn_ssh(c, KX_CLIENT),
+		    kx_conn_ssh(c, KX_SERVER), &c->infer->guess);
 	}
 	kx_infer_init(&c->infer->st, nm[0], nm[1], nm[2], nm[3], nm[4], nm[5]);
 }
@@ -94,6 +96,16 @@ kx_infer_conn_judge(const struct kx_conn *c, struct kx_auth_view *out)
 	out->kind = kx_infer_kind(&st);
 	out->view[KX_INFER_C2S] = st.side[KX_INFER_C2S].view;
 	out->view[KX_INFER_S2C] = st.side[KX_INFER_S2C].view;
+}
+
+void
+kx_infer_conn_guess(const struct kx_conn *c, struct kx_kexguess *g)
+{
+	memset(g, 0, sizeof(*g));
+	if (c->infer == NULL)
+		return;
+	*g = c->infer->guess;
+	kx_kexguess_count(kx_conn_ssh(c, KX_CLIENT), kx_conn_ssh(c, KX_SERVER), g);
 }
 
 void

@@ -43,6 +43,42 @@ kx_sb_auth(struct kx_sb *out, const struct kx_conn *c, bool full)
 	    ",\"roles_reversed\":true}" : ",\"roles_reversed\":false}");
 }
 
+static const char *const side_words[2] = { "client", "server" };
+
+void
+kx_sb_kexguess(struct kx_sb *out, const struct kx_conn *c, bool full)
+{
+	const struct kx_kexinit *ck = kx_conn_ssh(c, KX_CLIENT)->kexinit;
+	const struct kx_kexinit *sk = kx_conn_ssh(c, KX_SERVER)->kexinit;
+	struct kx_kexguess g;
+	bool first = true;
+
+	if (ck != NULL && sk != NULL && ck != &kx_kexinit_gone &&
+	    sk != &kx_kexinit_gone)
+		kx_kexguess_judge(ck, sk, kx_conn_ssh(c, KX_CLIENT),
+		    kx_conn_ssh(c, KX_SERVER), &g);
+	else
+		kx_infer_conn_guess(c, &g);
+	if (!kx_kexguess_any(&g)) {
+		if (full)
+			KX_SB_PUTS(out, ",\"kex_guess\":null");
+		return;
+	}
+	KX_SB_PUTS(out, ",\"kex_guess\":{");
+	for (int i = 0; i < 2; i++) {
+		if (!g.guessed[i])
+			continue;
+		kx_sb_printf(out, "%s\"%s\":{\"wrong\":%s,\"answered\":%s}",
+		    first ? "" : ",", side_words[i], g.wrong[i] ? "true" : "false",
+		    g.answered[i] ? "true" : "false");
+		first = false;
+	}
+	kx_sb_printf(out, ",\"kex_msgs_client\":%u,\"kex_msgs_server\":%u,"
+	    "\"repeated\":%s,\"strict\":%s}", g.kex_msgs[0], g.kex_msgs[1],
+	    g.repeated[0] || g.repeated[1] ? "true" : "false",
+	    g.strict ? "true" : "false");
+}
+
 void
 kx_report_text_auth(FILE *out, const struct kx_conn *c)
 {

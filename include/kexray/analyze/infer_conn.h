@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "kexray/analyze/infer.h"
+#include "kexray/analyze/kexguess.h"
 #include "kexray/stream/flow.h"
 
 struct kx_infer_conn {
@@ -20,6 +21,9 @@ struct kx_infer_conn {
 	uint32_t next_seq[2];   /* per side: the sequence number after the
 	                         * last byte given to st */
 	bool have_seq[2];
+	/* first_kex_packet_follows as the KEXINITs showed it at NEWKEYS
+	 * (they are freed after it): kexguess.h */
+	struct kx_kexguess guess;
 };
 
 /* What a connection's records say of its encrypted part. */
@@ -46,6 +50,11 @@ void kx_infer_conn_seg(struct kx_conn *c, enum kx_side side, uint32_t seq_end,
 
 /* The verdict, judging the end as c->close says (FIN or RST: closed). */
 void kx_infer_conn_judge(const struct kx_conn *c, struct kx_auth_view *out);
+
+/* The key exchange guess (kexguess.h) of a connection whose KEXINITs may
+ * be gone: as kept at NEWKEYS, its message counts read again. All false
+ * when nothing was kept. */
+void kx_infer_conn_guess(const struct kx_conn *c, struct kx_kexguess *g);
 
 void kx_infer_conn_free(struct kx_conn *c);
 size_t kx_infer_conn_mem(const struct kx_conn *c);

@@ -15,6 +15,10 @@ struct kx_conn;
  * nothing for one that never reached NEWKEYS (",\"auth\":null" when full). */
 void kx_sb_auth(struct kx_sb *out, const struct kx_conn *c, bool full);
 
+/* ,"kex_guess":{...} when a side set first_kex_packet_follows (kexguess.h);
+ * nothing otherwise (",\"kex_guess\":null" when full). */
+void kx_sb_kexguess(struct kx_sb *out, const struct kx_conn *c, bool full);
+
 /* "  login      ..." and a newline, or nothing (no NEWKEYS). */
 void kx_report_text_auth(FILE *out, const struct kx_conn *c);
 
