@@ -37,10 +37,10 @@ kx_infer_conn_start(struct kx_conn *c)
 	};
 	struct kx_nego n;
 
-	if (c->infer != NULL)
+	if (c->hs == NULL || c->hs->infer != NULL)
 		return;
-	c->infer = calloc(1, sizeof(*c->infer));
-	if (c->infer == NULL)
+	c->hs->infer = calloc(1, sizeof(*c->hs->infer));
+	if (c->hs->infer == NULL)
 		return;
 	c->mem_dirty = true;
 	/* A KEXINIT already freed (kx_kexinit_gone) has no lists left. */
@@ -50,16 +50,16 @@ kx_infer_conn_start(struct kx_conn *c)
 		for (int i = 0; i < 6; i++)
 			nm[i] = alg_name(&n, cats[i], b[i]);
 		kx_kexguess_judge(ck, sk, kx_conn_ssh(c, KX_CLIENT),
-		    kx_conn_ssh(c, KX_SERVER), &c->infer->guess);
+		    kx_conn_ssh(c, KX_SERVER), &c->hs->infer->guess);
 	}
-	kx_infer_init(&c->infer->st, nm[0], nm[1], nm[2], nm[3], nm[4], nm[5]);
+	kx_infer_init(&c->hs->infer->st, nm[0], nm[1], nm[2], nm[3], nm[4], nm[5]);
 }
 
 void
 kx_infer_conn_seg(struct kx_conn *c, enum kx_side side, uint32_t seq_end,
     uint32_t n, uint64_t ts_us)
 {
-	struct kx_infer_conn *ic = c->infer;
+	struct kx_infer_conn *ic = c->hs != NULL ? c->hs->infer : NULL;
 	int s = side == KX_SERVER;
 
 	if (ic == NULL || n == 0)
@@ -85,9 +85,9 @@ kx_infer_conn_judge(const struct kx_conn *c, struct kx_auth_view *out)
 	struct kx_infer st;
 
 	memset(out, 0, sizeof(*out));
-	if (c->infer == NULL)
+	if (c->hs == NULL || c->hs->infer == NULL)
 		return;
-	st = c->infer->st;
+	st = c->hs->infer->st;
 	kx_infer_end(&st, c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST,
 	    c->closed_by == KX_CLIENT ? KX_INFER_C2S :
 	    c->closed_by == KX_SERVER ? KX_INFER_S2C : -1);
@@ -102,21 +102,24 @@ void
 kx_infer_conn_guess(const struct kx_conn *c, struct kx_kexguess *g)
 {
 	memset(g, 0, sizeof(*g));
-	if (c->infer == NULL)
+	if (c->hs == NULL || c->hs->infer == NULL)
 		return;
-	*g = c->infer->guess;
+	*g = c->hs->infer->guess;
 	kx_kexguess_count(kx_conn_ssh(c, KX_CLIENT), kx_conn_ssh(c, KX_SERVER), g);
 }
 
 void
 kx_infer_conn_free(struct kx_conn *c)
 {
-	free(c->infer);
-	c->infer = NULL;
+	if (c->hs == NULL)
+		return;
+	free(c->hs->infer);
+	c->hs->infer = NULL;
 }
 
 size_t
 kx_infer_conn_mem(const struct kx_conn *c)
 {
-	return c->infer != NULL ? kx_mem_chunk(sizeof(*c->infer)) : 0;
+	return c->hs != NULL && c->hs->infer != NULL ?
+	    kx_mem_chunk(sizeof(*c->hs->infer)) : 0;
 }

@@ -23,9 +23,14 @@ kx_sb_auth(struct kx_sb *out, const struct kx_conn *c, bool full)
 			KX_SB_PUTS(out, ",\"auth\":null");
 		return;
 	}
-	KX_SB_PUTS(out, ",\"auth\":{\"success\":");
-	kx_sb_put(out, tri_json(a.r.auth_success));
-	KX_SB_PUTS(out, ",\"attempts\":");
+	/* Lean records leave out null members: an unknown outcome too. */
+	KX_SB_PUTS(out, ",\"auth\":{");
+	if (full || a.r.auth_success != KX_INFER_UNKNOWN) {
+		KX_SB_PUTS(out, "\"success\":");
+		kx_sb_put(out, tri_json(a.r.auth_success));
+		kx_sb_putc(out, ',');
+	}
+	KX_SB_PUTS(out, "\"attempts\":");
 	kx_sb_u(out, a.r.auth_attempts);
 	kx_sb_put(out, a.r.attempts_exact ? ",\"attempts_exact\":true" :
 	    ",\"attempts_exact\":false");

@@ -57,6 +57,7 @@ kx_conn_hs(struct kx_conn *c, uint32_t max_buffer, uint32_t max_ooo)
 			kx_reasm_set_base(&hs->rs[s], c->half[s].base_seq);
 		kx_ssh_side_init(&hs->ssh[s], s == KX_SERVER);
 	}
+	hs->infer = NULL;
 	c->hs = hs;
 	c->mem_dirty = true;
 	return hs;
@@ -105,6 +106,7 @@ kx_conn_hs_free(struct kx_conn *c)
 		kx_reasm_free(&c->hs->rs[s]);
 		kx_ssh_side_free(&c->hs->ssh[s]);
 	}
+	kx_infer_conn_free(c);
 	free(c->hs);
 	c->hs = NULL;
 	c->mem_dirty = true;
@@ -452,7 +454,6 @@ conn_free(struct kx_conn *c)
 	kx_conn_hs_free(c);
 	kx_evidence_free(c->evidence);
 	kx_resets_free(c->rsts);
-	kx_infer_conn_free(c);
 	free(c);
 }
 
@@ -690,7 +691,7 @@ kx_conn_mem(const struct kx_conn *c)
 	size_t n = kx_mem_chunk(sizeof(*c));
 
 	if (c->hs != NULL)
-		n += kx_mem_chunk(sizeof(*c->hs));
+		n += kx_mem_chunk(sizeof(*c->hs)) + kx_infer_conn_mem(c);
 	for (int s = 0; s < 2 && c->hs != NULL; s++) {
 		const struct kx_ssh_side *ss = &c->hs->ssh[s];
 
@@ -712,7 +713,6 @@ kx_conn_mem(const struct kx_conn *c)
 			n += kx_mem_chunk(ss->hostkey_len != 0 ? ss->hostkey_len : 1);
 	}
 	n += kx_resets_mem(c->rsts);
-	n += kx_infer_conn_mem(c);
 	/* One allocation per kept frame; at most KX_EVIDENCE_FRAMES_MAX. */
 	if (c->evidence != NULL) {
 		n += kx_mem_chunk(sizeof(*c->evidence));

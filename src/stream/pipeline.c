@@ -328,7 +328,7 @@ on_payload_bytes(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		}
 	}
 	feed_ssh(c, side);
-	if (h->encrypted && c->infer == NULL && c->kind == KX_CONN_SSH)
+	if (h->encrypted && hs->infer == NULL && c->kind == KX_CONN_SSH)
 		kx_infer_conn_start(c);
 	/* NEWKEYS both ways: the handshake record can be written now. */
 	if (c->hs_ts == 0 && hs->ssh[KX_CLIENT].newkeys &&

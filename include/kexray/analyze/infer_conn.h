@@ -34,11 +34,11 @@ struct kx_auth_view {
 	enum kx_infer_view view[KX_INFER_DIR_MAX];   /* per direction */
 };
 
-/* At a side's NEWKEYS (its first encrypted bytes): allocates c->infer and
+/* At a side's NEWKEYS (its first encrypted bytes): allocates c->hs->infer and
  * sets it up with the negotiated names, read from both KEXINITs (which
  * must still be there: call before kx_conn_hs_compact). Without both
  * KEXINITs the names are unknown and every answer is "unknown". Does
- * nothing when c->infer exists; on allocation failure c->infer stays
+ * nothing when it exists, or without c->hs; on allocation failure it stays
  * NULL (the records then say nothing of the encrypted part). */
 void kx_infer_conn_start(struct kx_conn *c);
 

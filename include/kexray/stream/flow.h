@@ -109,6 +109,9 @@ struct kx_half {
 struct kx_hs {
 	struct kx_reasm rs[2];
 	struct kx_ssh_side ssh[2];
+	/* Sizes and times after NEWKEYS (analyze/infer_conn.h), NULL before
+	 * a side's NEWKEYS; owned. */
+	struct kx_infer_conn *infer;
 };
 
 enum kx_conn_kind {
@@ -163,9 +166,6 @@ struct kx_conn {
 	 * through kx_conn_ssh and kx_conn_reasm. */
 	struct kx_hs *hs;
 	struct kx_rstlog *rsts;      /* its RSTs (resets.h), NULL none; owned */
-	/* Sizes and times after NEWKEYS (infer_conn.h), NULL before a
-	 * side's NEWKEYS; owned. */
-	struct kx_infer_conn *infer;
 	struct kx_evidence *evidence; /* frames kept for -w, NULL when off */
 	const struct kx_logconn *log; /* what a log adds; NULL from packets */
 };
