@@ -27,6 +27,8 @@
 #include "kexray/input/sshlog.h"
 #include "kexray/events/summary.h"
 #include "kexray/events/bruteforce.h"
+#include "kexray/events/patterns.h"
+#include "kexray/report/patterns.h"
 #include "kexray/events/offers.h"
 #include "kexray/report/brief_hold.h"
 
@@ -76,6 +78,7 @@ struct run {
 	struct kx_summary *sum;
 	struct kx_progress *progress;
 	struct kx_brute *brute;     /* --bruteforce, NULL with "off" */
+	struct kx_patterns *patterns; /* scans, regreSSHion, DHEat (patterns.h) */
 	struct kx_analysis_ctx actx; /* the host-key files, for the analysis */
 	/* Live with the default filter: a port where SSH is found by its
 	 * "SSH-" line is let in whole from then on (kx_live_follow_port). */
@@ -398,6 +401,22 @@ report_ssh(struct kx_conn *c, void *arg)
 	write_ssh(r, c, &v);
 }
 
+/* A source's connections together (patterns.h): one record per pattern
+ * and source, in JSON and text (brief too). */
+static void
+report_patterns(struct run *r, const struct kx_conn *c, enum kx_phase ph)
+{
+	struct kx_pattern_hit hits[KX_PAT_MAX];
+	int n = kx_patterns_note(r->patterns, c, ph, hits);
+
+	for (int i = 0; i < n; i++) {
+		if (r->format == FMT_JSON)
+			kx_report_json_pattern(r->out, &hits[i]);
+		else if (r->format == FMT_TEXT || r->format == FMT_BRIEF)
+			kx_report_text_pattern(r->out, &hits[i]);
+	}
+}
+
 /* The connection ended: its handshake record if not yet written, then the
  * close record (close.h, resets.h) and, when this connection takes its
  * source over the threshold, the brute-force record (bruteforce.h). The
@@ -468,6 +487,7 @@ on_conn(struct kx_conn *c, void *arg)
 		kx_report_zeek_notice(r->zdir.f[KX_ZLOG_NOTICE], &hit);
 	else if (brute && r->format == FMT_EVE)
 		kx_report_eve_bruteforce(r->out, c, &hit);
+	report_patterns(r, c, ci.phase);
 	kx_output_record(r->o);
 }
 
@@ -1251,7 +1271,8 @@ main(int argc, char **argv)
 	status = EXIT_USAGE;
 	if ((run.pl = kx_pipeline_new(&cfg, on_conn, &run)) == NULL ||
 	    (brute_n != 0 && (run.brute = kx_brute_new(brute_n,
-	    brute_min)) == NULL)) {
+	    brute_min)) == NULL) ||
+	    (run.patterns = kx_patterns_new()) == NULL) {
 		fputs("kexray: out of memory\n", stderr);
 		status = EXIT_INPUT;
 		goto out;
@@ -1347,6 +1368,7 @@ out:
 	kx_summary_free(run.sum);
 	kx_offers_free(run.offers);
 	kx_brute_free(run.brute);
+	kx_patterns_free(run.patterns);
 	kx_brief_hold_free(run.hold);
 	free(files);
 	free(own_filter);

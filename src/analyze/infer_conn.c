@@ -85,7 +85,10 @@ kx_infer_conn_judge(const struct kx_conn *c, struct kx_auth_view *out)
 	struct kx_infer st;
 
 	memset(out, 0, sizeof(*out));
-	if (c->hs == NULL || c->hs->infer == NULL)
+	/* Only a connection whose keys are in use both ways had a login to
+	 * tell of (one side's NEWKEYS alone: the other gave up). */
+	if (c->hs == NULL || c->hs->infer == NULL || !c->hs->ssh[0].newkeys ||
+	    !c->hs->ssh[1].newkeys)
 		return;
 	st = c->hs->infer->st;
 	kx_infer_end(&st, c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST,

@@ -327,8 +327,10 @@ kx_report_json_bruteforce_object(FILE *fp, const struct kx_brute_hit *h)
 	    KX_JSON_SCHEMA_VERSION);
 	json_ts(out, "ts", h->last_ts);
 	kx_sb_printf(out, ",\"id.orig_h\":\"%s\",\"id.resp_h\":\"%s\",\"id.resp_p\":%u,"
-	    "\"count\":%u,\"threshold\":%u,\"window_minutes\":%u,", src, dst,
-	    h->dport, h->count, h->threshold, h->window_min);
+	    "\"count\":%u,\"attempts\":%u,\"by\":\"%s\",\"threshold\":%u,"
+	    "\"window_minutes\":%u,", src, dst, h->dport, h->count, h->attempts,
+	    h->by_attempts ? "attempts" : "connections", h->threshold,
+	    h->window_min);
 	json_ts(out, "first_ts", h->first_ts);
 	kx_sb_putc(out, ',');
 	json_ts(out, "last_ts", h->last_ts);
@@ -350,10 +352,11 @@ kx_report_text_bruteforce(FILE *out, const struct kx_brute_hit *h)
 	raw_addr(h->ip_version, h->dst, dst, sizeof(dst));
 	fprintf(out, h->ip_version == 6 ? "BRUTEFORCE  %s -> [%s]:%u" :
 	    "BRUTEFORCE  %s -> %s:%u", src, dst, h->dport);
-	fprintf(out, "  %u connections ended before a session in %.1f s "
-	    "(threshold %u in %u min; ", h->count,
-	    h->last_ts > h->first_ts ? (double)(h->last_ts - h->first_ts) / 1e6 :
-	    0.0, h->threshold, h->window_min);
+	fprintf(out, "  %u connection%s ended before a session, %u failed "
+	    "login%s in %.1f s (threshold %u %s in %u min; ", h->count,
+	    h->count == 1 ? "" : "s", h->attempts, h->attempts == 1 ? "" : "s", h->last_ts > h->first_ts ?
+	    (double)(h->last_ts - h->first_ts) / 1e6 : 0.0, h->threshold,
+	    h->by_attempts ? "failed logins" : "connections", h->window_min);
 	for (int p = KX_PHASE_TCP; p <= KX_PHASE_AUTH; p++) {
 		if (h->phases[p] == 0)
 			continue;

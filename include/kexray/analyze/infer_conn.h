@@ -48,7 +48,8 @@ void kx_infer_conn_start(struct kx_conn *c);
 void kx_infer_conn_seg(struct kx_conn *c, enum kx_side side, uint32_t seq_end,
     uint32_t n, uint64_t ts_us);
 
-/* The verdict, judging the end as c->close says (FIN or RST: closed). */
+/* The verdict, judging the end as c->close says (FIN or RST: closed);
+ * out->known only for a connection with NEWKEYS both ways. */
 void kx_infer_conn_judge(const struct kx_conn *c, struct kx_auth_view *out);
 
 /* The key exchange guess (kexguess.h) of a connection whose KEXINITs may
