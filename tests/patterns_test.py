@@ -37,6 +37,12 @@ def main():
           "ssh_audit_scan: one scan record (%s)" % [(p["pattern"], p["count"]) for p in pats])
     check(not [r for r in recs if r["type"] == "bruteforce"],
           "ssh_audit_scan: no brute force (no login was attempted)")
+    recs = records(a.kexray, s + "/ssh_audit_burst.pcap")
+    pats = [r for r in recs if r["type"] == "pattern"]
+    n = len([r for r in recs if r["type"] == "close"])
+    check(n >= 20 and len(pats) == 1 and pats[0]["pattern"] == "scan",
+          "ssh_audit_burst: three scans back to back, %d connections: one scan record (%s)" % (
+              n, [(p["pattern"], p["count"]) for p in pats]))
     for name in ("pw_ok", "pty", "burst_many", "burst_one", "pw_maxtries"):
         recs = records(a.kexray, "%s/%s.pcap" % (s, name))
         check(not [r for r in recs if r["type"] == "pattern"], "%s: no pattern" % name)

@@ -151,9 +151,9 @@ scan_like(const struct kx_conn *c, enum kx_phase ph, uint64_t end)
 	return ph == KX_PHASE_AUTH && c->half[KX_CLIENT].encrypted_bytes == 0;
 }
 
-/* The client sent a key-exchange method message (RFC 4250 4.1.2: 30 to
- * 49) and no NEWKEYS: the server did (or was asked to do) its share of a
- * key exchange for nothing. */
+/* The client sent a key-exchange share (RFC 4253 8 KEXDH_INIT, RFC 5656
+ * ECDH_INIT and the hybrids: 30; RFC 4419 KEX_DH_GEX_INIT: 32) and no
+ * NEWKEYS: the server was made to compute its share for nothing. */
 static bool
 dheat_like(const struct kx_conn *c, enum kx_phase ph)
 {
@@ -163,8 +163,7 @@ dheat_like(const struct kx_conn *c, enum kx_phase ph)
 	if (cs->newkeys || ph > KX_PHASE_KEX)
 		return false;
 	for (uint32_t i = 0; i < n; i++)
-		if (cs->msglog[i].code >= KX_MSG_KEX_FIRST &&
-		    cs->msglog[i].code <= KX_MSG_KEX_LAST)
+		if (cs->msglog[i].code == 30 || cs->msglog[i].code == 32)
 			return true;
 	return false;
 }

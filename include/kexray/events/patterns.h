@@ -14,7 +14,7 @@
  *  - DHEat (CVE-2002-20001): a high rate of connections whose client sends
  *    its key-exchange init (often pipelined with its KEXINIT) and leaves
  *    without NEWKEYS, making the server compute a Diffie-Hellman share each
- *    time for nothing.
+ *    time for nothing (whether it was pipelined is not measured).
  *
  * The table is fixed (KX_PATTERN_SOURCES slots, KX_PATTERN_PROBE per
  * source, the least recently seen replaced). Judges; formats nothing. */
@@ -44,9 +44,14 @@
 #define KX_REGRESSHION_GRACE_US (10ull * 1000000ull)
 #define KX_REGRESSHION_SPREAD_US (2ull * 1000000ull)
 #define KX_REGRESSHION_WINDOW_US (600ull * 1000000ull)
-/* DHEat: at least KX_DHEAT_MIN connections that sent a key-exchange init
- * and left without NEWKEYS, within KX_DHEAT_WINDOW_US. */
-#define KX_DHEAT_MIN 20u
+/* DHEat: at least KX_DHEAT_MIN connections within KX_DHEAT_WINDOW_US
+ * whose client sent a key-exchange share the server must answer with its
+ * own computation (a DH, ECDH or hybrid init, code 30, or a DH-GEX init,
+ * 32) and left without NEWKEYS. A rate no scanner reaches: three
+ * ssh-audit scans back to back are 24 connections in a second, some with
+ * an init (they fetch each host key type); the attack's tools keep up
+ * hundreds a second. */
+#define KX_DHEAT_MIN 50u
 #define KX_DHEAT_WINDOW_US (10ull * 1000000ull)
 
 enum kx_pattern_kind {
