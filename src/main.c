@@ -441,6 +441,9 @@ on_conn(struct kx_conn *c, void *arg)
 
 	if (together) {
 		kx_analyze_with(c, &r->actx, &v);
+		/* A scan already reported: this connection is part of it. */
+		if (kx_patterns_scanning(r->patterns, c, v.close.phase))
+			kx_patterns_as_scan(&v);
 		write_ssh(r, c, &v);
 		ci = v.close;
 	} else {

@@ -43,6 +43,13 @@ def main():
     check(n >= 20 and len(pats) == 1 and pats[0]["pattern"] == "scan",
           "ssh_audit_burst: three scans back to back, %d connections: one scan record (%s)" % (
               n, [(p["pattern"], p["count"]) for p in pats]))
+    ssh = [r for r in recs if r["type"] == "ssh"]
+    after = [r for r in ssh if r["verdict"] == "PROBE" and "scan" in r["reason"]]
+    problems = [r for r in ssh if r["problem"]]
+    check(len(after) == len(ssh) - 5 and len(problems) <= 5,
+          "ssh_audit_burst: the connections after the scan record are PROBE, part of the "
+          "scan (%d of %d), not problems (%d problems left: those before it)" % (
+              len(after), len(ssh), len(problems)))
     for name in ("pw_ok", "pty", "burst_many", "burst_one", "pw_maxtries"):
         recs = records(a.kexray, "%s/%s.pcap" % (s, name))
         check(not [r for r in recs if r["type"] == "pattern"], "%s: no pattern" % name)

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <stdio.h>
+
 #include "kexray/analyze/infer_conn.h"
 #include "kexray/events/patterns.h"
 
@@ -120,6 +122,10 @@ count(struct window *w, uint64_t now, uint64_t window_us, uint32_t min,
 {
 	*restarted = false;
 	if (w->count == 0 || (now > w->first_ts && now - w->first_ts > window_us)) {
+		/* After a quiet window the source may start a new burst, and
+		 * that one is reported again; a burst that goes on is not. */
+		if (w->count == 0 || now - w->last_ts > window_us)
+			w->reported = false;
 		w->count = 0;
 		w->first_ts = now;
 		*restarted = true;
@@ -299,4 +305,58 @@ kx_patterns_note(struct kx_patterns *p, const struct kx_conn *c,
 			fill(&hits[n++], KX_PAT_REGRESSHION, s, c);
 	}
 	return n;
+}
+
+/* The source's slot, or NULL: a lookup that inserts nothing. */
+static const struct source *
+lookup(const struct kx_patterns *p, const struct kx_conn *c)
+{
+	const uint8_t *src = c->ep[KX_CLIENT].addr;
+	uint32_t h = src_hash(src, c->ip_version);
+
+	for (uint32_t i = 0; i < KX_PATTERN_PROBE; i++) {
+		const struct source *s = &p->slot[(h + i) & (KX_PATTERN_SOURCES - 1)];
+
+		if (s->used && s->ip_version == c->ip_version &&
+		    memcmp(s->src, src, 16) == 0)
+			return s;
+	}
+	return NULL;
+}
+
+bool
+kx_patterns_scanning(const struct kx_patterns *p, const struct kx_conn *c,
+    enum kx_phase ph)
+{
+	const struct source *s;
+	const struct window *w;
+	uint64_t end;
+
+	if (p == NULL || c->source != KX_SOURCE_PCAP || c->log != NULL ||
+	    (s = lookup(p, c)) == NULL)
+		return false;
+	end = c->close_ts != 0 ? c->close_ts : c->ts_last;
+	w = &s->w[KX_PAT_SCAN];
+	return w->reported && end >= w->last_ts &&
+	    end - w->last_ts <= KX_SCAN_WINDOW_US && scan_like(c, ph, end);
+}
+
+void
+kx_patterns_as_scan(struct kx_verdict *v)
+{
+	size_t off = strlen(v->reason);
+
+	/* What a scan's connection shows of the server (a failed
+	 * negotiation, a changed host key) stays what it is; only the
+	 * scanner's leaving is no problem. A forged RST stays one. */
+	if ((v->kind != KX_V_CLOSED && v->kind != KX_V_RESET) ||
+	    v->close.third_party)
+		return;
+	v->kind = KX_V_PROBE;
+	v->problem = false;
+	v->close.problem = false;
+	v->outcome.kind = (uint8_t)KX_V_PROBE;
+	if (off < sizeof(v->reason) - 1)
+		snprintf(v->reason + off, sizeof(v->reason) - off,
+		    "; one of a scan's connections (its scan record above)");
 }

@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kexray/analyze/analyze.h"
 #include "kexray/analyze/close.h"
 #include "kexray/stream/flow.h"
 
@@ -81,9 +82,22 @@ struct kx_patterns *kx_patterns_new(void);
 void kx_patterns_free(struct kx_patterns *p);
 
 /* Counts c, which ended in phase ph. Fills hits with the patterns its
- * source crosses now (each once per source) and returns how many. */
+ * source crosses now and returns how many: each once per burst (a source
+ * quiet for a whole window may be reported again). */
 int kx_patterns_note(struct kx_patterns *p, const struct kx_conn *c,
     enum kx_phase ph, struct kx_pattern_hit hits[KX_PAT_MAX]);
+
+/* c, which ended in phase ph, is one more connection of a scan its source
+ * was already reported for (within KX_SCAN_WINDOW_US of the scan's last
+ * connection): the caller reports it as part of that scan, not as a
+ * problem of its own. Reads the table only. */
+bool kx_patterns_scanning(const struct kx_patterns *p, const struct kx_conn *c,
+    enum kx_phase ph);
+
+/* Such a connection's verdict: CLOSED or RESET (not by a third party)
+ * becomes PROBE, no problem, its reason naming the scan; any other
+ * verdict is left as it is. */
+void kx_patterns_as_scan(struct kx_verdict *v);
 
 /* Sources dropped from the full table to make room. */
 uint64_t kx_patterns_evicted(const struct kx_patterns *p);
