@@ -138,7 +138,12 @@ def main():
                 sys.exit("%s: connection from port %d not in the capture" % (name, t["client_port"]))
             comp = t["algorithms"]["c2s"]["compression"] if t["algorithms"] else None
             z_ok, z_att = zeek(k["segs"], comp)
+            ms = t.get("methods") or []
+            want_key = any(m["method"] == "publickey" and m["result"] == "success" for m in ms)
+            want_ch = any(m["method"].startswith("keyboard-interactive") for m in ms)
             rows.append({"name": name, "port": t["client_port"],
+                         "key": k.get("key_accepted"), "ch": k.get("challenge"),
+                         "want_key": want_key, "want_ch": want_ch,
                          "truth": t["auth_success"], "attempts": t["attempts"],
                          "kx": k.get("auth_success"), "kx_att": k.get("auth_attempts"),
                          "kx_why": k.get("why"), "zeek": z_ok, "zeek_att": z_att,
@@ -223,6 +228,25 @@ def main():
             pipe_fails.append("kexray's own attempts exact on under 90%")
         if absent:
             pipe_fails.append("a connection past NEWKEYS without an auth member")
+    # The methods' shape: a public key accepted (PK_OK, then a larger signed
+    # request) where the log has a publickey success; a challenge-response
+    # (INFO_REQUEST answered) where it has keyboard-interactive.
+    shaped = [r for r in all_rows if r["key"] is not None]
+    shape_right = sum(r["key"] == r["want_key"] and r["ch"] == r["want_ch"] for r in shaped)
+    false_shape = [r for r in shaped if (r["key"] and not r["want_key"]) or (r["ch"] and not r["want_ch"])]
+    print("methods' shape right:  kexray %d/%d (public key accepted %d/%d, challenge %d/%d); "
+          "a false claim: %d" % (
+              shape_right, len(shaped), sum(r["key"] for r in shaped if r["want_key"]),
+              sum(r["want_key"] for r in shaped), sum(r["ch"] for r in shaped if r["want_ch"]),
+              sum(r["want_ch"] for r in shaped), len(false_shape)))
+    if a.kexray:
+        def pget(r, k):
+            return bool(r["pipe"].get(k)) if isinstance(r["pipe"], dict) else False
+        p_shape = sum(pget(r, "key_accepted") == r["want_key"] and
+                      pget(r, "challenge") == r["want_ch"] for r in shaped)
+        print("  kexray's own output: methods' shape right %d/%d" % (p_shape, len(shaped)))
+        if p_shape != shape_right:
+            pipe_fails.append("kexray's own methods' shape differs from the module's")
     judged = [r for r in all_rows if r["want_kind"] is not None]
     kind_right = sum(r["kind"] == r["want_kind"] for r in judged)
     special = [r for r in judged if r["want_kind"] in ("interactive", "reversed", "upload", "download")]
@@ -261,6 +285,8 @@ def main():
             fails.append("kexray gave a login outcome where no login was attempted")
         if kx_att * 100 < 90 * n:
             fails.append("kexray's attempts exact on under 90%")
+        if false_shape:
+            fails.append("a public key or challenge claimed where the log has none")
         if false_special or any(r["kind"] != r["want_kind"] for r in special):
             fails.append("a typed or bulk session kind wrong")
         if fails:

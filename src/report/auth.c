@@ -42,6 +42,12 @@ kx_sb_auth(struct kx_sb *out, const struct kx_conn *c, bool full)
 	kx_sb_name(out, kx_infer_view_names[a.view[KX_INFER_S2C]]);
 	kx_sb_put(out, a.r.none_probe ? ",\"none_probe\":true" :
 	    ",\"none_probe\":false");
+	KX_SB_PUTS(out, ",\"replies\":");
+	kx_sb_name(out, a.r.replies);
+	kx_sb_put(out, a.r.key_accepted ? ",\"key_accepted\":true" :
+	    ",\"key_accepted\":false");
+	kx_sb_put(out, a.r.challenge ? ",\"challenge\":true" :
+	    ",\"challenge\":false");
 	KX_SB_PUTS(out, ",\"session_kind\":");
 	kx_sb_name(out, kx_infer_kind_names[a.kind]);
 	kx_sb_put(out, a.kind == KX_INFER_KIND_REVERSED ?
@@ -100,6 +106,10 @@ kx_report_text_auth(FILE *out, const struct kx_conn *c)
 		fprintf(out, ", %s%u attempt%s", a.r.attempts_exact ? "" :
 		    "at least ", a.r.auth_attempts,
 		    a.r.auth_attempts == 1 ? "" : "s");
+	if (a.r.key_accepted)
+		fputs(", a public key accepted", out);
+	if (a.r.challenge)
+		fputs(", challenge-response", out);
 	if (a.kind != KX_INFER_KIND_UNKNOWN)
 		fprintf(out, ", session %s", kx_infer_kind_names[a.kind]);
 	fprintf(out, " (%s; sizes %s)\n", kx_infer_why_descs[a.r.why],
