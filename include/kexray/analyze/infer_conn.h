@@ -4,7 +4,7 @@
  * (retransmissions and keep-alive probes are not counted twice), judged
  * when the connection's records are written. Sizes and times only: no
  * byte after NEWKEYS is kept. Memory: sizeof(struct kx_infer_conn)
- * (440 bytes on x86-64; 464 in glibc's chunks), counted by kx_conn_mem. */
+ * (456 bytes on x86-64; 464 in glibc's chunks), counted by kx_conn_mem. */
 #ifndef KEXRAY_INFER_CONN_H
 #define KEXRAY_INFER_CONN_H
 
