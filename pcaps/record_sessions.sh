@@ -35,6 +35,7 @@ SCENARIOS=(
 	none_ok dropbear_pw_ok dropbear_pw_fail dropbear_key_ok
 	banner_short_pw_ok banner_short_pw_fail paramiko_pw_fail_then_ok
 	fwd_remote fwd_dynamic reverse_shell paramiko_auth_only ssh_audit_scan
+	ssh_audit_burst
 )
 
 SSHD=/usr/sbin/sshd
@@ -343,6 +344,23 @@ sc_ssh_audit_scan() {
 	n=$(tshark -n -r "$T/capture.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 2>/dev/null | wc -l)
 	KIND=scan
 	finish ssh_audit_scan "an ssh-audit 2.5.0 scan ($n connections)" "$n"
+}
+
+# Three ssh-audit scans back to back from one address: a burst that kexray
+# should report as one scan (src/events/patterns.c), not one per connection.
+sc_ssh_audit_burst() {
+	begin ssh_audit_burst
+	start_sshd
+	start_capture
+	CLIENT_RC=0
+	for _ in 1 2 3; do
+		timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" ssh-audit -n -p 22 127.0.0.1 \
+			>>"$T/client.log" 2>&1 || CLIENT_RC=$?
+	done
+	local n
+	n=$(tshark -n -r "$T/capture.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 2>/dev/null | wc -l)
+	KIND=scan
+	finish ssh_audit_burst "three ssh-audit 2.5.0 scans back to back ($n connections)" "$n"
 }
 
 sc_key_ok() {

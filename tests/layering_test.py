@@ -43,6 +43,12 @@ KNOWN = {
     ("src/stream/pipeline.c", "kexray/analyze/resets.h"):
         "each RST is judged when it arrives, against the TCP facts of that "
         "moment",
+    ("src/stream/conn.c", "kexray/analyze/infer_conn.h"):
+        "a connection owns its encrypted-size state after NEWKEYS (struct "
+        "kx_infer_conn), freed and measured with it",
+    ("src/stream/pipeline.c", "kexray/analyze/infer_conn.h"):
+        "each encrypted segment's size is noted when it arrives; nothing of "
+        "the bytes is kept",
     # A connection read from a log carries struct kx_logconn, and the
     # summary kx_sshlog_stats, both declared by the log reader.
     ("src/analyze/analyze.c", "kexray/input/sshlog.h"): "struct kx_logconn",

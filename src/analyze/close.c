@@ -8,6 +8,7 @@
 
 #include "close_text.h"
 #include "kexray/analyze/close.h"
+#include "kexray/analyze/infer_conn.h"
 #include "kexray/analyze/resets.h"
 #include "kexray/input/sshlog.h"
 
@@ -109,12 +110,18 @@ bool
 kx_close_session_evident(const struct kx_conn *c)
 {
 	const struct kx_half *cl = &c->half[KX_CLIENT], *sv = &c->half[KX_SERVER];
+	struct kx_auth_view a;
 
 	if (!kx_conn_ssh(c, KX_CLIENT)->newkeys ||
 	    !kx_conn_ssh(c, KX_SERVER)->newkeys)
 		return false;
-	if (c->auth_ok_hint || (c->log != NULL && c->log->authenticated))
+	if (c->log != NULL && c->log->authenticated)
 		return true;
+	kx_infer_conn_judge(c, &a);
+	if (a.r.auth_success == KX_INFER_YES)
+		return true;
+	if (a.r.auth_success == KX_INFER_NO)
+		return false;
 	if (sv->encrypted_bytes >= KX_SESSION_SERVER_BYTES ||
 	    cl->encrypted_bytes >= KX_SESSION_CLIENT_BYTES)
 		return true;

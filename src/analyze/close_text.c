@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "close_text.h"
+#include "kexray/analyze/infer_conn.h"
 #include "kexray/analyze/resets.h"
 #include "kexray/core/escape.h"
 #include "kexray/input/sshlog.h"
@@ -373,12 +374,40 @@ say_kex(const char *how, struct kx_close_info *ci)
 		    "and again), else the server is stuck", how);
 }
 
+/* Under strict KEX, an end right after NEWKEYS (no SERVICE_ACCEPT seen)
+ * that follows a wrong first_kex_packet_follows guess (kexguess.h). */
+static bool
+say_guess(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
+{
+	struct kx_kexguess g;
+	struct kx_auth_view a;
+	int gs;
+
+	kx_infer_conn_guess(c, &g);
+	gs = g.wrong[KX_CLIENT] ? KX_CLIENT : g.wrong[KX_SERVER] ? KX_SERVER : -1;
+	if (gs < 0 || !g.strict)
+		return false;
+	kx_infer_conn_judge(c, &a);
+	if (a.r.why != KX_INFER_WHY_NONE && a.r.why != KX_INFER_WHY_NO_SERVICE_ACCEPT)
+		return false;
+	snprintf(ci->text, sizeof(ci->text), "%.160s right after NEWKEYS after the "
+	    "%s's wrong key exchange guess (first_kex_packet_follows; the "
+	    "first kex or host key algorithms differ, so the peer must ignore "
+	    "the guessed packet%s) under strict KEX: the sides likely disagree "
+	    "on keys or packet sequence (logs: \"Corrupted MAC\" or a strict "
+	    "KEX error)", how, gs == KX_CLIENT ? "client" : "server",
+	    g.answered[gs] ? "; the peer answered it" : "");
+	return true;
+}
+
 static void
 say_preauth(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 {
 	const struct kx_half *cl = &c->half[KX_CLIENT], *sv = &c->half[KX_SERVER];
 	double t = c->hs_ts != 0 ? secs(c->hs_ts, end_ts(c)) : 0.0;
 
+	if (say_guess(c, how, ci))
+		return;
 	if (cl->encrypted_bytes == 0 && c->closed_by == KX_SERVER) {
 		snprintf(ci->text, sizeof(ci->text), "%s %.1f s after NEWKEYS, "
 		    "the client never having started authentication: sshd's "

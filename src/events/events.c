@@ -14,6 +14,7 @@ kx_events_new(uint32_t brute_n, uint32_t brute_minutes,
 	ev->hostkeys = hostkeys;
 	if ((ev->sum = kx_summary_new()) == NULL ||
 	    (ev->offers = kx_offers_new(KX_OFFERS_MAX)) == NULL ||
+	    (ev->patterns = kx_patterns_new()) == NULL ||
 	    (brute_n != 0 && (ev->brute = kx_brute_new(brute_n,
 	    brute_minutes)) == NULL)) {
 		(void)kx_events_free(ev);
@@ -33,15 +34,19 @@ kx_events_free(struct kx_events *ev)
 	kx_summary_free(ev->sum);
 	kx_offers_free(ev->offers);
 	kx_brute_free(ev->brute);
+	kx_patterns_free(ev->patterns);
 	free(ev);
 	return ok;
 }
 
 bool
 kx_events_handshake(struct kx_events *ev, struct kx_conn *c,
-    struct kx_verdict *v)
+    struct kx_verdict *v, bool ended)
 {
 	kx_analyze_with(c, &ev->actx, v);
+	/* A scan already reported: this connection is part of it. */
+	if (ended && kx_patterns_scanning(ev->patterns, c, v->close.phase))
+		kx_patterns_as_scan(v);
 	kx_hostkeys_judge(ev->hostkeys, c, v);
 	c->hs_outcome = v->outcome;
 	ev->counts.by_verdict[v->kind]++;
@@ -89,6 +94,13 @@ kx_events_close(struct kx_events *ev, const struct kx_conn *c,
 		ev->counts.problems++;
 	*show = !ev->only_problems || hs_problem || ci->problem;
 	return brute;
+}
+
+int
+kx_events_patterns(struct kx_events *ev, const struct kx_conn *c,
+    enum kx_phase ph, struct kx_pattern_hit hits[KX_PAT_MAX])
+{
+	return kx_patterns_note(ev->patterns, c, ph, hits);
 }
 
 bool

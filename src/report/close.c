@@ -9,6 +9,7 @@
 
 #include "kexray/events/bruteforce.h"
 #include "kexray/report/report.h"
+#include "kexray/report/auth.h"
 #include "kexray/analyze/resets.h"
 #include "kexray/input/sshlog.h"
 
@@ -183,6 +184,7 @@ kx_report_json_close_object(FILE *fp, const struct kx_conn *c,
 		KX_SB_PUTS(out, ",\"mtu\":null");
 	}
 	kx_sb_put(out, problem ? ",\"problem\":true" : ",\"problem\":false");
+	kx_sb_auth(out, c, full);
 	kx_sb_put(out, c->evicted ? ",\"evicted\":true,\"resets_total\":" :
 	    ",\"evicted\":false,\"resets_total\":");
 	kx_sb_u(out, l != NULL ? l->total : 0);
@@ -271,7 +273,9 @@ kx_report_text_close(FILE *out, const struct kx_conn *c,
 	text_resets(out, c, ci);
 	fprintf(out, "  %-11s", "ended");
 	kx_text_escaped(out, (const uint8_t *)ci->text, strlen(ci->text));
-	fputs("\n\n", out);
+	fputc('\n', out);
+	kx_report_text_auth(out, c);
+	fputc('\n', out);
 }
 
 void
@@ -280,6 +284,7 @@ kx_report_text_close_after(FILE *out, const struct kx_conn *c,
 {
 	if (!full) {
 		text_head(out, c, ci);
+		kx_report_text_auth(out, c);
 		fputc('\n', out);
 		return;
 	}
@@ -289,6 +294,7 @@ kx_report_text_close_after(FILE *out, const struct kx_conn *c,
 	}
 	/* The block above said the same sentence: only the TCP detail. */
 	text_resets(out, c, ci);
+	kx_report_text_auth(out, c);
 	fputc('\n', out);
 }
 
@@ -319,8 +325,10 @@ kx_report_json_bruteforce_object(FILE *fp, const struct kx_brute_hit *h)
 	    KX_JSON_SCHEMA_VERSION);
 	json_ts(out, "ts", h->last_ts);
 	kx_sb_printf(out, ",\"id.orig_h\":\"%s\",\"id.resp_h\":\"%s\",\"id.resp_p\":%u,"
-	    "\"count\":%u,\"threshold\":%u,\"window_minutes\":%u,", src, dst,
-	    h->dport, h->count, h->threshold, h->window_min);
+	    "\"count\":%u,\"attempts\":%u,\"by\":\"%s\",\"threshold\":%u,"
+	    "\"window_minutes\":%u,", src, dst, h->dport, h->count, h->attempts,
+	    h->by_attempts ? "attempts" : "connections", h->threshold,
+	    h->window_min);
 	json_ts(out, "first_ts", h->first_ts);
 	kx_sb_putc(out, ',');
 	json_ts(out, "last_ts", h->last_ts);
@@ -342,10 +350,11 @@ kx_report_text_bruteforce(FILE *out, const struct kx_brute_hit *h)
 	raw_addr(h->ip_version, h->dst, dst, sizeof(dst));
 	fprintf(out, h->ip_version == 6 ? "BRUTEFORCE  %s -> [%s]:%u" :
 	    "BRUTEFORCE  %s -> %s:%u", src, dst, h->dport);
-	fprintf(out, "  %u connections ended before a session in %.1f s "
-	    "(threshold %u in %u min; ", h->count,
-	    h->last_ts > h->first_ts ? (double)(h->last_ts - h->first_ts) / 1e6 :
-	    0.0, h->threshold, h->window_min);
+	fprintf(out, "  %u connection%s ended before a session, %u failed "
+	    "login%s in %.1f s (threshold %u %s in %u min; ", h->count,
+	    h->count == 1 ? "" : "s", h->attempts, h->attempts == 1 ? "" : "s", h->last_ts > h->first_ts ?
+	    (double)(h->last_ts - h->first_ts) / 1e6 : 0.0, h->threshold,
+	    h->by_attempts ? "failed logins" : "connections", h->window_min);
 	for (int p = KX_PHASE_TCP; p <= KX_PHASE_AUTH; p++) {
 		if (h->phases[p] == 0)
 			continue;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kexray/report/report.h"
+#include "kexray/report/auth.h"
 #include "kexray/input/sshlog.h"
 
 static void
@@ -279,6 +280,7 @@ kx_report_json_object(FILE *fp, const struct kx_conn *c,
 	kx_sb_put(out, v->problem ? "\",\"problem\":true" : "\",\"problem\":false");
 	kx_sb_put(out, v->handshake_complete ? ",\"handshake_complete\":true" :
 	    ",\"handshake_complete\":false");
+	kx_sb_kexguess(out, c, true);
 	KX_SB_PUTS(out, ",\"reason\":");
 	sb_cstr(out, v->reason);
 	KX_SB_PUTS(out, ",\"closed_by\":");

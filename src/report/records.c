@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "kexray/report/patterns.h"
 #include "kexray/report/records.h"
 
 const char *const kx_format_names[KX_FMT_MAX] = {
@@ -169,7 +170,7 @@ kx_records_handshake(struct kx_records *r, struct kx_events *ev,
 
 	if (!selected(r, c))
 		return;
-	if (kx_events_handshake(ev, c, &v))
+	if (kx_events_handshake(ev, c, &v, false))
 		write_ssh(r, ev, c, &v);
 }
 
@@ -202,6 +203,23 @@ write_close(struct kx_records *r, struct kx_conn *c,
 		kx_report_eve_close(r->out, c, ci);
 }
 
+/* A source's connections together (patterns.h): one record per pattern
+ * and source, in JSON and text (brief too). */
+static void
+write_patterns(struct kx_records *r, struct kx_events *ev,
+    const struct kx_conn *c, enum kx_phase ph)
+{
+	struct kx_pattern_hit hits[KX_PAT_MAX];
+	int n = kx_events_patterns(ev, c, ph, hits);
+
+	for (int i = 0; i < n; i++) {
+		if (r->format == KX_FMT_JSON)
+			kx_report_json_pattern(r->out, &hits[i]);
+		else if (r->format == KX_FMT_TEXT || r->format == KX_FMT_BRIEF)
+			kx_report_text_pattern(r->out, &hits[i]);
+	}
+}
+
 void
 kx_records_end(struct kx_records *r, struct kx_events *ev, struct kx_conn *c)
 {
@@ -217,7 +235,7 @@ kx_records_end(struct kx_records *r, struct kx_events *ev, struct kx_conn *c)
 	 * NEWKEYS, else at NEWKEYS, and then only how it ended is judged. */
 	together = !c->hs_reported;
 	if (together) {
-		if (kx_events_handshake(ev, c, &v))
+		if (kx_events_handshake(ev, c, &v, true))
 			write_ssh(r, ev, c, &v);
 		ci = v.close;
 	} else {
@@ -236,6 +254,7 @@ kx_records_end(struct kx_records *r, struct kx_events *ev, struct kx_conn *c)
 		kx_report_zeek_notice(r->zdir.f[KX_ZLOG_NOTICE], &hit);
 	else if (brute && r->format == KX_FMT_EVE)
 		kx_report_eve_bruteforce(r->out, c, &hit);
+	write_patterns(r, ev, c, ci.phase);
 	kx_output_record(r->o);
 }
 

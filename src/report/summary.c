@@ -3,6 +3,7 @@
  * names and software strings from the wire go through the escapers. */
 #include <string.h>
 
+#include "kexray/report/auth.h"
 #include "kexray/report/summary.h"
 
 static const char *
@@ -189,6 +190,7 @@ kx_report_summary_text(FILE *out, const struct kx_summary *s,
 		text_outcomes(out, s, st);
 		text_phases(out, s);
 		text_causes(out, s);
+		kx_report_text_summary_auth(out, s);
 		text_mismatch(out, s, st);
 		for (int side = 0; side < 2; side++) {
 			fprintf(out, "  %-11s%s ", side == 0 ? "software" : "",
@@ -302,7 +304,9 @@ kx_report_summary_json(FILE *out, const struct kx_summary *s,
 	for (int c = 0; c < KX_CAUSE_MAX; c++)
 		fprintf(out, "%s\"%s\":%llu", c > 0 ? "," : "", kx_cause_names[c],
 		    (unsigned long long)s->by_cause[c]);
-	fputs("},\"mismatch\":[", out);
+	fputc('}', out);
+	kx_report_json_summary_auth(out, s);
+	fputs(",\"mismatch\":[", out);
 	for (int i = 0; i < n; i++) {
 		const struct kx_summary_mismatch *m = &s->mismatch[order[i]];
 

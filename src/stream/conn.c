@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kexray/analyze/infer_conn.h"
 #include "kexray/analyze/resets.h"
 #include "kexray/stream/flow.h"
 
@@ -57,6 +58,7 @@ kx_conn_hs(struct kx_conn *c, uint32_t max_buffer, uint32_t max_ooo)
 			kx_reasm_set_base(&hs->rs[s], c->half[s].base_seq);
 		kx_ssh_side_init(&hs->ssh[s], s == KX_SERVER);
 	}
+	hs->infer = NULL;
 	c->hs = hs;
 	c->mem_dirty = true;
 	return hs;
@@ -105,6 +107,7 @@ kx_conn_hs_free(struct kx_conn *c)
 		kx_reasm_free(&c->hs->rs[s]);
 		kx_ssh_side_free(&c->hs->ssh[s]);
 	}
+	kx_infer_conn_free(c);
 	free(c->hs);
 	c->hs = NULL;
 	c->mem_dirty = true;
@@ -151,7 +154,7 @@ kx_conn_mem(const struct kx_conn *c)
 	size_t n = kx_mem_chunk(sizeof(*c));
 
 	if (c->hs != NULL)
-		n += kx_mem_chunk(sizeof(*c->hs));
+		n += kx_mem_chunk(sizeof(*c->hs)) + kx_infer_conn_mem(c);
 	for (int s = 0; s < 2 && c->hs != NULL; s++) {
 		const struct kx_ssh_side *ss = &c->hs->ssh[s];
 

@@ -72,17 +72,16 @@ extern const char *const kx_cause_names[KX_CAUSE_MAX];
 extern const char *const kx_cause_descs[KX_CAUSE_MAX];
 
 /* Session evidence after NEWKEYS (the bytes are encrypted: only sizes and
- * times are known). First, as Zeek's SSH analyzer infers a login: once
- * the client has spoken, the server's first encrypted packet is its
- * SERVICE_ACCEPT (a 17-byte payload) and a USERAUTH_FAILURE pads to the
- * same size, while USERAUTH_SUCCESS (1 byte) is one cipher block smaller:
- * a later server segment smaller than the first (kx_conn.auth_ok_hint)
- * is a successful login. Else volume: a preauth exchange is small: OpenSSH's server sends
+ * times are known). First the login as the encrypted part tells it
+ * (infer_conn.h, docs/inference.md): a USERAUTH_SUCCESS-sized server
+ * segment is a session, a login judged refused (failures, then the end;
+ * a DISCONNECT at MaxAuthTries) is none, whatever its byte counts (a long
+ * pre-login Banner passes the thresholds below). When the sizes do not
+ * tell, volume: a preauth exchange is small: OpenSSH's server sends
  * SERVICE_ACCEPT, EXT_INFO and a USERAUTH_FAILURE or two, a few hundred
  * bytes; a login adds the hostkeys-00@openssh.com update and the channel
  * traffic (pcaps/openssh_login.pcap: 1564 bytes from the server for
- * `ssh host true`). A long pre-login text (sshd's Banner) can pass the
- * threshold and make a failed login look like a session. */
+ * `ssh host true`). */
 #define KX_SESSION_SERVER_BYTES 768u
 /* Public-key attempts carry keys and signatures: MaxAuthTries (6) RSA-4096
  * attempts stay below this from the client. */

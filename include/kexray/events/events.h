@@ -2,7 +2,8 @@
  * connection's analysis passes here once, in the order the connections
  * reach their records: the counts behind the summary, the statistics and
  * the exit status, the summary's tables (summary.h), brute force per
- * source (bruteforce.h), which KEXINITs have had their own record
+ * source (bruteforce.h), scans and exploit patterns per source
+ * (patterns.h), which KEXINITs have had their own record
  * (offers.h) and the host-key store (hostkeys.h). It sees results, never
  * packets, and formats nothing: the records are written by report/records.h
  * from what it decides. */
@@ -16,6 +17,7 @@
 #include "kexray/events/bruteforce.h"
 #include "kexray/events/hostkeys.h"
 #include "kexray/events/offers.h"
+#include "kexray/events/patterns.h"
 #include "kexray/events/summary.h"
 
 /* Run-wide counts for the summary, the statistics and the exit status. */
@@ -34,6 +36,7 @@ struct kx_events {
 	struct kx_summary *sum;
 	struct kx_brute *brute;      /* --bruteforce; NULL with "off" */
 	struct kx_offers *offers;    /* kexinit records written */
+	struct kx_patterns *patterns; /* scans, regreSSHion, DHEat */
 	struct kx_hostkeys *hostkeys; /* --known-hosts, --host-keys; NULL none */
 };
 
@@ -46,10 +49,12 @@ struct kx_events *kx_events_new(uint32_t brute_n, uint32_t brute_minutes,
 bool kx_events_free(struct kx_events *ev);
 
 /* A connection's handshake record is due: analyses c once into v, judges
- * its host key against the store, counts and summarises it. Returns true
+ * its host key against the store, counts and summarises it. ended: c has
+ * ended too (one record for both), and when its source is already reported
+ * as scanning, c is judged part of the scan (patterns.h). Returns true
  * when it is to be shown (--only-problems). */
 bool kx_events_handshake(struct kx_events *ev, struct kx_conn *c,
-    struct kx_verdict *v);
+    struct kx_verdict *v, bool ended);
 
 /* True when side's KEXINIT in v has had no record of its own yet: the
  * caller writes it now. */
@@ -66,6 +71,11 @@ void kx_events_ended(struct kx_events *ev, struct kx_conn *c);
  * the brute-force threshold. *show: its close record is to be shown. */
 bool kx_events_close(struct kx_events *ev, const struct kx_conn *c,
     const struct kx_close_info *ci, bool *show, struct kx_brute_hit *hit);
+
+/* After c's close: the patterns its source now completes (at most
+ * KX_PAT_MAX), each to be written once. */
+int kx_events_patterns(struct kx_events *ev, const struct kx_conn *c,
+    enum kx_phase ph, struct kx_pattern_hit hits[KX_PAT_MAX]);
 
 /* The exit status's view: a problem seen (or, with fail_on_weak, a weak
  * handshake). */

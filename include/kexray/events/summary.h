@@ -19,6 +19,7 @@
 #include "kexray/core/limits.h"
 #include "kexray/stream/pipeline.h"
 #include "kexray/analyze/resets.h"
+#include "kexray/analyze/infer.h"
 
 /* One counted string: an algorithm name or a software version. */
 struct kx_summary_item {
@@ -62,6 +63,12 @@ struct kx_summary {
 	uint64_t by_cause[KX_CAUSE_MAX];
 	uint64_t resets;                 /* connections ended by a RST */
 	uint64_t resets_by_verdict[KX_RST_VERDICT_MAX];  /* of that RST */
+	/* What the encrypted part told (infer_conn.h), per connection past a
+	 * NEWKEYS: the login's outcome, the attempts counted where it is
+	 * known, and the session kinds. */
+	uint64_t logins[KX_INFER_TRI_MAX];
+	uint64_t login_attempts;
+	uint64_t kinds[KX_INFER_KIND_MAX];
 	uint64_t mismatch_conns;         /* connections with any mismatch */
 	struct kx_summary_mismatch mismatch[KX_AC_MAX];
 	struct kx_summary_table *software[2];  /* by kx_side */
@@ -84,6 +91,10 @@ void kx_summary_add(struct kx_summary *s, const struct kx_conn *c,
  * phase, the cause, and the verdict of a RST that closed it. */
 void kx_summary_close(struct kx_summary *s, const struct kx_conn *c,
     const struct kx_close_info *ci);
+
+/* Counts what the encrypted part of c told (summary_auth.c); called by
+ * kx_summary_close. */
+void kx_summary_auth(struct kx_summary *s, const struct kx_conn *c);
 
 /* Marks the time of the latest frame, so the record's ts is packet time. */
 void kx_summary_seen(struct kx_summary *s, uint64_t ts_us);

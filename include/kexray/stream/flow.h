@@ -91,6 +91,7 @@ struct kx_tcpfacts {
 #define KX_IPID_RISE_MAX 8192u
 
 struct kx_rstlog;     /* resets.h */
+struct kx_infer_conn; /* analyze/infer_conn.h */
 
 struct kx_half;
 
@@ -125,6 +126,9 @@ struct kx_half {
 struct kx_hs {
 	struct kx_reasm rs[2];
 	struct kx_ssh_side ssh[2];
+	/* Sizes and times after NEWKEYS (analyze/infer_conn.h), NULL before
+	 * a side's NEWKEYS; owned. */
+	struct kx_infer_conn *infer;
 };
 
 enum kx_conn_kind {
@@ -173,11 +177,6 @@ struct kx_conn {
 	 * the handshake outcome is final, the "close" record when it ends. */
 	bool hs_reported;            /* the handshake callback ran for it */
 	struct kx_hs_outcome hs_outcome;  /* set when its record was written */
-	/* Login success from encrypted sizes (close.h): the server's first
-	 * encrypted segment after the client's first (SERVICE_ACCEPT), and
-	 * whether a later one was smaller (USERAUTH_SUCCESS). */
-	bool auth_ok_hint;
-	uint16_t srv_enc_first;
 	uint64_t close_ts;
 	uint64_t hs_ts;              /* NEWKEYS complete both ways, 0 not yet */
 	kx_anomset anomalies;        /* decode/flow level; reasm and ssh keep theirs */
