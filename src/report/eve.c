@@ -83,14 +83,11 @@ eve_endpoint(FILE *out, const struct kx_conn *c, int side, const char *who)
 static void
 eve_head(FILE *out, const struct kx_conn *c, uint64_t ts_us, const char *type)
 {
-	time_t secs = (time_t)(ts_us / 1000000);
 	char tbuf[32], uid[19], cid[KX_COMMUNITY_ID_SIZE];
-	struct tm tm;
 
 	/* Suricata's timestamp: ISO 8601 with microseconds and a numeric
 	 * offset; kexray writes UTC. */
-	gmtime_r(&secs, &tm);
-	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	kx_iso_seconds(ts_us, tbuf);
 	kx_conn_uid(c, uid);
 	fprintf(out, "{\"timestamp\":\"%s.%06llu+0000\",\"flow_id\":%llu,"
 	    "\"event_type\":\"%s\"", tbuf, (unsigned long long)(ts_us % 1000000),
