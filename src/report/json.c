@@ -293,9 +293,9 @@ kx_report_json_object(FILE *fp, const struct kx_conn *c,
 	kx_sb_tail_times(out, c);
 	kx_sb_putc(out, ',');
 	KX_SB_PUTS(out, "\"client_side\":");
-	json_side(out, c, KX_CLIENT, c->log == NULL);
+	json_side(out, c, KX_CLIENT, !c->no_tcp_facts);
 	KX_SB_PUTS(out, ",\"server_side\":");
-	json_side(out, c, KX_SERVER, c->log == NULL);
+	json_side(out, c, KX_SERVER, !c->no_tcp_facts);
 	kx_sb_flush(out);
 	kx_report_assess_json_pair(fp, c, v);
 	kx_report_assess_json_hostkey(fp, c, v);

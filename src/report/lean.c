@@ -11,7 +11,7 @@
 #include "kexray/report/auth.h"
 #include "kexray/input/sshlog.h"
 
-static const char *const side_word[2] = { "client", "server" };
+static const char *const *const side_word = kx_side_names;
 
 static void
 sb_cstr(struct kx_sb *out, const char *s)
