@@ -220,14 +220,16 @@ kx_infer_packets_in(const struct kx_infer_side *s, uint32_t size,
 	return 1;
 }
 
-int
-kx_infer_payload_range(const struct kx_infer_side *s, uint32_t size,
-    uint32_t *lo, uint32_t *hi)
+/* The payload length if the segment is one packet (kmin 1; it may also
+ * be more when kmax > 1: the caller decides whether that matters). */
+static int
+range_as_one(const struct kx_infer_side *s, uint32_t size, uint32_t *lo,
+    uint32_t *hi, uint32_t *kmax)
 {
-	uint32_t kmin, kmax, padded, over;
+	uint32_t kmin, padded, over;
 
 	*lo = *hi = 0;
-	if (!kx_infer_packets_in(s, size, &kmin, &kmax) || kmax != 1)
+	if (!kx_infer_packets_in(s, size, &kmin, kmax) || kmin != 1)
 		return 0;
 	/* padded = padding_length byte + payload + padding (+ the length
 	 * field when it is inside the padding). */
@@ -237,6 +239,19 @@ kx_infer_payload_range(const struct kx_infer_side *s, uint32_t size,
 		return 0;
 	*hi = padded - over - 4u;
 	*lo = padded > over + s->block + 3u ? padded - over - (s->block + 3u) : 1u;
+	return 1;
+}
+
+int
+kx_infer_payload_range(const struct kx_infer_side *s, uint32_t size,
+    uint32_t *lo, uint32_t *hi)
+{
+	uint32_t kmax;
+
+	if (!range_as_one(s, size, lo, hi, &kmax) || kmax != 1) {
+		*lo = *hi = 0;
+		return 0;
+	}
 	return 1;
 }
 
@@ -251,6 +266,57 @@ const char *const kx_infer_kind_descs[KX_INFER_KIND_MAX] = {
 	KX_INFER_KIND_LIST(KX_INFER_KIND_DESC)
 #undef KX_INFER_KIND_DESC
 };
+
+/* Channel structure after the login (docs/inference.md, "Session kind"):
+ * a segment that can be one packet big enough for a tcpip CHANNEL_OPEN,
+ * answered at once from the other side by one packet that can be the
+ * CHANNEL_OPEN_CONFIRMATION, is a tcpip channel opened by its sender; the
+ * client's first segment after the login that can be one tcpip-forward
+ * GLOBAL_REQUEST (OpenSSH asks for its -R forwards before it opens the
+ * session); and the client's request after the session's open, when it
+ * can only be one exec (not a shell, not a pty-req with its shell) and the
+ * server answers it before the client speaks again. */
+static void
+after_structure(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size)
+{
+	struct kx_infer_after *a = &st->after;
+	const struct kx_infer_side *s = &st->side[dir];
+	uint32_t lo, hi, kmax;
+	bool one = range_as_one(s, size, &lo, &hi, &kmax) != 0;
+
+	if (a->pend_open == 2u - (uint32_t)dir && one && kmax == 1 &&
+	    lo <= KX_INFER_OPEN_CONFIRM && hi >= KX_INFER_OPEN_CONFIRM &&
+	    a->opened[!dir] < UINT32_MAX)
+		a->opened[!dir]++;
+	a->pend_open = one && hi >= KX_INFER_TCPIP_OPEN_MIN ? (uint8_t)(1 + dir) : 0;
+
+	switch (a->req) {
+	case 0:
+		if (dir != KX_INFER_C2S)
+			return;
+		a->fwd_req = one && kmax == 1 && hi >= KX_INFER_TCPIP_FORWARD_MIN &&
+		    lo > 24u;   /* not a "session" CHANNEL_OPEN */
+		a->req = 1;
+		return;
+	case 1:
+		if (dir == KX_INFER_S2C)
+			a->req = 2;
+		return;
+	case 2:
+		if (dir != KX_INFER_C2S)
+			return;
+		/* Not a shell (15), and not a pty-req sent with its shell. */
+		a->req = one && lo > KX_INFER_SHELL_REQ &&
+		    (kmax == 1 || size < kx_infer_packet_size(s, KX_INFER_PTY_REQ_MIN) +
+		    kx_infer_packet_size(s, KX_INFER_SHELL_REQ)) ? 3 : 5;
+		return;
+	case 3:
+		a->req = dir == KX_INFER_S2C ? 4 : 5;
+		return;
+	default:
+		return;
+	}
+}
 
 /* The login as it passes, by exact sizes only (a simpler walk than
  * kx_infer_judge's: no crossing, no coalescing; a login it misses leaves
@@ -290,6 +356,11 @@ after_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size, uint64_t ts
 	    kx_infer_payload_range(s, size, &lo, &hi) && lo <= KX_INFER_KEYSTROKE_MAX)
 		a->typed[dir]++;
 	a->last_ts = ts;
+	if (st->side[KX_INFER_C2S].delayed_zlib || sv->delayed_zlib ||
+	    !known(&st->side[KX_INFER_C2S]))
+		a->no_structure = true;
+	if (!a->no_structure)
+		after_structure(st, dir, size);
 }
 
 enum kx_infer_kind
@@ -313,6 +384,16 @@ kx_infer_kind(const struct kx_infer *st)
 	if (b[KX_INFER_S2C] >= KX_INFER_BULK_MIN &&
 	    b[KX_INFER_S2C] >= KX_INFER_BULK_RATIO * b[KX_INFER_C2S])
 		return KX_INFER_KIND_DOWNLOAD;
+	if (a->no_structure)
+		return KX_INFER_KIND_OTHER;
+	/* Channels opened both ways: neither forwarding is the session. */
+	if (a->opened[KX_INFER_S2C] > 0 && a->opened[KX_INFER_C2S] == 0 && a->fwd_req)
+		return KX_INFER_KIND_FORWARD_REMOTE;
+	if (a->opened[KX_INFER_C2S] > 0 && a->opened[KX_INFER_S2C] == 0)
+		return KX_INFER_KIND_FORWARD_LOCAL;
+	if (a->opened[KX_INFER_C2S] == 0 && a->opened[KX_INFER_S2C] == 0 &&
+	    !a->fwd_req && a->req == 4)
+		return KX_INFER_KIND_COMMAND;
 	return KX_INFER_KIND_OTHER;
 }
 

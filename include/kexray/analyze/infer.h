@@ -123,7 +123,10 @@ struct kx_infer_seg {
 	X(REVERSED, "reversed", "keystrokes from the server side: a reverse shell or tunnel") \
 	X(UPLOAD, "upload", "bulk data from the client") \
 	X(DOWNLOAD, "download", "bulk data from the server") \
-	X(OTHER, "other", "a session neither typed nor bulk: a command or a forwarding")
+	X(FORWARD_LOCAL, "forward_local", "the client opened a direct-tcpip channel (-L, or -D: the same on the wire)") \
+	X(FORWARD_REMOTE, "forward_remote", "a tcpip-forward request first, then the server opened a forwarded-tcpip channel (-R)") \
+	X(COMMAND, "command", "one exec (or subsystem) request, neither typed nor bulk nor forwarded") \
+	X(OTHER, "other", "a session the sizes do not tell")
 
 enum kx_infer_kind {
 #define KX_INFER_KIND_ENUM(id, name, desc) KX_INFER_KIND_##id,
@@ -137,8 +140,30 @@ extern const char *const kx_infer_kind_descs[KX_INFER_KIND_MAX];
 /* Online, so it covers segments past KX_INFER_SEGS_MAX: the login is
  * found as it passes (SERVICE_ACCEPT's size, a request, then
  * USERAUTH_SUCCESS's size), and every segment after it is counted. */
+/* Channel opens and requests (RFC 4254), payload bytes. A CHANNEL_OPEN
+ * "direct-tcpip" is 1 + (4 + 12) + 12 + (4 + host) + 4 + (4 + origin) + 4,
+ * "forwarded-tcpip" 3 more; with one-byte addresses at least 47 (a
+ * "session" open is 24). Its CHANNEL_OPEN_CONFIRMATION is 17 exactly. A
+ * GLOBAL_REQUEST "tcpip-forward" is 1 + (4 + 13) + 1 + (4 + address) + 4:
+ * at least 27. A CHANNEL_REQUEST "shell" is 15, "exec" 18 + the command,
+ * "pty-req" at least 46. */
+#define KX_INFER_TCPIP_OPEN_MIN 47u
+#define KX_INFER_OPEN_CONFIRM 17u
+#define KX_INFER_TCPIP_FORWARD_MIN 27u
+#define KX_INFER_SHELL_REQ 15u
+#define KX_INFER_PTY_REQ_MIN 46u
+
 struct kx_infer_after {
 	uint8_t stage;          /* 0 to 3 before the login, 4 after it */
+	/* The channel request after the session's open (infer.c, after_add):
+	 * 0 the client's first segment, 1 a server segment, 2 the request,
+	 * 3 an exec-sized request waiting for the server's answer, 4 an exec,
+	 * 5 not one. */
+	uint8_t req;
+	uint8_t pend_open;      /* 1 + dir of a segment that can be a tcpip open */
+	bool fwd_req;           /* the client's first segment can be tcpip-forward */
+	bool no_structure;      /* compressed after the login: sizes say nothing */
+	uint32_t opened[KX_INFER_DIR_MAX]; /* tcpip opens confirmed at once */
 	uint64_t bytes[KX_INFER_DIR_MAX];
 	uint32_t segments[KX_INFER_DIR_MAX];
 	uint32_t typed[KX_INFER_DIR_MAX];
