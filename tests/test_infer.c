@@ -456,6 +456,92 @@ t_kind(void **state)
 	assert_int_equal(kx_infer_kind(&st), KX_INFER_KIND_UNKNOWN);
 }
 
+/* A kind fed from a login plus what follows, 5 ms apart. */
+static enum kx_infer_kind
+kind_of(const char *cipher, const char *mac, const char *comp,
+    const char *login, const char *after)
+{
+	struct kx_infer st;
+	uint64_t ms = 0;
+
+	init_both(&st, cipher, mac, comp);
+	feed_timed(&st, login, &ms);
+	feed_timed(&st, after, &ms);
+	return kx_infer_kind(&st);
+}
+
+/* Channel opens and requests after the login, as the recordings have
+ * them (pcaps/sessions/command, fwd_local, fwd_dynamic, fwd_remote), and
+ * where the sizes do not tell. */
+static void
+t_kind_channels(void **state)
+{
+	static const char login[] = "s316 c44 s44 c60 s52 c140 s100 c308 s28 ";
+	static const char gcm_login[] = "s324 c52 s52 c68 s52 c148 s36 ";
+
+	(void)state;
+	/* An exec (84: 52 to 59 payload bytes) answered by the server. */
+	assert_int_equal(kind_of(CHACHA, NULL, "none", login,
+	    "c112@5 s280@1 s208@1 c84@5 s72@1 c36@5 s108@1 s2572@1 s44@1 s124@1 c36@1 c60@1"),
+	    KX_INFER_KIND_COMMAND);
+	/* A pty-req sent with its shell (68 + 44): not a command. */
+	assert_int_equal(kind_of(CHACHA, NULL, "none", login,
+	    "c112@5 s272@1 s200@1 c112@5 s108@1 s116@1 c36@5 c60@1"),
+	    KX_INFER_KIND_OTHER);
+	/* A shell request alone (44: 12 to 19 bytes) is not an exec. */
+	assert_int_equal(kind_of(CHACHA, NULL, "none", login,
+	    "c112@5 s272@1 s200@1 c44@5 s72@1 c36@5 c60@1"),
+	    KX_INFER_KIND_OTHER);
+	/* An exec-sized request the client follows before the server
+	 * answers (a pty-req sent apart from its shell). */
+	assert_int_equal(kind_of(CHACHA, NULL, "none", login,
+	    "c112@5 s272@1 s200@1 c84@5 c44@1 s72@1 c36@5 c60@1"),
+	    KX_INFER_KIND_OTHER);
+	/* With AES-GCM an exec of "true" (22) and a shell (15) are both 52:
+	 * the view is too coarse to claim a command. */
+	assert_int_equal(kind_of(GCM, NULL, "none", gcm_login,
+	    "c120@5 s116@1 s52@1 c52@5 s72@1 c36@5 s84@1 c68@1"),
+	    KX_INFER_KIND_OTHER);
+	/* A long command is clear with GCM too (116: 84 to 99 bytes). */
+	assert_int_equal(kind_of(GCM, NULL, "none", gcm_login,
+	    "c120@5 s116@1 s52@1 c116@5 s72@1 c36@5 s84@1 c68@1"),
+	    KX_INFER_KIND_COMMAND);
+	/* -L (and -D): a direct-tcpip open (92) confirmed at once (44). */
+	assert_int_equal(kind_of(CHACHA, NULL, "none", login,
+	    "c112@5 s280@1 s208@1 c52@5 s72@1 c36@5 s108@1 c92@500 s44@1 "
+	    "c60@1 s60@1 c60@300 s60@1 c36@1 s72@1 c36@1 s124@1 c36@1 c60@1"),
+	    KX_INFER_KIND_FORWARD_LOCAL);
+	/* The same open without its confirmation: no claim; it stays a
+	 * command (the exec was answered). */
+	assert_int_equal(kind_of(CHACHA, NULL, "none", login,
+	    "c112@5 s280@1 s208@1 c52@5 s72@1 c36@5 s108@1 c92@500 s60@1 c60@1"),
+	    KX_INFER_KIND_COMMAND);
+	/* -R: tcpip-forward first (68), the server's forwarded-tcpip open
+	 * (92) confirmed by the client (44). */
+	assert_int_equal(kind_of(CHACHA, NULL, "none", login,
+	    "c68@5 s280@1 c112@1 s164@1 s72@1 c52@5 s72@1 c36@5 s76@1 s76@1 "
+	    "s92@800 c44@1 s60@1 c60@1 s36@1 c72@1 s36@1 s124@1 c36@1 c60@1"),
+	    KX_INFER_KIND_FORWARD_REMOTE);
+	/* A server-opened channel without the forward request first (the
+	 * client's first segment is the session's open): no claim. */
+	assert_int_equal(kind_of(CHACHA, NULL, "none", login,
+	    "c112@5 s280@1 s208@1 c52@5 s72@1 s92@800 c44@1 c36@1"),
+	    KX_INFER_KIND_OTHER);
+	/* Channels opened both ways: no claim. */
+	assert_int_equal(kind_of(CHACHA, NULL, "none", login,
+	    "c68@5 s280@1 c112@1 s164@1 c92@500 s44@1 s92@800 c44@1 c36@1"),
+	    KX_INFER_KIND_OTHER);
+	/* zlib@openssh.com compresses after the login: no structure. */
+	assert_int_equal(kind_of(CHACHA, NULL, "zlib@openssh.com", login,
+	    "c112@5 s280@1 s208@1 c84@5 s72@1 c92@500 s44@1 c36@1"),
+	    KX_INFER_KIND_OTHER);
+	/* Keystrokes still win over the structure. */
+	assert_int_equal(kind_of(CHACHA, NULL, "none", login,
+	    "c112@5 s280@1 s208@1 c84@5 s72@1 c36@150 s36@1 c36@150 s36@1 "
+	    "c36@150 s36@1 c36@150 s36@1 c36@150 s36@1"),
+	    KX_INFER_KIND_INTERACTIVE);
+}
+
 static void
 t_tables(void **state)
 {
@@ -567,6 +653,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(t_shape),
 		cmocka_unit_test(t_segs_cap),
 		cmocka_unit_test(t_kind),
+		cmocka_unit_test(t_kind_channels),
 		cmocka_unit_test(t_tables),
 		cmocka_unit_test(t_sessions),
 	};
