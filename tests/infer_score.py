@@ -87,8 +87,12 @@ def zeek(segs, compression):
 # login has no session ("unknown"); None: no truth (Dropbear logs no kind).
 KIND_WANT = {"interactive": "interactive", "reverse_shell": "reversed",
              "file_transfer_up": "upload", "file_transfer_down": "download",
-             "command": "other", "forward_local": "other", "forward_remote": "other",
-             "forward_dynamic": "other", "none": "none"}
+             "command": "command", "forward_local": "forward_local",
+             "forward_remote": "forward_remote",
+             # -D opens direct-tcpip channels as -L does: the same on the wire.
+             "forward_dynamic": "forward_local", "none": "none"}
+# Kinds read from the channel structure (opens and requests after the login).
+STRUCT_KINDS = ("command", "forward_local", "forward_remote")
 
 
 def want_kind(t):
@@ -228,6 +232,11 @@ def main():
             pipe_fails.append("kexray's own attempts exact on under 90%")
         if absent:
             pipe_fails.append("a connection past NEWKEYS without an auth member")
+        p_false_struct = [r for r in all_rows if pv(r, "session_kind") in STRUCT_KINDS
+                          and pv(r, "session_kind") != r["want_kind"]]
+        print("  a wrong command/forward claim: %d" % len(p_false_struct))
+        if p_false_struct:
+            pipe_fails.append("kexray's own output claimed a command or forwarding where the log has another kind")
     # The methods' shape: a public key accepted (PK_OK, then a larger signed
     # request) where the log has a publickey success; a challenge-response
     # (INFO_REQUEST answered) where it has keyboard-interactive.
@@ -256,6 +265,18 @@ def main():
           "a wrong typed or bulk claim: %d" % (
               kind_right, len(judged), sum(r["kind"] == r["want_kind"] for r in special),
               len(special), len(false_special)))
+    structural = [r for r in judged if r["want_kind"] in STRUCT_KINDS]
+    false_struct = [r for r in all_rows if r["kind"] in STRUCT_KINDS and r["kind"] != r["want_kind"]]
+    print("command/forward right: kexray %d/%d (command %d/%d, forward_local %d/%d, "
+          "forward_remote %d/%d); a wrong command/forward claim: %d" % (
+              sum(r["kind"] == r["want_kind"] for r in structural), len(structural),
+              *[x for k in STRUCT_KINDS for x in (
+                  sum(r["kind"] == k for r in structural if r["want_kind"] == k),
+                  sum(r["want_kind"] == k for r in structural))],
+              len(false_struct)))
+    for r in false_struct:
+        print("  false claim: %s port %d: kexray %s, expected %s" % (
+            r["name"], r["port"], r["kind"], r["want_kind"]))
     for r in judged:
         if r["kind"] != r["want_kind"]:
             print("  kind: %s port %d: kexray %s, expected %s" % (
@@ -289,6 +310,8 @@ def main():
             fails.append("a public key or challenge claimed where the log has none")
         if false_special or any(r["kind"] != r["want_kind"] for r in special):
             fails.append("a typed or bulk session kind wrong")
+        if false_struct:
+            fails.append("a command or forwarding claimed where the log has another kind")
         if fails:
             print("FAIL: " + "; ".join(fails))
             return 1
