@@ -286,7 +286,7 @@ after_structure(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size)
 
 	if (a->pend_open == 2u - (uint32_t)dir && one && kmax == 1 &&
 	    lo <= KX_INFER_OPEN_CONFIRM && hi >= KX_INFER_OPEN_CONFIRM &&
-	    a->opened[!dir] < UINT32_MAX)
+	    a->opened[!dir] < UINT8_MAX)
 		a->opened[!dir]++;
 	a->pend_open = one && hi >= KX_INFER_TCPIP_OPEN_MIN ? (uint8_t)(1 + dir) : 0;
 

@@ -163,7 +163,7 @@ struct kx_infer_after {
 	uint8_t pend_open;      /* 1 + dir of a segment that can be a tcpip open */
 	bool fwd_req;           /* the client's first segment can be tcpip-forward */
 	bool no_structure;      /* compressed after the login: sizes say nothing */
-	uint32_t opened[KX_INFER_DIR_MAX]; /* tcpip opens confirmed at once */
+	uint8_t opened[KX_INFER_DIR_MAX]; /* tcpip opens confirmed at once (saturating) */
 	uint64_t bytes[KX_INFER_DIR_MAX];
 	uint32_t segments[KX_INFER_DIR_MAX];
 	uint32_t typed[KX_INFER_DIR_MAX];
