@@ -35,7 +35,7 @@ SCENARIOS=(
 	none_ok dropbear_pw_ok dropbear_pw_fail dropbear_key_ok
 	banner_short_pw_ok banner_short_pw_fail paramiko_pw_fail_then_ok
 	fwd_remote fwd_dynamic reverse_shell paramiko_auth_only ssh_audit_scan
-	ssh_audit_burst
+	ssh_audit_burst gcm_command etm_command gcm_fwd_local etm_fwd_remote
 )
 
 SSHD=/usr/sbin/sshd
@@ -95,7 +95,7 @@ answers() { printf '%s\n' "$@" >"$T/answers"; rm -f "$T/askpass.n"; }
 begin() {
 	local name=$1 pwmode=${2:-}
 	NSCOUNT=$((NSCOUNT + 1))
-	NS="kx17-$$-$NSCOUNT"
+	NS="${KX_NS_PREFIX:-kx17}-$$-$NSCOUNT"
 	KIND=""
 	T="$WORK/$name.$NSCOUNT"
 	mkdir -p "$T/home/.ssh"
@@ -401,14 +401,19 @@ sc_none_ok() {
 	finish none_ok "root has an empty password: the 'none' request succeeds"
 }
 
-sc_command() {
-	begin command
+command_sc() {   # NAME DESC SSH-OPTIONS...
+	local name=$1 desc=$2
+	shift 2
+	begin "$name"
 	start_sshd
 	start_capture
-	ssh_cli -o BatchMode=yes -i "$T/id_ed25519" root@127.0.0.1 'ls -l /usr/bin | head -n 40; echo done'
+	ssh_cli -o BatchMode=yes -i "$T/id_ed25519" "$@" root@127.0.0.1 'ls -l /usr/bin | head -n 40; echo done'
 	KIND=command
-	finish command "public-key login, a remote command with some output"
+	finish "$name" "$desc"
 }
+sc_command() { command_sc command "public-key login, a remote command with some output"; }
+sc_gcm_command() { command_sc gcm_command "as command, aes128-gcm" -o Ciphers=aes128-gcm@openssh.com; }
+sc_etm_command() { command_sc etm_command "as command, aes128-ctr + hmac-sha2-256-etm" -o Ciphers=aes128-ctr -o MACs=hmac-sha2-256-etm@openssh.com; }
 
 # Keystrokes typed one by one, 0.15 s apart, into a remote shell on a pty.
 sc_pty() {
@@ -574,6 +579,8 @@ fwd_scenario() {   # NAME DESC KIND THROUGH-ARGS -- SSH-OPTIONS...
 	finish "$name" "$desc"
 }
 sc_fwd_remote() { fwd_scenario fwd_remote "-R forwarding: the server's 127.0.0.1:7002 to the client's 7000, 3 echoed lines" forward_remote 7002 -- -R 127.0.0.1:7002:127.0.0.1:7000; }
+sc_gcm_fwd_local() { fwd_scenario gcm_fwd_local "-L forwarding as fwd_local, aes128-gcm" forward_local 7001 -- -o Ciphers=aes128-gcm@openssh.com -L 127.0.0.1:7001:127.0.0.1:7000; }
+sc_etm_fwd_remote() { fwd_scenario etm_fwd_remote "-R forwarding as fwd_remote, aes128-ctr + hmac-sha2-256-etm" forward_remote 7002 -- -o Ciphers=aes128-ctr -o MACs=hmac-sha2-256-etm@openssh.com -R 127.0.0.1:7002:127.0.0.1:7000; }
 sc_fwd_dynamic() { fwd_scenario fwd_dynamic "-D forwarding (SOCKS5 on the client's 7001), 3 echoed lines" forward_dynamic 7001 socks -- -D 127.0.0.1:7001; }
 
 # A reverse shell over SSH: the client offers a shell on its 127.0.0.1:7003
