@@ -295,7 +295,7 @@ after_structure(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size)
 		if (dir != KX_INFER_C2S)
 			return;
 		a->fwd_req = one && kmax == 1 && hi >= KX_INFER_TCPIP_FORWARD_MIN &&
-		    lo > 24u;   /* not a "session" CHANNEL_OPEN */
+		    lo > KX_INFER_SESSION_OPEN;   /* not a "session" CHANNEL_OPEN */
 		a->req = 1;
 		return;
 	case 1:

@@ -147,6 +147,7 @@ extern const char *const kx_infer_kind_descs[KX_INFER_KIND_MAX];
  * GLOBAL_REQUEST "tcpip-forward" is 1 + (4 + 13) + 1 + (4 + address) + 4:
  * at least 27. A CHANNEL_REQUEST "shell" is 15, "exec" 18 + the command,
  * "pty-req" at least 46. */
+#define KX_INFER_SESSION_OPEN 24u
 #define KX_INFER_TCPIP_OPEN_MIN 47u
 #define KX_INFER_OPEN_CONFIRM 17u
 #define KX_INFER_TCPIP_FORWARD_MIN 27u
