@@ -25,10 +25,11 @@ struct kx_memo_slot {
 	size_t heap;                 /* bytes allocated for it, in heap_used */
 };
 
-static struct kx_memo_slot slots[KX_MEMO_SLOTS];
-static uint64_t next_gen = 1, use_clock;
-static uint64_t n_lookups, n_hits;
-static size_t heap_used;        /* all slots' heap, at most KX_MEMO_HEAP_MAX */
+/* One memo per thread: each worker (workers.h) keeps its own, unlocked. */
+static _Thread_local struct kx_memo_slot slots[KX_MEMO_SLOTS];
+static _Thread_local uint64_t next_gen = 1, use_clock;
+static _Thread_local uint64_t n_lookups, n_hits;
+static _Thread_local size_t heap_used;  /* all slots' heap, at most KX_MEMO_HEAP_MAX */
 
 /* Where one side's data lives: a connection's copies or a slot's. */
 struct view {

@@ -156,6 +156,9 @@ void kx_assess(const struct kx_conn *c, const struct kx_nego *nego,
 /* The one part of kx_assess that is the connection's own, not its pair's
  * (memo.h): the server's host key from the KEX reply. */
 void kx_assess_hostkey(const struct kx_conn *c, struct kx_assessment *a);
+/* Frees the calling thread's cache of decoded host keys (a worker's, as
+ * it ends). */
+void kx_assess_cache_free(void);
 
 /* The content-derived id of a KEXINIT sent by role (KX_CLIENT or
  * KX_SERVER), KX_KEXINIT_ID_LEN hex digits: the kexinit record's "id".

@@ -52,6 +52,8 @@ KX_WUR enum kx_status kx_hostkey_from_blob(const uint8_t *blob, size_t len,
 
 /* `SHA256:` + unpadded base64 of SHA-256(data): what ssh-keygen -l -E
  * sha256 prints. out holds KX_FP_LEN + 1 bytes. */
+/* Frees the calling thread's SHA-256 context (a worker's, as it ends). */
+void kx_fingerprint_thread_end(void);
 KX_WUR enum kx_status kx_fingerprint_sha256(const uint8_t *data, size_t len,
     char out[KX_FP_LEN + 1]);
 
