@@ -1,0 +1,381 @@
+/* --workers N: threads that each own a pipeline and a share of the
+ * connections (workers.h). */
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kexray/stream/workers.h"
+#include "kexray/decode/packet.h"
+#include "kexray/ssh/ssh.h"
+
+/* One frame (or a tick) in a batch, followed by caplen bytes, padded to 8. */
+struct wk_entry {
+	uint64_t ts_us;
+	uint64_t frame_no;
+	uint32_t caplen;      /* 0 with KIND_TICK */
+	uint32_t wirelen;
+	int32_t dlt;
+	uint32_t kind;
+};
+enum { KIND_FRAME, KIND_TICK };
+
+struct wk_batch {
+	size_t used;
+	_Alignas(8) uint8_t data[KX_WORKERS_BATCH];
+};
+
+struct wk {
+	struct kx_workers *ws;
+	unsigned idx;
+	pthread_t th;
+	bool started;
+	struct kx_pipeline *pl;
+	pthread_mutex_t mu;
+	pthread_cond_t cv_work;   /* a batch queued, or the end */
+	pthread_cond_t cv_free;   /* a batch given back */
+	struct wk_batch *q[KX_WORKERS_QUEUE + 1];   /* every batch fits */
+	unsigned head, count;
+	struct wk_batch *spare[KX_WORKERS_QUEUE + 1];
+	unsigned nspare;
+	struct wk_batch *cur;     /* the reader's, being filled */
+	bool end;
+	uint64_t stalls;
+	struct kx_stats snap;     /* published statistics (under mu) */
+	uint32_t snap_conns;
+};
+
+struct kx_workers {
+	unsigned n;
+	kx_worker_run_fn run;
+	kx_worker_end_fn endfn;
+	void *arg;
+	uint64_t next_tick_us;    /* reader: packet time of the next broadcast */
+	bool finished;
+	struct wk w[];
+};
+
+/* Packet time reaches every worker at least this often, so a worker whose
+ * connections are quiet still expires them (the pipeline's own walk runs
+ * at most once a second). */
+#define BROADCAST_US 1000000ull
+
+static void
+process_batch(struct wk *k, const struct wk_batch *b)
+{
+	size_t off = 0;
+
+	while (off + sizeof(struct wk_entry) <= b->used) {
+		struct wk_entry e;
+
+		memcpy(&e, b->data + off, sizeof(e));
+		off += sizeof(e);
+		if (e.kind == KIND_TICK)
+			kx_pipeline_tick(k->pl, e.ts_us);
+		else
+			kx_pipeline_frame(k->pl, e.dlt, b->data + off, e.caplen,
+			    e.wirelen, e.ts_us, e.frame_no);
+		off += ((size_t)e.caplen + 7u) & ~(size_t)7u;
+	}
+}
+
+void
+kx_workers_publish(struct kx_workers *ws, unsigned idx)
+{
+	struct wk *k = &ws->w[idx];
+
+	pthread_mutex_lock(&k->mu);
+	k->snap = *kx_pipeline_stats(k->pl);
+	k->snap_conns = kx_pipeline_conns(k->pl);
+	pthread_mutex_unlock(&k->mu);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct wk *k = arg;
+	struct kx_workers *ws = k->ws;
+
+	if (ws->run != NULL) {
+		ws->run(ws, k->idx, k->pl, ws->arg);
+	} else {
+		for (;;) {
+			struct wk_batch *b;
+
+			pthread_mutex_lock(&k->mu);
+			while (k->count == 0 && !k->end)
+				pthread_cond_wait(&k->cv_work, &k->mu);
+			if (k->count == 0) {
+				pthread_mutex_unlock(&k->mu);
+				break;
+			}
+			b = k->q[k->head];
+			k->head = (k->head + 1) % (KX_WORKERS_QUEUE + 1);
+			k->count--;
+			pthread_mutex_unlock(&k->mu);
+			process_batch(k, b);
+			b->used = 0;
+			pthread_mutex_lock(&k->mu);
+			k->spare[k->nspare++] = b;
+			k->snap = *kx_pipeline_stats(k->pl);
+			k->snap_conns = kx_pipeline_conns(k->pl);
+			pthread_cond_signal(&k->cv_free);
+			pthread_mutex_unlock(&k->mu);
+		}
+	}
+	kx_pipeline_finish(k->pl);
+	kx_workers_publish(ws, k->idx);
+	if (ws->endfn != NULL)
+		ws->endfn(ws->arg);
+	return NULL;
+}
+
+struct kx_workers *
+kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
+    kx_worker_end_fn end, void *arg)
+{
+	struct kx_workers *ws;
+	sigset_t all, old;
+	bool ok = true;
+
+	if (n == 0 || n > KX_WORKERS_MAX ||
+	    (ws = calloc(1, sizeof(*ws) + n * sizeof(struct wk))) == NULL)
+		return NULL;
+	ws->n = n;
+	ws->run = run;
+	ws->endfn = end;
+	ws->arg = arg;
+	for (unsigned i = 0; i < n; i++) {
+		struct wk *k = &ws->w[i];
+
+		k->ws = ws;
+		k->idx = i;
+		pthread_mutex_init(&k->mu, NULL);
+		pthread_cond_init(&k->cv_work, NULL);
+		pthread_cond_init(&k->cv_free, NULL);
+		for (unsigned j = 0; run == NULL && j < KX_WORKERS_QUEUE + 1; j++) {
+			struct wk_batch *b = malloc(sizeof(*b));
+
+			if (b == NULL) {
+				ok = false;
+				break;
+			}
+			b->used = 0;
+			k->spare[k->nspare++] = b;
+		}
+	}
+	if (!ok)
+		goto fail;
+	/* Signals stay with the caller's thread: a worker's reads and writes
+	 * are never interrupted, and the flags the handlers set are read by
+	 * every thread. */
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	for (unsigned i = 0; i < n && ok; i++) {
+		ws->w[i].pl = pls[i];
+		if (pthread_create(&ws->w[i].th, NULL, worker_main, &ws->w[i]) != 0)
+			ok = false;
+		else
+			ws->w[i].started = true;
+	}
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ok)
+		return ws;
+	/* Some started: they end at once on an empty queue. */
+	kx_workers_finish(ws);
+fail:
+	for (unsigned i = 0; i < n; i++)
+		ws->w[i].pl = NULL;   /* still the caller's */
+	kx_workers_free(ws);
+	return NULL;
+}
+
+/* Where the next entry of size need goes in k's current batch; hands the
+ * full one over and waits for a spare one when needed. */
+static uint8_t *
+reserve(struct wk *k, size_t need)
+{
+	if (k->cur != NULL && k->cur->used + need > sizeof(k->cur->data)) {
+		pthread_mutex_lock(&k->mu);
+		k->q[(k->head + k->count) % (KX_WORKERS_QUEUE + 1)] = k->cur;
+		k->count++;
+		k->cur = NULL;
+		pthread_cond_signal(&k->cv_work);
+		pthread_mutex_unlock(&k->mu);
+	}
+	if (k->cur == NULL) {
+		pthread_mutex_lock(&k->mu);
+		if (k->nspare == 0)
+			k->stalls++;
+		while (k->nspare == 0)
+			pthread_cond_wait(&k->cv_free, &k->mu);
+		k->cur = k->spare[--k->nspare];
+		pthread_mutex_unlock(&k->mu);
+	}
+	return k->cur->data + k->cur->used;
+}
+
+static void
+put_entry(struct wk *k, const struct wk_entry *e, const uint8_t *bytes)
+{
+	size_t pad = ((size_t)e->caplen + 7u) & ~(size_t)7u;
+	uint8_t *p = reserve(k, sizeof(*e) + pad);
+
+	memcpy(p, e, sizeof(*e));
+	if (e->caplen > 0)
+		memcpy(p + sizeof(*e), bytes, e->caplen);
+	k->cur->used += sizeof(*e) + pad;
+}
+
+unsigned
+kx_workers_owner(unsigned n, int dlt, const uint8_t *frame, uint32_t caplen,
+    uint32_t wirelen)
+{
+	struct kx_packet pkt;
+	uint8_t key[36];
+	uint8_t a[18], b[18];
+
+	if (n <= 1 || kx_decode(dlt, frame, caplen, wirelen, &pkt) != KX_OK)
+		return 0;
+	memcpy(a, pkt.src, 16);
+	a[16] = (uint8_t)(pkt.sport >> 8);
+	a[17] = (uint8_t)pkt.sport;
+	memcpy(b, pkt.dst, 16);
+	b[16] = (uint8_t)(pkt.dport >> 8);
+	b[17] = (uint8_t)pkt.dport;
+	/* The endpoints in order, not XORed: symmetric, and a land packet
+	 * (both the same) is one key like any other. */
+	if (memcmp(a, b, sizeof(a)) <= 0) {
+		memcpy(key, a, 18);
+		memcpy(key + 18, b, 18);
+	} else {
+		memcpy(key, b, 18);
+		memcpy(key + 18, a, 18);
+	}
+	return (unsigned)(kx_hash_bytes(0, key, sizeof(key)) % n);
+}
+
+void
+kx_workers_frame(struct kx_workers *ws, int dlt, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen, uint64_t ts_us, uint64_t frame_no)
+{
+	struct wk_entry e = { .ts_us = ts_us, .frame_no = frame_no,
+	    .caplen = caplen, .wirelen = wirelen, .dlt = dlt, .kind = KIND_FRAME };
+	unsigned i = kx_workers_owner(ws->n, dlt, frame, caplen, wirelen);
+
+	if (caplen > KX_WORKERS_BATCH - sizeof(e))
+		e.caplen = caplen = KX_WORKERS_BATCH - sizeof(e);  /* beyond any snaplen */
+	put_entry(&ws->w[i], &e, frame);
+	if (ts_us >= ws->next_tick_us) {
+		struct wk_entry t = { .ts_us = ts_us, .kind = KIND_TICK };
+
+		ws->next_tick_us = ts_us + BROADCAST_US;
+		for (unsigned j = 0; j < ws->n; j++)
+			if (j != i)
+				put_entry(&ws->w[j], &t, NULL);
+	}
+}
+
+void
+kx_workers_finish(struct kx_workers *ws)
+{
+	if (ws == NULL || ws->finished)
+		return;
+	ws->finished = true;
+	for (unsigned i = 0; i < ws->n; i++) {
+		struct wk *k = &ws->w[i];
+
+		pthread_mutex_lock(&k->mu);
+		if (k->cur != NULL && k->cur->used > 0) {
+			k->q[(k->head + k->count) % (KX_WORKERS_QUEUE + 1)] = k->cur;
+			k->count++;
+			k->cur = NULL;
+		}
+		k->end = true;
+		pthread_cond_signal(&k->cv_work);
+		pthread_mutex_unlock(&k->mu);
+	}
+	for (unsigned i = 0; i < ws->n; i++)
+		if (ws->w[i].started) {
+			pthread_join(ws->w[i].th, NULL);
+			ws->w[i].started = false;
+		}
+}
+
+static void
+add_stats(struct kx_stats *to, const struct kx_stats *s)
+{
+	to->frames += s->frames;
+	to->tcp += s->tcp;
+	to->not_tcp += s->not_tcp;
+	to->malformed += s->malformed;
+	to->truncated += s->truncated;
+	to->ssh_conns += s->ssh_conns;
+	to->timeouts += s->timeouts;
+	to->evicted += s->evicted;
+	to->caps.evicted_conns += s->caps.evicted_conns;
+	to->caps.evicted_memory += s->caps.evicted_memory;
+	to->caps.buffer_limit += s->caps.buffer_limit;
+	to->caps.ooo_dropped += s->caps.ooo_dropped;
+	to->caps.mem_used += s->caps.mem_used;
+	/* Each worker's peak came at its own time: their sum bounds the
+	 * whole's from above. */
+	to->caps.mem_peak += s->caps.mem_peak;
+	for (int a = 0; a < KX_ANOM_MAX; a++)
+		to->anomalies[a] += s->anomalies[a];
+}
+
+void
+kx_workers_stats(struct kx_workers *ws, struct kx_stats *out, uint32_t *conns)
+{
+	memset(out, 0, sizeof(*out));
+	if (conns != NULL)
+		*conns = 0;
+	for (unsigned i = 0; i < ws->n; i++) {
+		struct wk *k = &ws->w[i];
+
+		pthread_mutex_lock(&k->mu);
+		add_stats(out, &k->snap);
+		if (conns != NULL)
+			*conns += k->snap_conns;
+		pthread_mutex_unlock(&k->mu);
+	}
+}
+
+uint64_t
+kx_workers_stalls(const struct kx_workers *ws)
+{
+	uint64_t n = 0;
+
+	for (unsigned i = 0; ws != NULL && i < ws->n; i++)
+		n += ws->w[i].stalls;   /* written by the reader thread only */
+	return n;
+}
+
+unsigned
+kx_workers_count(const struct kx_workers *ws)
+{
+	return ws != NULL ? ws->n : 0;
+}
+
+void
+kx_workers_free(struct kx_workers *ws)
+{
+	if (ws == NULL)
+		return;
+	kx_workers_finish(ws);
+	for (unsigned i = 0; i < ws->n; i++) {
+		struct wk *k = &ws->w[i];
+
+		for (unsigned j = 0; j < k->nspare; j++)
+			free(k->spare[j]);
+		for (unsigned j = 0; j < k->count; j++)
+			free(k->q[(k->head + j) % (KX_WORKERS_QUEUE + 1)]);
+		free(k->cur);
+		kx_pipeline_free(k->pl);
+		pthread_mutex_destroy(&k->mu);
+		pthread_cond_destroy(&k->cv_work);
+		pthread_cond_destroy(&k->cv_free);
+	}
+	free(ws);
+}
