@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <getopt.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@
 
 #include "kexray/input/capture.h"
 #include "kexray/analyze/community_id.h"
+#include "kexray/analyze/memo.h"
 #include "kexray/input/evidence.h"
 #include "kexray/ssh/hostkey.h"
 #include "kexray/report/output.h"
@@ -29,6 +31,8 @@
 #include "kexray/events/bruteforce.h"
 #include "kexray/events/offers.h"
 #include "kexray/report/brief_hold.h"
+#include "kexray/stream/workers.h"
+#include "kexray/input/fanout.h"
 
 /* --format: what records look like. */
 enum out_format { FMT_TEXT, FMT_BRIEF, FMT_JSON, FMT_ZEEK, FMT_EVE, FMT_MAX };
@@ -92,7 +96,64 @@ struct run {
 	/* --format zeek --output DIR: a Zeek log directory (report.h). */
 	bool zdir_on;
 	struct kx_zeek_dir zdir;
+	/* --workers N (workers.h, docs/scale-out.md): each worker analyses
+	 * its own connections; lock serialises what spans connections (the
+	 * counts, summary, brute force, kexinit records, host keys) and the
+	 * writing. Unused (never taken) with one worker. */
+	unsigned nworkers;
+	struct kx_workers *wk;
+	bool threaded, lock_made;
+	pthread_mutex_t lock;
+	struct kx_stats wstats;     /* the workers' sum (run_stats) */
+	struct kx_live *caps[KX_WORKERS_MAX];   /* live: a handle each */
+	bool live_failed;
 };
+
+static void
+run_lock(struct run *r)
+{
+	if (r->threaded)
+		pthread_mutex_lock(&r->lock);
+}
+
+static void
+run_unlock(struct run *r)
+{
+	if (r->threaded)
+		pthread_mutex_unlock(&r->lock);
+}
+
+/* The pipeline's statistics, or the sum of the workers'. */
+static const struct kx_stats *
+run_stats(struct run *r, uint32_t *conns)
+{
+	if (r->wk == NULL) {
+		*conns = kx_pipeline_conns(r->pl);
+		return kx_pipeline_stats(r->pl);
+	}
+	kx_workers_stats(r->wk, &r->wstats, conns);
+	return &r->wstats;
+}
+
+/* pcap_stats of the live handle, or the sum over the workers' handles. */
+static void
+live_counts(struct run *r, struct kx_capture_counts *cc)
+{
+	for (unsigned i = 0; r->cap != NULL && i < (r->nworkers > 1 ?
+	    r->nworkers : 1u); i++) {
+		struct kx_live *l = r->nworkers > 1 ? r->caps[i] : r->cap;
+		uint64_t rv, dr, ifd;
+
+		if (l == NULL || kx_live_stats(l, &rv, &dr, &ifd) != 0)
+			continue;
+		cc->have_pcap = true;
+		cc->recv += rv;
+		cc->drop += dr;
+		/* Every handle sees the same interface's drops. */
+		if (i == 0)
+			cc->ifdrop = ifd;
+	}
+}
 
 static void
 usage(FILE *f)
@@ -124,6 +185,12 @@ usage(FILE *f)
 "  -p               do not put the interface in promiscuous mode\n"
 "  -B KIB           kernel capture buffer size in KiB\n"
 "  --immediate      deliver packets at once (default when output is a terminal)\n"
+"  --workers N      N threads, each with its own connections (default 1; at\n"
+"                   most 64). Live: N capture handles in one PACKET_FANOUT\n"
+"                   group; files: the connections split by their endpoints\n"
+"                   (docs/scale-out.md)\n"
+"  --fanout-group ID  live: join fanout group ID (0 to 65535), shared with\n"
+"                   other kexray processes on the same interface\n"
 "  BPF expression   a libpcap filter, as with tcpdump. Live, the default passes\n"
 "                   TCP on the SSH ports, every SYN/FIN/RST, every segment that\n"
 "                   begins 'SSH-', and GRE/VXLAN/Geneve/MPLS/PPPoE; give '' to\n"
@@ -210,18 +277,17 @@ static void
 print_stats(struct run *r, bool final)
 {
 	struct kx_capture_counts cc = { 0 };
+	const struct kx_stats *st;
+	uint32_t conns = 0;
 
-	if (r->cap != NULL)
-		cc.have_pcap = kx_live_stats(r->cap, &cc.recv, &cc.drop,
-		    &cc.ifdrop) == 0;
-	cc.conns_tracked = kx_pipeline_conns(r->pl);
+	live_counts(r, &cc);
+	st = run_stats(r, &conns);
+	cc.conns_tracked = conns;
 	if (r->json) {
-		kx_report_json_stats(r->out, kx_pipeline_stats(r->pl), &cc,
-		    &r->counts, final);
+		kx_report_json_stats(r->out, st, &cc, &r->counts, final);
 		kx_output_record(r->o);
 	} else
-		kx_report_text_stats(stderr, kx_pipeline_stats(r->pl), &cc,
-		    &r->counts, final);
+		kx_report_text_stats(stderr, st, &cc, &r->counts, final);
 }
 
 /* The summary (summary.h): at the end of the output in text, brief and
@@ -235,13 +301,13 @@ print_summary(struct run *r, bool final, const struct kx_sshlog_stats *logst)
 	    .final = final, .interrupted = final && r->interrupted };
 	struct kx_style es = { .color = kx_color_wanted(r->color, STDERR_FILENO) };
 
+	uint32_t conns;
+
 	if (r->sum == NULL)
 		return;
-	if (r->cap != NULL)
-		cc.have_pcap = kx_live_stats(r->cap, &cc.recv, &cc.drop,
-		    &cc.ifdrop) == 0;
-	if (r->pl != NULL && logst == NULL)
-		x.stats = kx_pipeline_stats(r->pl);
+	live_counts(r, &cc);
+	if ((r->pl != NULL || r->wk != NULL) && logst == NULL)
+		x.stats = run_stats(r, &conns);
 	r->sum->shown = r->counts.shown;
 	if (r->format == FMT_JSON) {
 		kx_report_summary_json(r->out, r->sum, &x);
@@ -373,13 +439,22 @@ static void
 follow_port(uint16_t port, void *arg)
 {
 	struct run *r = arg;
+	int fail = 0;
 
-	if (kx_live_follow_port(r->cap, r->cfg->ports, r->cfg->nports, port) != 0 &&
-	    !r->follow_warned) {
+	run_lock(r);
+	if (r->nworkers > 1)
+		for (unsigned i = 0; i < r->nworkers; i++)
+			fail |= kx_live_follow_port(r->caps[i], r->cfg->ports,
+			    r->cfg->nports, port);
+	else
+		fail = kx_live_follow_port(r->cap, r->cfg->ports,
+		    r->cfg->nports, port);
+	if (fail != 0 && !r->follow_warned) {
 		r->follow_warned = true;
 		fprintf(stderr, "kexray: SSH on port %u: cannot widen the capture "
 		    "filter for it (give --port %u)\n", port, port);
 	}
+	run_unlock(r);
 }
 
 /* The handshake record, once its outcome is final: at NEWKEYS both ways
@@ -390,12 +465,20 @@ report_ssh(struct kx_conn *c, void *arg)
 {
 	struct run *r = arg;
 	struct kx_verdict v;
+	/* The host-key files are shared by every connection: judged under
+	 * the lock; the rest of the analysis is the worker's own. */
+	bool hostdb = r->known_hosts != NULL || r->host_keys != NULL;
 
 	/* Selected out: as if a capture filter had left it out. */
 	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))
 		return;
+	if (hostdb)
+		run_lock(r);
 	kx_analyze_with(c, &r->actx, &v);
+	if (!hostdb)
+		run_lock(r);
 	write_ssh(r, c, &v);
+	run_unlock(r);
 }
 
 /* The connection ended: its handshake record if not yet written, then the
@@ -412,12 +495,15 @@ on_conn(struct kx_conn *c, void *arg)
 	struct kx_brute_hit hit;
 	bool brute, hs_problem;
 
+	run_lock(r);
 	/* Reading files or logs, a signal cut the input: what is still open
 	 * is not what the whole input would have shown. */
 	if (r->interrupted && c->close == KX_CLOSE_CAPTURE_END)
 		kx_anom_set(&c->anomalies, KX_ANOM_FLOW_INTERRUPTED);
-	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))
+	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c)) {
+		run_unlock(r);
 		return;
+	}
 	bool together = !c->hs_reported;
 
 	if (together) {
@@ -469,6 +555,7 @@ on_conn(struct kx_conn *c, void *arg)
 	else if (brute && r->format == FMT_EVE)
 		kx_report_eve_bruteforce(r->out, c, &hit);
 	kx_output_record(r->o);
+	run_unlock(r);
 }
 
 static void
@@ -482,18 +569,89 @@ on_frame(void *arg, int dlt, const uint8_t *frame, uint32_t caplen,
 		r->ev = kx_evidence_open_fd(r->ev_fd, r->ev_path, dlt);
 		r->ev_fd = -1;
 	}
-	kx_pipeline_frame(r->pl, dlt, frame, caplen, wirelen, ts_us, frame_no);
+	if (r->wk != NULL)
+		kx_workers_frame(r->wk, dlt, frame, caplen, wirelen, ts_us,
+		    frame_no);
+	else
+		kx_pipeline_frame(r->pl, dlt, frame, caplen, wirelen, ts_us,
+		    frame_no);
 	/* -c COUNT, as tcpdump: stop after COUNT packets (after the filter). */
 	if (r->max_frames != 0 && ++r->frames_read >= r->max_frames)
 		kx_capture_stop = 1;
-	if (kx_capture_hup || kx_capture_usr1)
+	if (kx_capture_hup || kx_capture_usr1) {
+		run_lock(r);
 		handle_flags(r, ts_us);
-	if (r->progress != NULL && (frame_no & (KX_PROGRESS_FRAMES - 1)) == 0) {
-		const struct kx_stats *st = kx_pipeline_stats(r->pl);
-
-		kx_progress_tick(r->progress, st->frames, st->ssh_conns +
-		    kx_pipeline_conns(r->pl));
+		run_unlock(r);
 	}
+	if (r->progress != NULL && (frame_no & (KX_PROGRESS_FRAMES - 1)) == 0) {
+		uint32_t conns;
+		const struct kx_stats *st = run_stats(r, &conns);
+
+		/* With workers: frames read, and what they have handled. */
+		kx_progress_tick(r->progress, r->wk != NULL ? frame_no :
+		    st->frames, st->ssh_conns + conns);
+	}
+}
+
+/* Live with --workers: worker idx's frames, from its own handle. */
+struct live_worker {
+	struct run *r;
+	struct kx_workers *w;
+	unsigned idx;
+	struct kx_pipeline *pl;
+};
+
+static void
+on_frame_worker(void *arg, int dlt, const uint8_t *frame, uint32_t caplen,
+    uint32_t wirelen, uint64_t ts_us, uint64_t frame_no)
+{
+	struct live_worker *lw = arg;
+	struct run *r = lw->r;
+
+	kx_pipeline_frame(lw->pl, dlt, frame, caplen, wirelen, ts_us, frame_no);
+	if (r->max_frames != 0 && __atomic_add_fetch(&r->frames_read, 1,
+	    __ATOMIC_RELAXED) >= r->max_frames)
+		kx_capture_stop = 1;
+}
+
+static void
+on_tick_worker(void *arg, uint64_t now_us)
+{
+	struct live_worker *lw = arg;
+
+	kx_pipeline_tick(lw->pl, now_us);
+	kx_workers_publish(lw->w, lw->idx);
+	/* Signals and the statistics timer: one worker acts on them. */
+	if (lw->idx == 0) {
+		run_lock(lw->r);
+		handle_flags(lw->r, now_us);
+		run_unlock(lw->r);
+	}
+}
+
+static void
+live_worker_run(struct kx_workers *w, unsigned idx, struct kx_pipeline *pl,
+    void *arg)
+{
+	struct run *r = arg;
+	struct live_worker lw = { .r = r, .w = w, .idx = idx, .pl = pl };
+
+	if (kx_live_run(r->caps[idx], on_frame_worker, on_tick_worker, &lw) != 0) {
+		run_lock(r);
+		r->live_failed = true;
+		run_unlock(r);
+		kx_capture_stop = 1;   /* one handle failed: all stop */
+	}
+}
+
+/* A worker thread ends: what it kept for itself (its memo and caches). */
+static void
+worker_end(void *arg)
+{
+	(void)arg;
+	kx_memo_clear();
+	kx_assess_cache_free();
+	kx_fingerprint_thread_end();
 }
 
 static void
@@ -654,6 +812,7 @@ enum {
 	OPT_SSHD_LOG, OPT_KNOWN_HOSTS, OPT_HOST_KEYS,
 	OPT_BRIEF, OPT_FORMAT, OPT_COLOR, OPT_HOST, OPT_CLIENT_SW, OPT_SERVER_SW,
 	OPT_BRUTEFORCE, OPT_RECORDS, OPT_CID_SEED, OPT_PROBES, OPT_FAIL_ON,
+	OPT_WORKERS, OPT_FANOUT_GROUP,
 };
 
 /* After --output is open, before any privilege drop or sandbox: colour,
@@ -709,7 +868,8 @@ detach_stdin(void)
 static int
 confine(struct run *r, const char *user, bool keep_stdin)
 {
-	struct kx_sandbox sb = { .nwrite = 0, .trunc_fd = -1 };
+	struct kx_sandbox sb = { .nwrite = 0, .trunc_fd = -1,
+	    .threads = r->nworkers > 1 };
 
 	if (!keep_stdin && detach_stdin() != 0)
 		return EXIT_INPUT;
@@ -843,6 +1003,61 @@ out:
 	return st;
 }
 
+/* Live with --workers N or --fanout-group ID: N handles on the interface
+ * (the first already open), each joined to the fanout group after its
+ * activation and before the drop. Returns 0 or an exit status after one
+ * line on stderr. */
+static int
+join_fanout(struct run *r, const struct kx_live_opts *lo, long group)
+{
+	char err[128];
+	uint16_t g = group >= 0 ? (uint16_t)group : kx_fanout_default_group();
+
+	if (r->nworkers == 1 && group < 0)
+		return 0;
+	r->caps[0] = r->cap;
+	for (unsigned i = 1; i < r->nworkers; i++)
+		if (kx_live_open(lo, &r->caps[i]) != 0)
+			return EXIT_INPUT;
+	for (unsigned i = 0; i < r->nworkers; i++)
+		if (kx_fanout_join(kx_live_fd(r->caps[i]), g, err,
+		    sizeof(err)) != 0) {
+			fprintf(stderr, "kexray: %s: %s\n", lo->iface, err);
+			return EXIT_INPUT;
+		}
+	return 0;
+}
+
+/* One pipeline, or one per worker with a share of the connection and
+ * memory caps. Returns 0, or -1 when out of memory. */
+static int
+make_pipelines(struct run *r, const struct kx_pipeline_config *cfg,
+    struct kx_pipeline **pls)
+{
+	struct kx_pipeline_config wc = *cfg;
+	const uint64_t mib = 1024u * 1024u;
+
+	if (r->nworkers > 1) {
+		uint64_t mem = cfg->max_memory != 0 ? cfg->max_memory :
+		    KX_MEMORY_DEFAULT_MIB * mib;
+		uint32_t conns = cfg->max_conns != 0 ? cfg->max_conns :
+		    KX_FLOWS_MAX;
+
+		wc.max_memory = mem / r->nworkers;
+		if (wc.max_memory < KX_MEMORY_MIN_MIB * mib)
+			wc.max_memory = KX_MEMORY_MIN_MIB * mib;
+		wc.max_conns = (conns + r->nworkers - 1) / r->nworkers;
+	}
+	for (unsigned i = 0; i < r->nworkers; i++) {
+		if ((pls[i] = kx_pipeline_new(&wc, on_conn, r)) == NULL)
+			return -1;
+		kx_pipeline_on_handshake_last(pls[i], report_ssh);
+		if (r->follow_ports)
+			kx_pipeline_on_ssh_port(pls[i], follow_port);
+	}
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -873,6 +1088,8 @@ main(int argc, char **argv)
 		{ "community-id-seed", required_argument, NULL, OPT_CID_SEED },
 		{ "probes-are-problems", no_argument, NULL, OPT_PROBES },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "fanout-group", required_argument, NULL, OPT_FANOUT_GROUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -891,6 +1108,8 @@ main(int argc, char **argv)
 	long v;
 	uint32_t brute_n = KX_BRUTE_DEFAULT_COUNT;
 	uint32_t brute_min = KX_BRUTE_DEFAULT_MINUTES;
+	long fanout_group = -1;   /* --fanout-group, -1 none */
+	struct kx_pipeline *pls[KX_WORKERS_MAX] = { NULL };
 
 	if ((files = calloc((size_t)argc + 1, sizeof(*files))) == NULL)
 		return EXIT_INPUT;
@@ -1039,6 +1258,21 @@ main(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case OPT_WORKERS:
+			if (!parse_seconds(optarg, 1, KX_WORKERS_MAX, &v)) {
+				status = bad_value("--workers", optarg, "1 to 64");
+				goto out;
+			}
+			run.nworkers = (unsigned)v;
+			break;
+		case OPT_FANOUT_GROUP:
+			if (!parse_seconds(optarg, 0, 65535, &v)) {
+				status = bad_value("--fanout-group", optarg,
+				    "0 to 65535");
+				goto out;
+			}
+			fanout_group = v;
+			break;
 		case OPT_PORT:
 			if (!kx_parse_ports(optarg, &cfg)) {
 				status = bad_value("--port", optarg,
@@ -1134,11 +1368,15 @@ main(int argc, char **argv)
 		status = EXIT_INPUT;
 		goto out;
 	}
+	if (run.nworkers == 0)
+		run.nworkers = 1;
 	if (nlogs > 0) {
 		if (nlogs != nfiles || lo.iface != NULL || optind < argc ||
-		    run.ev_path != NULL || run.host_keys_path != NULL) {
+		    run.ev_path != NULL || run.host_keys_path != NULL ||
+		    run.nworkers > 1 || fanout_group >= 0) {
 			fputs("kexray: --sshd-log reads logs only: not with -r, "
-			    "-i, -w, --host-keys or a filter expression\n", stderr);
+			    "-i, -w, --host-keys, --workers, --fanout-group or a "
+			    "filter expression\n", stderr);
 			goto out;
 		}
 		status = run_sshd_logs(&run, files, nfiles, user);
@@ -1151,6 +1389,10 @@ main(int argc, char **argv)
 		goto out;
 	}
 	run.live = lo.iface != NULL;
+	if (fanout_group >= 0 && !run.live) {
+		fputs("kexray: --fanout-group is for live capture (-i)\n", stderr);
+		goto out;
+	}
 	cfg.keep_evidence = run.ev_path != NULL;
 	if (filter_file != NULL) {
 		if (optind < argc) {
@@ -1215,6 +1457,8 @@ main(int argc, char **argv)
 			status = EXIT_INPUT;
 			goto out;
 		}
+		if ((status = join_fanout(&run, &lo, fanout_group)) != 0)
+			goto out;
 		/* An output that cannot be opened is a usage error, as
 		 * --output's. */
 		if (run.ev_path != NULL && (run.ev = kx_evidence_open(run.ev_path,
@@ -1249,26 +1493,44 @@ main(int argc, char **argv)
 	if (run.live && (status = confine(&run, user, false)) != 0)
 		goto out;
 	status = EXIT_USAGE;
-	if ((run.pl = kx_pipeline_new(&cfg, on_conn, &run)) == NULL ||
+	if (make_pipelines(&run, &cfg, pls) != 0 ||
 	    (brute_n != 0 && (run.brute = kx_brute_new(brute_n,
 	    brute_min)) == NULL)) {
 		fputs("kexray: out of memory\n", stderr);
 		status = EXIT_INPUT;
 		goto out;
 	}
-	kx_pipeline_on_handshake_last(run.pl, report_ssh);
-	if (run.follow_ports) {
+	if (run.follow_ports)
 		run.cfg = &cfg;
-		kx_pipeline_on_ssh_port(run.pl, follow_port);
-	}
+	run.pl = run.nworkers > 1 ? NULL : pls[0];
 	zeek_dir_begin(&run);
-	if (run.format == FMT_BRIEF && !run.live &&
+	/* --brief holds a line by its connection's number, which is a
+	 * worker's own: with workers, lines are written as live. */
+	if (run.format == FMT_BRIEF && !run.live && run.nworkers == 1 &&
 	    (run.hold = kx_brief_hold_new()) == NULL) {
 		fputs("kexray: out of memory\n", stderr);
 		status = EXIT_INPUT;
 		goto out;
 	}
-	if (run.live) {
+	if (run.nworkers > 1) {
+		/* Threads after the drop and the sandbox: they inherit both
+		 * (sandbox.c lets a thread be made and end). */
+		pthread_mutex_init(&run.lock, NULL);
+		run.lock_made = run.threaded = true;
+		if ((run.wk = kx_workers_start(run.nworkers, pls, run.live ?
+		    live_worker_run : NULL, worker_end, &run)) == NULL) {
+			fputs("kexray: cannot start the workers\n", stderr);
+			status = EXIT_INPUT;
+			goto out;
+		}
+		for (unsigned i = 0; i < run.nworkers; i++)
+			pls[i] = NULL;   /* the workers' now */
+	}
+	if (run.live && run.wk != NULL) {
+		kx_workers_finish(run.wk);   /* each runs until the stop flag */
+		if (run.live_failed)
+			input_failed = 1;
+	} else if (run.live) {
 		if (kx_live_run(run.cap, on_frame, on_tick, &run) != 0)
 			input_failed = 1;
 	} else {
@@ -1282,7 +1544,11 @@ main(int argc, char **argv)
 			fds[2 * i] = -1;
 		}
 		/* Stopped before the last input's end: the report says so. */
+		run_lock(&run);
 		run.interrupted = kx_capture_stop != 0;
+		run_unlock(&run);
+		/* Every worker reports what it still holds, and ends. */
+		kx_workers_finish(run.wk);
 		kx_progress_free(run.progress);
 		run.progress = NULL;
 		if (run.ev == NULL && run.ev_fd >= 0) {
@@ -1291,12 +1557,19 @@ main(int argc, char **argv)
 			run.ev_fd = -1;
 		}
 	}
-	kx_pipeline_finish(run.pl);
+	if (run.pl != NULL)
+		kx_pipeline_finish(run.pl);
+	run.threaded = false;   /* every worker has ended */
+	if (run.wk != NULL && kx_workers_stalls(run.wk) > 0 && !run.quiet)
+		fprintf(stderr, "kexray: the reader waited %llu times for a "
+		    "busy worker\n", (unsigned long long)kx_workers_stalls(run.wk));
 	if (run.live || run.stats_interval_us != 0)
 		print_stats(&run, true);
 	/* Nothing read because an input could not be: its one line says
 	 * all; a summary of nothing would bury it. */
-	if (!input_failed || kx_pipeline_stats(run.pl)->frames > 0)
+	uint32_t nconns;
+
+	if (!input_failed || run_stats(&run, &nconns)->frames > 0)
 		output_end(&run, NULL);
 	if (input_failed)
 		status = EXIT_INPUT;
@@ -1340,7 +1613,14 @@ out:
 			close(fds[2 * i]);
 	free(fds);
 	kx_progress_free(run.progress);
-	kx_pipeline_free(run.pl);
+	kx_workers_free(run.wk);
+	for (unsigned i = 0; i < KX_WORKERS_MAX; i++) {
+		kx_pipeline_free(pls[i]);
+		if (run.caps[i] != run.cap)
+			kx_live_close(run.caps[i]);
+	}
+	if (run.lock_made)
+		pthread_mutex_destroy(&run.lock);
 	kx_live_close(run.cap);
 	kx_hostdb_free(run.known_hosts);
 	kx_hostdb_free(run.host_keys);
