@@ -457,6 +457,23 @@ follow_port(uint16_t port, void *arg)
 	run_unlock(r);
 }
 
+/* With workers: whether v names a KEXINIT whose record is not written yet
+ * (which connection writes it is then a matter of order). */
+static bool
+new_offer(struct run *r, const struct kx_verdict *v)
+{
+	bool n = false;
+
+	if (!r->threaded)
+		return false;
+	run_lock(r);
+	for (int side = 0; side < 2; side++)
+		n |= v->assess.have_kexinit_id[side] &&
+		    !kx_offers_seen(r->offers, v->assess.kexinit_id[side]);
+	run_unlock(r);
+	return n;
+}
+
 /* The handshake record, once its outcome is final: at NEWKEYS both ways
  * (kx_pipeline_on_handshake). A connection that ends first gets it from
  * on_conn, from the same one analysis as its close record. */
@@ -472,13 +489,32 @@ report_ssh(struct kx_conn *c, void *arg)
 	/* Selected out: as if a capture filter had left it out. */
 	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))
 		return;
-	if (hostdb)
+	if (hostdb) {
+		kx_workers_order();
 		run_lock(r);
+	}
 	kx_analyze_with(c, &r->actx, &v);
-	if (!hostdb)
+	if (!hostdb) {
+		if (new_offer(r, &v))
+			kx_workers_order();
 		run_lock(r);
+	}
 	write_ssh(r, c, &v);
 	run_unlock(r);
+}
+
+/* How c ended (ci), and its whole analysis (v) when its handshake record
+ * is not written yet (together). */
+static void
+analyze_end(struct run *r, struct kx_conn *c, bool together,
+    struct kx_verdict *v, struct kx_close_info *ci)
+{
+	if (together) {
+		kx_analyze_with(c, &r->actx, v);
+		*ci = v->close;
+	} else {
+		kx_analyze_end(c, ci);
+	}
 }
 
 /* The connection ended: its handshake record if not yet written, then the
@@ -494,25 +530,30 @@ on_conn(struct kx_conn *c, void *arg)
 	struct kx_close_info ci;
 	struct kx_brute_hit hit;
 	bool brute, hs_problem;
+	bool hostdb = r->known_hosts != NULL || r->host_keys != NULL;
 
-	run_lock(r);
 	/* Reading files or logs, a signal cut the input: what is still open
 	 * is not what the whole input would have shown. */
-	if (r->interrupted && c->close == KX_CLOSE_CAPTURE_END)
+	if (__atomic_load_n(&r->interrupted, __ATOMIC_ACQUIRE) &&
+	    c->close == KX_CLOSE_CAPTURE_END)
 		kx_anom_set(&c->anomalies, KX_ANOM_FLOW_INTERRUPTED);
-	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c)) {
-		run_unlock(r);
+	if (kx_select_active(&r->sel) && !kx_select_match(&r->sel, c))
 		return;
-	}
 	bool together = !c->hs_reported;
 
-	if (together) {
-		kx_analyze_with(c, &r->actx, &v);
+	/* The connection's own analysis is the worker's; the host-key
+	 * store, a KEXINIT's first record and the brute-force count depend
+	 * on the connections before it (kx_workers_order). */
+	if (!hostdb)
+		analyze_end(r, c, together, &v, &ci);
+	if (hostdb || kx_brute_counts(r->brute, c, ci.phase) ||
+	    (together && new_offer(r, &v)))
+		kx_workers_order();
+	run_lock(r);
+	if (hostdb)
+		analyze_end(r, c, together, &v, &ci);
+	if (together)
 		write_ssh(r, c, &v);
-		ci = v.close;
-	} else {
-		kx_analyze_end(c, &ci);
-	}
 	hs_problem = kx_verdict_is_problem((enum kx_verdict_kind)c->hs_outcome.kind);
 	if (r->sum != NULL)
 		kx_summary_close(r->sum, c, &ci);
@@ -1544,9 +1585,8 @@ main(int argc, char **argv)
 			fds[2 * i] = -1;
 		}
 		/* Stopped before the last input's end: the report says so. */
-		run_lock(&run);
-		run.interrupted = kx_capture_stop != 0;
-		run_unlock(&run);
+		__atomic_store_n(&run.interrupted, kx_capture_stop != 0,
+		    __ATOMIC_RELEASE);
 		/* Every worker reports what it still holds, and ends. */
 		kx_workers_finish(run.wk);
 		kx_progress_free(run.progress);

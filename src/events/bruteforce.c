@@ -98,18 +98,26 @@ find(struct kx_brute *b, const struct kx_conn *c, uint64_t now)
 }
 
 bool
+kx_brute_counts(const struct kx_brute *b, const struct kx_conn *c,
+    enum kx_phase ph)
+{
+	if (b == NULL || c->source != KX_SOURCE_PCAP || c->log != NULL ||
+	    ph < KX_PHASE_TCP || ph > KX_PHASE_AUTH)
+		return false;
+	/* Still open at the end, or evicted: not over. */
+	return c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST ||
+	    c->close == KX_CLOSE_TIMEOUT;
+}
+
+bool
 kx_brute_note(struct kx_brute *b, const struct kx_conn *c, enum kx_phase ph,
     struct kx_brute_hit *hit)
 {
 	uint64_t now;
 	struct pair *p;
 
-	if (b == NULL || c->source != KX_SOURCE_PCAP || c->log != NULL ||
-	    ph < KX_PHASE_TCP || ph > KX_PHASE_AUTH)
+	if (!kx_brute_counts(b, c, ph))
 		return false;
-	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST &&
-	    c->close != KX_CLOSE_TIMEOUT)
-		return false;   /* still open at the end, or evicted: not over */
 	now = c->close_ts != 0 ? c->close_ts : c->ts_last;
 	p = find(b, c, now);
 	/* A new window once the old one is over (Zeek's epoch). */

@@ -2,6 +2,8 @@
  * connections (workers.h). */
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,7 @@
 
 /* One frame (or a tick) in a batch, followed by caplen bytes, padded to 8. */
 struct wk_entry {
+	uint64_t seq;         /* the reader's frame number (a tick: its frame's) */
 	uint64_t ts_us;
 	uint64_t frame_no;
 	uint32_t caplen;      /* 0 with KIND_TICK */
@@ -22,6 +25,7 @@ enum { KIND_FRAME, KIND_TICK };
 
 struct wk_batch {
 	size_t used;
+	uint64_t first;       /* seq of its first entry */
 	_Alignas(8) uint8_t data[KX_WORKERS_BATCH];
 };
 
@@ -39,7 +43,12 @@ struct wk {
 	struct wk_batch *spare[KX_WORKERS_QUEUE + 1];
 	unsigned nspare;
 	struct wk_batch *cur;     /* the reader's, being filled */
+	_Atomic uint64_t cur_first;  /* cur's first seq, 0 while cur is empty */
 	bool end;
+	bool idle;                /* waiting for a batch (under mu) */
+	/* No record of this worker will come from an entry before low: the
+	 * entry it is in (busy), LOW_FINISHING, LOW_DONE. */
+	_Atomic uint64_t low;
 	uint64_t stalls;
 	struct kx_stats snap;     /* published statistics (under mu) */
 	uint32_t snap_conns;
@@ -52,6 +61,14 @@ struct kx_workers {
 	void *arg;
 	uint64_t next_tick_us;    /* reader: packet time of the next broadcast */
 	bool finished;
+	/* Ordering (kx_workers_order): the reader's last frame number, the
+	 * workers waiting for their turn, and a request to hand partly filled
+	 * batches over. */
+	_Atomic uint64_t seq;
+	_Atomic int waiting;
+	_Atomic int flush_req;
+	pthread_mutex_t ord_mu;
+	pthread_cond_t ord_cv;
 	struct wk w[];
 };
 
@@ -59,6 +76,35 @@ struct kx_workers {
  * connections are quiet still expires them (the pipeline's own walk runs
  * at most once a second). */
 #define BROADCAST_US 1000000ull
+
+#define LOW_FINISHING (UINT64_MAX - 1)
+#define LOW_DONE UINT64_MAX
+
+/* The worker this thread is, and the entry it is in (kx_workers_order). */
+static _Thread_local struct wk *tl_self;
+static _Thread_local uint64_t tl_seq;
+static _Thread_local bool tl_tick;
+
+static void
+wake_waiters(struct kx_workers *ws)
+{
+	if (atomic_load_explicit(&ws->waiting, memory_order_seq_cst) == 0)
+		return;
+	pthread_mutex_lock(&ws->ord_mu);
+	pthread_cond_broadcast(&ws->ord_cv);
+	pthread_mutex_unlock(&ws->ord_mu);
+}
+
+/* Sets k's low mark and lets a waiting worker look again. */
+static void
+set_low(struct wk *k, uint64_t v)
+{
+	/* Release and relaxed, not a full fence per frame: a wake-up this
+	 * misses is caught by the waiter's 2 ms bound. */
+	atomic_store_explicit(&k->low, v, memory_order_release);
+	if (atomic_load_explicit(&k->ws->waiting, memory_order_relaxed) != 0)
+		wake_waiters(k->ws);
+}
 
 static void
 process_batch(struct wk *k, const struct wk_batch *b)
@@ -70,6 +116,9 @@ process_batch(struct wk *k, const struct wk_batch *b)
 
 		memcpy(&e, b->data + off, sizeof(e));
 		off += sizeof(e);
+		tl_seq = e.seq;
+		tl_tick = e.kind == KIND_TICK;
+		set_low(k, e.seq);
 		if (e.kind == KIND_TICK)
 			kx_pipeline_tick(k->pl, e.ts_us);
 		else
@@ -99,19 +148,33 @@ worker_main(void *arg)
 	if (ws->run != NULL) {
 		ws->run(ws, k->idx, k->pl, ws->arg);
 	} else {
+		tl_self = k;
 		for (;;) {
 			struct wk_batch *b;
 
 			pthread_mutex_lock(&k->mu);
+			if (k->count == 0 && !k->end) {
+				k->idle = true;
+				pthread_mutex_unlock(&k->mu);
+				wake_waiters(ws);   /* idle: judged by the reader's state */
+				pthread_mutex_lock(&k->mu);
+			}
 			while (k->count == 0 && !k->end)
 				pthread_cond_wait(&k->cv_work, &k->mu);
 			if (k->count == 0) {
+				/* The end: what is still open is reported, in
+				 * the order of the workers (kx_workers_order). */
+				atomic_store(&k->low, LOW_FINISHING);
+				k->idle = false;
 				pthread_mutex_unlock(&k->mu);
+				wake_waiters(ws);
 				break;
 			}
 			b = k->q[k->head];
 			k->head = (k->head + 1) % (KX_WORKERS_QUEUE + 1);
 			k->count--;
+			atomic_store(&k->low, b->first);
+			k->idle = false;
 			pthread_mutex_unlock(&k->mu);
 			process_batch(k, b);
 			b->used = 0;
@@ -123,7 +186,12 @@ worker_main(void *arg)
 			pthread_mutex_unlock(&k->mu);
 		}
 	}
+	tl_seq = LOW_FINISHING;
+	tl_tick = false;
 	kx_pipeline_finish(k->pl);
+	if (ws->run == NULL)
+		set_low(k, LOW_DONE);
+	tl_self = NULL;
 	kx_workers_publish(ws, k->idx);
 	if (ws->endfn != NULL)
 		ws->endfn(ws->arg);
@@ -142,6 +210,8 @@ kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
 	    (ws = calloc(1, sizeof(*ws) + n * sizeof(struct wk))) == NULL)
 		return NULL;
 	ws->n = n;
+	pthread_mutex_init(&ws->ord_mu, NULL);
+	pthread_cond_init(&ws->ord_cv, NULL);
 	ws->run = run;
 	ws->endfn = end;
 	ws->arg = arg;
@@ -150,6 +220,7 @@ kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
 
 		k->ws = ws;
 		k->idx = i;
+		k->idle = true;
 		pthread_mutex_init(&k->mu, NULL);
 		pthread_cond_init(&k->cv_work, NULL);
 		pthread_cond_init(&k->cv_free, NULL);
@@ -190,23 +261,45 @@ fail:
 	return NULL;
 }
 
+/* Hands k's current batch over (reader). */
+static void
+hand_over(struct wk *k)
+{
+	pthread_mutex_lock(&k->mu);
+	if (k->cur != NULL && k->cur->used > 0) {
+		k->q[(k->head + k->count) % (KX_WORKERS_QUEUE + 1)] = k->cur;
+		k->count++;
+		k->cur = NULL;
+		atomic_store(&k->cur_first, 0);
+		pthread_cond_signal(&k->cv_work);
+	}
+	pthread_mutex_unlock(&k->mu);
+}
+
+static void
+hand_over_all(struct kx_workers *ws)
+{
+	for (unsigned i = 0; i < ws->n; i++)
+		hand_over(&ws->w[i]);
+}
+
 /* Where the next entry of size need goes in k's current batch; hands the
  * full one over and waits for a spare one when needed. */
 static uint8_t *
 reserve(struct wk *k, size_t need)
 {
-	if (k->cur != NULL && k->cur->used + need > sizeof(k->cur->data)) {
-		pthread_mutex_lock(&k->mu);
-		k->q[(k->head + k->count) % (KX_WORKERS_QUEUE + 1)] = k->cur;
-		k->count++;
-		k->cur = NULL;
-		pthread_cond_signal(&k->cv_work);
-		pthread_mutex_unlock(&k->mu);
-	}
+	if (k->cur != NULL && k->cur->used + need > sizeof(k->cur->data))
+		hand_over(k);
 	if (k->cur == NULL) {
 		pthread_mutex_lock(&k->mu);
-		if (k->nspare == 0)
+		if (k->nspare == 0) {
 			k->stalls++;
+			/* k may be waiting for its turn behind a worker whose
+			 * frames are still in the reader's hands. */
+			pthread_mutex_unlock(&k->mu);
+			hand_over_all(k->ws);
+			pthread_mutex_lock(&k->mu);
+		}
 		while (k->nspare == 0)
 			pthread_cond_wait(&k->cv_free, &k->mu);
 		k->cur = k->spare[--k->nspare];
@@ -224,6 +317,10 @@ put_entry(struct wk *k, const struct wk_entry *e, const uint8_t *bytes)
 	memcpy(p, e, sizeof(*e));
 	if (e->caplen > 0)
 		memcpy(p + sizeof(*e), bytes, e->caplen);
+	if (k->cur->used == 0) {
+		k->cur->first = e->seq;
+		atomic_store(&k->cur_first, e->seq);
+	}
 	k->cur->used += sizeof(*e) + pad;
 }
 
@@ -259,21 +356,99 @@ void
 kx_workers_frame(struct kx_workers *ws, int dlt, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_us, uint64_t frame_no)
 {
-	struct wk_entry e = { .ts_us = ts_us, .frame_no = frame_no,
+	uint64_t seq = atomic_load_explicit(&ws->seq, memory_order_relaxed) + 1;
+	struct wk_entry e = { .seq = seq, .ts_us = ts_us, .frame_no = frame_no,
 	    .caplen = caplen, .wirelen = wirelen, .dlt = dlt, .kind = KIND_FRAME };
 	unsigned i = kx_workers_owner(ws->n, dlt, frame, caplen, wirelen);
+
+	if (atomic_load_explicit(&ws->flush_req, memory_order_relaxed) != 0 &&
+	    atomic_exchange(&ws->flush_req, 0) != 0)
+		hand_over_all(ws);
 
 	if (caplen > KX_WORKERS_BATCH - sizeof(e))
 		e.caplen = caplen = KX_WORKERS_BATCH - sizeof(e);  /* beyond any snaplen */
 	put_entry(&ws->w[i], &e, frame);
 	if (ts_us >= ws->next_tick_us) {
-		struct wk_entry t = { .ts_us = ts_us, .kind = KIND_TICK };
+		struct wk_entry t = { .seq = seq, .ts_us = ts_us, .kind = KIND_TICK };
 
 		ws->next_tick_us = ts_us + BROADCAST_US;
 		for (unsigned j = 0; j < ws->n; j++)
 			if (j != i)
 				put_entry(&ws->w[j], &t, NULL);
 	}
+	/* After the entries: a worker that finds no entry of its own up to
+	 * seq knows that its next one comes later. */
+	atomic_store(&ws->seq, seq);
+}
+
+/* The first entry number worker k may still make a record from (under
+ * k->mu). */
+static uint64_t
+lowest(struct wk *k)
+{
+	uint64_t f;
+
+	if (!k->idle)
+		return atomic_load(&k->low);
+	if (k->count > 0)
+		return k->q[k->head]->first;
+	if ((f = atomic_load(&k->cur_first)) != 0)
+		return f;
+	return atomic_load(&k->ws->seq) + 1;
+}
+
+/* Whether every other worker is past the point where single-threaded
+ * reading would have made this thread's record (under ws->ord_mu). */
+static bool
+my_turn(struct kx_workers *ws, const struct wk *self)
+{
+	for (unsigned i = 0; i < ws->n; i++) {
+		struct wk *k = &ws->w[i];
+		uint64_t low;
+		bool ok;
+
+		if (k == self)
+			continue;
+		pthread_mutex_lock(&k->mu);
+		low = lowest(k);
+		pthread_mutex_unlock(&k->mu);
+		if (tl_seq == LOW_FINISHING)
+			ok = k->idx < self->idx ? low == LOW_DONE : low >= LOW_FINISHING;
+		else if (tl_tick)
+			ok = low >= tl_seq;
+		else
+			ok = low > tl_seq;
+		if (!ok)
+			return false;
+	}
+	return true;
+}
+
+void
+kx_workers_order(void)
+{
+	struct wk *self = tl_self;
+	struct kx_workers *ws;
+
+	if (self == NULL)
+		return;   /* not a worker reading files */
+	ws = self->ws;
+	atomic_fetch_add(&ws->waiting, 1);
+	pthread_mutex_lock(&ws->ord_mu);
+	while (!my_turn(ws, self)) {
+		struct timespec until;
+
+		atomic_store(&ws->flush_req, 1);
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 2000000;   /* a bound, should a wake-up be missed */
+		if (until.tv_nsec >= 1000000000) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000;
+		}
+		pthread_cond_timedwait(&ws->ord_cv, &ws->ord_mu, &until);
+	}
+	pthread_mutex_unlock(&ws->ord_mu);
+	atomic_fetch_sub(&ws->waiting, 1);
 }
 
 void
@@ -285,12 +460,8 @@ kx_workers_finish(struct kx_workers *ws)
 	for (unsigned i = 0; i < ws->n; i++) {
 		struct wk *k = &ws->w[i];
 
+		hand_over(k);
 		pthread_mutex_lock(&k->mu);
-		if (k->cur != NULL && k->cur->used > 0) {
-			k->q[(k->head + k->count) % (KX_WORKERS_QUEUE + 1)] = k->cur;
-			k->count++;
-			k->cur = NULL;
-		}
 		k->end = true;
 		pthread_cond_signal(&k->cv_work);
 		pthread_mutex_unlock(&k->mu);
@@ -377,5 +548,7 @@ kx_workers_free(struct kx_workers *ws)
 		pthread_cond_destroy(&k->cv_work);
 		pthread_cond_destroy(&k->cv_free);
 	}
+	pthread_mutex_destroy(&ws->ord_mu);
+	pthread_cond_destroy(&ws->ord_cv);
 	free(ws);
 }

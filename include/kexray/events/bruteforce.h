@@ -39,6 +39,9 @@ struct kx_brute;
 struct kx_brute *kx_brute_new(uint32_t threshold, uint32_t minutes);
 void kx_brute_free(struct kx_brute *b);
 
+/* Whether kx_brute_note would count c (ended this way, in phase ph). */
+bool kx_brute_counts(const struct kx_brute *b, const struct kx_conn *c,
+    enum kx_phase ph);
 /* Counts c, which ended in phase ph, when it ended before a session (FIN,
  * RST or timeout in phase tcp to auth). Returns true, and fills *hit, the
  * one time its source and server cross the threshold. */

@@ -73,6 +73,16 @@ void kx_workers_stats(struct kx_workers *w, struct kx_stats *out,
  * kx_workers_stats (done after every batch when reading files). */
 void kx_workers_publish(struct kx_workers *w, unsigned idx);
 
+/* Reading files, on a worker thread, before a record whose content depends
+ * on the records before it (the first kexinit record of an id, a brute-
+ * force count, the host-key store): waits until no other worker can still
+ * make a record that single-threaded reading would have made first, i.e.
+ * from an earlier frame. Records made after it then go out in the order of
+ * the frames that made them; records made from the same frame (the
+ * expiries of one timeout walk, the connections still open at the end)
+ * in the order of the workers. No-op on any other thread. */
+void kx_workers_order(void);
+
 /* Times the reader waited for a worker's full queue. */
 uint64_t kx_workers_stalls(const struct kx_workers *w);
 
