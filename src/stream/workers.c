@@ -66,6 +66,7 @@ struct kx_workers {
 	 * batches over. */
 	_Atomic uint64_t seq;
 	_Atomic int waiting;
+	_Atomic uint64_t want;    /* the least entry a waiter needs passed */
 	_Atomic int flush_req;
 	pthread_mutex_t ord_mu;
 	pthread_cond_t ord_cv;
@@ -102,7 +103,8 @@ set_low(struct wk *k, uint64_t v)
 	/* Release and relaxed, not a full fence per frame: a wake-up this
 	 * misses is caught by the waiter's 2 ms bound. */
 	atomic_store_explicit(&k->low, v, memory_order_release);
-	if (atomic_load_explicit(&k->ws->waiting, memory_order_relaxed) != 0)
+	if (atomic_load_explicit(&k->ws->waiting, memory_order_relaxed) != 0 &&
+	    v >= atomic_load_explicit(&k->ws->want, memory_order_relaxed))
 		wake_waiters(k->ws);
 }
 
@@ -212,6 +214,7 @@ kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
 	ws->n = n;
 	pthread_mutex_init(&ws->ord_mu, NULL);
 	pthread_cond_init(&ws->ord_cv, NULL);
+	atomic_init(&ws->want, UINT64_MAX);
 	ws->run = run;
 	ws->endfn = end;
 	ws->arg = arg;
@@ -438,6 +441,8 @@ kx_workers_order(void)
 	while (!my_turn(ws, self)) {
 		struct timespec until;
 
+		if (tl_seq < atomic_load(&ws->want))
+			atomic_store(&ws->want, tl_seq);
 		atomic_store(&ws->flush_req, 1);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 2000000;   /* a bound, should a wake-up be missed */
@@ -447,8 +452,10 @@ kx_workers_order(void)
 		}
 		pthread_cond_timedwait(&ws->ord_cv, &ws->ord_mu, &until);
 	}
+	/* The last waiter out: nobody needs waking any more. */
+	if (atomic_fetch_sub(&ws->waiting, 1) == 1)
+		atomic_store(&ws->want, UINT64_MAX);
 	pthread_mutex_unlock(&ws->ord_mu);
-	atomic_fetch_sub(&ws->waiting, 1);
 }
 
 void
