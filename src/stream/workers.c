@@ -401,19 +401,21 @@ lowest(struct wk *k)
 }
 
 /* Whether every other worker is past the point where single-threaded
- * reading would have made this thread's record (under ws->ord_mu). */
+ * reading would have made this thread's record (under ws->ord_mu). Sets
+ * *flush when one waits for frames the reader has not handed over. */
 static bool
-my_turn(struct kx_workers *ws, const struct wk *self)
+my_turn(struct kx_workers *ws, const struct wk *self, bool *flush)
 {
 	for (unsigned i = 0; i < ws->n; i++) {
 		struct wk *k = &ws->w[i];
 		uint64_t low;
-		bool ok;
+		bool ok, held;
 
 		if (k == self)
 			continue;
 		pthread_mutex_lock(&k->mu);
 		low = lowest(k);
+		held = k->idle && k->count == 0 && atomic_load(&k->cur_first) != 0;
 		pthread_mutex_unlock(&k->mu);
 		if (tl_seq == LOW_FINISHING)
 			ok = k->idx < self->idx ? low == LOW_DONE : low >= LOW_FINISHING;
@@ -421,8 +423,10 @@ my_turn(struct kx_workers *ws, const struct wk *self)
 			ok = low >= tl_seq;
 		else
 			ok = low > tl_seq;
-		if (!ok)
+		if (!ok) {
+			*flush = held;
 			return false;
+		}
 	}
 	return true;
 }
@@ -438,12 +442,15 @@ kx_workers_order(void)
 	ws = self->ws;
 	atomic_fetch_add(&ws->waiting, 1);
 	pthread_mutex_lock(&ws->ord_mu);
-	while (!my_turn(ws, self)) {
+	bool flush = false;
+
+	while (!my_turn(ws, self, &flush)) {
 		struct timespec until;
 
 		if (tl_seq < atomic_load(&ws->want))
 			atomic_store(&ws->want, tl_seq);
-		atomic_store(&ws->flush_req, 1);
+		if (flush)
+			atomic_store(&ws->flush_req, 1);
 		clock_gettime(CLOCK_REALTIME, &until);
 		until.tv_nsec += 2000000;   /* a bound, should a wake-up be missed */
 		if (until.tv_nsec >= 1000000000) {
