@@ -33,6 +33,7 @@
 #include "kexray/report/brief_hold.h"
 #include "kexray/stream/workers.h"
 #include "kexray/input/fanout.h"
+#include "kexray/events/brute_queue.h"
 
 /* --format: what records look like. */
 enum out_format { FMT_TEXT, FMT_BRIEF, FMT_JSON, FMT_ZEEK, FMT_EVE, FMT_MAX };
@@ -106,6 +107,7 @@ struct run {
 	pthread_mutex_t lock;
 	struct kx_stats wstats;     /* the workers' sum (run_stats) */
 	struct kx_live *caps[KX_WORKERS_MAX];   /* live: a handle each */
+	struct kx_brute_queue *bq;  /* brute-force ends, put in input order */
 	bool live_failed;
 };
 
@@ -503,6 +505,42 @@ report_ssh(struct kx_conn *c, void *arg)
 	run_unlock(r);
 }
 
+/* The brute-force record of the connection c that crossed the threshold. */
+static void
+write_brute(struct run *r, const struct kx_conn *c,
+    const struct kx_brute_hit *hit)
+{
+	if (r->format == FMT_JSON)
+		kx_report_json_bruteforce(r->out, hit);
+	else if (r->format == FMT_TEXT || r->format == FMT_BRIEF)
+		kx_report_text_bruteforce(r->out, hit);
+	else if (r->zdir_on)
+		kx_report_zeek_notice(r->zdir.f[KX_ZLOG_NOTICE], hit);
+	else if (r->format == FMT_EVE)
+		kx_report_eve_bruteforce(r->out, c, hit);
+}
+
+/* With workers (under the lock): counts the queued ends no worker can
+ * precede any more, in input order, and writes what crosses. */
+static void
+drain_brute(struct run *r, struct kx_workers *ws)
+{
+	struct kx_brute_item it;
+	struct kx_brute_hit hit;
+	uint64_t wm;
+
+	if (r->bq == NULL)
+		return;
+	wm = kx_workers_watermark(ws);
+	while (kx_brute_queue_pop(r->bq, wm, &it))
+		if (kx_brute_note(r->brute, &it.conn, it.phase, &hit)) {
+			if (r->out_tty)
+				kx_progress_hide(r->progress);
+			write_brute(r, &it.conn, &hit);
+			kx_output_record(r->o);
+		}
+}
+
 /* How c ended (ci), and its whole analysis (v) when its handshake record
  * is not written yet (together). */
 static void
@@ -546,8 +584,7 @@ on_conn(struct kx_conn *c, void *arg)
 	 * on the connections before it (kx_workers_order). */
 	if (!hostdb)
 		analyze_end(r, c, together, &v, &ci);
-	if (hostdb || kx_brute_counts(r->brute, c, ci.phase) ||
-	    (together && new_offer(r, &v)))
+	if (hostdb || (together && new_offer(r, &v)))
 		kx_workers_order();
 	run_lock(r);
 	if (hostdb)
@@ -557,7 +594,12 @@ on_conn(struct kx_conn *c, void *arg)
 	hs_problem = kx_verdict_is_problem((enum kx_verdict_kind)c->hs_outcome.kind);
 	if (r->sum != NULL)
 		kx_summary_close(r->sum, c, &ci);
-	brute = kx_brute_note(r->brute, c, ci.phase, &hit);
+	brute = false;
+	/* With workers, an end the brute-force count takes waits for the
+	 * ends before it in the input (brute_queue.h). */
+	if (r->bq == NULL || !kx_brute_counts(r->brute, c, ci.phase) ||
+	    !kx_brute_queue_push(r->bq, kx_workers_key(), c, ci.phase))
+		brute = kx_brute_note(r->brute, c, ci.phase, &hit);
 	/* A problem only now (a forged RST after the handshake): counted
 	 * here; the handshake's own problems were counted with its record. */
 	if (ci.problem && !hs_problem)
@@ -587,15 +629,10 @@ on_conn(struct kx_conn *c, void *arg)
 			kx_report_eve_close(r->out, c, &ci);
 	}
 	kx_output_record(r->o);
-	if (brute && r->format == FMT_JSON)
-		kx_report_json_bruteforce(r->out, &hit);
-	else if (brute && (r->format == FMT_TEXT || r->format == FMT_BRIEF))
-		kx_report_text_bruteforce(r->out, &hit);
-	else if (brute && r->zdir_on)
-		kx_report_zeek_notice(r->zdir.f[KX_ZLOG_NOTICE], &hit);
-	else if (brute && r->format == FMT_EVE)
-		kx_report_eve_bruteforce(r->out, c, &hit);
+	if (brute)
+		write_brute(r, c, &hit);
 	kx_output_record(r->o);
+	drain_brute(r, kx_workers_self());
 	run_unlock(r);
 }
 
@@ -1558,8 +1595,14 @@ main(int argc, char **argv)
 		 * (sandbox.c lets a thread be made and end). */
 		pthread_mutex_init(&run.lock, NULL);
 		run.lock_made = run.threaded = true;
-		if ((run.wk = kx_workers_start(run.nworkers, pls, run.live ?
-		    live_worker_run : NULL, worker_end, &run)) == NULL) {
+		if (!run.live && brute_n != 0 &&
+		    (run.bq = kx_brute_queue_new()) == NULL) {
+			fputs("kexray: out of memory\n", stderr);
+			status = EXIT_INPUT;
+			goto out;
+		}
+		if (kx_workers_start(run.nworkers, pls, run.live ?
+		    live_worker_run : NULL, worker_end, &run, &run.wk) != 0) {
 			fputs("kexray: cannot start the workers\n", stderr);
 			status = EXIT_INPUT;
 			goto out;
@@ -1589,6 +1632,7 @@ main(int argc, char **argv)
 		    __ATOMIC_RELEASE);
 		/* Every worker reports what it still holds, and ends. */
 		kx_workers_finish(run.wk);
+		drain_brute(&run, run.wk);
 		kx_progress_free(run.progress);
 		run.progress = NULL;
 		if (run.ev == NULL && run.ev_fd >= 0) {
@@ -1668,6 +1712,7 @@ out:
 	kx_offers_free(run.offers);
 	kx_brute_free(run.brute);
 	kx_brief_hold_free(run.hold);
+	kx_brute_queue_free(run.bq);
 	free(files);
 	free(own_filter);
 	return status;

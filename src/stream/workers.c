@@ -200,17 +200,18 @@ worker_main(void *arg)
 	return NULL;
 }
 
-struct kx_workers *
+int
 kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
-    kx_worker_end_fn end, void *arg)
+    kx_worker_end_fn end, void *arg, struct kx_workers **out)
 {
 	struct kx_workers *ws;
 	sigset_t all, old;
 	bool ok = true;
 
+	*out = NULL;
 	if (n == 0 || n > KX_WORKERS_MAX ||
 	    (ws = calloc(1, sizeof(*ws) + n * sizeof(struct wk))) == NULL)
-		return NULL;
+		return -1;
 	ws->n = n;
 	pthread_mutex_init(&ws->ord_mu, NULL);
 	pthread_cond_init(&ws->ord_cv, NULL);
@@ -243,6 +244,7 @@ kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
 	/* Signals stay with the caller's thread: a worker's reads and writes
 	 * are never interrupted, and the flags the handlers set are read by
 	 * every thread. */
+	*out = ws;   /* before any thread: they may look */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 0; i < n && ok; i++) {
@@ -254,14 +256,21 @@ kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (ok)
-		return ws;
+		return 0;
 	/* Some started: they end at once on an empty queue. */
 	kx_workers_finish(ws);
 fail:
+	*out = NULL;
 	for (unsigned i = 0; i < n; i++)
 		ws->w[i].pl = NULL;   /* still the caller's */
 	kx_workers_free(ws);
-	return NULL;
+	return -1;
+}
+
+struct kx_workers *
+kx_workers_self(void)
+{
+	return tl_self != NULL ? tl_self->ws : NULL;
 }
 
 /* Hands k's current batch over (reader). */
@@ -429,6 +438,50 @@ my_turn(struct kx_workers *ws, const struct wk *self, bool *flush)
 		}
 	}
 	return true;
+}
+
+/* Keys (kx_workers_key): entry n's tick before its frame; the end after
+ * every entry, worker by worker. */
+#define KEY_END (UINT64_MAX - 2 * KX_WORKERS_MAX - 2)
+
+static uint64_t
+key_of_low(const struct wk *k, uint64_t low)
+{
+	if (low == LOW_DONE)
+		return UINT64_MAX;
+	if (low == LOW_FINISHING)
+		return KEY_END + k->idx;
+	return low * 2;
+}
+
+uint64_t
+kx_workers_key(void)
+{
+	struct wk *self = tl_self;
+
+	if (self == NULL)
+		return 0;
+	if (tl_seq == LOW_FINISHING)
+		return KEY_END + self->idx;
+	return tl_seq * 2 + (tl_tick ? 0 : 1);
+}
+
+uint64_t
+kx_workers_watermark(struct kx_workers *ws)
+{
+	uint64_t m = UINT64_MAX;
+
+	for (unsigned i = 0; ws != NULL && i < ws->n; i++) {
+		struct wk *k = &ws->w[i];
+		uint64_t low;
+
+		pthread_mutex_lock(&k->mu);
+		low = key_of_low(k, lowest(k));
+		pthread_mutex_unlock(&k->mu);
+		if (low < m)
+			m = low;
+	}
+	return m;
 }
 
 void

@@ -41,12 +41,17 @@ typedef void (*kx_worker_run_fn)(struct kx_workers *w, unsigned idx,
 typedef void (*kx_worker_end_fn)(void *arg);
 
 /* n pipelines, made by the caller (one per worker, taken over and freed by
- * kx_workers_free). Starts the threads. NULL when out of memory or a
- * thread cannot be started (then nothing runs and pls are still the
- * caller's). Every signal is blocked on the workers: the caller's thread
- * keeps receiving them. */
-struct kx_workers *kx_workers_start(unsigned n, struct kx_pipeline **pls,
-    kx_worker_run_fn run, kx_worker_end_fn end, void *arg);
+ * kx_workers_free). Sets *out (before any thread starts, so the callbacks
+ * may read it) and starts the threads. Returns 0, or -1 when out of memory
+ * or a thread cannot be started (then *out is NULL, nothing runs and pls
+ * are still the caller's). Every signal is blocked on the workers: the
+ * caller's thread keeps receiving them. */
+int kx_workers_start(unsigned n, struct kx_pipeline **pls,
+    kx_worker_run_fn run, kx_worker_end_fn end, void *arg,
+    struct kx_workers **out);
+
+/* The workers of the calling worker thread reading files, else NULL. */
+struct kx_workers *kx_workers_self(void);
 
 /* The worker that owns the connection of this frame: a symmetric hash of
  * the ordered endpoints, so both directions agree. Frames that are not
@@ -82,6 +87,15 @@ void kx_workers_publish(struct kx_workers *w, unsigned idx);
  * expiries of one timeout walk, the connections still open at the end)
  * in the order of the workers. No-op on any other thread. */
 void kx_workers_order(void);
+
+/* Reading files, on a worker thread: the position in the input of what
+ * the worker is doing now, as a key that orders records as one worker
+ * would have made them (0 on any other thread). */
+uint64_t kx_workers_key(void);
+
+/* Every record still to come from any worker has a key at least this
+ * (UINT64_MAX once all have ended, and for NULL). */
+uint64_t kx_workers_watermark(struct kx_workers *w);
 
 /* Times the reader waited for a worker's full queue. */
 uint64_t kx_workers_stalls(const struct kx_workers *w);
