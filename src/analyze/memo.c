@@ -25,8 +25,10 @@ struct kx_memo_slot {
 	size_t heap;                 /* bytes allocated for it, in heap_used */
 };
 
-/* One memo per thread: each worker (workers.h) keeps its own, unlocked. */
-static _Thread_local struct kx_memo_slot slots[KX_MEMO_SLOTS];
+/* One memo per thread: each worker (workers.h) keeps its own, unlocked.
+ * The slot table (KX_MEMO_SLOTS) is allocated at the first look-up, so a
+ * thread's start does not zero 1.7 MiB it may never use. */
+static _Thread_local struct kx_memo_slot *slots;
 static _Thread_local uint64_t next_gen = 1, use_clock;
 static _Thread_local uint64_t n_lookups, n_hits;
 static _Thread_local size_t heap_used;  /* all slots' heap, at most KX_MEMO_HEAP_MAX */
@@ -310,6 +312,9 @@ kx_memo_get(const struct kx_conn *c, struct kx_nego *n,
 	if (!key_hash(&cv, &h))
 		return false;
 	ref->hash = h;
+	if (slots == NULL &&
+	    (slots = calloc(KX_MEMO_SLOTS, sizeof(*slots))) == NULL)
+		return false;
 	/* The set's ways: the one holding the key, else the one to replace
 	 * (a free one, else the least recently used). */
 	set = &slots[(h % (KX_MEMO_SLOTS / KX_MEMO_WAYS)) * KX_MEMO_WAYS];
@@ -403,8 +408,10 @@ kx_memo_heap(void)
 void
 kx_memo_clear(void)
 {
-	for (size_t i = 0; i < KX_MEMO_SLOTS; i++)
+	for (size_t i = 0; slots != NULL && i < KX_MEMO_SLOTS; i++)
 		slot_free(&slots[i]);
+	free(slots);
+	slots = NULL;
 	n_lookups = n_hits = use_clock = 0;
 	heap_used = 0;
 }

@@ -17,7 +17,8 @@
  * kept, a part's JSON text is at most KX_MEMO_FRAG_MAX bytes, and the
  * copies and text of all slots together at most KX_MEMO_HEAP_MAX (the
  * least recently used slots are freed to make room). The slot table itself
- * is static, about 1.7 MiB, touched only as slots fill. One memo per
+ * is about 1.7 MiB, allocated at the first look-up and touched only as
+ * slots fill. One memo per
  * thread (each worker of --workers has its own; kx_memo_clear frees the
  * calling thread's). */
 #ifndef KEXRAY_MEMO_H
@@ -68,8 +69,8 @@ bool kx_memo_ref_live(const struct kx_memo_ref *ref);
 void kx_memo_counts(uint64_t *lookups, uint64_t *hits);
 size_t kx_memo_heap(void);
 
-/* Frees every slot of the calling thread's memo (at exit; the memo starts
- * empty again). */
+/* Frees every slot of the calling thread's memo and its table (at exit;
+ * the memo starts empty again). */
 void kx_memo_clear(void);
 
 #endif
