@@ -1081,51 +1081,15 @@ out:
 	return st;
 }
 
-/* Live with --workers N or --fanout-group ID: N handles on the interface
- * (the first already open), each joined to the fanout group after its
- * activation and before the drop. Returns 0 or an exit status after one
- * line on stderr. */
-static int
-join_fanout(struct run *r, const struct kx_live_opts *lo, long group)
-{
-	char err[128];
-	uint16_t g = group >= 0 ? (uint16_t)group : kx_fanout_default_group();
-
-	if (r->nworkers == 1 && group < 0)
-		return 0;
-	r->caps[0] = r->cap;
-	for (unsigned i = 1; i < r->nworkers; i++)
-		if (kx_live_open(lo, &r->caps[i]) != 0)
-			return EXIT_INPUT;
-	for (unsigned i = 0; i < r->nworkers; i++)
-		if (kx_fanout_join(kx_live_fd(r->caps[i]), g, err,
-		    sizeof(err)) != 0) {
-			fprintf(stderr, "kexray: %s: %s\n", lo->iface, err);
-			return EXIT_INPUT;
-		}
-	return 0;
-}
-
-/* One pipeline, or one per worker with a share of the connection and
- * memory caps. Returns 0, or -1 when out of memory. */
+/* One pipeline, or one per worker with a share of the caps. Returns 0,
+ * or -1 when out of memory. */
 static int
 make_pipelines(struct run *r, const struct kx_pipeline_config *cfg,
     struct kx_pipeline **pls)
 {
-	struct kx_pipeline_config wc = *cfg;
-	const uint64_t mib = 1024u * 1024u;
+	struct kx_pipeline_config wc;
 
-	if (r->nworkers > 1) {
-		uint64_t mem = cfg->max_memory != 0 ? cfg->max_memory :
-		    KX_MEMORY_DEFAULT_MIB * mib;
-		uint32_t conns = cfg->max_conns != 0 ? cfg->max_conns :
-		    KX_FLOWS_MAX;
-
-		wc.max_memory = mem / r->nworkers;
-		if (wc.max_memory < KX_MEMORY_MIN_MIB * mib)
-			wc.max_memory = KX_MEMORY_MIN_MIB * mib;
-		wc.max_conns = (conns + r->nworkers - 1) / r->nworkers;
-	}
+	kx_workers_share(cfg, r->nworkers, &wc);
 	for (unsigned i = 0; i < r->nworkers; i++) {
 		if ((pls[i] = kx_pipeline_new(&wc, on_conn, r)) == NULL)
 			return -1;
@@ -1535,8 +1499,14 @@ main(int argc, char **argv)
 			status = EXIT_INPUT;
 			goto out;
 		}
-		if ((status = join_fanout(&run, &lo, fanout_group)) != 0)
+		/* --workers, --fanout-group: more handles, one fanout
+		 * group, before the drop. */
+		if ((run.nworkers > 1 || fanout_group >= 0) &&
+		    kx_fanout_open(&lo, run.cap, run.nworkers, (int)fanout_group,
+		    run.caps) != 0) {
+			status = EXIT_INPUT;
 			goto out;
+		}
 		/* An output that cannot be opened is a usage error, as
 		 * --output's. */
 		if (run.ev_path != NULL && (run.ev = kx_evidence_open(run.ev_path,

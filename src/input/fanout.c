@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "kexray/input/fanout.h"
+#include "kexray/input/capture.h"
 
 #if defined(__linux__)
 #include <sys/socket.h>
@@ -45,4 +46,23 @@ kx_fanout_default_group(void)
 	uint32_t p = (uint32_t)getpid();
 
 	return (uint16_t)(p ^ (p >> 16));
+}
+
+int
+kx_fanout_open(const struct kx_live_opts *lo, struct kx_live *first,
+    unsigned n, int group, struct kx_live **caps)
+{
+	char err[128];
+	uint16_t g = group >= 0 ? (uint16_t)group : kx_fanout_default_group();
+
+	caps[0] = first;
+	for (unsigned i = 1; i < n; i++)
+		if (kx_live_open(lo, &caps[i]) != 0)
+			return -1;
+	for (unsigned i = 0; i < n; i++)
+		if (kx_fanout_join(kx_live_fd(caps[i]), g, err, sizeof(err)) != 0) {
+			fprintf(stderr, "kexray: %s: %s\n", lo->iface, err);
+			return -1;
+		}
+	return 0;
 }

@@ -267,6 +267,24 @@ fail:
 	return -1;
 }
 
+void
+kx_workers_share(const struct kx_pipeline_config *cfg, unsigned n,
+    struct kx_pipeline_config *out)
+{
+	const uint64_t mib = 1024u * 1024u;
+	uint64_t mem = cfg->max_memory != 0 ? cfg->max_memory :
+	    KX_MEMORY_DEFAULT_MIB * mib;
+	uint32_t conns = cfg->max_conns != 0 ? cfg->max_conns : KX_FLOWS_MAX;
+
+	*out = *cfg;
+	if (n <= 1)
+		return;
+	out->max_memory = mem / n;
+	if (out->max_memory < KX_MEMORY_MIN_MIB * mib)
+		out->max_memory = KX_MEMORY_MIN_MIB * mib;
+	out->max_conns = (uint32_t)((conns + (uint64_t)n - 1) / n);
+}
+
 struct kx_workers *
 kx_workers_self(void)
 {

@@ -53,6 +53,12 @@ int kx_workers_start(unsigned n, struct kx_pipeline **pls,
 /* The workers of the calling worker thread reading files, else NULL. */
 struct kx_workers *kx_workers_self(void);
 
+/* A worker's configuration: cfg with --max-conns and --max-memory (or
+ * their defaults) shared out equally between n workers (each at least
+ * KX_MEMORY_MIN_MIB). */
+void kx_workers_share(const struct kx_pipeline_config *cfg, unsigned n,
+    struct kx_pipeline_config *out);
+
 /* The worker that owns the connection of this frame: a symmetric hash of
  * the ordered endpoints, so both directions agree. Frames that are not
  * TCP (or not decodable) go to worker 0. */
