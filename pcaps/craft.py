@@ -16,38 +16,14 @@ import os
 import struct
 import sys
 
+from craftlib import ACK, FIN, PSH, RST, SYN, inet_checksum, ip4, pcap_header, pcap_record, ssh_packet, ssh_string  # noqa: F401
+
 # ---------------------------------------------------------------- pcap file
 
-PCAP_MAGIC = 0xA1B2C3D4          # microsecond resolution
-LINKTYPE_ETHERNET = 1
-SNAPLEN = 65535
-
-
-def pcap_header():
-    return struct.pack("<IHHiIII", PCAP_MAGIC, 2, 4, 0, 0, SNAPLEN, LINKTYPE_ETHERNET)
-
-
-def pcap_record(ts_us, frame):
-    return struct.pack("<IIII", ts_us // 1000000, ts_us % 1000000,
-                       len(frame), len(frame)) + frame
 
 
 # ------------------------------------------------------- Ethernet / IP / TCP
 
-FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
-
-
-def inet_checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def ip4(addr):
-    return bytes(int(x) for x in addr.split("."))
 
 
 class Host:
@@ -129,18 +105,6 @@ KEXINIT_LISTS = (
     "kex", "hostkey", "enc_cs", "enc_sc", "mac_cs", "mac_sc",
     "comp_cs", "comp_sc", "lang_cs", "lang_sc",
 )
-
-
-def ssh_string(b):
-    return struct.pack("!I", len(b)) + b
-
-
-def ssh_packet(payload, block=8):
-    """RFC 4253 section 6 binary packet, no MAC; padding is fixed (zeros)."""
-    pad = block - (5 + len(payload)) % block
-    if pad < 4:
-        pad += block
-    return struct.pack("!IB", 1 + len(payload) + pad, pad) + payload + b"\0" * pad
 
 
 def kexinit(cookie, lists, first_kex_follows=False):

@@ -23,24 +23,14 @@ import os
 import struct
 import sys
 
-PCAP_MAGIC = 0xA1B2C3D4
-LINKTYPE_ETHERNET = 1
+from craftlib import ACK, FIN, PSH, RST, SYN, inet_checksum, pcap_header, pcap_record  # noqa: F401
+
 SNAPLEN = 262144
-FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 T0 = 1700000000 * 1000000
 STEP = 1000                      # 1 ms between frames
 
 CLIENT_BANNER = b"SSH-2.0-OpenSSH_9.6\r\n"
 SERVER_BANNER = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3\r\n"
-
-
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 class Host:
@@ -90,13 +80,13 @@ class Capture:
                           ack & 0xFFFFFFFF if flags & ACK else 0,
                           (5 + len(opts) // 4) << 4, flags, win, 0, 0) + opts + payload
         pseudo = src.addr + dst.addr + struct.pack("!BBH", 0, 6, len(tcp))
-        tcp = tcp[:16] + struct.pack("!H", csum(pseudo + tcp)) + tcp[18:]
+        tcp = tcp[:16] + struct.pack("!H", inet_checksum(pseudo + tcp)) + tcp[18:]
         if ip_id is None:
             ip_id = src.ip_id
             src.ip_id = (src.ip_id + 1) & 0xFFFF
         ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), ip_id, 0x4000,
                          src.ttl if ttl is None else ttl, 6, 0, src.addr, dst.addr)
-        ip = ip[:10] + struct.pack("!H", csum(ip)) + ip[12:]
+        ip = ip[:10] + struct.pack("!H", inet_checksum(ip)) + ip[12:]
         frame = dst.mac + src.mac + b"\x08\x00" + ip + tcp
         self.frames.append((self.t, frame))
         self.t += step
@@ -129,11 +119,9 @@ class Capture:
 
     def write(self, path):
         with open(path, "wb") as f:
-            f.write(struct.pack("<IHHiIII", PCAP_MAGIC, 2, 4, 0, 0, SNAPLEN,
-                                LINKTYPE_ETHERNET))
+            f.write(pcap_header(snaplen=SNAPLEN))
             for ts, fr in self.frames:
-                f.write(struct.pack("<IIII", ts // 1000000, ts % 1000000,
-                                    len(fr), len(fr)) + fr)
+                f.write(pcap_record(ts, fr))
 
 
 def genuine(k):

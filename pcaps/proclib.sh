@@ -1,7 +1,13 @@
-# proclib.sh - process and namespace handling shared by record.sh and
-# record_close.sh (sourced, not run). The sourcing script defines log(),
-# die(), drop_scenario() and WAIT_TENTHS, keeps the PIDs it starts in the
-# array PIDS and its temporary directory in WORK.
+# shellcheck shell=bash
+# proclib.sh - what the recording scripts (record.sh, record_close.sh,
+# record_sessions.sh) share: messages, processes, namespaces, readiness waits
+# and the choice of scenarios (sourced, not run). The sourcing script defines
+# drop_scenario(), WAIT_TENTHS, the array SCENARIOS and a function sc_NAME
+# per scenario; it keeps the PIDs it starts in the array PIDS, its temporary
+# directory in WORK and each scenario's result line in the array RESULTS.
+
+log() { printf '%s: %s\n' "${0##*/}" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
 
 # Stop one process we started: signal, bounded wait, then SIGKILL.
 stop_pid() {
@@ -84,4 +90,84 @@ wait_log() {
 	done
 	cat "$f" >&2
 	die "timed out waiting for '$pat' in $f"
+}
+
+# Command prefix that runs a program in the scenario's namespace (for
+# example ip netns exec with NSWRAP); set by the sourcing script.
+NSRUN=()
+
+# bg_ns LOG CMD...: start CMD through NSRUN in the background, its output
+# to LOG. A simple command, so bash execs it in the forked child and $! is
+# the process itself (ip, sh and the program exec one another).
+bg_ns() {
+	local logf=$1
+	shift
+	"${NSRUN[@]}" "$@" >"$logf" 2>&1 &
+	LASTPID=$!
+	PIDS+=("$LASTPID")
+}
+
+# wait_listen NS PORT PID [LOG]: until something listens on TCP PORT in
+# namespace NS (at most WAIT_TENTHS tenths of a second), or die if PID
+# exits first (showing LOG when given).
+wait_listen() {
+	local ns=$1 port=$2 pid=$3 logf=${4:-} i
+	for ((i = 0; i < WAIT_TENTHS; i++)); do
+		ip netns exec "$ns" ss -H -l -t -n "sport = :$port" | grep -q . && return 0
+		if ! kill -0 "$pid" 2>/dev/null; then
+			[[ -z $logf ]] || cat "$logf" >&2
+			die "server pid $pid exited before listening"
+		fi
+		sleep 0.1
+	done
+	die "timed out waiting for a listener on port $port"
+}
+
+# need_root TOOL...: die unless run as root with every TOOL on PATH.
+need_root() {
+	local n
+	(($(id -u) == 0)) || die "must run as root (network namespaces, packet capture)"
+	for n in "$@"; do
+		command -v "$n" >/dev/null || die "missing $n"
+	done
+}
+
+# pick_scenarios NAME...: WANT becomes the named scenarios (each must be in
+# SCENARIOS), or all of them when none is named.
+pick_scenarios() {
+	local n s found
+	WANT=()
+	if (($# == 0)); then
+		WANT=("${SCENARIOS[@]}")
+		return 0
+	fi
+	for n in "$@"; do
+		found=0
+		for s in "${SCENARIOS[@]}"; do
+			[[ $n == "$s" ]] && found=1
+		done
+		((found)) || die "unknown scenario '$n' (see --list)"
+		WANT+=("$n")
+	done
+}
+
+# record_scenarios: run sc_NAME for each scenario in WANT, then print
+# every result line.
+record_scenarios() {
+	local n
+	for n in "${WANT[@]}"; do
+		log "recording $n"
+		"sc_$n"
+	done
+	printf '%s\n' "${RESULTS[@]}"
+}
+
+# list_or_help ARG LINES: for --list print SCENARIOS, for -h or --help the
+# script's header comment (its lines 2 to LINES); true when it printed.
+list_or_help() {
+	case ${1:-} in
+	--list) printf '%s\n' "${SCENARIOS[@]}" ;;
+	-h | --help) sed -n "2,${2}p" "$0" | sed 's/^# \{0,1\}//' ;;
+	*) return 1 ;;
+	esac
 }

@@ -47,10 +47,7 @@ RESULTS=()
 SSHD_LOG=""             # this scenario's sshd debug log, when sshd is the server
 SSH_LOG=""              # this scenario's ssh -vvv log, when ssh is the client
 
-log() { printf 'record.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# stop_pid, forget_pid, drop_one_ns, cleanup, NSWRAP, wait_log
+# log, die, stop_pid, drop_one_ns, cleanup, NSWRAP, bg_ns, wait_listen, ...
 . "$(dirname "$0")/proclib.sh"
 
 # Remove the scenario's namespace (proclib.sh).
@@ -63,30 +60,7 @@ drop_scenario() { drop_ns; }
 
 # Command prefix that runs a program that way (proclib.sh NSWRAP);
 # filled in by begin().
-NSRUN=()
 
-# Start "$@" in the namespace in the background; stdout+stderr to $1.  A simple
-# command, so bash execs it in the forked child and $! is the process itself
-# (ip, sh and the program exec one another).
-bg_ns() {
-	local logf=$1
-	shift
-	"${NSRUN[@]}" "$@" >"$logf" 2>&1 &
-	LASTPID=$!
-	PIDS+=("$LASTPID")
-}
-
-wait_listen() {
-	local port=$1 pid=$2 i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		if ip netns exec "$NS" ss -H -l -t -n "sport = :$port" | grep -q .; then
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || die "server pid $pid exited before listening"
-		sleep 0.1
-	done
-	die "timed out waiting for a listener on port $port"
-}
 
 # New namespace and directory for one scenario, with a fresh user key.
 begin() {
@@ -148,7 +122,7 @@ start_sshd() {
 	bg_ns "$T/server.log" "$SSHD" -D -e -o LogLevel=DEBUG3 -f "$T/sshd_config"
 	SERVER_PID=$LASTPID
 	SSHD_LOG="$T/server.log"
-	wait_listen "$port" "$SERVER_PID"
+	wait_listen "$NS" "$port" "$SERVER_PID"
 }
 
 # start_capture tcpdump|any|tshark FILE PORT
@@ -351,7 +325,7 @@ sc_dropbear_server() {
 	local cap="$T/capture.pcap"
 	bg_ns "$T/server.log" dropbear -F -E -s -p 127.0.0.1:22 -r "$T/dropbear_ed25519_key" -P "$T/dropbear.pid"
 	SERVER_PID=$LASTPID
-	wait_listen 22 "$SERVER_PID"
+	wait_listen "$NS" 22 "$SERVER_PID"
 	start_capture tcpdump "$cap" 22
 	ssh_client -p 22 root@127.0.0.1 true
 	local got=success
@@ -414,40 +388,14 @@ EOF
 }
 
 main() {
-	local want=() n s found
-	if [[ ${1:-} == --list ]]; then
-		printf '%s\n' "${SCENARIOS[@]}"
-		return 0
-	fi
-	if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-		sed -n '2,5p' "$0" | sed 's/^# \{0,1\}//'
-		return 0
-	fi
-	(($(id -u) == 0)) || die "must run as root (network namespaces, packet capture)"
-	for n in ip tcpdump tshark capinfos ssh ssh-keygen dropbear dropbearkey plink puttygen ss timeout; do
-		command -v "$n" >/dev/null || die "missing $n"
-	done
+	list_or_help "${1:-}" 5 && return 0
+	need_root ip tcpdump tshark capinfos ssh ssh-keygen dropbear dropbearkey plink puttygen ss timeout
 	[[ -x $SSHD ]] || die "missing $SSHD"
 	[[ -x $PY ]] || die "missing $PY"
-	if (($#)); then
-		for n in "$@"; do
-			found=0
-			for s in "${SCENARIOS[@]}"; do
-				[[ $n == "$s" ]] && found=1
-			done
-			((found)) || die "unknown scenario '$n' (see --list)"
-			want+=("$n")
-		done
-	else
-		want=("${SCENARIOS[@]}")
-	fi
+	pick_scenarios "$@"
 	WORK=$(mktemp -d /tmp/kxrec.XXXXXX)
 	chmod 0700 "$WORK"
-	for n in "${want[@]}"; do
-		log "recording $n"
-		"sc_$n"
-	done
-	printf '%s\n' "${RESULTS[@]}"
+	record_scenarios
 }
 
 trap cleanup EXIT

@@ -48,10 +48,7 @@ T=""
 LASTPID=""
 RESULTS=()
 
-log() { printf 'record_close.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# stop_pid, forget_pid, drop_one_ns, cleanup, NSWRAP, wait_log
+# log, die, stop_pid, drop_one_ns, cleanup, NSWRAP, bg_ns, wait_listen, ...
 . "$(dirname "$0")/proclib.sh"
 
 drop_topo() {
@@ -80,18 +77,6 @@ bg() {
 	fi
 	LASTPID=$!
 	PIDS+=("$LASTPID")
-}
-
-wait_listen() {
-	local pid=$1 i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		if ip netns exec "$NSS" ss -H -l -t -n "sport = :22" | grep -q .; then
-			return 0
-		fi
-		kill -0 "$pid" 2>/dev/null || die "server pid $pid exited before listening"
-		sleep 0.1
-	done
-	die "timed out waiting for sshd to listen"
 }
 
 # The three namespaces and two links of one scenario, and its directory.
@@ -162,7 +147,7 @@ start_sshd() {
 	"${IN_S[@]}" "$SSHD" -t -f "$T/sshd_config" || die "sshd rejects $T/sshd_config"
 	bg s "$T/server.log" "$SSHD" -D -e -o LogLevel=VERBOSE -f "$T/sshd_config"
 	SERVER_PID=$LASTPID
-	wait_listen "$SERVER_PID"
+	wait_listen "$NSS" 22 "$SERVER_PID"
 }
 
 CAPTURES=()   # "pid file" of the running tcpdumps
@@ -535,41 +520,15 @@ sc_protocol() {
 }
 
 main() {
-	local want=() n s found
-	if [[ ${1:-} == --list ]]; then
-		printf '%s\n' "${SCENARIOS[@]}"
-		return 0
-	fi
-	if [[ ${1:-} == -h || ${1:-} == --help ]]; then
-		sed -n '2,6p' "$0" | sed 's/^# \{0,1\}//'
-		return 0
-	fi
-	(($(id -u) == 0)) || die "must run as root (network namespaces, packet capture)"
-	for n in ip iptables tcpdump ssh ssh-keygen ss timeout; do
-		command -v "$n" >/dev/null || die "missing $n"
-	done
+	list_or_help "${1:-}" 6 && return 0
+	need_root ip iptables tcpdump ssh ssh-keygen ss timeout
 	[[ -x $SSHD ]] || die "missing $SSHD"
 	[[ -x $PY ]] || die "missing $PY"
-	if (($#)); then
-		for n in "$@"; do
-			found=0
-			for s in "${SCENARIOS[@]}"; do
-				[[ $n == "$s" ]] && found=1
-			done
-			((found)) || die "unknown scenario '$n' (see --list)"
-			want+=("$n")
-		done
-	else
-		want=("${SCENARIOS[@]}")
-	fi
+	pick_scenarios "$@"
 	WORK=$(mktemp -d /tmp/kxclose.XXXXXX)
 	chmod 0711 "$WORK"
 	write_helpers
-	for n in "${want[@]}"; do
-		log "recording $n"
-		"sc_$n"
-	done
-	printf '%s\n' "${RESULTS[@]}"
+	record_scenarios
 }
 
 trap cleanup EXIT

@@ -35,6 +35,7 @@ SCENARIOS=(
 	none_ok dropbear_pw_ok dropbear_pw_fail dropbear_key_ok
 	banner_short_pw_ok banner_short_pw_fail paramiko_pw_fail_then_ok
 	fwd_remote fwd_dynamic reverse_shell paramiko_auth_only ssh_audit_scan
+	ssh_audit_burst
 )
 
 SSHD=/usr/sbin/sshd
@@ -55,10 +56,7 @@ CAPTURE_PID=""
 CLIENT_RC=0
 KIND=""                 # the session kind as the scenario made it, for the truth file
 
-log() { printf 'record_sessions.sh: %s\n' "$*" >&2; }
-die() { log "error: $*"; exit 1; }
-
-# stop_pid, forget_pid, drop_one_ns, cleanup, wait_log
+# log, die, stop_pid, drop_one_ns, cleanup, NSWRAP, bg_ns, wait_listen, ...
 . "$HERE/proclib.sh"
 
 drop_scenario() { drop_one_ns "$NS"; NS=""; }
@@ -73,25 +71,7 @@ mount --bind "$KX_SHADOW" /etc/shadow &&
 { [ -z "$KX_PAM" ] || mount --bind "$KX_PAM" /etc/pam.d/sshd; } &&
 mount --bind "$KX_HOME" /root &&
 cd /root && exec "$@"'
-NSRUN=()
 
-bg_ns() {
-	local logf=$1
-	shift
-	"${NSRUN[@]}" "$@" >"$logf" 2>&1 &
-	LASTPID=$!
-	PIDS+=("$LASTPID")
-}
-
-wait_listen() {
-	local port=$1 pid=$2 i
-	for ((i = 0; i < WAIT_TENTHS; i++)); do
-		ip netns exec "$NS" ss -H -l -t -n "sport = :$port" | grep -q . && return 0
-		kill -0 "$pid" 2>/dev/null || { cat "$T/server.log" >&2; die "server pid $pid exited before listening"; }
-		sleep 0.1
-	done
-	die "timed out waiting for a listener on port $port"
-}
 
 # The askpass program: one answer per prompt from $KX_T/answers, in order;
 # past the last, the last again; the word EMPTY answers an empty line.
@@ -173,14 +153,14 @@ start_sshd() {
 	"${NSRUN[@]}" "$SSHD" -t -f "$T/sshd_config" || die "sshd rejects $T/sshd_config"
 	bg_ns "$T/server.log" "$SSHD" -D -e -o LogLevel=DEBUG3 -f "$T/sshd_config"
 	SERVER_PID=$LASTPID
-	wait_listen 22 "$SERVER_PID"
+	wait_listen "$NS" 22 "$SERVER_PID" "$T/server.log"
 }
 
 start_dropbear() {
 	dropbearkey -t ed25519 -f "$T/dropbear_ed25519_key" >/dev/null 2>&1
 	bg_ns "$T/server.log" dropbear -F -E -p 127.0.0.1:22 -r "$T/dropbear_ed25519_key" -P /run/dropbear.pid
 	SERVER_PID=$LASTPID
-	wait_listen 22 "$SERVER_PID"
+	wait_listen "$NS" 22 "$SERVER_PID" "$T/server.log"
 }
 
 start_capture() {
@@ -364,6 +344,23 @@ sc_ssh_audit_scan() {
 	n=$(tshark -n -r "$T/capture.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 2>/dev/null | wc -l)
 	KIND=scan
 	finish ssh_audit_scan "an ssh-audit 2.5.0 scan ($n connections)" "$n"
+}
+
+# Three ssh-audit scans back to back from one address: a burst that kexray
+# should report as one scan (src/events/patterns.c), not one per connection.
+sc_ssh_audit_burst() {
+	begin ssh_audit_burst
+	start_sshd
+	start_capture
+	CLIENT_RC=0
+	for _ in 1 2 3; do
+		timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" ssh-audit -n -p 22 127.0.0.1 \
+			>>"$T/client.log" 2>&1 || CLIENT_RC=$?
+	done
+	local n
+	n=$(tshark -n -r "$T/capture.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 2>/dev/null | wc -l)
+	KIND=scan
+	finish ssh_audit_burst "three ssh-audit 2.5.0 scans back to back ($n connections)" "$n"
 }
 
 sc_key_ok() {
@@ -665,36 +662,16 @@ sc_dropbear_pw_fail() { dropbear_sc dropbear_pw_fail "Dropbear, two wrong passwo
 sc_dropbear_key_ok() { dropbear_sc dropbear_key_ok "Dropbear, public-key login" key_ok; }
 
 main() {
-	local want=() n s found
-	if [[ ${1:-} == --list ]]; then
-		printf '%s\n' "${SCENARIOS[@]}"
-		return 0
-	fi
-	(($(id -u) == 0)) || die "must run as root (network namespaces, packet capture)"
-	for n in ip tcpdump tshark ssh scp ssh-keygen dropbear dropbearkey openssl ss timeout; do
-		command -v "$n" >/dev/null || die "missing $n"
-	done
+	list_or_help "${1:-}" 10 && return 0
+	need_root ip tcpdump tshark ssh scp ssh-keygen dropbear dropbearkey openssl ss timeout
 	[[ -x $SSHD ]] || die "missing $SSHD"
 	[[ -x $PY ]] || die "missing $PY"
-	if (($#)); then
-		for n in "$@"; do
-			found=0
-			for s in "${SCENARIOS[@]}"; do [[ $n == "$s" ]] && found=1; done
-			((found)) || die "unknown scenario '$n' (see --list)"
-			want+=("$n")
-		done
-	else
-		want=("${SCENARIOS[@]}")
-	fi
+	pick_scenarios "$@"
 	mkdir -p "$OUT"
 	WORK=$(mktemp -d /tmp/kx17rec.XXXXXX)
 	chmod 0711 "$WORK"
 	write_askpass
-	for n in "${want[@]}"; do
-		log "recording $n"
-		"sc_$n"
-	done
-	printf '%s\n' "${RESULTS[@]}"
+	record_scenarios
 }
 
 trap cleanup EXIT

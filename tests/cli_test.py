@@ -15,20 +15,7 @@ import struct
 import subprocess
 import sys
 import tempfile
-
-ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
-results = []
-
-
-def run(kexray, args, stdin=None):
-    res = subprocess.run([kexray] + args, input=stdin, stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, env=ENV, timeout=60)
-    return res.returncode, res.stdout.decode("utf-8", "replace"), res.stderr.decode("utf-8", "replace")
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + detail))
+from kxtest import ENV, check, finish, run  # noqa: E402
 
 
 def json_lines(out):
@@ -197,9 +184,7 @@ def main():
 
     io_blocks(k, a.pcaps, tmp)
 
-    passed = sum(results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if passed == len(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

@@ -26,17 +26,8 @@ import ipaddress
 import json
 import os
 import struct
-import subprocess
 import sys
-
-ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name,
-                       "" if cond else ": " + str(detail)[:400]))
+from kxtest import ENV, check, finish, records, run  # noqa: E402
 
 
 def community_id(saddr, sport, daddr, dport, proto=6, seed=0):
@@ -62,16 +53,6 @@ SPEC = [
 ]
 
 
-def run(kexray, args):
-    r = subprocess.run([kexray, "-q"] + args, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, env=ENV, timeout=120)
-    return r.returncode, r.stdout.decode("utf-8", "replace")
-
-
-def records(out):
-    return [json.loads(l) for l in out.splitlines() if l.startswith("{")]
-
-
 def expected(rec, seed):
     return community_id(rec["id.orig_h"], rec["id.orig_p"], rec["id.resp_h"],
                         rec["id.resp_p"], 6, seed)
@@ -82,7 +63,7 @@ def check_json(kexray, pcaps, seed, full):
     args = ["--json"] + (["--records", "full"] if full else [])
     args += [] if seed == 0 else ["--community-id-seed", str(seed)]
     for p in pcaps:
-        _, out = run(kexray, ["-r", p] + args)
+        _, out, _ = run(kexray, ["-r", p] + args, quiet=True)
         for line in out.splitlines():
             rec = json.loads(line)
             if rec.get("type") not in ("ssh", "close"):
@@ -130,10 +111,10 @@ def main():
     # Zeek and EVE carry the JSON record's id.
     zbad, ebad, n = [], [], 0
     for p in pcaps:
-        _, js = run(k, ["-r", p, "--json", "--community-id-seed", "7"])
+        _, js, _ = run(k, ["-r", p, "--json", "--community-id-seed", "7"], quiet=True)
         ids = {r["uid"]: r["community_id"] for r in records(js)
                if r["type"] == "ssh"}
-        _, zk = run(k, ["-r", p, "--format", "zeek", "--community-id-seed", "7"])
+        _, zk, _ = run(k, ["-r", p, "--format", "zeek", "--community-id-seed", "7"], quiet=True)
         fields, rows = zeek_rows(zk)
         if rows and fields[-1] != "community_id":
             zbad.append(("last column", fields[-1]))
@@ -141,7 +122,7 @@ def main():
             n += 1
             if row.get("community_id") != ids.get(row["uid"]):
                 zbad.append((os.path.basename(p), row["uid"]))
-        _, ev = run(k, ["-r", p, "--format", "eve", "--community-id-seed", "7"])
+        _, ev, _ = run(k, ["-r", p, "--format", "eve", "--community-id-seed", "7"], quiet=True)
         for e in records(ev):
             if e.get("event_type") != "ssh":
                 continue
@@ -159,30 +140,28 @@ def main():
     sshd = os.path.join(a.pcaps, "openssh_login.sshd.log")
     client = os.path.join(a.pcaps, "openssh_login.ssh.log")
     if os.path.exists(sshd) and os.path.exists(client):
-        _, out = run(k, ["--sshd-log", sshd, "--json"])
+        _, out, _ = run(k, ["--sshd-log", sshd, "--json"], quiet=True)
         recs = [r for r in records(out) if r["type"] in ("ssh", "close")]
         check("sshd log: records carry the id of the endpoints it names",
               recs and all(r.get("community_id") == expected(r, 0) for r in recs),
               recs[:1])
-        _, out = run(k, ["--sshd-log", client, "--json"])
+        _, out, _ = run(k, ["--sshd-log", client, "--json"], quiet=True)
         recs = [r for r in records(out) if r["type"] in ("ssh", "close")]
         check("ssh -v log without both endpoints: lean records leave it out",
               recs and all("community_id" not in r for r in recs), recs[:1])
-        _, out = run(k, ["--sshd-log", client, "--json", "--records", "full"])
+        _, out, _ = run(k, ["--sshd-log", client, "--json", "--records", "full"], quiet=True)
         recs = [r for r in records(out) if r["type"] in ("ssh", "close")]
         check("ssh -v log without both endpoints: full records have null",
               recs and all("community_id" in r and r["community_id"] is None
                            for r in recs), recs[:1])
 
     for bad in ("65536", "-1", "x", "", "1.5"):
-        rc, _ = run(k, ["-r", pcaps[0], "--json", "--community-id-seed", bad])
+        rc, _, _ = run(k, ["-r", pcaps[0], "--json", "--community-id-seed", bad], quiet=True)
         check("--community-id-seed %r is a usage error (2)" % bad, rc == 2, rc)
-    rc, _ = run(k, ["-r", pcaps[0], "--json", "--community-id-seed", "0"])
+    rc, _, _ = run(k, ["-r", pcaps[0], "--json", "--community-id-seed", "0"], quiet=True)
     check("--community-id-seed 0 is accepted", rc in (0, 1), rc)
 
-    passed = sum(results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if passed == len(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

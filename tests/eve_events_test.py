@@ -21,28 +21,13 @@ Prints one line per check and a final "N passed, M failed".
 import argparse
 import datetime
 import glob
-import json
 import os
-import subprocess
 import sys
+from kxtest import ENV, check, finish, records, run  # noqa: E402
 
-ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 COMMON = {"timestamp", "flow_id", "event_type", "src_ip", "src_port", "dest_ip",
           "dest_port", "proto", "vlan", "community_id"}
 ALERT = {"action", "gid", "signature_id", "rev", "signature", "category", "severity"}
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name,
-                       "" if cond else ": " + str(detail)[:400]))
-
-
-def run(k, args):
-    r = subprocess.run([k, "-q"] + args, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, env=ENV, timeout=120)
-    return [json.loads(l) for l in r.stdout.decode().splitlines() if l.strip()]
 
 
 def ts_of(ev):
@@ -59,8 +44,8 @@ def main():
     forged_total = brute_total = close_total = 0
     for pcap in sorted(glob.glob(os.path.join(a.pcaps, "*.pcap"))):
         name = os.path.basename(pcap)[:-5]
-        recs = run(k, ["-r", pcap, "--json", "--records", "full"])
-        evs = run(k, ["-r", pcap, "--format", "eve"])
+        recs = records(run(k, ["-r", pcap, "--json", "--records", "full"], quiet=True)[1])
+        evs = records(run(k, ["-r", pcap, "--format", "eve"], quiet=True)[1])
         closes = [r for r in recs if r["type"] == "close"]
         brutes = [r for r in recs if r["type"] == "bruteforce"]
         flow_of = {e["kexray"]["uid"]: e["flow_id"] for e in evs
@@ -126,9 +111,7 @@ def main():
     check("forged-reset alerts were written (%d) and brute-force alerts (%d), "
           "close events (%d)" % (forged_total, brute_total, close_total),
           forged_total > 0 and brute_total > 0 and close_total > 0)
-    passed = sum(results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if passed == len(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

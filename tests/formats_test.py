@@ -39,9 +39,8 @@ import shutil
 import struct
 import subprocess
 import sys
+from kxtest import ENV, check, finish, run  # noqa: E402
 
-ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
-results = []
 
 ZEEK_SSH = [  # base/protocols/ssh/main.zeek SSH::Info, in order
     ("ts", "time"), ("uid", "string"), ("id.orig_h", "addr"), ("id.orig_p", "port"),
@@ -60,11 +59,6 @@ NEGO_FAILED = "Algorithm negotiation failed"   # main.zeek find_alg()
 SURICATA_TS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d+[+\-]\d+$")
 
 
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + str(detail)[:600]))
-
-
 # JSON keeps valid UTF-8 and writes any other byte as the code point of the
 # same value (docs/output-format.md); decode raw bytes the same way.
 def _bytes_as_codepoints(err):
@@ -76,12 +70,6 @@ codecs.register_error("kx_bytes", _bytes_as_codepoints)
 
 def as_json_text(raw):
     return raw.decode("utf-8", "kx_bytes")
-
-
-def run(kexray, args):
-    r = subprocess.run([kexray, "-q"] + args, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, env=ENV, timeout=120)
-    return r.returncode, r.stdout, r.stderr
 
 
 # ---------------------------------------------------------------- Zeek
@@ -398,7 +386,7 @@ def main():
 
     rows_total = keys_checked = 0
     for name, args, pcap in inputs:
-        _, jout, _ = run(a.kexray, ["--json", "--records", "full"] + args)
+        _, jout, _ = run(a.kexray, ["--json", "--records", "full"] + args, quiet=True, text=False)
         lines = [json.loads(x) for x in jout.decode().splitlines()]
         recs = [x for x in lines if x["type"] == "ssh"]
         phases = {x["uid"]: x["phase"] for x in lines if x["type"] == "close"}
@@ -407,7 +395,7 @@ def main():
               sum(1 for x in lines if x["type"] == "summary") == 1 and
               lines[-1]["connections"] == len(recs), lines[-1:] if lines else "no output")
 
-        zrc, zout, zerr = run(a.kexray, ["--format", "zeek"] + args)
+        zrc, zout, zerr = run(a.kexray, ["--format", "zeek"] + args, quiet=True, text=False)
         try:
             z = ZeekLog(zout) if recs else None
             zok = True
@@ -437,7 +425,7 @@ def main():
             check("%s: no connection, no Zeek log (as Zeek writes none)" % name,
                   zout == b"", zout[:200])
 
-        _, eout, _ = run(a.kexray, ["--format", "eve"] + args)
+        _, eout, _ = run(a.kexray, ["--format", "eve"] + args, quiet=True, text=False)
         evs = [json.loads(x) for x in eout.decode().splitlines()]
         # The ssh events; the close and alert events: eve_events_test.py.
         evs = [e for e in evs if e.get("event_type") == "ssh"]
@@ -461,7 +449,7 @@ def main():
     # The hostile banner, as the bytes on the line: control bytes, the
     # backslash and non-ASCII as \xHH, never raw; no tab inside a value.
     hostile = os.path.join(a.pcaps, "hostile_banner.pcap")
-    _, zout, _ = run(a.kexray, ["--format", "zeek", "-r", hostile])
+    _, zout, _ = run(a.kexray, ["--format", "zeek", "-r", hostile], quiet=True, text=False)
     data = [x for x in zout.split(b"\n") if x and not x.startswith(b"#")]
     check("hostile banner: Zeek escapes ESC, NUL, backslash and UTF-8 bytes",
           len(data) == 1 and b"SSH-2.0-Evil\\x1b[31m\\x00\"\\x5c\\xc3\\xa9_\\xc3\\xbc\t" in data[0]
@@ -469,9 +457,7 @@ def main():
     check("the Zeek values of every capture were compared (%d rows, %d host keys)" %
           (rows_total, keys_checked), rows_total >= len(manifest) - 1 and keys_checked >= 5)
 
-    passed = sum(results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if passed == len(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

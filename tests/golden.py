@@ -83,6 +83,8 @@ def check_facts(records, entry):
                 continue
             if isinstance(want, str) and want.startswith("~"):
                 ok = isinstance(got, str) and want[1:] in got
+            elif isinstance(want, str) and want.startswith("|"):
+                ok = got in want[1:].split("|")   # "|a|b": one of a, b
             else:
                 ok = got == want
             if not ok:

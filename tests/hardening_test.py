@@ -38,20 +38,12 @@ import os
 import pwd
 import shutil
 import signal
-import stat
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + str(detail)[:600]),
-          flush=True)
+from kxtest import check, finish, proc_status, results, wait_for  # noqa: E402
 
 
 def lines_json(data):
@@ -69,18 +61,6 @@ def lines_json(data):
 
 def by_type(recs, *types):
     return [r for r in recs if r.get("type") in types]
-
-
-def proc_status(pid):
-    st = {}
-    try:
-        with open("/proc/%d/status" % pid) as f:
-            for line in f:
-                k, _, v = line.partition(":")
-                st[k] = v.split()
-    except OSError:
-        pass
-    return st
 
 
 def stop(p):
@@ -118,15 +98,6 @@ class Feeder(threading.Thread):
                 f.close()
             except (OSError, ValueError):
                 pass
-
-
-def wait_for(cond, timeout=20):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return cond()
 
 
 def blocked_in_read(pid):
@@ -756,9 +727,7 @@ def main():
                 check("%s: ran to its end" % name, False, repr(e))
     finally:
         shutil.rmtree(env.dir, ignore_errors=True)
-    passed = sum(results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if passed == len(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

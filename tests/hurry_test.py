@@ -18,25 +18,13 @@ import subprocess
 import sys
 import tempfile
 import threading
+from kxtest import ENV, check, finish, run  # noqa: E402
 
-ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 ENV.pop("NO_COLOR", None)
-results = []
 # ssh-keygen made once: 127.0.0.1 filed under another ed25519 key.
 OTHER_KEY = ("127.0.0.1 ssh-ed25519 "
              "AAAAC3NzaC1lZDI1NTE5AAAAIPiVvTxp1l+S9S3qjhWfvsorcyG3xjgj04CZBALqXoGw\n")
 LABEL = re.compile(r"^(OK|WEAK|MISMATCH|RESET|CLOSED|INCOMPLETE|REFUSED|NO_ANSWER|HOSTKEY|PROBE|FORGED RST) ")
-
-
-def run(k, args):
-    r = subprocess.run([k] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=ENV, timeout=60)
-    return r.returncode, r.stdout.decode("utf-8", "replace"), r.stderr.decode("utf-8", "replace")
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + detail[:400]))
 
 
 def lines(s):
@@ -344,8 +332,7 @@ def main():
           not os.path.exists(os.path.join(prefix, "share", "man", "man1", "kexray.1")), r.stderr.decode())
 
     shutil.rmtree(tmp)
-    print("%d passed, %d failed" % (results.count(True), results.count(False)))
-    return 0 if all(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@
 
 #include "kexray/analyze/infer.h"
 
-#define H_CONNS_MAX 16
+#define H_CONNS_MAX 64
 #define H_SEGS_MAX 8192
 
 struct h_seg {

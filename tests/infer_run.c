@@ -58,7 +58,8 @@ main(int argc, char **argv)
 			    "\"inconsistent_s2c\":%u,\"inconsistent_c2s\":%u,"
 			    "\"one_packet_c2s\":%u,\"segments_c2s\":%u,"
 			    "\"packets_min_s2c\":%llu,\"packets_max_s2c\":%llu,"
-			    "\"kind\":\"%s\",\"typed_c2s\":%u,\"typed_s2c\":%u",
+			    "\"kind\":\"%s\",\"typed_c2s\":%u,\"typed_s2c\":%u,"
+			    "\"replies\":\"%s\",\"key_accepted\":%s,\"challenge\":%s",
 			    r.auth_attempts, r.attempts_exact ? "true" : "false",
 			    kx_infer_why_names[r.why],
 			    kx_infer_view_names[st.side[KX_INFER_C2S].view],
@@ -70,7 +71,9 @@ main(int argc, char **argv)
 			    (unsigned long long)st.side[KX_INFER_S2C].packets_min,
 			    (unsigned long long)st.side[KX_INFER_S2C].packets_max,
 			    kx_infer_kind_names[kx_infer_kind(&st)],
-			    st.after.typed[KX_INFER_C2S], st.after.typed[KX_INFER_S2C]);
+			    st.after.typed[KX_INFER_C2S], st.after.typed[KX_INFER_S2C],
+			    r.replies, r.key_accepted ? "true" : "false",
+			    r.challenge ? "true" : "false");
 		}
 		printf("}\n");
 	}

@@ -1,7 +1,8 @@
 /* Ethernet/IPv4/TCP frames fed to the pipeline, with the facts reset
  * forensics read (TTL, IPv4 ID, window, timestamps option, window scale),
  * and cleartext SSH packets (banner, KEXINIT, others) to put in them.
- * Used by test_close.c and test_resets.c; include after <cmocka.h>. */
+ * kxf_frame builds one frame from explicit fields; kxf_conn keeps two
+ * hosts' state for a whole conversation. Include after <cmocka.h>. */
 #ifndef KX_FRAMES_H
 #define KX_FRAMES_H
 
@@ -58,6 +59,50 @@ kxf_put32(uint8_t *p, uint32_t v)
 	kxf_put16(p + 2, (uint16_t)v);
 }
 
+/* The fields of one Ethernet/IPv4/TCP frame; addresses in host order. */
+struct kxf_tcp {
+	uint32_t saddr, daddr;
+	uint16_t sport, dport;
+	uint32_t seq, ack;
+	uint8_t flags, ttl;
+	uint16_t ip_id, win;
+	const uint8_t *opts;     /* TCP options, olen a multiple of 4 */
+	size_t olen;
+};
+
+/* Writes the frame carrying data[0..len) into f (cap bytes); returns its
+ * length. The IPv4 total length is cut at 65535 for a larger test frame. */
+static inline uint32_t
+kxf_frame(uint8_t *f, size_t cap, const struct kxf_tcp *t, const void *data,
+    size_t len)
+{
+	size_t hlen = 20 + t->olen, total = 20 + hlen + len;
+	uint8_t *ip = f + 14, *tcp = ip + 20;
+
+	assert_true(14 + total <= cap);
+	memset(f, 0, 14 + 20 + hlen);
+	kxf_put16(f + 12, 0x0800);
+	ip[0] = 0x45;
+	kxf_put16(ip + 2, (uint16_t)(total > 65535 ? 65535 : total));
+	kxf_put16(ip + 4, t->ip_id);
+	ip[8] = t->ttl;
+	ip[9] = 6;
+	kxf_put32(ip + 12, t->saddr);
+	kxf_put32(ip + 16, t->daddr);
+	kxf_put16(tcp, t->sport);
+	kxf_put16(tcp + 2, t->dport);
+	kxf_put32(tcp + 4, t->seq);
+	kxf_put32(tcp + 8, t->ack);
+	tcp[12] = (uint8_t)((hlen / 4) << 4);
+	tcp[13] = t->flags;
+	kxf_put16(tcp + 14, t->win);
+	if (t->olen > 0)
+		memcpy(tcp + 20, t->opts, t->olen);
+	if (len > 0)
+		memcpy(tcp + hlen, data, len);
+	return (uint32_t)(14 + total);
+}
+
 static inline void
 kxf_init(struct kxf_conn *k, struct kx_pipeline *pl)
 {
@@ -79,10 +124,11 @@ kxf_send(struct kxf_conn *k, int side, const struct kxf_seg *s)
 	static uint8_t f[KXF_FRAME_MAX];
 	struct kxf_host *src = &k->h[side], *dst = &k->h[!side];
 	uint8_t opts[20];
-	size_t olen = 0, hlen, total;
-	uint8_t *ip = f + 14, *tcp;
+	size_t olen = 0;
 	uint32_t seq = s->set_seq ? s->seq : src->seq;
 	uint32_t ack = s->set_ack ? s->ack : dst->seq;
+	struct kxf_tcp t;
+	uint32_t n;
 
 	if (s->flags & KX_TCP_SYN) {
 		/* MSS 1460, NOP, window scale 7, timestamps */
@@ -100,35 +146,19 @@ kxf_send(struct kxf_conn *k, int side, const struct kxf_seg *s)
 		kxf_put32(opts + olen + 4, dst->tsval);
 		olen += 8;
 	}
-	hlen = 20 + olen;
-	total = 20 + hlen + s->len;
-	assert_true(14 + total <= sizeof(f));
-	memset(f, 0, 14 + 20 + hlen);
-	kxf_put16(f + 12, 0x0800);
-	ip[0] = 0x45;
-	kxf_put16(ip + 2, (uint16_t)(total > 65535 ? 65535 : total));
-	kxf_put16(ip + 4, s->set_id ? s->ip_id : src->ip_id);
+	t = (struct kxf_tcp){ .saddr = src->ip, .daddr = dst->ip,
+	    .sport = src->port, .dport = dst->port, .seq = seq,
+	    .ack = (s->flags & KX_TCP_ACK) ? ack : 0, .flags = s->flags,
+	    .ttl = s->set_ttl ? s->ttl : src->ttl,
+	    .ip_id = s->set_id ? s->ip_id : src->ip_id,
+	    .win = s->set_win ? s->win :
+	    (s->flags & KX_TCP_SYN) ? 65535 : src->win,
+	    .opts = opts, .olen = olen };
 	if (!s->set_id)
 		src->ip_id++;
-	ip[8] = s->set_ttl ? s->ttl : src->ttl;
-	ip[9] = 6;
-	kxf_put32(ip + 12, src->ip);
-	kxf_put32(ip + 16, dst->ip);
-	tcp = ip + 20;
-	kxf_put16(tcp, src->port);
-	kxf_put16(tcp + 2, dst->port);
-	kxf_put32(tcp + 4, seq);
-	kxf_put32(tcp + 8, (s->flags & KX_TCP_ACK) ? ack : 0);
-	tcp[12] = (uint8_t)((hlen / 4) << 4);
-	tcp[13] = s->flags;
-	kxf_put16(tcp + 14, s->set_win ? s->win :
-	    (s->flags & KX_TCP_SYN) ? 65535 : src->win);
-	memcpy(tcp + 20, opts, olen);
-	if (s->len > 0)
-		memcpy(tcp + hlen, s->data, s->len);
+	n = kxf_frame(f, sizeof(f), &t, s->data, s->len);
 	k->ts += k->step;
-	kx_pipeline_frame(k->pl, DLT_EN10MB, f, (uint32_t)(14 + total),
-	    (uint32_t)(14 + total), k->ts, ++k->frame);
+	kx_pipeline_frame(k->pl, DLT_EN10MB, f, n, n, k->ts, ++k->frame);
 	if (!s->keep_seq && !(s->flags & KX_TCP_RST))
 		src->seq = seq + s->len +
 		    ((s->flags & (KX_TCP_SYN | KX_TCP_FIN)) ? 1u : 0u);

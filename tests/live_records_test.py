@@ -105,9 +105,7 @@ def main():
         lt.check("live records: scenario ran", False, repr(e))
     finally:
         env.close()
-    passed = sum(lt.results)
-    print("%d passed, %d failed" % (passed, len(lt.results) - passed))
-    return 0 if passed == len(lt.results) else 1
+    return lt.finish()
 
 
 if __name__ == "__main__":

@@ -33,15 +33,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from kxtest import check, finish, proc_status  # noqa: E402
 
 SKIP = 77
-results = []
 NS_PREFIX = "kxlive%d" % os.getpid()
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + str(detail)[:1500]))
 
 
 def sh(*cmd, ns=None, check_rc=True, **kw):
@@ -301,15 +296,6 @@ def test_replay(env, kx, pcaps):
           "interface_drops" in stats[-1], stats[-1:] if stats else "none")
 
 
-def proc_status(pid):
-    st = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            st[k] = v.split()
-    return st
-
-
 def test_privilege(env, kx):
     ns = env.ns("pv")
     out = os.path.join(env.dir, "pv.jsonl")
@@ -397,9 +383,7 @@ def main():
             check("%s: scenario ran" % name, False, repr(e))
         finally:
             env.close()
-    passed = sum(results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if passed == len(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ import shutil
 import subprocess
 import sys
 
+from kxtest import check, finish
+
 OPT = re.compile(r"(?<![\w-])(--[a-z][a-z-]+|-[A-Za-z])\b")
 
 
@@ -18,7 +20,6 @@ def main():
     ap.add_argument("--kexray", required=True)
     ap.add_argument("--man", required=True)
     a = ap.parse_args()
-    results = []
     help_text = subprocess.run([a.kexray, "-h"], stdout=subprocess.PIPE,
                                check=True).stdout.decode()
     help_opts = set(OPT.findall(help_text))
@@ -27,24 +28,16 @@ def main():
     # Examples quote other programs' options (journalctl -u): not ours.
     man_opts = set(OPT.findall(man_src.split(".SH EXAMPLES")[0]))
     missing = sorted(help_opts - man_opts)
-    results.append(not missing)
-    print("%s every --help option is in the man page (%d options)%s" %
-          ("ok  " if not missing else "FAIL", len(help_opts),
-           "" if not missing else ": missing " + " ".join(missing)))
+    check("every --help option is in the man page (%d options)" % len(help_opts),
+          not missing, "missing " + " ".join(missing))
     extra = sorted(o for o in man_opts - help_opts if o not in ("-r", "-i"))
-    results.append(not extra)
-    print("%s the man page documents no option --help lacks%s" %
-          ("ok  " if not extra else "FAIL", "" if not extra else ": " + " ".join(extra)))
+    check("the man page documents no option --help lacks", not extra, " ".join(extra))
     if shutil.which("man"):
         r = subprocess.run(["man", "-l", "--warnings=all", a.man], stdout=subprocess.DEVNULL,
                            stderr=subprocess.PIPE, env={"MANWIDTH": "80", "PATH": "/usr/bin:/bin"})
         warn = r.stderr.decode().strip()
-        results.append(r.returncode == 0 and not warn)
-        print("%s man -l renders it without warnings%s" %
-              ("ok  " if results[-1] else "FAIL", "" if results[-1] else ": " + warn[:500]))
-    passed = sum(results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if passed == len(results) else 1
+        check("man -l renders it without warnings", r.returncode == 0 and not warn, warn)
+    return finish()
 
 
 if __name__ == "__main__":

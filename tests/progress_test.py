@@ -20,15 +20,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from kxtest import check, finish  # noqa: E402
 
 LINE = re.compile(rb"\rkexray: \d+\.\d MiB of \d+\.\d MiB \(\d+%\), \d+ packets/s, "
                   rb"\d+ connections?(, \d+:\d\d left)?\x1b\[K")
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + str(detail)[:400]))
 
 
 def on_terminal(cmd):
@@ -122,9 +117,7 @@ def main():
               len(records) >= 20000, mixed[:2])
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    passed = sum(results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if passed == len(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

@@ -25,8 +25,8 @@ import struct
 import subprocess
 import sys
 import tempfile
+from kxtest import ENV, check, finish, records, run  # noqa: E402
 
-ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 LISTS = ["kex_algorithms", "server_host_key_algorithms",
          "encryption_algorithms_client_to_server",
          "encryption_algorithms_server_to_client",
@@ -34,22 +34,6 @@ LISTS = ["kex_algorithms", "server_host_key_algorithms",
          "compression_algorithms_client_to_server",
          "compression_algorithms_server_to_client",
          "languages_client_to_server", "languages_server_to_client"]
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + str(detail)[:400]))
-
-
-def run(k, args):
-    r = subprocess.run([k] + args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                       env=ENV, timeout=120)
-    return r.returncode, r.stdout.decode(), r.stderr.decode()
-
-
-def records(out):
-    return [json.loads(l) for l in out.splitlines() if l.strip()]
 
 
 def kexinit_id(rec):
@@ -179,9 +163,7 @@ def main():
           isinstance(s["client_kexinit"], dict) and s["server_log"] is None and
           s["client_kexinit_id"] is not None, s.get("client_kexinit"))
 
-    passed = sum(results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if passed == len(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

@@ -24,16 +24,10 @@ import subprocess
 import sys
 import tempfile
 import time
+from kxtest import check, finish  # noqa: E402
 
 ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 MARK = "# kexray: imfile -> forward"
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name,
-                       "" if cond else ": " + str(detail)[:400]))
 
 
 def doc_config(doc):
@@ -129,9 +123,7 @@ def main():
                 proc.kill()
                 proc.wait(timeout=20)
         shutil.rmtree(tmp, ignore_errors=True)
-    passed = sum(results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if passed == len(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

@@ -54,6 +54,37 @@ buf_cstr(struct buf *b, const char *s)
 	buf_put(b, s, strlen(s));
 }
 
+/* An SSH string (RFC 4251 5). */
+static inline void
+buf_sstr(struct buf *b, const void *d, size_t n)
+{
+	buf_u32(b, (uint32_t)n);
+	buf_put(b, d, n);
+}
+
+static inline void
+buf_fill(struct buf *b, uint8_t v, size_t n)
+{
+	while (n-- > 0)
+		buf_u8(b, v);
+}
+
+/* Frames a payload as a cleartext binary packet (RFC 4253 6): the least
+ * padding of at least 4 bytes that makes the packet a multiple of 8, each
+ * padding byte pad_byte. */
+static inline void
+buf_frame(struct buf *out, const void *payload, size_t n, uint8_t pad_byte)
+{
+	size_t pad = 8 - (n + 5) % 8;
+
+	if (pad < 4)
+		pad += 8;
+	buf_u32(out, (uint32_t)(1 + n + pad));
+	buf_u8(out, (uint8_t)pad);
+	buf_put(out, payload, n);
+	buf_fill(out, pad_byte, pad);
+}
+
 static inline void
 buf_free(struct buf *b)
 {

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kexray/analyze/advice.h"
 #include "kexray/analyze/assess.h"
 #include "kx_test.h"
 

@@ -17,6 +17,7 @@
 
 #include <openssl/evp.h>
 
+#include "kexray/analyze/known_hosts.h"
 #include "kexray/ssh/hostkey.h"
 #include "kexray/core/limits.h"
 
@@ -493,6 +494,54 @@ test_caps(void **state)
 	unlink(path);
 }
 
+/* A key blob of len bytes: the type "ssh-ed25519" and one key string. */
+static uint8_t *
+big_key(size_t len)
+{
+	uint8_t *p = calloc(1, len);
+	size_t kl = len - 4 - 11 - 4;
+
+	assert_non_null(p);
+	p[3] = 11;
+	memcpy(p + 4, "ssh-ed25519", 11);
+	p[15] = (uint8_t)(kl >> 24);
+	p[16] = (uint8_t)(kl >> 16);
+	p[17] = (uint8_t)(kl >> 8);
+	p[18] = (uint8_t)kl;
+	return p;
+}
+
+/* KX_HOSTKEY_MAX: a longer key is not learned, and the answer says it is
+ * a cap, not a lack of memory; a key of exactly the cap is learned and
+ * read back from the state file. */
+static void
+test_learn_cap(void **state)
+{
+	char path[512], err[256], fp[KX_FP_LEN + 1];
+	struct kx_hostdb *db;
+	uint8_t *over = big_key(KX_HOSTKEY_MAX + 1), *at = big_key(KX_HOSTKEY_MAX);
+
+	(void)state;
+	path_of(path, sizeof(path), "cap");
+	db = load(path, true);
+	assert_int_equal(kx_hostdb_learn(db, "192.0.2.9", over,
+	    KX_HOSTKEY_MAX + 1), KX_LIMIT);
+	assert_int_equal(kx_hostdb_check(db, "192.0.2.9", over,
+	    KX_HOSTKEY_MAX + 1, true, fp), KX_HK_UNKNOWN);
+	assert_int_equal(kx_hostdb_count(db), 0);
+	assert_int_equal(kx_hostdb_check(db, "192.0.2.9", at, KX_HOSTKEY_MAX,
+	    true, fp), KX_HK_LEARNED);
+	assert_int_equal(kx_hostdb_save(db, path, err, sizeof(err)), KX_OK);
+	kx_hostdb_free(db);
+	db = load(path, true);
+	assert_int_equal(kx_hostdb_check(db, "192.0.2.9", at, KX_HOSTKEY_MAX,
+	    false, fp), KX_HK_MATCH);
+	kx_hostdb_free(db);
+	unlink(path);
+	free(over);
+	free(at);
+}
+
 int
 main(void)
 {
@@ -506,6 +555,7 @@ main(void)
 		cmocka_unit_test(test_journal),
 		cmocka_unit_test(test_missing_and_unwritable),
 		cmocka_unit_test(test_caps),
+		cmocka_unit_test(test_learn_cap),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -311,6 +311,39 @@ t_unknown(void **state)
 
 /* KX_INFER_SEGS_MAX: past it only counters grow, and a login not decided
  * within the kept segments stays unknown. */
+/* The replies' shape: PK_OK (100) answered by a larger signed request is
+ * a public key accepted; an INFO_REQUEST answered is a challenge; the same
+ * sizes left unanswered (a DISCONNECT), or a large first reply (a Banner),
+ * are neither. */
+static void
+t_shape(void **state)
+{
+	struct kx_infer_result r;
+
+	(void)state;
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s52 c140 s100 c308 s28 c112", false, false, &r);
+	assert_string_equal(r.replies, "FKS");
+	assert_true(r.key_accepted);
+	assert_false(r.challenge);
+	/* The key refused: a failure, no PK_OK. */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s52 c140 s52 c148 s28", false, false, &r);
+	assert_string_equal(r.replies, "FFS");
+	assert_false(r.key_accepted);
+	/* A PK_OK-sized reply the client answers with a smaller request. */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s52 c140 s100 c84 s52", true, true, &r);
+	assert_false(r.key_accepted);
+	/* keyboard-interactive: INFO_REQUEST 60, answered. */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s68 c84 s60 c84 s68 c84 s60 c84 s68", true, true, &r);
+	assert_string_equal(r.replies, "FCFCF");
+	assert_true(r.challenge);
+	/* The last reply small and one packet, then the end: not a challenge. */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s52 c84 s52 c84 s60", true, true, &r);
+	assert_false(r.challenge);
+	/* sshd's Banner with the first reply, then a larger request: no key. */
+	judge_seq(CHACHA, NULL, "none", "s316 c44 s44 c60 s408 c148 s28", false, false, &r);
+	assert_false(r.key_accepted);
+}
+
 static void
 t_segs_cap(void **state)
 {
@@ -531,6 +564,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(t_success),
 		cmocka_unit_test(t_failure),
 		cmocka_unit_test(t_unknown),
+		cmocka_unit_test(t_shape),
 		cmocka_unit_test(t_segs_cap),
 		cmocka_unit_test(t_kind),
 		cmocka_unit_test(t_tables),

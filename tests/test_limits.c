@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "kexray/stream/pipeline.h"
+#include "kx_frames.h"
 
 static const char *pcaps_dir;
 
@@ -126,47 +127,22 @@ on_done(struct kx_conn *c, void *arg)
 	}
 }
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* A segment between 10.0.(cport>>8).(cport&255):cport and 10.9.9.9:22. */
 static void
 seg(struct kx_pipeline *pl, uint16_t cport, bool from_client, uint8_t flags,
     uint32_t seq, const char *data, uint64_t *ts)
 {
 	uint8_t f[1600];
-	size_t n = data != NULL ? strlen(data) : 0;
-	uint8_t *ip = f + 14, *tcp = ip + 20;
 	uint32_t caddr = 0x0a000000u | cport, saddr = 0x0a090909u;
+	struct kxf_tcp h = { .saddr = from_client ? caddr : saddr,
+	    .daddr = from_client ? saddr : caddr,
+	    .sport = from_client ? cport : 22, .dport = from_client ? 22 : cport,
+	    .seq = seq, .flags = flags, .ttl = 64 };
+	uint32_t n = kxf_frame(f, sizeof(f), &h, data,
+	    data != NULL ? strlen(data) : 0);
 
-	memset(f, 0, 54);
-	put16(f + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(40 + n));
-	ip[8] = 64;
-	ip[9] = 6;
-	put32(ip + 12, from_client ? caddr : saddr);
-	put32(ip + 16, from_client ? saddr : caddr);
-	put16(tcp, from_client ? cport : 22);
-	put16(tcp + 2, from_client ? 22 : cport);
-	put32(tcp + 4, seq);
-	tcp[12] = 5 << 4;
-	tcp[13] = flags;
-	memcpy(tcp + 20, data != NULL ? data : "", n);
 	*ts += 1000;
-	kx_pipeline_frame(pl, DLT_EN10MB, f, (uint32_t)(54 + n), (uint32_t)(54 + n),
-	    *ts, *ts / 1000);
+	kx_pipeline_frame(pl, DLT_EN10MB, f, n, n, *ts, *ts / 1000);
 }
 
 /* --max-conns 3: the fourth connection evicts the least recently active

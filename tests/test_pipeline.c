@@ -57,48 +57,22 @@ struct tcpctx {
 	uint64_t ts, frame;
 };
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* Sends one segment from the client (from_client) or the server. */
 static void
 seg(struct tcpctx *t, bool from_client, uint8_t flags, const char *data)
 {
 	uint8_t f[1600];
 	size_t dlen = data != NULL ? strlen(data) : 0;
-	uint8_t *ip = f + 14, *tcp = ip + 20;
 	uint32_t *seq = from_client ? &t->cseq : &t->sseq;
 	uint32_t *ack = from_client ? &t->sseq : &t->cseq;
+	struct kxf_tcp h = { .saddr = from_client ? t->cip : t->sip,
+	    .daddr = from_client ? t->sip : t->cip,
+	    .sport = from_client ? t->cport : t->sport,
+	    .dport = from_client ? t->sport : t->cport,
+	    .seq = *seq, .ack = *ack, .flags = flags, .ttl = 64, .win = 65535 };
+	uint32_t n = kxf_frame(f, sizeof(f), &h, data, dlen);
 
-	memset(f, 0, sizeof(f));
-	put16(f + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(40 + dlen));
-	ip[8] = 64;
-	ip[9] = 6;
-	put32(ip + 12, from_client ? t->cip : t->sip);
-	put32(ip + 16, from_client ? t->sip : t->cip);
-	put16(tcp, from_client ? t->cport : t->sport);
-	put16(tcp + 2, from_client ? t->sport : t->cport);
-	put32(tcp + 4, *seq);
-	put32(tcp + 8, *ack);
-	tcp[12] = 5 << 4;
-	tcp[13] = flags;
-	put16(tcp + 14, 65535);
-	memcpy(tcp + 20, data != NULL ? data : "", dlen);
-	kx_pipeline_frame(t->pl, DLT_EN10MB, f, (uint32_t)(54 + dlen),
-	    (uint32_t)(54 + dlen), t->ts += 1000, ++t->frame);
+	kx_pipeline_frame(t->pl, DLT_EN10MB, f, n, n, t->ts += 1000, ++t->frame);
 	*seq += (uint32_t)dlen + ((flags & (KX_TCP_SYN | KX_TCP_FIN)) ? 1 : 0);
 }
 

@@ -9,39 +9,47 @@
 
 #include "kexray/report/report.h"
 
+typedef void escaper(FILE *out, const uint8_t *p, size_t len);
+
+/* What an escaper writes for bytes[0..len). */
 static char *
-json_of(const char *bytes, size_t len)
+escaped(escaper *fn, const char *bytes, size_t len)
 {
 	char *buf = NULL;
 	size_t sz = 0;
 	FILE *f = open_memstream(&buf, &sz);
 
 	assert_non_null(f);
-	kx_json_string(f, (const uint8_t *)bytes, len);
-	fclose(f);
-	return buf;
-}
-
-static char *
-text_of(const char *bytes, size_t len)
-{
-	char *buf = NULL;
-	size_t sz = 0;
-	FILE *f = open_memstream(&buf, &sz);
-
-	assert_non_null(f);
-	kx_text_escaped(f, (const uint8_t *)bytes, len);
+	fn(f, (const uint8_t *)bytes, len);
 	fclose(f);
 	return buf;
 }
 
 static void
-check_json(const char *in, size_t len, const char *want)
+zeek_value(FILE *out, const uint8_t *p, size_t len)
 {
-	char *got = json_of(in, len);
+	kx_zeek_bytes(out, p, len, false);
+}
+
+static void
+zeek_set_value(FILE *out, const uint8_t *p, size_t len)
+{
+	kx_zeek_bytes(out, p, len, true);
+}
+
+static void
+check(escaper *fn, const char *in, size_t len, const char *want)
+{
+	char *got = escaped(fn, in, len);
 
 	assert_string_equal(got, want);
 	free(got);
+}
+
+static void
+check_json(const char *in, size_t len, const char *want)
+{
+	check(kx_json_string, in, len, want);
 }
 
 static void
@@ -78,9 +86,48 @@ test_text_escapes(void **state)
 	char *got;
 
 	(void)state;
-	got = text_of("SSH-2.0-\x1b[2J\0\xc3\xa9\\", 16);
+	got = escaped(kx_text_escaped, "SSH-2.0-\x1b[2J\0\xc3\xa9\\", 16);
 	assert_string_equal(got, "SSH-2.0-\\x1b[2J\\x00\\xc3\\xa9\\\\");
 	free(got);
+}
+
+/* Zeek's ASCII escaping: '\\' and controls as \xHH, ',' only inside a
+ * set, a value equal to a marker with its first byte escaped; a long
+ * value crosses the escaper's chunks whole. */
+static void
+test_zeek_escapes(void **state)
+{
+	char in[130], want[600];
+	size_t n = 0;
+
+	(void)state;
+	check(zeek_value, "a,b\\c\x1b\xff", 7, "a,b\\x5cc\\x1b\\xff");
+	check(zeek_set_value, "a,b", 3, "a\\x2cb");
+	check(zeek_value, "-", 1, "\\x2d");
+	check(zeek_value, "(empty)", 7, "\\x28empty)");
+	check(zeek_value, "", 0, "(empty)");
+	for (size_t i = 0; i < sizeof(in); i++) {
+		in[i] = i % 3 == 0 ? '\x01' : 'x';
+		n += (size_t)snprintf(want + n, sizeof(want) - n,
+		    i % 3 == 0 ? "\\x01" : "x");
+	}
+	check(zeek_value, in, sizeof(in), want);
+}
+
+/* Wire text copied into a sentence: '"' escaped too, and a cut never
+ * splits an escape. */
+static void
+test_hex_escaped_buf(void **state)
+{
+	char buf[12];
+
+	(void)state;
+	assert_int_equal(kx_hex_escaped_buf((const uint8_t *)"a\"b\\", 4,
+	    "\"", buf, sizeof(buf)), 10);
+	assert_string_equal(buf, "a\\x22b\\x5c");
+	assert_int_equal(kx_hex_escaped_buf((const uint8_t *)"abcdefg\x01h",
+	    9, "\"", buf, sizeof(buf)), 7);
+	assert_string_equal(buf, "abcdefg");
 }
 
 static void
@@ -114,6 +161,8 @@ main(void)
 		cmocka_unit_test(test_json_escapes),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_text_escapes),
+		cmocka_unit_test(test_zeek_escapes),
+		cmocka_unit_test(test_hex_escaped_buf),
 		cmocka_unit_test(test_uid_stable_and_distinct),
 	};
 

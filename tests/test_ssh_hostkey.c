@@ -1,5 +1,5 @@
 /* The ssh stage keeps the server's host key K_S from the cleartext KEX
- * reply (ssh_packet.c on_kex_reply): which messages qualify, the GEX
+ * reply (src/ssh/packet.c on_kex_reply): which messages qualify, the GEX
  * ambiguity of code 31, the cap, and ownership. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,28 +12,6 @@
 
 #include "kexray/ssh/ssh.h"
 #include "ssh_test_util.h"
-
-static void
-buf_sstr(struct buf *b, const void *d, size_t n)
-{
-	buf_u32(b, (uint32_t)n);
-	buf_put(b, d, n);
-}
-
-/* RFC 4253 6 framing with the least padding of at least 4 bytes. */
-static void
-frame(struct buf *out, const struct buf *payload)
-{
-	size_t pad = 8 - (payload->len + 5) % 8;
-
-	if (pad < 4)
-		pad += 8;
-	buf_u32(out, (uint32_t)(1 + payload->len + pad));
-	buf_u8(out, (uint8_t)pad);
-	buf_put(out, payload->p, payload->len);
-	while (pad-- > 0)
-		buf_u8(out, 0);
-}
 
 /* An ed25519-shaped key blob: string type, string 32-byte key. */
 static void
@@ -65,7 +43,7 @@ reply(struct buf *out, uint8_t code, const struct buf *ks, int nstr,
 		buf_sstr(&p, f, sizeof(f));
 	for (size_t i = 0; i < trailing; i++)
 		buf_u8(&p, 0);
-	frame(out, &p);
+	buf_frame(out, p.p, p.len, 0);
 	buf_free(&p);
 }
 
@@ -129,7 +107,7 @@ test_gex_group_is_not_a_reply(void **state)
 	buf_u8(&p, 31);
 	buf_sstr(&p, prime, sizeof(prime));
 	buf_sstr(&p, "\x02", 1);
-	frame(&grp, &p);
+	buf_frame(&grp, p.p, p.len, 0);
 	feed_all(&s, &grp);
 	assert_null(s.hostkey);
 

@@ -15,34 +15,11 @@
 
 /* ---- byte builders ---- */
 
-/* An SSH string (RFC 4251 5). */
-static void
-buf_sstr(struct buf *b, const void *d, size_t n)
-{
-	buf_u32(b, (uint32_t)n);
-	buf_put(b, d, n);
-}
-
-static void
-buf_fill(struct buf *b, uint8_t v, size_t n)
-{
-	while (n-- > 0)
-		buf_u8(b, v);
-}
-
-/* Frames a payload as a cleartext binary packet (RFC 4253 6): the least
- * padding of at least 4 bytes that makes the packet a multiple of 8. */
+/* Padding bytes other than zero: nothing may read them as data. */
 static void
 frame(struct buf *out, const void *payload, size_t n)
 {
-	size_t pad = 8 - (n + 5) % 8;
-
-	if (pad < 4)
-		pad += 8;
-	buf_u32(out, (uint32_t)(1 + n + pad));
-	buf_u8(out, (uint8_t)pad);
-	buf_put(out, payload, n);
-	buf_fill(out, 0xa5, pad);
+	buf_frame(out, payload, n, 0xa5);
 }
 
 /* Frames with explicit packet_length and padding_length; the bytes after

@@ -34,12 +34,16 @@ struct rec {
 	enum kx_nego_res res[KX_CAT_MAX];
 	char alg[KX_CAT_MAX][64];
 	char banner[2][TEXT_MAX];
+	char prebanner[2][TEXT_MAX];   /* first line before the banner */
 	bool have_kexinit[2];
 	char list[2][KX_PROP_MAX][TEXT_MAX];
 	uint32_t count[2][KX_PROP_MAX];
 	bool newkeys[2];
 	kx_anomset anoms;
 	enum kx_close close;
+	enum kx_cause cause;           /* close.h */
+	bool no_tcp_facts;
+	uint64_t pkts[2];
 	int8_t closed_by;
 	struct kx_step after;
 	bool midstream, evicted;
@@ -109,6 +113,10 @@ on_done(struct kx_conn *c, void *arg)
 
 		if (ss->have_banner)
 			copy_text(r->banner[side], ss->banner, ss->banner_len);
+		if (ss->prebanner_lines > 0)
+			copy_text(r->prebanner[side],
+			    (const uint8_t *)ss->prebanner_first,
+			    ss->prebanner_first_len);
 		r->newkeys[side] = ss->newkeys;
 		r->have_kexinit[side] = ss->kexinit != NULL;
 		for (int p = 0; ss->kexinit != NULL && p < KX_PROP_MAX; p++) {
@@ -121,6 +129,10 @@ on_done(struct kx_conn *c, void *arg)
 	r->have_disconnect = kx_conn_ssh(c, KX_CLIENT)->have_disconnect;
 	r->disc_reason = kx_conn_ssh(c, KX_CLIENT)->disc_reason;
 	r->close = c->close;
+	r->cause = v.close.cause;
+	r->no_tcp_facts = c->no_tcp_facts;
+	r->pkts[0] = c->half[0].pkts;
+	r->pkts[1] = c->half[1].pkts;
 	r->closed_by = c->closed_by;
 	r->after = c->close_after;
 	r->midstream = c->midstream;
@@ -793,6 +805,86 @@ test_vis_banner(void **state)
 	assert_true(s.r[0].anoms & ANOM(SSH_BANNER_CONTROL));
 }
 
+/* The peer's first line, when it was no identification string, is quoted
+ * by sshd: in '...' (sshd.c, OpenSSH 7 and older) or in "..." (kex.c
+ * kex_exchange_identification). Each runs to its own closing quote, so an
+ * apostrophe inside "..." or a double quote inside '...' is kept. */
+static void
+test_quoted_identifier(void **state)
+{
+	static const char from[] =
+	    "Connection from 192.0.2.5 port 6 on 192.0.2.1 port 22\n";
+	static const struct {
+		const char *line, *want;
+	} cases[] = {
+		{ "kex_exchange_identification: client sent invalid protocol "
+		  "identifier \"it's me\"", "it's me" },
+		{ "kex_exchange_identification: client sent invalid protocol "
+		  "identifier \"GET / HTTP/1.1\"", "GET / HTTP/1.1" },
+		{ "Bad protocol version identification 'say \"hi\"' from "
+		  "192.0.2.5 port 6", "say \"hi\"" },
+		{ "Bad protocol version identification 'it's me' from "
+		  "192.0.2.5 port 6", "it's me" },
+	};
+	char text[512];
+	struct seen s;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		snprintf(text, sizeof(text), "%s%s\n", from, cases[i].line);
+		run_log(&s, text);
+		assert_int_equal(s.n, 1);
+		assert_string_equal(s.r[0].prebanner[KX_CLIENT], cases[i].want);
+		assert_int_equal(s.r[0].closed_by, KX_SERVER);
+	}
+}
+
+/* A log counts no packets: its connections say "no TCP facts", and what
+ * close.c reads of them is what the log says, never a packet count. */
+static void
+test_no_tcp_facts(void **state)
+{
+	struct seen s;
+
+	(void)state;
+	/* ssh sent its banner and its connect() timed out: two things the
+	 * client did, not two SYNs, so not "filtered". */
+	run_log(&s, "debug1: Connecting to 192.0.2.1 [192.0.2.1] port 22.\n"
+	    "debug1: Local version string SSH-2.0-OpenSSH_9.2\n"
+	    "ssh: connect to host 192.0.2.1 port 22: Connection timed out\n");
+	assert_int_equal(s.n, 1);
+	assert_true(s.r[0].no_tcp_facts);
+	assert_int_equal(s.r[0].pkts[KX_CLIENT], 0);
+	assert_int_equal(s.r[0].pkts[KX_SERVER], 0);
+	assert_int_equal(s.r[0].cause, KX_CAUSE_NO_ANSWER);
+	assert_true(s.r[0].log.seen[KX_CLIENT]);
+	assert_false(s.r[0].log.seen[KX_SERVER]);
+	assert_non_null(strstr(s.r[0].json, "\"packets\":null"));
+
+	/* "Connection established.": the server answered; then nothing. */
+	run_log(&s, "debug1: Connecting to 192.0.2.1 [192.0.2.1] port 22.\n"
+	    "debug1: Connection established.\n"
+	    "kex_exchange_identification: Connection closed by remote host\n");
+	assert_int_equal(s.n, 1);
+	assert_true(s.r[0].log.seen[KX_SERVER]);
+	assert_int_equal(s.r[0].cause, KX_CAUSE_CLOSED);
+	assert_int_equal(s.r[0].pkts[KX_SERVER], 0);
+
+	/* Only sshd's listener line is a MaxStartups refusal: the words in
+	 * a user name (the client picks it) are not. */
+	run_log(&s, "sshd[3]: Connection from 192.0.2.5 port 6 on 192.0.2.1 port 22\n"
+	    "sshd[3]: Connection closed by invalid user past MaxStartups "
+	    "192.0.2.5 port 6 [preauth]\n");
+	assert_int_equal(s.n, 1);
+	assert_int_not_equal(s.r[0].cause, KX_CAUSE_MAX_STARTUPS);
+	assert_int_not_equal(s.r[0].verdict, KX_V_REFUSED);
+	run_log(&s, "sshd[1]: drop connection #10 from [192.0.2.5]:5555 on "
+	    "[192.0.2.1]:22 past MaxStartups\n");
+	assert_int_equal(s.n, 1);
+	assert_true(s.r[0].log.max_startups);
+	assert_int_equal(s.r[0].cause, KX_CAUSE_MAX_STARTUPS);
+}
+
 /* ------------------------------------------------------------ hostile logs */
 
 /* A block cut off in the middle: by the end of the log, by a new block,
@@ -1100,6 +1192,8 @@ main(int argc, char **argv)
 		cmocka_unit_test(test_disagreement),
 		cmocka_unit_test(test_outcomes),
 		cmocka_unit_test(test_vis_banner),
+		cmocka_unit_test(test_quoted_identifier),
+		cmocka_unit_test(test_no_tcp_facts),
 		cmocka_unit_test(test_block_cut),
 		cmocka_unit_test(test_hostile_files),
 		cmocka_unit_test(test_binary_garbage),

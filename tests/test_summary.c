@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "kexray/events/summary.h"
+#include "kexray/report/summary.h"
 #include "kx_test.h"
 
 /* Recorded OpenSSH 9.2p1 lists (pcaps/openssh_login.pcap), shortened. */

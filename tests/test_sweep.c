@@ -24,6 +24,7 @@
 
 #include "kexray/stream/pipeline.h"
 #include "kexray/report/report.h"
+#include "kx_frames.h"
 #include "kx_test.h"
 
 #define FLIP_RUNS 10000
@@ -295,20 +296,6 @@ struct framer {
 	uint64_t ts, no;
 };
 
-static void
-put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static void
-put32(uint8_t *p, uint32_t v)
-{
-	put16(p, (uint16_t)(v >> 16));
-	put16(p + 2, (uint16_t)v);
-}
-
 /* An Ethernet/IPv4/TCP frame of the conversation, the original ports and
  * sequence numbers, fixed documentation addresses. */
 static void
@@ -316,29 +303,17 @@ send_seg(struct framer *fm, int side, uint8_t flags, uint32_t seq,
     const uint8_t *data, uint32_t len)
 {
 	static uint8_t f[14 + 20 + 20 + 65536];
-	uint8_t *ip = f + 14, *tcp = ip + 20;
 	uint32_t caddr = 0xc0000201u, saddr = 0xc6336401u;
+	struct kxf_tcp h = { .saddr = side == KX_CLIENT ? caddr : saddr,
+	    .daddr = side == KX_CLIENT ? saddr : caddr,
+	    .sport = fm->cv->port[side], .dport = fm->cv->port[!side],
+	    .seq = seq, .ack = fm->cv->isn[!side] + 1, .flags = flags,
+	    .ttl = 64, .win = 65535 };
+	uint32_t n;
 
 	assert_true(len <= 65536 - 40);
-	memset(f, 0, 54);
-	put16(f + 12, 0x0800);
-	ip[0] = 0x45;
-	put16(ip + 2, (uint16_t)(40 + len));
-	ip[8] = 64;
-	ip[9] = 6;
-	put32(ip + 12, side == KX_CLIENT ? caddr : saddr);
-	put32(ip + 16, side == KX_CLIENT ? saddr : caddr);
-	put16(tcp, fm->cv->port[side]);
-	put16(tcp + 2, fm->cv->port[!side]);
-	put32(tcp + 4, seq);
-	put32(tcp + 8, fm->cv->isn[!side] + 1);
-	tcp[12] = 5 << 4;
-	tcp[13] = flags;
-	put16(tcp + 14, 65535);
-	if (len > 0)
-		memcpy(tcp + 20, data, len);
-	kx_pipeline_frame(fm->pl, DLT_EN10MB, f, 54 + len, 54 + len,
-	    fm->ts += 100, ++fm->no);
+	n = kxf_frame(f, sizeof(f), &h, data, len);
+	kx_pipeline_frame(fm->pl, DLT_EN10MB, f, n, n, fm->ts += 100, ++fm->no);
 }
 
 static struct kx_pipeline *

@@ -90,7 +90,8 @@ test_brute_queue_order(void **state)
 	c.rsts = (struct kx_rstlog *)&c;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		c.ts_first = i;
-		assert_true(kx_brute_queue_push(q, keys[i], &c, KX_PHASE_AUTH));
+		assert_true(kx_brute_queue_push(q, keys[i], &c, KX_PHASE_AUTH,
+		    (uint32_t)i));
 	}
 	assert_false(kx_brute_queue_pop(q, 10, &it));
 	while (kx_brute_queue_pop(q, 70, &it)) {
@@ -101,6 +102,8 @@ test_brute_queue_order(void **state)
 		assert_null(it.conn.rsts);
 		if (it.key == 10)   /* queued 2nd, 4th, 9th: in that order */
 			assert_int_equal(it.conn.ts_first, n == 0 ? 1 : n == 1 ? 3 : 8);
+		/* The failed logins taken at the push travel with it. */
+		assert_int_equal(it.fails, it.conn.ts_first);
 		last_key = it.key;
 		last_order = it.order;
 		n++;

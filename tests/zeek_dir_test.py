@@ -31,8 +31,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from kxtest import ENV, check, finish, records, run  # noqa: E402
 
-ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 LOGS = ["ssh.log", "kexray_close.log", "kexray_kexinit.log", "notice.log"]
 LISTS = ["kex_algorithms", "server_host_key_algorithms",
          "encryption_algorithms_client_to_server",
@@ -51,19 +51,6 @@ NOTICE_FIELDS = ("ts uid id.orig_h id.orig_p id.resp_h id.resp_p fuid file_mime_
 NOTICE_TYPES = ("time string addr port addr port string string string enum enum string "
                 "string addr addr port count string set[enum] set[string] interval string "
                 "string string double double").split()
-results = []
-
-
-def check(name, cond, detail=""):
-    results.append(bool(cond))
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name,
-                       "" if cond else ": " + str(detail)[:400]))
-
-
-def run(k, args):
-    r = subprocess.run([k, "-q"] + args, stdout=subprocess.PIPE,
-                       stderr=subprocess.PIPE, env=ENV, timeout=120)
-    return r.returncode, r.stdout.decode("utf-8", "replace")
 
 
 def unescape(v):
@@ -116,7 +103,7 @@ def check_header(name, path, want_path):
 
 def zeek_dir(k, args, d):
     os.makedirs(d)
-    rc, _ = run(k, args + ["--format", "zeek", "-o", d])
+    rc, _, _ = run(k, args + ["--format", "zeek", "-o", d], quiet=True)
     return rc
 
 
@@ -150,9 +137,9 @@ def main():
             for lg in LOGS:
                 if os.path.exists(os.path.join(d, lg)):
                     logs[lg] = check_header(name, os.path.join(d, lg), lg[:-4])
-            _, js = run(k, args + ["--json"])
+            _, js, _ = run(k, args + ["--json"], quiet=True)
             recs = [json.loads(l) for l in js.splitlines()]
-            _, zk = run(k, args + ["--format", "zeek"])
+            _, zk, _ = run(k, args + ["--format", "zeek"], quiet=True)
             zrows = [l for l in zk.splitlines() if not l.startswith("#")]
             with open(os.path.join(d, "ssh.log")) as f:
                 drows = [l for l in f.read().splitlines() if not l.startswith("#")]
@@ -265,13 +252,11 @@ def main():
 
         d = os.path.join(tmp, "json")
         os.makedirs(d)
-        rc, _ = run(k, ["-r", inputs[0][1][1], "--json", "-o", d])
+        rc, _, _ = run(k, ["-r", inputs[0][1][1], "--json", "-o", d], quiet=True)
         check("--json with a directory is a usage error (2)", rc == 2, rc)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    passed = sum(results)
-    print("%d passed, %d failed" % (passed, len(results) - passed))
-    return 0 if passed == len(results) else 1
+    return finish()
 
 
 if __name__ == "__main__":

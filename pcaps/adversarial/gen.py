@@ -26,24 +26,14 @@ import random
 import struct
 import sys
 
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from craftlib import (ACK, FIN, LINKTYPE_ETHERNET, PSH, RST, SYN,  # noqa: E402,F401
+                      inet_checksum, ip4, pcap_header, pcap_record, ssh_packet, ssh_string)
+
 # ---------------------------------------------------------------- pcap file
 
-LINKTYPE_ETHERNET = 1
 SNAPLEN = 262144
 T0 = 1710000000 * 1000000   # 2024-03-09 16:00:00 UTC
-
-
-def pcap_header(linktype=LINKTYPE_ETHERNET, snaplen=SNAPLEN):
-    """Classic pcap, microsecond timestamps (magic a1b2c3d4), version 2.4."""
-    return struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, snaplen, linktype)
-
-
-def pcap_record(ts_us, data, caplen=None, wirelen=None):
-    """One record; caplen/wirelen default to len(data) but may lie."""
-    caplen = len(data) if caplen is None else caplen
-    wirelen = len(data) if wirelen is None else wirelen
-    return struct.pack("<IIII", ts_us // 1000000, ts_us % 1000000,
-                       caplen, wirelen) + data
 
 
 class Pcap:
@@ -64,21 +54,7 @@ class Pcap:
 
 # ------------------------------------------------------- Ethernet / IP / TCP
 
-FIN, SYN, RST, PSH, ACK = 0x01, 0x02, 0x04, 0x08, 0x10
 MSS = struct.pack("!BBH", 2, 4, 1460)
-
-
-def inet_checksum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def ip4(addr):
-    return bytes(int(x) for x in addr.split("."))
 
 
 def ip6(addr):
@@ -225,26 +201,14 @@ CLIENT_BANNER = b"SSH-2.0-OpenSSH_9.6"
 SERVER_BANNER = b"SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3"
 
 
-def sstr(b):
-    return struct.pack("!I", len(b)) + b
-
-
-def ssh_packet(payload, block=8):
-    """RFC 4253 6 binary packet, no MAC before NEWKEYS; zero padding."""
-    pad = block - (5 + len(payload)) % block
-    if pad < 4:
-        pad += block
-    return struct.pack("!IB", 1 + len(payload) + pad, pad) + payload + b"\0" * pad
-
-
 def kexinit_payload(cookie, lists, raw_lists=None):
     """RFC 4253 7.1; raw_lists (bytes per key) override lists."""
     body = bytes([20]) + cookie
     for k in KEXINIT_KEYS:
         if raw_lists is not None and k in raw_lists:
-            body += sstr(raw_lists[k])
+            body += ssh_string(raw_lists[k])
         else:
-            body += sstr(lists.get(k, "").encode("ascii"))
+            body += ssh_string(lists.get(k, "").encode("ascii"))
     return body + b"\0" + struct.pack("!I", 0)
 
 
@@ -254,13 +218,13 @@ def kexinit(cookie, lists=LISTS, raw_lists=None):
 
 def ecdh_init():
     """SSH_MSG_KEX_ECDH_INIT (RFC 5656 4), a 32-byte public key."""
-    return ssh_packet(bytes([30]) + sstr(bytes(range(32))))
+    return ssh_packet(bytes([30]) + ssh_string(bytes(range(32))))
 
 
 def ecdh_reply():
     """SSH_MSG_KEX_ECDH_REPLY: host key, server public key, signature."""
-    return ssh_packet(bytes([31]) + sstr(b"\x11" * 51) + sstr(b"\x22" * 32) +
-                      sstr(b"\x33" * 83))
+    return ssh_packet(bytes([31]) + ssh_string(b"\x11" * 51) + ssh_string(b"\x22" * 32) +
+                      ssh_string(b"\x33" * 83))
 
 
 NEWKEYS = ssh_packet(bytes([21]))
@@ -730,7 +694,7 @@ def kexinit_overrun():
         elif i == 1:
             struct.pack_into("!I", body, 17, len(body) - 17 - 4 + 1)
         else:
-            body = bytes([20]) + b"\xc1" * 16 + sstr(b"curve25519-sha256") + b"\0\0"
+            body = bytes([20]) + b"\xc1" * 16 + ssh_string(b"curve25519-sha256") + b"\0\0"
         conn.send(conn.c, ssh_packet(bytes(body)))
         conn.close()
     return p.bytes()
@@ -816,7 +780,7 @@ class FastWriter:
 
     def __init__(self, path):
         self.f = open(path, "wb")
-        self.buf = [pcap_header()]
+        self.buf = [pcap_header(snaplen=SNAPLEN)]
         self.n = 0
 
     def add(self, ts_us, frame):

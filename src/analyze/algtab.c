@@ -19,6 +19,22 @@ const char *const kx_algcat_names[KX_AC_MAX] = {
 	[KX_AC_COMP] = "compression",
 };
 
+const char *const kx_algcat_words[KX_AC_MAX] = {
+	[KX_AC_KEX] = "kex",
+	[KX_AC_HOSTKEY] = "host key",
+	[KX_AC_CIPHER] = "cipher",
+	[KX_AC_MAC] = "mac",
+	[KX_AC_COMP] = "compression",
+};
+
+const char *const kx_algcat_directives[KX_AC_MAX] = {
+	[KX_AC_KEX] = "KexAlgorithms",
+	[KX_AC_HOSTKEY] = "HostKeyAlgorithms",
+	[KX_AC_CIPHER] = "Ciphers",
+	[KX_AC_MAC] = "MACs",
+	[KX_AC_COMP] = "Compression",
+};
+
 const char *const kx_rating_names[KX_RATE_MAX] = {
 	[KX_RATE_OK] = "ok",
 	[KX_RATE_INFO] = "info",
@@ -467,13 +483,6 @@ static const struct kx_backport backports[] = {
 
 #define NBACKPORTS (sizeof(backports) / sizeof(backports[0]))
 
-const struct kx_backport *
-kx_backport_rows(size_t *n)
-{
-	*n = NBACKPORTS;
-	return backports;
-}
-
 /* The comments name a package with the fix for id. */
 static bool
 backported(const struct kx_software *sw, const char *id)
@@ -493,13 +502,6 @@ backported(const struct kx_software *sw, const char *id)
 			return true;
 	}
 	return false;
-}
-
-const struct kx_software_issue *
-kx_software_issue_rows(size_t *n)
-{
-	*n = NISSUES;
-	return issues;
 }
 
 void

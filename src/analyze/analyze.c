@@ -2,8 +2,11 @@
 #include <string.h>
 
 #include "kexray/analyze/analyze.h"
+#include "kexray/analyze/assess.h"
+#include "kexray/analyze/memo.h"
 #include "kexray/analyze/resets.h"
 #include "kexray/input/sshlog.h"
+#include "kexray/ssh/hostkey.h"
 
 const char *const kx_verdict_names[KX_V_MAX] = {
 	[KX_V_OK] = "OK",
@@ -24,8 +27,6 @@ kx_verdict_is_problem(enum kx_verdict_kind k)
 	    k == KX_V_REFUSED || k == KX_V_NO_ANSWER || k == KX_V_HOST_KEY_CHANGED;
 }
 
-static const char *const side_names[2] = { "client", "server" };
-
 void
 kx_step_text(const struct kx_step *st, char *buf, size_t len)
 {
@@ -34,11 +35,11 @@ kx_step_text(const struct kx_step *st, char *buf, size_t len)
 		return;
 	}
 	if (st->what == KX_STEP_BANNER)
-		snprintf(buf, len, "%s banner", side_names[st->side]);
+		snprintf(buf, len, "%s banner", kx_side_names[st->side]);
 	else if (st->what == KX_STEP_ENCRYPTED)
-		snprintf(buf, len, "%s encrypted data", side_names[st->side]);
+		snprintf(buf, len, "%s encrypted data", kx_side_names[st->side]);
 	else
-		snprintf(buf, len, "%s %s", side_names[st->side],
+		snprintf(buf, len, "%s %s", kx_side_names[st->side],
 		    kx_ssh_msg_name(st->what));
 }
 
@@ -59,7 +60,7 @@ close_text(const struct kx_conn *c, char *buf, size_t len)
 	/* resets.h: a RST that does not match the sender's own segments. */
 	snprintf(buf, len, "%s%s %s %s%s", c->close == KX_CLOSE_RST &&
 	    kx_resets_closing_verdict(c) == KX_RST_LIKELY_FORGED ?
-	    "a third party claiming to be the " : "", side_names[c->closed_by],
+	    "a third party claiming to be the " : "", kx_side_names[c->closed_by],
 	    c->close == KX_CLOSE_RST ? "reset the connection (RST)" :
 	    "closed the connection (FIN)",
 	    step[0] != '\0' ? "after " : "before any SSH data",
@@ -114,14 +115,14 @@ judge_ssh1(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 			snprintf(v->reason, sizeof(v->reason),
 			    "protocol version mismatch: the %s speaks only SSH "
 			    "protocol 1 (%.*s), the %s only SSH-2; %s",
-			    side_names[i], (int)s[i]->proto_len,
+			    kx_side_names[i], (int)s[i]->proto_len,
 			    (const char *)s[i]->banner + s[i]->proto_off,
-			    side_names[!i], how);
+			    kx_side_names[!i], how);
 		} else {
 			v->kind = KX_V_INCOMPLETE;
 			snprintf(v->reason, sizeof(v->reason),
 			    "SSH protocol 1 session (%s speaks %.*s): kexray "
-			    "decodes SSH-2 handshakes only; %s", side_names[i],
+			    "decodes SSH-2 handshakes only; %s", kx_side_names[i],
 			    (int)s[i]->proto_len,
 			    (const char *)s[i]->banner + s[i]->proto_off, how);
 		}
@@ -162,9 +163,9 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		mismatch_text(v, what, sizeof(what));
 		snprintf(v->reason, sizeof(v->reason), "%s; the %s offered %.*s; "
 		    "the %s's own list is not in the log (LogLevel DEBUG2 "
-		    "logs both)", what, side_names[peer],
+		    "logs both)", what, kx_side_names[peer],
 		    (int)c->log->offer_len, c->log->outcome + c->log->offer_off,
-		    side_names[!peer]);
+		    kx_side_names[!peer]);
 		return true;
 	}
 	if (c->midstream && !cs->have_banner && !ss->have_banner) {
@@ -179,11 +180,11 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		v->kind = KX_V_INCOMPLETE;
 		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
 		return true;
-	} else if (c->half[KX_CLIENT].pkts == 0 || c->half[KX_SERVER].pkts == 0) {
+	} else if (!kx_close_heard(c, KX_CLIENT) || !kx_close_heard(c, KX_SERVER)) {
 		/* A SYN nobody answered is still open or timed out (below);
 		 * data one way and nothing back is a one-sided capture
 		 * (asymmetric routing, a mirror of one direction). */
-		bool client_only = c->half[KX_SERVER].pkts == 0;
+		bool client_only = !kx_close_heard(c, KX_SERVER);
 		const struct kx_half *h = &c->half[client_only ? KX_CLIENT : KX_SERVER];
 
 		if (h->payload_bytes > 0) {
@@ -237,37 +238,6 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		    "capture ended before the handshake completed");
 	}
 	return false;
-}
-
-/* A host key that differs from the one on record (or is revoked) is the
- * verdict, whatever else happened: the handshake is not to be trusted,
- * or the client was right to refuse it. */
-static void
-judge_hostkey(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
-    struct kx_verdict *v)
-{
-	const struct kx_hostkey *hk = &v->assess.hostkey;
-	const char *file;
-	char was[sizeof(v->reason)];
-
-	if (ctx == NULL || (ctx->known_hosts == NULL && ctx->host_keys == NULL))
-		return;
-	if (!kx_hostkey_judge(ctx->known_hosts, ctx->host_keys, c,
-	    &v->assess.hostkey))
-		return;
-	if (v->kind != KX_V_OK && v->kind != KX_V_CLOSED &&
-	    v->kind != KX_V_RESET && v->kind != KX_V_INCOMPLETE)
-		return;
-	file = hk->known_hosts == KX_HK_CHANGED || hk->known_hosts == KX_HK_REVOKED ?
-	    "known_hosts" : "the --host-keys file";
-	memcpy(was, v->reason, sizeof(was));
-	v->kind = KX_V_HOST_KEY_CHANGED;
-	snprintf(v->reason, sizeof(v->reason), "the server's host key %s "
-	    "(possible man-in-the-middle, or a reinstalled server); %s",
-	    (hk->known_hosts == KX_HK_REVOKED || hk->host_keys == KX_HK_REVOKED) ?
-	    "is marked @revoked" : file[0] == 'k' ?
-	    "differs from the one in known_hosts" :
-	    "differs from the one kexray recorded (--host-keys)", was);
 }
 
 /* A log that says only "Unable to negotiate ...: no matching X found"
@@ -339,7 +309,7 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 			continue;
 		rn = kx_ssh_disconnect_reason_name(d->disc_reason);
 		snprintf(v->reason + off, sizeof(v->reason) - off,
-		    "; %s sent DISCONNECT %u (%s)", side_names[s],
+		    "; %s sent DISCONNECT %u (%s)", kx_side_names[s],
 		    d->disc_reason, rn != NULL ? rn : "unknown reason");
 	}
 	/* A port check is its own outcome, not a failed login (issue 19). */
@@ -347,7 +317,6 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 	    v->close.cause == KX_CAUSE_PROBE &&
 	    (ctx == NULL || !ctx->probes_are_problems))
 		v->kind = KX_V_PROBE;
-	judge_hostkey(c, ctx, v);
 	v->problem = kx_verdict_is_problem(v->kind);
 	v->outcome.kind = (uint8_t)v->kind;
 	v->outcome.mismatch_mask = (uint8_t)v->nego.mismatch_mask;
@@ -365,4 +334,35 @@ kx_analyze_end(const struct kx_conn *c, struct kx_close_info *ci)
 	n.mismatch_mask = c->hs_outcome.mismatch_mask;
 	n.first_failure = c->hs_outcome.first_failure;
 	kx_close_judge(c, &n, ci);
+}
+
+bool
+kx_verdict_weak(const struct kx_verdict *v)
+{
+	if (v->kind != KX_V_OK)
+		return false;
+	if (v->assess.terrapin.exposed)
+		return true;
+	for (int cat = 0; cat < KX_CAT_MAX; cat++) {
+		const struct kx_algtab_row *r = v->assess.rating[cat];
+
+		if (v->nego.res[cat] == KX_NEGO_AGREED && r != NULL &&
+		    (r->rating == KX_RATE_WARN || r->rating == KX_RATE_FAIL))
+			return true;
+	}
+	return false;
+}
+
+bool
+kx_verdict_forged(const struct kx_verdict *v)
+{
+	return v->kind == KX_V_RESET && v->close.third_party;
+}
+
+void
+kx_analyze_thread_end(void)
+{
+	kx_memo_clear();
+	kx_assess_cache_free();
+	kx_fingerprint_thread_end();
 }

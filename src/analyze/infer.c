@@ -343,8 +343,9 @@ kx_infer_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size,
 	}
 	after_add(st, dir, size, ts_us);
 	if (st->nseg < KX_INFER_SEGS_MAX) {
-		st->seg[st->nseg].size = size;
-		st->seg[st->nseg].dir = (uint8_t)dir;
+		st->seg[st->nseg].size = size > KX_INFER_SEG_SIZE_MAX ?
+		    KX_INFER_SEG_SIZE_MAX : size;
+		st->seg[st->nseg].dir = dir == KX_INFER_S2C;
 		st->nseg++;
 	} else {
 		st->segs_capped = true;
@@ -427,6 +428,70 @@ learn_failure(const struct kx_infer *st, int sa_at, uint32_t fmin, uint32_t fmax
 	return n > 0 ? size[best] : 0;
 }
 
+/* The replies' shape (kx_infer_result.replies): one pass over the
+ * segments after SERVICE_ACCEPT, up to the success. */
+static void
+shape(const struct kx_infer *st, int sa_at, uint32_t sa, uint32_t f,
+    uint32_t succ, uint32_t succ16, struct kx_infer_result *res)
+{
+	const struct kx_infer_side *sv = &st->side[KX_INFER_S2C];
+	uint32_t n = 0, req = 0, kmin, kmax, lo, hi;
+	uint32_t pk_ok = kx_infer_packet_size(sv, KX_INFER_PK_OK_MIN);
+	int pending = -1;      /* index in replies of a K or C to confirm */
+	bool pend_c = false;
+
+	for (uint32_t i = (uint32_t)sa_at + 1; i < st->nseg &&
+	    n < KX_INFER_REPLIES_MAX; i++) {
+		const struct kx_infer_seg *g = &st->seg[i];
+		char c;
+
+		if (g->dir == KX_INFER_C2S) {
+			if (pending >= 0 && pend_c) {
+				/* INFO_REQUEST is answered by INFO_RESPONSE. */
+				res->replies[pending] = 'C';
+				res->challenge = true;
+			} else if (pending >= 0) {
+				/* PK_OK is answered by the signed request,
+				 * larger than the query. */
+				res->replies[pending] = g->size > req ? 'K' : 'O';
+				res->key_accepted |= g->size > req;
+			}
+			pending = -1;
+			req = g->size;
+			continue;
+		}
+		if (req == 0)
+			continue;   /* EXT_INFO after SERVICE_ACCEPT */
+		if (g->size == succ || g->size == succ16) {
+			res->replies[n++] = 'S';
+			break;
+		}
+		if (f != 0 && (g->size == f || (n == 0 && g->size > f &&
+		    kx_infer_packets_in(sv, g->size - f, &kmin, &kmax))))
+			c = 'F';
+		else if (g->size == sa)
+			c = 'A';    /* the service asked for again (paramiko) */
+		else if (g->size >= pk_ok && n > 0)
+			/* PK_OK if a larger request answers it; never the
+			 * first reply (OpenSSH's first request is "none", and
+			 * sshd's Banner comes with the first reply). */
+			c = '?';
+		else if (kx_infer_payload_range(sv, g->size, &lo, &hi))
+			c = 'C';
+		else
+			c = 'O';
+		/* Each a guess until the client answers it: a DISCONNECT
+		 * at MaxAuthTries is small and one packet too. */
+		if (c == '?' || c == 'C') {
+			pending = (int)n;
+			pend_c = c == 'C';
+			c = 'O';
+		}
+		res->replies[n++] = c;
+	}
+	res->replies[n] = '\0';
+}
+
 void
 kx_infer_judge(const struct kx_infer *st, struct kx_infer_result *res)
 {
@@ -445,8 +510,11 @@ kx_infer_judge(const struct kx_infer *st, struct kx_infer_result *res)
 	res->service_accept = -1;
 	res->success_at = -1;
 	res->attempts_exact = true;
-	if (st->nseg == 0)
+	if (st->nseg == 0) {
+		/* Nothing encrypted: no attempt, if the end was seen. */
+		res->attempts_exact = st->ended && st->closed;
 		return;
+	}
 	if (sv->view == KX_INFER_VIEW_COMPRESSED ||
 	    st->side[KX_INFER_C2S].view == KX_INFER_VIEW_COMPRESSED) {
 		res->why = KX_INFER_WHY_COMPRESSED;
@@ -475,6 +543,7 @@ kx_infer_judge(const struct kx_infer *st, struct kx_infer_result *res)
 		return;
 	}
 	f = res->failure_size = learn_failure(st, sa_at, fmin, fmax, succ, succ16);
+	shape(st, sa_at, sa, f, succ, succ16, res);
 
 	for (uint32_t i = (uint32_t)sa_at + 1; i < st->nseg; i++) {
 		const struct kx_infer_seg *g = &st->seg[i];

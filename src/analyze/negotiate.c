@@ -28,6 +28,17 @@ const char *const kx_cat_words[KX_CAT_MAX] = {
 	[KX_CAT_COMP_S2C] = "compression (server to client)",
 };
 
+const char *const kx_cat_labels[KX_CAT_MAX] = {
+	[KX_CAT_KEX] = "kex",
+	[KX_CAT_HOSTKEY] = "host key",
+	[KX_CAT_CIPHER_C2S] = "cipher c2s",
+	[KX_CAT_MAC_C2S] = "mac c2s",
+	[KX_CAT_COMP_C2S] = "comp c2s",
+	[KX_CAT_CIPHER_S2C] = "cipher s2c",
+	[KX_CAT_MAC_S2C] = "mac s2c",
+	[KX_CAT_COMP_S2C] = "comp s2c",
+};
+
 const enum kx_proposal kx_cat_proposal[KX_CAT_MAX] = {
 	[KX_CAT_KEX] = KX_PROP_KEX,
 	[KX_CAT_HOSTKEY] = KX_PROP_HOSTKEY,
@@ -173,18 +184,6 @@ nameset_free(struct nameset *ns)
 		free(ns->slot);
 }
 
-static bool
-list_has(const struct kx_namelist *nl, const uint8_t *name, uint32_t len)
-{
-	uint32_t off = 0, l;
-	const uint8_t *n;
-
-	while (kx_namelist_next(nl, &off, &n, &l))
-		if (l == len && memcmp(n, name, len) == 0)
-			return true;
-	return false;
-}
-
 /* First client name also offered by the server. Empty names are never a
  * match: an empty entry is a malformed list, not an algorithm. */
 static bool
@@ -201,7 +200,7 @@ choose(const struct kx_namelist *c, const struct kx_namelist *s, bool kex,
 		if (len == 0 || (kex && kx_kex_is_pseudo(name, len)))
 			continue;
 		if (have_set ? nameset_has(&ns, name, len) :
-		    list_has(s, name, len)) {
+		    kx_namelist_has(s, name, len)) {
 			out->p = name;
 			out->len = len;
 			found = true;

@@ -5,16 +5,8 @@
 #include <string.h>
 
 #include "internal.h"
+#include "kexray/core/limits.h"
 
-/* Tunnels unwrapped inside one another. A mirror session (ERSPAN, VXLAN,
- * Geneve) of an overlay (GRE, VXLAN) over MPLS is three deep; nothing
- * deeper turns up in mirrored traffic, and a crafted frame of tunnel in
- * tunnel must not recurse as deep as its bytes allow. -> decode.tunnel_depth */
-#define KX_TUNNEL_MAX 3
-/* Labels in one MPLS stack. RFC 3032 sets no number; provider networks
- * stack two to four (transport, service, entropy label and its
- * indicator), so 8 is past any real stack. -> decode.tunnel_depth */
-#define KX_MPLS_MAX 8
 
 const char *const kx_tunnel_names[KX_TUN_MAX] = {
 	[KX_TUN_NONE] = "none",

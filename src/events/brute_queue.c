@@ -42,7 +42,7 @@ swap(struct kx_brute_item *a, struct kx_brute_item *b)
 
 bool
 kx_brute_queue_push(struct kx_brute_queue *q, uint64_t key,
-    const struct kx_conn *c, enum kx_phase phase)
+    const struct kx_conn *c, enum kx_phase phase, uint32_t fails)
 {
 	struct kx_brute_item *it;
 	size_t i;
@@ -70,6 +70,7 @@ kx_brute_queue_push(struct kx_brute_queue *q, uint64_t key,
 	it->conn.evidence = NULL;
 	it->conn.log = NULL;
 	it->phase = phase;
+	it->fails = fails;
 	for (i = q->n++; i > 0 && before(&q->heap[i], &q->heap[(i - 1) / 2]);
 	    i = (i - 1) / 2)
 		swap(&q->heap[i], &q->heap[(i - 1) / 2]);

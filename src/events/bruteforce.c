@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kexray/analyze/infer_conn.h"
 #include "kexray/events/bruteforce.h"
 
 struct pair {
@@ -11,6 +12,7 @@ struct pair {
 	uint8_t ip_version;
 	uint8_t src[16], dst[16];
 	uint32_t count;
+	uint32_t attempts;    /* failed logins the encrypted sizes counted */
 	uint64_t first_ts, last_ts;
 	uint32_t phases[KX_PHASE_MAX];
 };
@@ -97,40 +99,81 @@ find(struct kx_brute *b, const struct kx_conn *c, uint64_t now)
 	return victim;
 }
 
+/* Failed logins on c as its encrypted sizes show them (infer_conn.h): all
+ * its attempts when the login failed, all but the last when it
+ * succeeded, the refused ones counted so far when the outcome is unknown. */
+static uint32_t
+failed_attempts(const struct kx_conn *c)
+{
+	struct kx_auth_view a;
+
+	kx_infer_conn_judge(c, &a);
+	if (!a.known)
+		return 0;
+	if (a.r.auth_success == KX_INFER_YES)
+		return a.r.auth_attempts > 0 ? a.r.auth_attempts - 1 : 0;
+	return a.r.auth_attempts;
+}
+
+uint32_t
+kx_brute_failed(const struct kx_conn *c)
+{
+	return failed_attempts(c);
+}
+
 bool
 kx_brute_counts(const struct kx_brute *b, const struct kx_conn *c,
-    enum kx_phase ph)
+    enum kx_phase ph, uint32_t fails)
 {
 	if (b == NULL || c->source != KX_SOURCE_PCAP || c->log != NULL ||
-	    ph < KX_PHASE_TCP || ph > KX_PHASE_AUTH)
+	    ph < KX_PHASE_TCP)
 		return false;
-	/* Still open at the end, or evicted: not over. */
-	return c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST ||
-	    c->close == KX_CLOSE_TIMEOUT;
+	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST &&
+	    c->close != KX_CLOSE_TIMEOUT)
+		return false;   /* still open at the end, or evicted: not over */
+	/* A connection that ended before a session counts; one that carried
+	 * a session counts only the failed logins before it (a tool that
+	 * guesses many times over one connection). */
+	return ph <= KX_PHASE_AUTH || fails > 0;
 }
 
 bool
 kx_brute_note(struct kx_brute *b, const struct kx_conn *c, enum kx_phase ph,
     struct kx_brute_hit *hit)
 {
+	return kx_brute_note_failed(b, c, ph, kx_brute_failed(c), hit);
+}
+
+bool
+kx_brute_note_failed(struct kx_brute *b, const struct kx_conn *c,
+    enum kx_phase ph, uint32_t fails, struct kx_brute_hit *hit)
+{
 	uint64_t now;
 	struct pair *p;
+	bool counted;
 
-	if (!kx_brute_counts(b, c, ph))
+	if (!kx_brute_counts(b, c, ph, fails))
 		return false;
+	counted = ph <= KX_PHASE_AUTH;
 	now = c->close_ts != 0 ? c->close_ts : c->ts_last;
 	p = find(b, c, now);
 	/* A new window once the old one is over (Zeek's epoch). */
 	if (now > p->first_ts && now - p->first_ts > b->window_us) {
 		p->count = 0;
+		p->attempts = 0;
 		memset(p->phases, 0, sizeof(p->phases));
 		p->first_ts = now;
 	}
-	p->count++;
-	p->phases[ph]++;
+	if (counted) {
+		p->count++;
+		p->phases[ph]++;
+	}
+	p->attempts = fails > UINT32_MAX - p->attempts ? UINT32_MAX :
+	    p->attempts + fails;
 	if (now > p->last_ts)
 		p->last_ts = now;
-	if (p->reported || p->count < b->threshold)
+	if (p->reported || (p->count < b->threshold &&
+	    p->attempts < b->threshold))
 		return false;
 	p->reported = true;
 	memset(hit, 0, sizeof(*hit));
@@ -139,6 +182,8 @@ kx_brute_note(struct kx_brute *b, const struct kx_conn *c, enum kx_phase ph,
 	memcpy(hit->dst, p->dst, 16);
 	hit->dport = c->ep[KX_SERVER].port;
 	hit->count = p->count;
+	hit->attempts = p->attempts;
+	hit->by_attempts = p->count < b->threshold;
 	hit->threshold = b->threshold;
 	hit->window_min = b->minutes;
 	hit->first_ts = p->first_ts;

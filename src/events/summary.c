@@ -246,6 +246,7 @@ kx_summary_close(struct kx_summary *s, const struct kx_conn *c,
 		s->resets++;
 		s->resets_by_verdict[kx_resets_closing_verdict(c)]++;
 	}
+	kx_summary_auth(s, c);
 	kx_summary_seen(s, c->ts_last);
 }
 

@@ -3,9 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kexray/analyze/advice.h"
 #include "kexray/report/report.h"
-
-static const char *const side_word[2] = { "client", "server" };
 
 /* Short category words for the text report's "fix ..." label. */
 static const char *const fix_label[KX_AC_MAX] = {
@@ -14,18 +13,6 @@ static const char *const fix_label[KX_AC_MAX] = {
 	[KX_AC_CIPHER] = "cipher",
 	[KX_AC_MAC] = "mac",
 	[KX_AC_COMP] = "comp",
-};
-
-/* Category labels for the text report, by kx_cat. */
-static const char *const cat_label[KX_CAT_MAX] = {
-	[KX_CAT_KEX] = "kex",
-	[KX_CAT_HOSTKEY] = "host key",
-	[KX_CAT_CIPHER_C2S] = "cipher c2s",
-	[KX_CAT_MAC_C2S] = "mac c2s",
-	[KX_CAT_COMP_C2S] = "comp c2s",
-	[KX_CAT_CIPHER_S2C] = "cipher s2c",
-	[KX_CAT_MAC_S2C] = "mac s2c",
-	[KX_CAT_COMP_S2C] = "comp s2c",
 };
 
 static void
@@ -118,7 +105,7 @@ text_fix(FILE *out, const struct kx_conn *c, const struct kx_assessment *a,
 
 	if (f->action == KX_FIX_UPGRADE || f->action == KX_FIX_CONFIGURE_OR_UPGRADE) {
 		fprintf(out, "%s the %s", f->action == KX_FIX_UPGRADE ?
-		    "upgrade" : "reconfigure or upgrade", side_word[f->side]);
+		    "upgrade" : "reconfigure or upgrade", kx_side_names[f->side]);
 		if (sw->have) {
 			fputs(" (", out);
 			kx_text_escaped(out, s->banner + s->soft_off, s->soft_len);
@@ -195,15 +182,15 @@ text_advice(FILE *out, const struct kx_conn *c, const struct kx_assessment *a,
 		if (k == 1)
 			fprintf(out, "\n  %-11s", "");
 		if (k == 0 && ad->preferred >= 0)
-			fprintf(out, "best, on the %s: ", side_word[side]);
+			fprintf(out, "best, on the %s: ", kx_side_names[side]);
 		else
-			fprintf(out, "or on the %s: ", side_word[side]);
+			fprintf(out, "or on the %s: ", kx_side_names[side]);
 		text_fix(out, c, a, fx[side]);
 	}
 	if (ad->upgrade_side >= 0)
 		fprintf(out, "\n  %-11severy fix that works is rated fail or none "
 		    "works: upgrading the %s is the real fix", "",
-		    side_word[ad->upgrade_side]);
+		    kx_side_names[ad->upgrade_side]);
 	fputc('\n', out);
 }
 
@@ -336,7 +323,7 @@ json_would_log(FILE *out, const struct kx_conn *c, const struct kx_assessment *a
 		size_t n;
 
 		kx_addr_text(c, !side, addr, sizeof(addr));
-		fprintf(out, "%s\"%s\":", side == KX_SERVER ? "" : ",", side_word[side]);
+		fprintf(out, "%s\"%s\":", side == KX_SERVER ? "" : ",", kx_side_names[side]);
 		n = kx_would_log_line(c, a, side, addr, NULL, 0);
 		if (n == 0 || (buf = malloc(n + 1)) == NULL) {
 			fputs("null", out);
@@ -347,16 +334,6 @@ json_would_log(FILE *out, const struct kx_conn *c, const struct kx_assessment *a
 		free(buf);
 	}
 	fputc('}', out);
-}
-
-void
-kx_report_assess_json(FILE *out, const struct kx_conn *c,
-    const struct kx_verdict *v)
-{
-	kx_report_assess_json_pair(out, c, v);
-	kx_report_assess_json_hostkey(out, c, v);
-	kx_report_assess_json_advice(out, c, v);
-	kx_report_assess_json_would_log(out, c, v);
 }
 
 void
@@ -468,9 +445,9 @@ kx_report_assess_json_advice_only(FILE *out, const struct kx_conn *c,
 		fputs(",\"client_fix\":", out);
 		json_fix(out, &ad->client_fix);
 		fputs(",\"preferred\":", out);
-		jstr(out, ad->preferred >= 0 ? side_word[ad->preferred] : NULL);
+		jstr(out, ad->preferred >= 0 ? kx_side_names[ad->preferred] : NULL);
 		fputs(",\"upgrade\":", out);
-		jstr(out, ad->upgrade_side >= 0 ? side_word[ad->upgrade_side] : NULL);
+		jstr(out, ad->upgrade_side >= 0 ? kx_side_names[ad->upgrade_side] : NULL);
 		fputc('}', out);
 	}
 	fputc(']', out);
@@ -505,7 +482,7 @@ kx_report_assess_text(FILE *out, const struct kx_conn *c,
 			if (v->nego.res[cat] != KX_NEGO_AGREED ||
 			    rt == KX_RATE_OK || rt == KX_RATE_INFO)
 				continue;
-			fprintf(out, "%s%s ", any ? "\n             " : "", cat_label[cat]);
+			fprintf(out, "%s%s ", any ? "\n             " : "", kx_cat_labels[cat]);
 			kx_text_escaped(out, v->nego.alg[cat].p, v->nego.alg[cat].len);
 			fprintf(out, " %s%s%s", kx_rating_names[rt], r != NULL ? ": " : "",
 			    r != NULL ? r->reason : "");
@@ -519,7 +496,7 @@ kx_report_assess_text(FILE *out, const struct kx_conn *c,
 		if (!wl->have)
 			continue;
 		fprintf(out, "  %-11s%s offers ", side == 0 ? "weak" : "",
-		    side_word[side]);
+		    kx_side_names[side]);
 		if (wl->total == 0)
 			fputs("nothing weak", out);
 		for (uint32_t i = 0; i < wl->n; i++) {
@@ -569,7 +546,7 @@ kx_report_assess_text(FILE *out, const struct kx_conn *c,
 
 		if (!sw->have || sw->sw.row == NULL)
 			continue;
-		fprintf(out, "%s%s %s", any ? ", " : "  software   ", side_word[side],
+		fprintf(out, "%s%s %s", any ? ", " : "  software   ", kx_side_names[side],
 		    sw->sw.row->name);
 		if (sw->sw.version_len > 0) {
 			fputc(' ', out);
@@ -584,7 +561,7 @@ kx_report_assess_text(FILE *out, const struct kx_conn *c,
 		struct issue_ctx x = { out, true, true, NULL };
 
 		for (int side = 0; side < 2; side++) {
-			x.who = side_word[side];
+			x.who = kx_side_names[side];
 			if (a->software[side].have)
 				kx_software_issues(&a->software[side].sw,
 				    side == KX_SERVER, on_issue, &x);

@@ -9,10 +9,9 @@
 
 #include "kexray/events/bruteforce.h"
 #include "kexray/report/report.h"
+#include "kexray/report/auth.h"
 #include "kexray/analyze/resets.h"
 #include "kexray/input/sshlog.h"
-
-static const char *const side_names[2] = { "client", "server" };
 
 static void
 json_cstr(struct kx_sb *out, const char *s)
@@ -179,12 +178,13 @@ kx_report_json_close_object(FILE *fp, const struct kx_conn *c,
 		const struct kx_tcpfacts *f = &c->half[ci->mtu_side].tf;
 
 		kx_sb_printf(out, ",\"mtu\":{\"side\":\"%s\",\"segment_bytes\":%u,"
-		    "\"sent\":%u}", side_names[ci->mtu_side & 1], f->rexmit_len,
+		    "\"sent\":%u}", kx_side_names[ci->mtu_side & 1], f->rexmit_len,
 		    f->rexmits + 1u);
 	} else if (full) {
 		KX_SB_PUTS(out, ",\"mtu\":null");
 	}
 	kx_sb_put(out, problem ? ",\"problem\":true" : ",\"problem\":false");
+	kx_sb_auth(out, c, full);
 	kx_sb_put(out, c->evicted ? ",\"evicted\":true,\"resets_total\":" :
 	    ",\"evicted\":false,\"resets_total\":");
 	kx_sb_u(out, l != NULL ? l->total : 0);
@@ -232,7 +232,7 @@ text_head(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 	    c->close == KX_CLOSE_RST))
 		fprintf(out, ", %s by %s%s", c->close == KX_CLOSE_RST ? "RST" :
 		    "FIN", ci->third_party ? "a third party as the " : "the ",
-		    side_names[c->closed_by & 1]);
+		    kx_side_names[c->closed_by & 1]);
 	fputc('\n', out);
 }
 
@@ -249,7 +249,7 @@ text_resets(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 		uint64_t at = r->ts_us > c->ts_first ? r->ts_us - c->ts_first : 0;
 
 		fprintf(out, "  %-11sfrom the %s at +%.3f s, seq %u: %s\n",
-		    i == 0 ? "resets" : "", side_names[r->from & 1],
+		    i == 0 ? "resets" : "", kx_side_names[r->from & 1],
 		    (double)at / 1e6, r->seq,
 		    kx_rst_verdict_names[kx_rst_verdict(r)]);
 		for (int s = 0; s < KX_RSTSIG_MAX; s++) {
@@ -273,7 +273,9 @@ kx_report_text_close(FILE *out, const struct kx_conn *c,
 	text_resets(out, c, ci);
 	fprintf(out, "  %-11s", "ended");
 	kx_text_escaped(out, (const uint8_t *)ci->text, strlen(ci->text));
-	fputs("\n\n", out);
+	fputc('\n', out);
+	kx_report_text_auth(out, c);
+	fputc('\n', out);
 }
 
 void
@@ -282,6 +284,7 @@ kx_report_text_close_after(FILE *out, const struct kx_conn *c,
 {
 	if (!full) {
 		text_head(out, c, ci);
+		kx_report_text_auth(out, c);
 		fputc('\n', out);
 		return;
 	}
@@ -291,6 +294,7 @@ kx_report_text_close_after(FILE *out, const struct kx_conn *c,
 	}
 	/* The block above said the same sentence: only the TCP detail. */
 	text_resets(out, c, ci);
+	kx_report_text_auth(out, c);
 	fputc('\n', out);
 }
 
@@ -321,8 +325,10 @@ kx_report_json_bruteforce_object(FILE *fp, const struct kx_brute_hit *h)
 	    KX_JSON_SCHEMA_VERSION);
 	json_ts(out, "ts", h->last_ts);
 	kx_sb_printf(out, ",\"id.orig_h\":\"%s\",\"id.resp_h\":\"%s\",\"id.resp_p\":%u,"
-	    "\"count\":%u,\"threshold\":%u,\"window_minutes\":%u,", src, dst,
-	    h->dport, h->count, h->threshold, h->window_min);
+	    "\"count\":%u,\"attempts\":%u,\"by\":\"%s\",\"threshold\":%u,"
+	    "\"window_minutes\":%u,", src, dst, h->dport, h->count, h->attempts,
+	    h->by_attempts ? "attempts" : "connections", h->threshold,
+	    h->window_min);
 	json_ts(out, "first_ts", h->first_ts);
 	kx_sb_putc(out, ',');
 	json_ts(out, "last_ts", h->last_ts);
@@ -344,10 +350,11 @@ kx_report_text_bruteforce(FILE *out, const struct kx_brute_hit *h)
 	raw_addr(h->ip_version, h->dst, dst, sizeof(dst));
 	fprintf(out, h->ip_version == 6 ? "BRUTEFORCE  %s -> [%s]:%u" :
 	    "BRUTEFORCE  %s -> %s:%u", src, dst, h->dport);
-	fprintf(out, "  %u connections ended before a session in %.1f s "
-	    "(threshold %u in %u min; ", h->count,
-	    h->last_ts > h->first_ts ? (double)(h->last_ts - h->first_ts) / 1e6 :
-	    0.0, h->threshold, h->window_min);
+	fprintf(out, "  %u connection%s ended before a session, %u failed "
+	    "login%s in %.1f s (threshold %u %s in %u min; ", h->count,
+	    h->count == 1 ? "" : "s", h->attempts, h->attempts == 1 ? "" : "s", h->last_ts > h->first_ts ?
+	    (double)(h->last_ts - h->first_ts) / 1e6 : 0.0, h->threshold,
+	    h->by_attempts ? "failed logins" : "connections", h->window_min);
 	for (int p = KX_PHASE_TCP; p <= KX_PHASE_AUTH; p++) {
 		if (h->phases[p] == 0)
 			continue;

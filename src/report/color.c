@@ -66,29 +66,6 @@ kx_style_put(FILE *out, const struct kx_style *st, enum kx_tone t,
 		fputc(' ', out);
 }
 
-bool
-kx_verdict_weak(const struct kx_verdict *v)
-{
-	if (v->kind != KX_V_OK)
-		return false;
-	if (v->assess.terrapin.exposed)
-		return true;
-	for (int cat = 0; cat < KX_CAT_MAX; cat++) {
-		const struct kx_algtab_row *r = v->assess.rating[cat];
-
-		if (v->nego.res[cat] == KX_NEGO_AGREED && r != NULL &&
-		    (r->rating == KX_RATE_WARN || r->rating == KX_RATE_FAIL))
-			return true;
-	}
-	return false;
-}
-
-bool
-kx_verdict_forged(const struct kx_verdict *v)
-{
-	return v->kind == KX_V_RESET && v->close.third_party;
-}
-
 const char *
 kx_verdict_label(const struct kx_verdict *v)
 {

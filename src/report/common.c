@@ -118,44 +118,12 @@ kx_sb_us(struct kx_sb *s, uint64_t us)
 	kx_sb_mem(s, f, sizeof(f));
 }
 
-/* 1 for the bytes a JSON string cannot carry as they are (RFC 8259 7:
- * controls, '"', '\\'), and for DEL and non-ASCII, which kx_json_string
- * checks as UTF-8. */
-static const uint8_t json_special[256] = {
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 00 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 10 */
-	0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 20 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 30 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 40 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0,	/* 50 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,	/* 60 */
-	0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1,	/* 70 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 80 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* 90 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* a0 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* b0 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* c0 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* d0 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* e0 */
-	1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,	/* f0 */
-};
-
 void
 kx_sb_json(struct kx_sb *s, const uint8_t *p, size_t len)
 {
-	size_t i;
-
-	/* Printable ASCII but '"' and '\\' goes as it is; anything else
-	 * takes kx_json_string's way, after what is buffered. Four bytes a
-	 * step through a table: every banner, reason and name passes here. */
-	for (i = 0; i + 4 <= len; i += 4)
-		if (json_special[p[i]] | json_special[p[i + 1]] |
-		    json_special[p[i + 2]] | json_special[p[i + 3]])
-			break;
-	for (; i < len; i++)
-		if (json_special[p[i]])
-			break;
-	if (i < len) {
+	/* Anything but printable ASCII takes kx_json_string's way, after
+	 * what is buffered: every banner, reason and name passes here. */
+	if (!kx_json_plain(p, len)) {
 		kx_sb_flush(s);
 		kx_json_string(s->out, p, len);
 		return;

@@ -9,12 +9,15 @@
 #include "kexray/report/report.h"
 
 /* The sshd_config / ssh_config keyword of each category; c2s and s2c are
- * one setting. OpenSSH 7.5 and later read a leading '-' as "remove". */
-static const char *const cat_keyword[KX_CAT_MAX] = {
-	[KX_CAT_KEX] = "KexAlgorithms", [KX_CAT_HOSTKEY] = "HostKeyAlgorithms",
-	[KX_CAT_CIPHER_C2S] = "Ciphers", [KX_CAT_CIPHER_S2C] = "Ciphers",
-	[KX_CAT_MAC_C2S] = "MACs", [KX_CAT_MAC_S2C] = "MACs",
-};
+ * one setting. OpenSSH 7.5 and later read a leading '-' as "remove".
+ * Compression takes one value, not a list: no keyword. */
+static const char *
+cat_keyword(int cat)
+{
+	enum kx_algcat ac = kx_cat_algcat((enum kx_cat)cat);
+
+	return ac == KX_AC_COMP ? NULL : kx_algcat_directives[ac];
+}
 
 static bool
 in_list(const struct kx_namelist *nl, const uint8_t *name, size_t len)
@@ -83,9 +86,9 @@ one_fix(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
 	*first = false;
 	fprintf(out, "%s ", why);
 	kx_text_escaped(out, a->p, a->len);
-	fprintf(out, ": on the server add `%s -", cat_keyword[cat]);
+	fprintf(out, ": on the server add `%s -", cat_keyword(cat));
 	kx_text_escaped(out, a->p, a->len);
-	fprintf(out, "` to sshd_config, or on the client `-o%s=-", cat_keyword[cat]);
+	fprintf(out, "` to sshd_config, or on the client `-o%s=-", cat_keyword(cat));
 	kx_text_escaped(out, a->p, a->len);
 	fputs("`; ", out);
 	if (ck != NULL && sk != NULL &&
@@ -116,7 +119,7 @@ kx_report_weak_fix_text(FILE *out, const struct kx_conn *c,
 		/* c2s and s2c are one setting: once, from c2s, unless only
 		 * s2c is weak. */
 		if (v->nego.res[cat] != KX_NEGO_AGREED || r == NULL ||
-		    cat_keyword[cat] == NULL ||
+		    cat_keyword(cat) == NULL ||
 		    (r->rating != KX_RATE_WARN && r->rating != KX_RATE_FAIL))
 			continue;
 		if ((cat == KX_CAT_CIPHER_S2C || cat == KX_CAT_MAC_S2C) &&

@@ -8,8 +8,6 @@
 #include "kexray/report/color.h"
 #include "kexray/report/headline.h"
 
-static const char *const side_word[2] = { "client", "server" };
-
 /* Appends to buf[*off] without overrunning; truncates at len - 1. */
 static void put(char *buf, size_t len, size_t *off, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -31,12 +29,11 @@ put(char *buf, size_t len, size_t *off, const char *fmt, ...)
 
 /* The category word a person uses: c2s and s2c are one setting in
  * sshd_config and ssh_config. */
-static const char *const cat_word[KX_CAT_MAX] = {
-	[KX_CAT_KEX] = "kex", [KX_CAT_HOSTKEY] = "host key",
-	[KX_CAT_CIPHER_C2S] = "cipher", [KX_CAT_CIPHER_S2C] = "cipher",
-	[KX_CAT_MAC_C2S] = "mac", [KX_CAT_MAC_S2C] = "mac",
-	[KX_CAT_COMP_C2S] = "compression", [KX_CAT_COMP_S2C] = "compression",
-};
+static const char *
+cat_word(int cat)
+{
+	return kx_algcat_words[kx_cat_algcat((enum kx_cat)cat)];
+}
 
 /* A category of mask before cat with the same word (c2s before s2c: the
  * kx_cat order interleaves them with the other categories). */
@@ -44,7 +41,7 @@ static bool
 word_said(uint32_t mask, int cat)
 {
 	for (int e = 0; e < cat; e++)
-		if ((mask & (1u << e)) && strcmp(cat_word[e], cat_word[cat]) == 0)
+		if ((mask & (1u << e)) && strcmp(cat_word(e), cat_word(cat)) == 0)
 			return true;
 	return false;
 }
@@ -54,7 +51,7 @@ static bool
 same_as_earlier(const struct kx_verdict *v, int cat)
 {
 	for (int e = 0; e < cat; e++)
-		if (strcmp(cat_word[e], cat_word[cat]) == 0 &&
+		if (strcmp(cat_word(e), cat_word(cat)) == 0 &&
 		    v->nego.res[e] == KX_NEGO_AGREED &&
 		    v->nego.alg[e].len == v->nego.alg[cat].len &&
 		    memcmp(v->nego.alg[e].p, v->nego.alg[cat].p,
@@ -78,7 +75,7 @@ kx_headline_weak(const struct kx_verdict *v, char *buf, size_t len)
 		    same_as_earlier(v, cat))
 			continue;
 		put(buf, len, &off, "%s%s %.*s (%s)", any ? ", " : "",
-		    cat_word[cat], (int)v->nego.alg[cat].len,
+		    cat_word(cat), (int)v->nego.alg[cat].len,
 		    (const char *)v->nego.alg[cat].p, kx_rating_names[r->rating]);
 		any = true;
 	}
@@ -93,7 +90,7 @@ cause_words(const struct kx_conn *c, const struct kx_verdict *v, char *buf,
     size_t len, size_t *off)
 {
 	const struct kx_close_info *ci = &v->close;
-	const char *by = c->closed_by >= 0 ? side_word[c->closed_by & 1] : "a side";
+	const char *by = c->closed_by >= 0 ? kx_side_names[c->closed_by & 1] : "a side";
 
 	switch (ci->cause) {
 	case KX_CAUSE_PORT_CLOSED:
@@ -148,12 +145,12 @@ cause_words(const struct kx_conn *c, const struct kx_verdict *v, char *buf,
 	case KX_CAUSE_MTU:
 		put(buf, len, off, "path MTU black hole: a large handshake "
 		    "segment from the %s never got through",
-		    ci->mtu_side >= 0 ? side_word[ci->mtu_side & 1] : "server");
+		    ci->mtu_side >= 0 ? kx_side_names[ci->mtu_side & 1] : "server");
 		break;
 	case KX_CAUSE_SEGMENT_LOST:
 		put(buf, len, off, "likely a path MTU black hole: part of the "
 		    "%s's handshake was lost on the path",
-		    ci->mtu_side >= 0 ? side_word[ci->mtu_side & 1] : "peer");
+		    ci->mtu_side >= 0 ? kx_side_names[ci->mtu_side & 1] : "peer");
 		break;
 	case KX_CAUSE_KEX_STALLED:
 		put(buf, len, off, "the server never answered the key exchange");
@@ -210,7 +207,7 @@ kx_headline(const struct kx_conn *c, const struct kx_verdict *v, char *buf,
 			if (!(v->nego.mismatch_mask & (1u << cat)) ||
 			    word_said(v->nego.mismatch_mask, cat))
 				continue;
-			put(buf, len, &off, "%s %s", any ? "," : "", cat_word[cat]);
+			put(buf, len, &off, "%s %s", any ? "," : "", cat_word(cat));
 			any = true;
 		}
 		put(buf, len, &off, " (the two sides' lists do not overlap)");
@@ -232,7 +229,7 @@ kx_headline(const struct kx_conn *c, const struct kx_verdict *v, char *buf,
 		if (kx_verdict_forged(v))
 			put(buf, len, &off, "forged reset: a firewall, IPS or "
 			    "attacker ended it, claiming to be the %s",
-			    c->closed_by >= 0 ? side_word[c->closed_by & 1] : "peer");
+			    c->closed_by >= 0 ? kx_side_names[c->closed_by & 1] : "peer");
 		else
 			cause_words(c, v, buf, len, &off);
 		break;

@@ -4,101 +4,8 @@
 #include <string.h>
 
 #include "kexray/report/report.h"
+#include "kexray/report/auth.h"
 #include "kexray/input/sshlog.h"
-
-/* Decodes one UTF-8 sequence at p (RFC 3629: no overlongs, no surrogates,
- * at most U+10FFFF). Returns its length, or 0 if invalid. */
-static size_t
-utf8_seq(const uint8_t *p, size_t left)
-{
-	uint32_t cp;
-	size_t n;
-
-	if (p[0] < 0x80)
-		return 1;
-	if ((p[0] & 0xe0) == 0xc0) {
-		n = 2;
-		cp = p[0] & 0x1f;
-	} else if ((p[0] & 0xf0) == 0xe0) {
-		n = 3;
-		cp = p[0] & 0x0f;
-	} else if ((p[0] & 0xf8) == 0xf0) {
-		n = 4;
-		cp = p[0] & 0x07;
-	} else {
-		return 0;
-	}
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (p[i] & 0x3f);
-	}
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) ||
-	    (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
-	    (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
-}
-
-/* RFC 8259 7. Bytes that are not valid UTF-8 are written as the code
- * point of the same value (\u00XX), so the output is always valid JSON
- * and no byte is lost. */
-/* Bytes that go out as they are: printable ASCII but '"' and '\\'. */
-static inline bool
-json_plain(uint8_t b)
-{
-	return b >= 0x20 && b < 0x7f && b != '"' && b != '\\';
-}
-
-static void
-json_escape_byte(FILE *out, uint8_t b)
-{
-	static const char hex[] = "0123456789abcdef";
-	char e[6] = { '\\', 'u', '0', '0', hex[b >> 4], hex[b & 15] };
-
-	if (b == '"' || b == '\\') {
-		putc_unlocked('\\', out);
-		putc_unlocked((char)b, out);
-	} else {
-		fwrite_unlocked(e, 1, sizeof(e), out);
-	}
-}
-
-void
-kx_json_string(FILE *out, const uint8_t *p, size_t len)
-{
-	size_t i = 0;
-
-	putc_unlocked('"', out);
-	while (i < len) {
-		size_t run = i, n;
-
-		/* Names and banners are almost all plain: one write a run. */
-		while (run < len && json_plain(p[run]))
-			run++;
-		if (run > i && run - i < 64) {
-			/* A name: inline, no fwrite per run. */
-			while (i < run)
-				putc_unlocked((char)p[i++], out);
-			continue;
-		}
-		if (run > i) {
-			fwrite_unlocked(p + i, 1, run - i, out);
-			i = run;
-			continue;
-		}
-		if (p[i] >= 0x80 && (n = utf8_seq(p + i, len - i)) != 0) {
-			fwrite_unlocked(p + i, 1, n, out);
-			i += n;
-		} else {
-			json_escape_byte(out, p[i]);
-			i++;
-		}
-	}
-	putc_unlocked('"', out);
-}
 
 static void
 json_cstr(FILE *out, const char *s)
@@ -373,6 +280,7 @@ kx_report_json_object(FILE *fp, const struct kx_conn *c,
 	kx_sb_put(out, v->problem ? "\",\"problem\":true" : "\",\"problem\":false");
 	kx_sb_put(out, v->handshake_complete ? ",\"handshake_complete\":true" :
 	    ",\"handshake_complete\":false");
+	kx_sb_kexguess(out, c, true);
 	KX_SB_PUTS(out, ",\"reason\":");
 	sb_cstr(out, v->reason);
 	KX_SB_PUTS(out, ",\"closed_by\":");

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kexray/report/report.h"
+#include "kexray/report/auth.h"
 #include "kexray/input/sshlog.h"
 
 static const char *const side_word[2] = { "client", "server" };
@@ -383,6 +384,7 @@ kx_report_json_lean(FILE *fp, const struct kx_conn *c, const struct kx_verdict *
 		kx_sb_put(out, kx_pq_verdict_names[a->pq.verdict]);
 		kx_sb_putc(out, '"');
 	}
+	kx_sb_kexguess(out, c, false);
 	host_key(out, &a->hostkey);
 	software(out, &a->software[KX_CLIENT], KX_CLIENT);
 	software(out, &a->software[KX_SERVER], KX_SERVER);

@@ -5,6 +5,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "kexray/events/events.h"
 #include "kexray/report/report.h"
 
 static void

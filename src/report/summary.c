@@ -3,18 +3,8 @@
  * names and software strings from the wire go through the escapers. */
 #include <string.h>
 
-#include "kexray/events/summary.h"
-
-/* Directive words for the text block, by kx_algcat. */
-static const char *const ac_label[KX_AC_MAX] = {
-	[KX_AC_KEX] = "kex",
-	[KX_AC_HOSTKEY] = "host key",
-	[KX_AC_CIPHER] = "cipher",
-	[KX_AC_MAC] = "mac",
-	[KX_AC_COMP] = "compression",
-};
-
-static const char *const side_word[2] = { "client", "server" };
+#include "kexray/report/auth.h"
+#include "kexray/report/summary.h"
 
 static const char *
 plural(uint64_t n)
@@ -65,7 +55,7 @@ text_items(FILE *out, const struct kx_summary_table *t, bool rated)
 	for (uint32_t i = 0; i < n; i++) {
 		fputs(i > 0 ? ", " : "", out);
 		if (rated)
-			fprintf(out, "%s ", ac_label[top[i]->cat]);
+			fprintf(out, "%s ", kx_algcat_words[top[i]->cat]);
 		kx_text_escaped(out, top[i]->s, top[i]->len);
 		if (rated)
 			fprintf(out, " %s", kx_rating_names[top[i]->rating]);
@@ -171,11 +161,11 @@ text_mismatch(FILE *out, const struct kx_summary *s, const struct kx_style *st)
 		const struct kx_summary_mismatch *m = &s->mismatch[order[i]];
 
 		fprintf(out, "  %-11s", i == 0 ? "mismatch" : "");
-		kx_style_put(out, st, KX_TONE_BAD, ac_label[order[i]], 0);
+		kx_style_put(out, st, KX_TONE_BAD, kx_algcat_words[order[i]], 0);
 		fprintf(out, " in %llu connection%s\n", (unsigned long long)m->conns,
 		    plural(m->conns));
 		for (int side = 0; side < 2; side++) {
-			fprintf(out, "  %-11s  %s lacks ", "", side_word[side]);
+			fprintf(out, "  %-11s  %s lacks ", "", kx_side_names[side]);
 			text_items(out, m->lacks[side], false);
 			fputc('\n', out);
 		}
@@ -200,10 +190,11 @@ kx_report_summary_text(FILE *out, const struct kx_summary *s,
 		text_outcomes(out, s, st);
 		text_phases(out, s);
 		text_causes(out, s);
+		kx_report_text_summary_auth(out, s);
 		text_mismatch(out, s, st);
 		for (int side = 0; side < 2; side++) {
 			fprintf(out, "  %-11s%s ", side == 0 ? "software" : "",
-			    side_word[side]);
+			    kx_side_names[side]);
 			text_items(out, s->software[side], false);
 			if (s->no_banner[side] > 0)
 				fprintf(out, "%sno banner in %llu", s->software[side]->n >
@@ -313,7 +304,9 @@ kx_report_summary_json(FILE *out, const struct kx_summary *s,
 	for (int c = 0; c < KX_CAUSE_MAX; c++)
 		fprintf(out, "%s\"%s\":%llu", c > 0 ? "," : "", kx_cause_names[c],
 		    (unsigned long long)s->by_cause[c]);
-	fputs("},\"mismatch\":[", out);
+	fputc('}', out);
+	kx_report_json_summary_auth(out, s);
+	fputs(",\"mismatch\":[", out);
 	for (int i = 0; i < n; i++) {
 		const struct kx_summary_mismatch *m = &s->mismatch[order[i]];
 
@@ -328,8 +321,8 @@ kx_report_summary_json(FILE *out, const struct kx_summary *s,
 	fputs("],\"software\":{", out);
 	for (int side = 0; side < 2; side++) {
 		fputs(side > 0 ? "," : "", out);
-		json_items(out, side_word[side], s->software[side], "software", false);
-		fprintf(out, ",\"%s_none\":%llu", side_word[side],
+		json_items(out, kx_side_names[side], s->software[side], "software", false);
+		fprintf(out, ",\"%s_none\":%llu", kx_side_names[side],
 		    (unsigned long long)s->no_banner[side]);
 	}
 	fputs("},", out);

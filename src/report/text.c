@@ -35,21 +35,6 @@ log_lines(FILE *out, const struct kx_conn *c)
 	}
 }
 
-/* Printable ASCII as is; anything else (control bytes, ESC, NUL, bytes
- * >= 0x80) as \xHH, so a banner can never drive the terminal. */
-void
-kx_text_escaped(FILE *out, const uint8_t *p, size_t len)
-{
-	for (size_t i = 0; i < len; i++) {
-		if (p[i] == '\\')
-			fputs("\\\\", out);
-		else if (p[i] >= 0x20 && p[i] < 0x7f)
-			fputc(p[i], out);
-		else
-			fprintf(out, "\\x%02x", p[i]);
-	}
-}
-
 static void
 text_namelist(FILE *out, const struct kx_namelist *nl)
 {
@@ -74,17 +59,6 @@ endpoint(FILE *out, const struct kx_conn *c, int side)
 	else
 		fprintf(out, "%s:%u", addr, c->ep[side].port);
 }
-
-static const char *const cat_label[KX_CAT_MAX] = {
-	[KX_CAT_KEX] = "kex",
-	[KX_CAT_HOSTKEY] = "host key",
-	[KX_CAT_CIPHER_C2S] = "cipher c2s",
-	[KX_CAT_MAC_C2S] = "mac c2s",
-	[KX_CAT_COMP_C2S] = "comp c2s",
-	[KX_CAT_CIPHER_S2C] = "cipher s2c",
-	[KX_CAT_MAC_S2C] = "mac s2c",
-	[KX_CAT_COMP_S2C] = "comp s2c",
-};
 
 /* Display order: kex, host key, then each category both ways. */
 static const enum kx_cat display_order[KX_CAT_MAX] = {
@@ -218,12 +192,16 @@ side_lines(FILE *out, const struct kx_conn *c)
 		uint32_t kept = s->msg_count < KX_MSGLOG_MAX ? s->msg_count :
 		    KX_MSGLOG_MAX;
 
-		fprintf(out, "  %-11s%s: %llu packets, %llu payload bytes, %llu "
-		    "encrypted", side == 0 ? "packets" : "",
-		    side == KX_CLIENT ? "client" : "server",
-		    (unsigned long long)h->pkts,
-		    (unsigned long long)h->payload_bytes,
-		    (unsigned long long)h->encrypted_bytes);
+		fprintf(out, "  %-11s%s: ", side == 0 ? "packets" : "",
+		    side == KX_CLIENT ? "client" : "server");
+		if (c->no_tcp_facts)
+			/* A log: as JSON's nulls, nothing invented. */
+			fputs("no TCP facts", out);
+		else
+			fprintf(out, "%llu packets, %llu payload bytes, %llu "
+			    "encrypted", (unsigned long long)h->pkts,
+			    (unsigned long long)h->payload_bytes,
+			    (unsigned long long)h->encrypted_bytes);
 		for (uint32_t i = 0; i < kept; i++)
 			fprintf(out, "%s%s %u", i == 0 ? "; " : ", ",
 			    kx_ssh_msg_name(s->msglog[i].code), s->msglog[i].size);
@@ -264,7 +242,7 @@ kx_report_text_styled(FILE *out, const struct kx_conn *c,
 			enum kx_cat cat = display_order[i];
 			enum kx_proposal prop = kx_cat_proposal[cat];
 
-			fprintf(out, "  %-11s", cat_label[cat]);
+			fprintf(out, "  %-11s", kx_cat_labels[cat]);
 			switch (v->nego.res[cat]) {
 			case KX_NEGO_AGREED:
 				kx_text_escaped(out, v->nego.alg[cat].p,

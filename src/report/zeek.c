@@ -15,6 +15,7 @@
 
 #include "kexray/analyze/close.h"
 #include "kexray/analyze/community_id.h"
+#include "kexray/analyze/infer_conn.h"
 #include "kexray/input/sshlog.h"
 #include "kexray/report/report.h"
 
@@ -124,9 +125,6 @@ kx_report_zeek_footer(FILE *out, time_t now)
 void
 kx_zeek_bytes(FILE *out, const uint8_t *p, size_t len, bool in_set)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t i = 0;
-
 	if (len == 0) {
 		fputs(ZEEK_EMPTY, out);
 		return;
@@ -134,17 +132,11 @@ kx_zeek_bytes(FILE *out, const uint8_t *p, size_t len, bool in_set)
 	/* A value equal to a marker must not read as the marker. */
 	if ((len == 1 && p[0] == '-') ||
 	    (len == 7 && memcmp(p, ZEEK_EMPTY, 7) == 0)) {
-		fprintf(out, "\\x%c%c", hex[p[0] >> 4], hex[p[0] & 15]);
-		i = 1;
+		kx_hex_escape_byte(out, p[0]);
+		p++;
+		len--;
 	}
-	for (; i < len; i++) {
-		uint8_t b = p[i];
-
-		if (b < 0x20 || b > 0x7e || b == '\\' || (in_set && b == ','))
-			fprintf(out, "\\x%c%c", hex[b >> 4], hex[b & 15]);
-		else
-			fputc(b, out);
-	}
+	kx_hex_escaped(out, p, len, in_set ? "," : NULL);
 }
 
 void
@@ -301,43 +293,41 @@ zeek_hassh_alg(FILE *out, const struct kx_conn *c, int side)
 
 /* Zeek's auth_success and auth_attempts (SSH::Info), from what kexray
  * knows when the row is written, never a default: authentication happens
- * after NEWKEYS, in encrypted packets whose sizes alone speak.
+ * after NEWKEYS, in encrypted packets whose sizes alone speak
+ * (infer_conn.h, docs/inference.md).
  *
- * auth_success is T when a successful login is evident: a server segment
- * smaller than its SERVICE_ACCEPT after the client spoke (USERAUTH_SUCCESS,
- * Zeek's own size inference: kx_conn.auth_ok_hint), or a log's "Accepted
- * ... for" / "Authenticated to". It is F only from the end of the
- * connection (the close row, kexray_close.log): phase auth, cause preauth,
- * and both sides sent encrypted bytes, so an authentication exchange took
- * place and no session followed. Else unset.
+ * auth_success is T or F as the sizes judged the login (a
+ * USERAUTH_SUCCESS-sized reply; failures then the end, or a DISCONNECT at
+ * MaxAuthTries), or a log's "Accepted ... for" / "Authenticated to"; else
+ * unset. The ssh.log row is written at NEWKEYS, before any login: there
+ * it is unset unless a log says; the close row (kexray_close.log) is
+ * judged at the end.
  *
- * auth_attempts is 0 for a connection that ended (FIN, RST, timeout)
+ * auth_attempts: the attempts the sizes counted, when the outcome is known
+ * and the count exact; 0 for a connection that ended (FIN, RST, timeout)
  * before NEWKEYS both ways with its start captured: nothing was ever
- * attempted. kexray does not count attempts after NEWKEYS (the sizes of
- * USERAUTH_FAILURE and other messages overlap), so there it is unset. */
-static bool
-auth_ok(const struct kx_conn *c)
-{
-	return c->auth_ok_hint || (c->log != NULL && c->log->authenticated);
-}
-
+ * attempted; else unset. */
 void
 kx_zeek_auth(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 {
-	const struct kx_half *cl = &c->half[KX_CLIENT], *sv = &c->half[KX_SERVER];
 	bool ended = c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST ||
 	    c->close == KX_CLOSE_TIMEOUT;
+	struct kx_auth_view a;
 
-	if (auth_ok(c))
+	(void)ci;
+	kx_infer_conn_judge(c, &a);
+	if (c->log != NULL && c->log->authenticated)
 		fputs("T", out);
-	else if (ci != NULL && ci->phase == KX_PHASE_AUTH &&
-	    ci->cause == KX_CAUSE_PREAUTH && c->log == NULL &&
-	    cl->encrypted_bytes > 0 && sv->encrypted_bytes > 0)
+	else if (a.r.auth_success == KX_INFER_YES)
+		fputs("T", out);
+	else if (a.r.auth_success == KX_INFER_NO)
 		fputs("F", out);
 	else
 		fputs(ZEEK_UNSET, out);
 	fputc('\t', out);
-	if (ended && !c->midstream && !(kx_conn_ssh(c, KX_CLIENT)->newkeys &&
+	if (a.r.auth_success != KX_INFER_UNKNOWN && a.r.attempts_exact)
+		fprintf(out, "%u", a.r.auth_attempts);
+	else if (ended && !c->midstream && !(kx_conn_ssh(c, KX_CLIENT)->newkeys &&
 	    kx_conn_ssh(c, KX_SERVER)->newkeys))
 		fputs("0", out);
 	else

@@ -189,7 +189,6 @@ void
 kx_report_zeek_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci)
 {
-	static const char *const side[2] = { "client", "server" };
 	const struct kx_rstlog *l = c->rsts;
 	bool problem = ci->problem ||
 	    kx_verdict_is_problem((enum kx_verdict_kind)c->hs_outcome.kind);
@@ -210,7 +209,7 @@ kx_report_zeek_close(FILE *out, const struct kx_conn *c,
 	zeek_time(out, end);
 	fprintf(out, "\t%.6f\t%s\t", end > c->ts_first ?
 	    (double)(end - c->ts_first) / 1e6 : 0.0, kx_phase_names[ci->phase]);
-	kx_zeek_cstr(out, c->closed_by >= 0 ? side[c->closed_by & 1] : NULL);
+	kx_zeek_cstr(out, c->closed_by >= 0 ? kx_side_names[c->closed_by & 1] : NULL);
 	fputc('\t', out);
 	zeek_bool(out, ci->third_party);
 	fputc('\t', out);
@@ -225,7 +224,7 @@ kx_report_zeek_close(FILE *out, const struct kx_conn *c,
 	fputc('\t', out);
 	kx_zeek_cstr(out, ci->category >= 0 ? kx_cat_names[ci->category] : NULL);
 	fputc('\t', out);
-	kx_zeek_cstr(out, ci->gave_up >= 0 ? side[ci->gave_up & 1] : NULL);
+	kx_zeek_cstr(out, ci->gave_up >= 0 ? kx_side_names[ci->gave_up & 1] : NULL);
 	fputc('\t', out);
 	zeek_bool(out, problem);
 	fputc('\t', out);

@@ -1,7 +1,8 @@
 /* ssh banner: the lines a side sends before its first binary packet
  * (RFC 4253 4.2). A server may send other lines first; the line that starts
  * with "SSH-" is the identification string
- * "SSH-protoversion-softwareversion SP comments CR LF". */
+ * "SSH-protoversion-softwareversion SP comments CR LF". A leaf of the
+ * driver in ssh.c. */
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,7 +179,7 @@ keep_banner(struct kx_ssh_side *s, struct kx_cursor content)
 /* A line with no LF within KX_LINE_SCAN_MAX bytes. If it is an
  * identification string, what was scanned of it is still worth reporting
  * (the software version comes first). */
-static enum kx_status
+static enum kx_ssh_step
 line_limit(struct kx_ssh_side *s, const struct kx_cursor *c)
 {
 	struct kx_cursor t = *c, scan;
@@ -190,7 +191,7 @@ line_limit(struct kx_ssh_side *s, const struct kx_cursor *c)
 		(void)parse_ident(s);
 	}
 	kx_anom_set(&s->anomalies, KX_ANOM_SSH_BANNER_LINE_LIMIT);
-	return kx_ssh_stop(s);
+	return KX_SSH_STEP_STOP;
 }
 
 /* RFC 4253 4.2: a server may send other lines before the identification
@@ -222,7 +223,7 @@ prebanner_line(struct kx_ssh_side *s, struct kx_cursor content)
 	s->prebanner_lines++;
 }
 
-static enum kx_status
+static enum kx_ssh_step
 ident_line(struct kx_ssh_side *s, struct kx_cursor content, size_t line_len,
     bool has_cr)
 {
@@ -236,15 +237,15 @@ ident_line(struct kx_ssh_side *s, struct kx_cursor content, size_t line_len,
 	switch (parse_ident(s)) {
 	case IDENT_SSH2:
 		s->state = KX_SSH_PACKETS;
-		return KX_OK;
+		return KX_SSH_STEP_NEXT;
 	case IDENT_SSH1:
 	case IDENT_UNREADABLE:
 		break;
 	}
-	return kx_ssh_stop(s);
+	return KX_SSH_STEP_STOP;
 }
 
-enum kx_status
+enum kx_ssh_step
 kx_ssh_banner_line(struct kx_ssh_side *s, struct kx_cursor *c)
 {
 	struct kx_cursor t = *c, line, content;
@@ -257,10 +258,10 @@ kx_ssh_banner_line(struct kx_ssh_side *s, struct kx_cursor *c)
 	if (st == KX_LIMIT)
 		return line_limit(s, &t);
 	if (st != KX_OK)
-		return st;
+		return KX_SSH_STEP_NEED_MORE;
 	/* lf < KX_LINE_SCAN_MAX, so lf + 1 cannot wrap. */
 	if (kx_cur_sub(&t, lf + 1, &line) != KX_OK)
-		return KX_NEED_MORE;
+		return KX_SSH_STEP_NEED_MORE;
 
 	/* Lines end in CR LF (RFC 4253 4.2); LF alone is accepted, as OpenSSH
 	 * does, and flagged for the identification string. */
@@ -270,7 +271,7 @@ kx_ssh_banner_line(struct kx_ssh_side *s, struct kx_cursor *c)
 		has_cr = true;
 	}
 	if (kx_cur_sub(&line, content_len, &content) != KX_OK)
-		return KX_NEED_MORE;
+		return KX_SSH_STEP_NEED_MORE;
 
 	if (starts_ssh(&content)) {
 		*c = t;
@@ -279,9 +280,9 @@ kx_ssh_banner_line(struct kx_ssh_side *s, struct kx_cursor *c)
 	/* The line over the cap is left unconsumed: it was not parsed. */
 	if (s->prebanner_lines >= KX_PREBANNER_LINES_MAX) {
 		kx_anom_set(&s->anomalies, KX_ANOM_SSH_BANNER_PREBANNER_LIMIT);
-		return kx_ssh_stop(s);
+		return KX_SSH_STEP_STOP;
 	}
 	*c = t;
 	prebanner_line(s, content);
-	return KX_OK;
+	return KX_SSH_STEP_NEXT;
 }

@@ -189,3 +189,16 @@ kx_namelist_next(const struct kx_namelist *nl, uint32_t *off,
 	*off += n + 1;
 	return true;
 }
+
+bool
+kx_namelist_has(const struct kx_namelist *nl, const uint8_t *name,
+    uint32_t len)
+{
+	uint32_t off = 0, l;
+	const uint8_t *n;
+
+	while (kx_namelist_next(nl, &off, &n, &l))
+		if (l == len && memcmp(n, name, len) == 0)
+			return true;
+	return false;
+}

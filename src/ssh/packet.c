@@ -1,70 +1,11 @@
-/* ssh packets: the per-direction driver and the cleartext binary packet
- * protocol (RFC 4253 6) up to this side's NEWKEYS (RFC 4253 7.3). Before
- * NEWKEYS no MAC is sent (RFC 4253 6.4: "none" until keys are in use), so a
- * packet is exactly 4 + packet_length bytes. */
+/* ssh packets: the cleartext binary packet protocol (RFC 4253 6) up to
+ * this side's NEWKEYS (RFC 4253 7.3). Before NEWKEYS no MAC is sent
+ * (RFC 4253 6.4: "none" until keys are in use), so a packet is exactly
+ * 4 + packet_length bytes. A leaf of the driver in ssh.c. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
-
-const char kx_ssh_nothing[1] = "";
-
-void
-kx_ssh_side_init(struct kx_ssh_side *s, bool is_server)
-{
-	memset(s, 0, sizeof(*s));
-	s->is_server = is_server;
-	s->state = KX_SSH_BANNER;
-	s->prebanner_first = kx_ssh_nothing;
-	s->disc_desc = (const uint8_t *)kx_ssh_nothing;
-}
-
-void
-kx_ssh_side_free(struct kx_ssh_side *s)
-{
-	if (s == NULL)
-		return;
-	if (s->kexinit != NULL) {
-		kx_kexinit_free(s->kexinit);
-		free(s->kexinit);
-		s->kexinit = NULL;
-	}
-	free(s->banner);
-	s->banner = NULL;
-	s->banner_len = 0;
-	free(s->hostkey);
-	s->hostkey = NULL;
-	s->hostkey_len = 0;
-	/* The texts point into the heap, at kx_ssh_nothing, or (a side
-	 * zeroed without kx_ssh_side_init) nowhere. */
-	if (s->prebanner_first != NULL && s->prebanner_first != kx_ssh_nothing)
-		free((void *)(uintptr_t)s->prebanner_first);
-	s->prebanner_first = kx_ssh_nothing;
-	s->prebanner_first_len = 0;
-	if (s->disc_desc != NULL &&
-	    s->disc_desc != (const uint8_t *)kx_ssh_nothing)
-		free((void *)(uintptr_t)s->disc_desc);
-	s->disc_desc = (const uint8_t *)kx_ssh_nothing;
-	s->disc_desc_len = 0;
-}
-
-enum kx_status
-kx_ssh_stopped_status(const struct kx_ssh_side *s)
-{
-	if (kx_anom_has(s->anomalies, KX_ANOM_SSH_BANNER_LINE_LIMIT) ||
-	    kx_anom_has(s->anomalies, KX_ANOM_SSH_BANNER_PREBANNER_LIMIT))
-		return KX_LIMIT;
-	if (kx_anom_has(s->anomalies, KX_ANOM_SSH_VERSION_1))
-		return KX_UNSUPPORTED;
-	return KX_MALFORMED;
-}
-
-enum kx_status
-kx_ssh_stop(struct kx_ssh_side *s)
-{
-	s->state = KX_SSH_STOPPED;
-	return kx_ssh_stopped_status(s);
-}
 
 /* Only the first KEXINIT is kept: a second one before NEWKEYS breaks
  * RFC 4253 7.1 (re-exchange starts only after keys are in use). A parse
@@ -195,29 +136,28 @@ on_kex_reply(struct kx_ssh_side *s, uint8_t code, struct kx_cursor payload)
 	return KX_OK;
 }
 
-/* One message, in a cursor bounded to the payload, which packet_step has
- * made at least one byte long. Returns KX_OK or KX_NOMEM; on KX_NOMEM
- * nothing about the message is recorded, so feeding the packet again later
- * gives the same facts. */
-static enum kx_status
+/* One message, in a cursor bounded to the payload, which
+ * kx_ssh_packet_step has made at least one byte long. Returns NEXT, STOP
+ * or NOMEM; on NOMEM nothing about the message is recorded, so feeding the
+ * packet again later gives the same facts. */
+static enum kx_ssh_step
 on_message(struct kx_ssh_side *s, struct kx_cursor payload)
 {
 	struct kx_cursor whole = payload;
 	size_t size = kx_cur_left(&payload);
 	const uint8_t *p;
 	uint8_t code;
-	enum kx_status st;
 
 	if (kx_cur_peek_u8(&payload, 0, &code) != KX_OK ||
 	    kx_cur_bytes(&whole, size, &p) != KX_OK) {
 		kx_anom_set(&s->anomalies, KX_ANOM_SSH_PACKET_BAD_PADDING);
-		return kx_ssh_stop(s);
+		return KX_SSH_STEP_STOP;
 	}
 
 	switch (code) {
 	case KX_MSG_KEXINIT:
-		if ((st = on_kexinit(s, p, size)) != KX_OK)
-			return st;
+		if (on_kexinit(s, p, size) != KX_OK)
+			return KX_SSH_STEP_NOMEM;
 		break;
 	case KX_MSG_NEWKEYS:
 		s->newkeys = true;
@@ -237,8 +177,8 @@ on_message(struct kx_ssh_side *s, struct kx_cursor payload)
 		 * place before NEWKEYS. */
 		if (code < KX_MSG_KEX_FIRST || code > KX_MSG_KEX_LAST)
 			kx_anom_set(&s->anomalies, KX_ANOM_SSH_MSG_UNEXPECTED);
-		else if ((st = on_kex_reply(s, code, payload)) != KX_OK)
-			return st;
+		else if (on_kex_reply(s, code, payload) != KX_OK)
+			return KX_SSH_STEP_NOMEM;
 		break;
 	}
 
@@ -250,36 +190,35 @@ on_message(struct kx_ssh_side *s, struct kx_cursor payload)
 	if (s->msg_count < UINT32_MAX)
 		s->msg_count++;
 	s->last_msg = code;
-	return KX_OK;
+	return KX_SSH_STEP_NEXT;
 }
 
-/* State PACKETS: one binary packet (RFC 4253 6). */
-static enum kx_status
-packet_step(struct kx_ssh_side *s, struct kx_cursor *c)
+enum kx_ssh_step
+kx_ssh_packet_step(struct kx_ssh_side *s, struct kx_cursor *c)
 {
 	struct kx_cursor t = *c, pkt, payload;
 	uint32_t plen;
 	uint8_t padlen;
-	enum kx_status st;
+	enum kx_ssh_step st;
 
 	if (kx_cur_u32be(&t, &plen) != KX_OK)
-		return KX_NEED_MORE;
+		return KX_SSH_STEP_NEED_MORE;
 	/* Judge the length before waiting for the bytes: a garbage length
 	 * (up to 4 GiB) must stop the side now, not hold the stream open. */
 	if (plen < KX_SSH_PACKET_MIN || plen > KX_SSH_PACKET_MAX) {
 		kx_anom_set(&s->anomalies, KX_ANOM_SSH_PACKET_BAD_LENGTH);
-		return kx_ssh_stop(s);
+		return KX_SSH_STEP_STOP;
 	}
 	if (kx_cur_peek_u8(&t, 0, &padlen) != KX_OK)
-		return KX_NEED_MORE;
+		return KX_SSH_STEP_NEED_MORE;
 	/* The payload must hold at least the message code; plen >= 5 keeps
 	 * plen - 2 from wrapping. */
 	if (padlen > plen - 2) {
 		kx_anom_set(&s->anomalies, KX_ANOM_SSH_PACKET_BAD_PADDING);
-		return kx_ssh_stop(s);
+		return KX_SSH_STEP_STOP;
 	}
 	if (kx_cur_sub(&t, plen, &pkt) != KX_OK)
-		return KX_NEED_MORE;
+		return KX_SSH_STEP_NEED_MORE;
 
 	/* RFC 4253 6: at least four bytes of padding, and the whole packet a
 	 * multiple of 8 (no cipher yet). Both leave the framing readable. */
@@ -290,44 +229,11 @@ packet_step(struct kx_ssh_side *s, struct kx_cursor *c)
 
 	if (kx_cur_skip(&pkt, 1) != KX_OK ||
 	    kx_cur_sub(&pkt, plen - 1 - padlen, &payload) != KX_OK)
-		return KX_NEED_MORE;
-	if ((st = on_message(s, payload)) != KX_OK)
+		return KX_SSH_STEP_NEED_MORE;
+	if ((st = on_message(s, payload)) != KX_SSH_STEP_NEXT)
 		return st;
 	*c = t;
-	return KX_OK;
-}
-
-enum kx_status
-kx_ssh_feed(struct kx_ssh_side *s, const uint8_t *data, size_t len,
-    size_t *used)
-{
-	struct kx_cursor c;
-	enum kx_status st = KX_OK;
-
-	kx_cur_init(&c, data, len);
-	while (st == KX_OK) {
-		switch (s->state) {
-		case KX_SSH_BANNER:
-			st = kx_ssh_banner_line(s, &c);
-			break;
-		case KX_SSH_PACKETS:
-			st = packet_step(s, &c);
-			break;
-		case KX_SSH_ENCRYPTED:
-			/* Bytes after NEWKEYS are ciphertext: not ours. */
-			goto out;
-		case KX_SSH_STOPPED:
-			st = kx_ssh_stopped_status(s);
-			goto out;
-		default:
-			st = KX_MALFORMED;
-			goto out;
-		}
-	}
-out:
-	*used = kx_cur_used(&c);
-	s->bytes_parsed += *used;
-	return st;
+	return KX_SSH_STEP_NEXT;
 }
 
 const char *

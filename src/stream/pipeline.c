@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "kexray/stream/pipeline.h"
+#include "kexray/analyze/infer_conn.h"
 #include "kexray/analyze/resets.h"
 
 struct kx_pipeline {
@@ -251,9 +252,32 @@ detect_ssh(struct kx_half *h, const struct kx_reasm *rs)
 		h->stream_ssh = 0;
 }
 
-/* Returns false when the connection was dropped as not SSH. */
+static bool on_payload_bytes(struct kx_pipeline *p, struct kx_conn *c,
+    enum kx_side side, const struct kx_packet *pkt);
+
+/* Returns false when the connection was dropped as not SSH. Each segment
+ * that added encrypted bytes gives their count, its end and its time to
+ * the inference (infer_conn.h); the first, at a side's NEWKEYS, sets the
+ * inference up while both KEXINITs are still kept. */
 static bool
 on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
+    const struct kx_packet *pkt)
+{
+	uint64_t enc = c->half[side].encrypted_bytes;
+
+	if (!on_payload_bytes(p, c, side, pkt))
+		return false;
+	if (c->half[side].encrypted_bytes > enc && c->kind == KX_CONN_SSH) {
+		uint64_t n = c->half[side].encrypted_bytes - enc;
+
+		kx_infer_conn_seg(c, side, pkt->seq + pkt->payload_wire_len,
+		    n > UINT32_MAX ? UINT32_MAX : (uint32_t)n, pkt->ts_us);
+	}
+	return true;
+}
+
+static bool
+on_payload_bytes(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
     const struct kx_packet *pkt)
 {
 	struct kx_half *h = &c->half[side];
@@ -280,18 +304,6 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		if (h->encrypted) {
 			h->encrypted_bytes += pkt->payload_wire_len;
 			note_step(c, side, KX_STEP_ENCRYPTED);
-			/* close.h: a server segment smaller than its
-			 * SERVICE_ACCEPT is USERAUTH_SUCCESS (Zeek's
-			 * inference). */
-			if (side == KX_SERVER && c->hs_ts != 0 &&
-			    c->half[KX_CLIENT].encrypted_bytes > 0) {
-				if (c->srv_enc_first == 0)
-					c->srv_enc_first = pkt->payload_wire_len >
-					    UINT16_MAX ? UINT16_MAX :
-					    (uint16_t)pkt->payload_wire_len;
-				else if (pkt->payload_wire_len < c->srv_enc_first)
-					c->auth_ok_hint = true;
-			}
 		}
 		return true;
 	}
@@ -316,6 +328,8 @@ on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 		}
 	}
 	feed_ssh(c, side);
+	if (h->encrypted && hs->infer == NULL && c->kind == KX_CONN_SSH)
+		kx_infer_conn_start(c);
 	/* NEWKEYS both ways: the handshake record can be written now. */
 	if (c->hs_ts == 0 && hs->ssh[KX_CLIENT].newkeys &&
 	    hs->ssh[KX_SERVER].newkeys) {

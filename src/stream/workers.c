@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "kexray/stream/workers.h"
+#include "kexray/core/siphash.h"
 #include "kexray/decode/packet.h"
-#include "kexray/ssh/ssh.h"
+#include "kexray/stream/workers.h"
 
 /* One frame (or a tick) in a batch, followed by caplen bytes, padded to 8. */
 struct wk_entry {
@@ -354,6 +354,8 @@ put_entry(struct wk *k, const struct wk_entry *e, const uint8_t *bytes)
 	k->cur->used += sizeof(*e) + pad;
 }
 
+static const uint8_t owner_key[KX_SIPHASH_KEY_LEN];
+
 unsigned
 kx_workers_owner(unsigned n, int dlt, const uint8_t *frame, uint32_t caplen,
     uint32_t wirelen)
@@ -379,7 +381,9 @@ kx_workers_owner(unsigned n, int dlt, const uint8_t *frame, uint32_t caplen,
 		memcpy(key, b, 18);
 		memcpy(key + 18, a, 18);
 	}
-	return (unsigned)(kx_hash_bytes(0, key, sizeof(key)) % n);
+	/* A fixed key: which worker owns a connection need not be secret
+	 * (a crafted input can at worst load one worker, as a single one). */
+	return (unsigned)(kx_siphash24(owner_key, key, sizeof(key)) % n);
 }
 
 void

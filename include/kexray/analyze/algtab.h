@@ -25,6 +25,12 @@ enum kx_algcat {
 
 /* "kex", "host_key", "cipher", "mac", "compression" */
 extern const char *const kx_algcat_names[KX_AC_MAX];
+/* The word a person uses: "kex", "host key", "cipher", "mac",
+ * "compression" (c2s and s2c are one setting). */
+extern const char *const kx_algcat_words[KX_AC_MAX];
+/* The OpenSSH option each category is set with, in sshd_config and
+ * ssh_config alike (sshd_config(5), ssh_config(5)): "KexAlgorithms" ... */
+extern const char *const kx_algcat_directives[KX_AC_MAX];
 
 /* Ratings, best first, so a smaller value is a better algorithm. UNKNOWN
  * sorts last: an algorithm kexray does not know is never recommended. */
@@ -163,9 +169,7 @@ struct kx_backport {
  * calls fn for each. */
 void kx_software_issues(const struct kx_software *sw, bool is_server,
     void (*fn)(const struct kx_software_issue *, void *), void *arg);
-const struct kx_backport *kx_backport_rows(size_t *n);
 
 const struct kx_product_row *kx_product_rows(size_t *n);
-const struct kx_software_issue *kx_software_issue_rows(size_t *n);
 
 #endif

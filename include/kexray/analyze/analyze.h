@@ -9,6 +9,7 @@
 
 #include "kexray/analyze/assess.h"
 #include "kexray/analyze/close.h"
+#include "kexray/analyze/known_hosts.h"
 #include "kexray/stream/flow.h"
 #include "kexray/analyze/memo.h"
 #include "kexray/analyze/negotiate.h"
@@ -35,11 +36,10 @@ extern const char *const kx_verdict_names[KX_V_MAX];
  * MISMATCH, RESET, CLOSED, REFUSED, NO_ANSWER, HOST_KEY_CHANGED. */
 bool kx_verdict_is_problem(enum kx_verdict_kind k);
 
-/* What the analysis reads beyond the connection: the host-key files
- * (hostkey.h), NULL when not given. */
+/* What the analysis reads beyond the connection. The host-key files are
+ * not read here: judging a key against them may add to the learned set,
+ * which is state across connections (events/hostkeys.h). */
 struct kx_analysis_ctx {
-	struct kx_hostdb *known_hosts;
-	struct kx_hostdb *host_keys;
 	bool probes_are_problems;   /* --probes-are-problems: no PROBE verdict */
 };
 
@@ -64,13 +64,26 @@ struct kx_verdict {
  * and the one verdict read from all of them. ctx may be NULL. */
 void kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
     struct kx_verdict *v);
-/* kx_analyze_with without host-key files. */
+/* A thread that analysed connections ends (a --workers worker): frees
+ * what the analysis keeps per thread (memo.h, the host-key cache of
+ * assess.h, the fingerprint context of hostkey.h). */
+void kx_analyze_thread_end(void);
+
+/* kx_analyze_with with the defaults. */
 void kx_analyze(const struct kx_conn *c, struct kx_verdict *v);
 /* How a connection ended whose handshake record was written earlier (at
  * NEWKEYS both ways): the close alone, read with the outcome the
  * connection kept of its analysis (c->hs_outcome). Nothing is analysed
  * again. */
 void kx_analyze_end(const struct kx_conn *c, struct kx_close_info *ci);
+
+/* True when the handshake completed (OK) but a negotiated algorithm is
+ * rated warn or fail, or the connection is exposed to Terrapin. */
+bool kx_verdict_weak(const struct kx_verdict *v);
+
+/* True for a RESET whose closing RST is likely forged (close.h
+ * third_party): a third party claiming to be one side. */
+bool kx_verdict_forged(const struct kx_verdict *v);
 
 /* "server KEXINIT", "client banner", "client encrypted data"; "" for none. */
 void kx_step_text(const struct kx_step *st, char *buf, size_t len);

@@ -1,9 +1,10 @@
 /* assess: the security verdicts on one connection, from the facts the
  * ssh stage kept and the negotiation: ratings of what was negotiated and
  * of what each side offers, Terrapin exposure, post-quantum readiness,
- * HASSH fingerprints, the server's host key, both sides' software, and
- * for a failed negotiation the smallest fix on either side with its
- * security cost and the lines each OpenSSH peer logs. Formats nothing:
+ * HASSH fingerprints (hassh.h), the server's host key, both sides'
+ * software, and for a failed negotiation the smallest fix on either side
+ * with its security cost and the lines each OpenSSH peer logs (advice.h).
+ * Formats nothing:
  * names are kept as pointers into the KEXINIT copies of the connection,
  * so an assessment lives as long as its connection. */
 #ifndef KEXRAY_ASSESS_H
@@ -14,13 +15,11 @@
 #include <stdint.h>
 
 #include "kexray/analyze/algtab.h"
+#include "kexray/analyze/hassh.h"
 #include "kexray/stream/flow.h"
 #include "kexray/ssh/hostkey.h"
 #include "kexray/core/limits.h"
 #include "kexray/analyze/negotiate.h"
-
-/* Hex digits of a kexinit record's id (kx_kexinit_id). */
-#define KX_KEXINIT_ID_LEN 16
 
 struct kx_name {
 	const uint8_t *p;   /* NULL: none */
@@ -160,39 +159,7 @@ void kx_assess_hostkey(const struct kx_conn *c, struct kx_assessment *a);
  * it ends). */
 void kx_assess_cache_free(void);
 
-/* The content-derived id of a KEXINIT sent by role (KX_CLIENT or
- * KX_SERVER), KX_KEXINIT_ID_LEN hex digits: the kexinit record's "id".
- * False when k is NULL or the digest failed. */
-bool kx_kexinit_id(const struct kx_kexinit *k, int role,
-    char out[KX_KEXINIT_ID_LEN + 1]);
-
 /* The rating category of a negotiated category. */
 enum kx_algcat kx_cat_algcat(enum kx_cat cat);
-
-/* The HASSH string (https://github.com/salesforce/hassh): kex;enc;mac;comp
- * from the raw lists, client-to-server ones for the client, server-to-
- * client ones for the server. Writes at most len bytes (no NUL added) and
- * returns the full length. */
-size_t kx_hassh_algorithms(const struct kx_kexinit *k, bool server,
-    uint8_t *buf, size_t len);
-
-/* Lines of a fix, as raw bytes (names come from the wire; the caller
- * escapes them on output). Each returns the full length (it may exceed
- * len; then the output is cut) or 0 when the fix has no such line. */
-enum kx_fix_line {
-	KX_LINE_CONFIG,       /* "KexAlgorithms +name" (sshd_config or ssh_config) */
-	KX_LINE_FULL,         /* "KexAlgorithms <current list>,name" */
-	KX_LINE_OPTION,       /* client: "-oKexAlgorithms=+name" */
-	KX_LINE_HOSTKEY,      /* server: "HostKey /etc/ssh/ssh_host_ecdsa_key" */
-	KX_LINE_COMMAND,      /* server: "ssh-keygen -t ecdsa -f ... -N ''" */
-	KX_LINE_MAX
-};
-size_t kx_fix_line(const struct kx_fix *f, enum kx_fix_line which,
-    char *buf, size_t len);
-
-/* The line OpenSSH's peer on side logs (KX_SERVER: sshd, with its
- * " [preauth]"), for the endpoint texts given. Same return convention. */
-size_t kx_would_log_line(const struct kx_conn *c, const struct kx_assessment *a,
-    int side, const char *peer_addr, char *buf, size_t len);
 
 #endif

@@ -1,8 +1,9 @@
 /* close: how a connection ended (DESIGN "Handshake phases"): the last
  * phase it completed, who ended it and how, and the likely cause in plain
  * words an admin can act on. Reads the connection's facts (flow.h), the
- * negotiation (negotiate.h) and the reset verdicts (resets.h); formats
- * only the one sentence. */
+ * negotiation (negotiate.h) and the reset verdicts (resets.h). close.c
+ * classifies (phase, cause, sides); close_text.c then writes the one
+ * sentence into the same result, from what close.c decided. */
 #ifndef KEXRAY_CLOSE_H
 #define KEXRAY_CLOSE_H
 
@@ -71,17 +72,16 @@ extern const char *const kx_cause_names[KX_CAUSE_MAX];
 extern const char *const kx_cause_descs[KX_CAUSE_MAX];
 
 /* Session evidence after NEWKEYS (the bytes are encrypted: only sizes and
- * times are known). First, as Zeek's SSH analyzer infers a login: once
- * the client has spoken, the server's first encrypted packet is its
- * SERVICE_ACCEPT (a 17-byte payload) and a USERAUTH_FAILURE pads to the
- * same size, while USERAUTH_SUCCESS (1 byte) is one cipher block smaller:
- * a later server segment smaller than the first (kx_conn.auth_ok_hint)
- * is a successful login. Else volume: a preauth exchange is small: OpenSSH's server sends
+ * times are known). First the login as the encrypted part tells it
+ * (infer_conn.h, docs/inference.md): a USERAUTH_SUCCESS-sized server
+ * segment is a session, a login judged refused (failures, then the end;
+ * a DISCONNECT at MaxAuthTries) is none, whatever its byte counts (a long
+ * pre-login Banner passes the thresholds below). When the sizes do not
+ * tell, volume: a preauth exchange is small: OpenSSH's server sends
  * SERVICE_ACCEPT, EXT_INFO and a USERAUTH_FAILURE or two, a few hundred
  * bytes; a login adds the hostkeys-00@openssh.com update and the channel
  * traffic (pcaps/openssh_login.pcap: 1564 bytes from the server for
- * `ssh host true`). A long pre-login text (sshd's Banner) can pass the
- * threshold and make a failed login look like a session. */
+ * `ssh host true`). */
 #define KX_SESSION_SERVER_BYTES 768u
 /* Public-key attempts carry keys and signatures: MaxAuthTries (6) RSA-4096
  * attempts stay below this from the client. */
@@ -105,10 +105,23 @@ struct kx_close_info {
 	int8_t gave_up;          /* negotiation_failed: the side that closed, -1 */
 	int8_t category;         /* negotiation_failed: kx_cat sshd logs, -1 */
 	int8_t mtu_side;         /* mtu_blackhole: the side whose segment was lost, -1 */
-	char text[512];          /* one sentence, plain words */
+	int8_t lost_side;        /* segment_lost: the side whose data was lost, -1 */
+	int8_t missed_side;      /* one_sided: the side the capture missed though
+	                          * its peer's NEWKEYS needs it, -1 (one
+	                          * direction captured, or not one_sided) */
+	/* negotiation_failed as the log's "Unable to negotiate" says, though
+	 * the log holds not both KEXINITs (gave_up: the log's writer) */
+	bool logged_failure;
+	/* reset by the client after the server's key exchange reply, before
+	 * its own NEWKEYS (perhaps rejecting the host key) */
+	bool after_kex_reply;
+	char text[512];          /* one sentence, plain words (close_text.c) */
 };
 
 enum kx_phase kx_close_phase(const struct kx_conn *c);
+/* The side sent anything at all: a packet; with no TCP facts (a log),
+ * what the log shows of it on the wire, or its close. */
+bool kx_close_heard(const struct kx_conn *c, int side);
 /* NEWKEYS both ways and enough encrypted traffic to be a session. */
 bool kx_close_session_evident(const struct kx_conn *c);
 /* A side whose large segment was sent again and again, never acknowledged,
@@ -125,6 +138,10 @@ enum kx_cause kx_close_refusal_text(const struct kx_ssh_side *server);
 #define KX_CLOSE_WORDS_MAX 120
 size_t kx_close_server_words(const struct kx_conn *c, char *buf, size_t len);
 
+/* The side that speaks only SSH protocol 1 (an "SSH-1.x-" other than
+ * 1.99), the client first; -1 none. */
+int kx_close_ssh1_side(const struct kx_conn *c);
+
 /* Not SSH at all: neither side sent an identification string and the
  * client sent lines (an SSH client sends none before its own, RFC 4253
  * 4.2): another protocol on an SSH port. */
@@ -135,6 +152,7 @@ bool kx_close_not_ssh(const struct kx_conn *c);
  * reply, and this side's KEXINIT is not in the capture; -1 none. */
 int kx_close_peer_missed(const struct kx_conn *c);
 
+/* Classifies c's end into ci, then writes its sentence (ci->text). */
 void kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
     struct kx_close_info *ci);
 

@@ -51,7 +51,7 @@ extern const char *const kx_infer_view_names[KX_INFER_VIEW_MAX];
 
 /* Why the login outcome is what it is (one reason per connection). */
 #define KX_INFER_WHY_LIST(X) \
-	X(NONE, "none", "no encrypted segment seen yet") \
+	X(NONE, "none", "no encrypted segment was seen") \
 	X(SUCCESS_SIZE, "success_size", "a server segment has exactly the size of USERAUTH_SUCCESS") \
 	X(FAILURES_THEN_CLOSE, "failures_then_close", "the server answered with USERAUTH_FAILURE-sized replies, then the connection closed with no session traffic") \
 	X(DISCONNECT_AFTER_REQUEST, "disconnect_after_request", "the server answered a request with a packet that is neither, then closed (MaxAuthTries)") \
@@ -95,9 +95,13 @@ struct kx_infer_side {
 	uint64_t packets_max;
 };
 
+/* Four bytes a segment: sizes are capped at KX_INFER_SEG_SIZE_MAX (a TCP
+ * segment is at most 64 KiB; a larger one only from a capture that merged
+ * segments, and no rule reads a size that large exactly). */
+#define KX_INFER_SEG_SIZE_MAX 0x7fffffffu
 struct kx_infer_seg {
-	uint32_t size;
-	uint8_t dir;
+	uint32_t size : 31;
+	uint32_t dir : 1;
 };
 
 /* What a session looks like after the login (infer_kind in infer.c).
@@ -153,6 +157,12 @@ struct kx_infer {
 	int closer;             /* enum kx_infer_dir, or -1 */
 };
 
+#define KX_INFER_REPLIES_MAX 16u
+/* SSH_MSG_USERAUTH_PK_OK (RFC 4252 7): 1 + string algorithm + string key;
+ * "ssh-ed25519" with its 51-byte blob is 71, every other key larger. An
+ * INFO_REQUEST with one short prompt is about 32. */
+#define KX_INFER_PK_OK_MIN 64u
+
 struct kx_infer_result {
 	enum kx_infer_tri auth_success;
 	enum kx_infer_why why;
@@ -163,6 +173,17 @@ struct kx_infer_result {
 	int service_accept;         /* index in seg[] of SERVICE_ACCEPT, or -1 */
 	int success_at;             /* index in seg[] of USERAUTH_SUCCESS, or -1 */
 	uint32_t failure_size;      /* the learned USERAUTH_FAILURE size, 0 if none */
+	/* The server's replies during authentication, in order, one letter
+	 * each (at most KX_INFER_REPLIES_MAX): F a USERAUTH_FAILURE, S the
+	 * USERAUTH_SUCCESS, K a reply of a public key's size (at least
+	 * KX_INFER_PK_OK_MIN payload bytes) that the client answered with a
+	 * larger request (PK_OK, then the signed request), C a smaller one
+	 * packet (an INFO_REQUEST of keyboard-interactive), A a SERVICE_ACCEPT
+	 * again (paramiko asks for the service before each attempt), O
+	 * anything else. */
+	char replies[KX_INFER_REPLIES_MAX + 1];
+	bool key_accepted;          /* a K: a public key was offered and accepted */
+	bool challenge;             /* a C: a challenge-response exchange */
 };
 
 /* Set up for the negotiated names of each direction (RFC 4253 7.1's

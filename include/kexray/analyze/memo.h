@@ -14,8 +14,7 @@
  *
  * Bounded: KX_MEMO_SLOTS slots (sets of KX_MEMO_WAYS), a pair whose
  * banners and KEXINITs are larger than KX_MEMO_KEY_MAX bytes in all is not
- * kept, a part's JSON text is at most KX_MEMO_FRAG_MAX bytes, and the
- * copies and text of all slots together at most KX_MEMO_HEAP_MAX (the
+ * kept, and the copies of all slots together at most KX_MEMO_HEAP_MAX (the
  * least recently used slots are freed to make room). The slot table itself
  * is about 1.7 MiB, allocated at the first look-up and touched only as
  * slots fill. One memo per
@@ -31,11 +30,10 @@
 #include "kexray/analyze/assess.h"
 #include "kexray/stream/flow.h"
 #include "kexray/analyze/negotiate.h"
+#include "kexray/core/limits.h"
 
-#define KX_MEMO_SLOTS 256
-#define KX_MEMO_WAYS 4      /* slots per set; the least recently used goes */
-#define KX_MEMO_KEY_MAX 16384
-#define KX_MEMO_HEAP_MAX (2u << 20)  /* all slots' copies and JSON text */
+/* KX_MEMO_SLOTS, KX_MEMO_WAYS, KX_MEMO_KEY_MAX, KX_MEMO_HEAP_MAX:
+ * core/limits.h. */
 
 struct kx_memo_slot;
 

@@ -29,6 +29,8 @@ enum kx_cat {
 extern const char *const kx_cat_names[KX_CAT_MAX];
 /* The same categories in words, for sentences: "host key algorithm". */
 extern const char *const kx_cat_words[KX_CAT_MAX];
+/* Short labels for the text report: "kex", "host key", "cipher c2s". */
+extern const char *const kx_cat_labels[KX_CAT_MAX];
 /* The KEXINIT list each category is negotiated from. */
 extern const enum kx_proposal kx_cat_proposal[KX_CAT_MAX];
 

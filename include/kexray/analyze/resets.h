@@ -65,10 +65,6 @@ extern const char *const kx_rst_verdict_names[KX_RST_VERDICT_MAX];
 /* RSTs from both sides this close together: no pair of endpoints resets
  * at the same instant, an on-path injector tearing down both does. */
 #define KX_RST_BOTH_ENDS_US 10000ull
-/* Two IPv4 IDs "rise" when the second is ahead of the first by at most
- * this: per-connection counters (Linux) step by one, global counters
- * (Windows, older BSDs) by the host's traffic in between. */
-#define KX_IPID_RISE_MAX 8192u
 /* RFC 7323 2.3: the largest window shift; used when the SYNs were not
  * seen, so an unknown scale can only widen the window. */
 #define KX_WSCALE_MAX 14
@@ -109,10 +105,6 @@ struct kx_rstlog {
 };
 
 #define KX_RST_NONE 0xff
-
-/* Notes one of side's own (non-RST) segments in h->tf. Call before
- * h->pkts counts it. */
-void kx_tcpfacts_note(struct kx_half *h, const struct kx_packet *pkt);
 
 /* A RST from side: kept (the log is allocated with the connection's first
  * RST) and judged. Call once h->pkts counts it, before h->rst, h->fin and

@@ -71,21 +71,6 @@ kx_cur_u32be(struct kx_cursor *c, uint32_t *v)
 	return KX_OK;
 }
 
-/* Little-endian u32 (BSD loopback headers are host order of the writer). */
-KX_WUR static inline enum kx_status
-kx_cur_u32le(struct kx_cursor *c, uint32_t *v)
-{
-	const uint8_t *p;
-
-	if (kx_cur_left(c) < 4)
-		return KX_NEED_MORE;
-	p = c->base + c->pos;
-	*v = (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 |
-	    (uint32_t)p[1] << 8 | (uint32_t)p[0];
-	c->pos += 4;
-	return KX_OK;
-}
-
 /* Peek without consuming. */
 KX_WUR static inline enum kx_status
 kx_cur_peek_u8(const struct kx_cursor *c, size_t at, uint8_t *v)

@@ -1,6 +1,13 @@
-/* Every cap kexray enforces, with where its value comes from (STYLE 4).
- * Reaching a cap raises the anomaly named beside it; it never loses a
- * connection's record. */
+/* Every cap on what kexray's input (packets, logs, known_hosts files) can
+ * make it keep or repeat, with where its value comes from (STYLE 4).
+ * Reaching a cap raises the anomaly named beside it, or is counted where
+ * none is named; it never loses a connection's record.
+ * Not here: bounds on what the command line may ask (KX_PORTS_MAX,
+ * KX_SELECT_*_MAX, KX_BRUTE_*_MAX, KX_LIVE_FOLLOW_MAX, KX_SANDBOX_FDS_MAX)
+ * sit with their option; the size of one name's buffer (KX_KEYTYPE_MAX)
+ * with its struct; the held --brief lines (KX_BRIEF_HOLD_MAX, report/
+ * brief_hold.h) and the encrypted-size inference's (KX_INFER_*,
+ * analyze/infer.h) beside the one module that keeps them. */
 #ifndef KEXRAY_LIMITS_H
 #define KEXRAY_LIMITS_H
 
@@ -9,6 +16,16 @@
 /* decode: IPv6 extension headers in one packet before giving up (RFC 8200
  * sets no number; 16 is far past any legitimate chain). -> decode.ipv6.ext_chain */
 #define KX_IPV6_EXT_MAX 16
+/* decode: tunnels unwrapped inside one another. A mirror session (ERSPAN,
+ * VXLAN, Geneve) of an overlay (GRE, VXLAN) over MPLS is three deep;
+ * nothing deeper turns up in mirrored traffic, and a crafted frame of
+ * tunnel in tunnel must not recurse as deep as its bytes allow.
+ * -> decode.tunnel_depth */
+#define KX_TUNNEL_MAX 3
+/* decode: labels in one MPLS stack. RFC 3032 sets no number; provider
+ * networks stack two to four (transport, service, entropy label and its
+ * indicator), so 8 is past any real stack. -> decode.tunnel_depth */
+#define KX_MPLS_MAX 8
 
 /* flow: connections tracked at once; the oldest idle one is evicted and
  * reported. -> flow.evicted */
@@ -100,6 +117,30 @@
  * any mechanism, RFC 4462) are what can exceed it. Past the cap they are
  * counted ("and N more" in the text report), not listed. */
 #define KX_WEAK_MAX 64
+
+/* memo (memo.h): pairs of peers whose analysis is kept, in sets of
+ * KX_MEMO_WAYS (the least recently used of a set goes); a pair whose
+ * banners and KEXINITs are over KX_MEMO_KEY_MAX bytes in all is not kept;
+ * all slots' copies together at most KX_MEMO_HEAP_MAX. A
+ * cache: reaching a cap costs time, never output. */
+#define KX_MEMO_SLOTS 256
+#define KX_MEMO_WAYS 4
+#define KX_MEMO_KEY_MAX 16384
+#define KX_MEMO_HEAP_MAX (2u << 20)
+
+/* evidence (-w): frames and bytes kept per connection. A failing handshake
+ * is a few dozen frames; these keep the worst case (a long exchange before
+ * a late failure) to 256 KiB a connection. */
+#define KX_EVIDENCE_FRAMES_MAX 256
+#define KX_EVIDENCE_BYTES_MAX (256u * 1024u)
+
+/* offers (events): KEXINIT ids whose record was written, remembered in
+ * sets of KX_OFFERS_WAYS; one pushed out is written again when it comes
+ * back. 4096 ids, 8 bytes each: 32 KiB; far above the few hundred
+ * distinct offers a network shows (91 in 40,000 on the benchmark's
+ * small.pcap). */
+#define KX_OFFERS_MAX 4096u
+#define KX_OFFERS_WAYS 4u
 
 /* hostkey: lines read from a --known-hosts or --host-keys file; a file
  * with more is refused (exit 3), never read in part. Far past any real

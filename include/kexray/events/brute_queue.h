@@ -26,6 +26,7 @@ struct kx_brute_item {
 	uint64_t order;          /* ties: as queued */
 	struct kx_conn conn;     /* its fields; every pointer NULL */
 	enum kx_phase phase;
+	uint32_t fails;          /* kx_brute_failed, taken at the push */
 };
 
 struct kx_brute_queue *kx_brute_queue_new(void);
@@ -33,7 +34,7 @@ void kx_brute_queue_free(struct kx_brute_queue *q);
 
 /* Queues c's end. False when out of memory (the caller counts it at once). */
 bool kx_brute_queue_push(struct kx_brute_queue *q, uint64_t key,
-    const struct kx_conn *c, enum kx_phase phase);
+    const struct kx_conn *c, enum kx_phase phase, uint32_t fails);
 
 /* The earliest queued end whose key is below watermark, into *out.
  * False when there is none. */

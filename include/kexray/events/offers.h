@@ -17,11 +17,8 @@
 #include <stdint.h>
 
 #include "kexray/analyze/assess.h"
+#include "kexray/core/limits.h"   /* KX_OFFERS_MAX, KX_OFFERS_WAYS */
 
-/* 4096 ids, 8 bytes each: 32 KiB; far above the few hundred distinct
- * offers a network shows (91 in 40,000 on the benchmark's small.pcap). */
-#define KX_OFFERS_MAX 4096u
-#define KX_OFFERS_WAYS 4u
 
 struct kx_offers;
 

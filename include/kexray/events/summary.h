@@ -16,11 +16,10 @@
 
 #include "kexray/analyze/algtab.h"
 #include "kexray/analyze/analyze.h"
-#include "kexray/report/color.h"
 #include "kexray/core/limits.h"
 #include "kexray/stream/pipeline.h"
-#include "kexray/report/report.h"
 #include "kexray/analyze/resets.h"
+#include "kexray/analyze/infer.h"
 
 /* One counted string: an algorithm name or a software version. */
 struct kx_summary_item {
@@ -64,6 +63,12 @@ struct kx_summary {
 	uint64_t by_cause[KX_CAUSE_MAX];
 	uint64_t resets;                 /* connections ended by a RST */
 	uint64_t resets_by_verdict[KX_RST_VERDICT_MAX];  /* of that RST */
+	/* What the encrypted part told (infer_conn.h), per connection past a
+	 * NEWKEYS: the login's outcome, the attempts counted where it is
+	 * known, and the session kinds. */
+	uint64_t logins[KX_INFER_TRI_MAX];
+	uint64_t login_attempts;
+	uint64_t kinds[KX_INFER_KIND_MAX];
 	uint64_t mismatch_conns;         /* connections with any mismatch */
 	struct kx_summary_mismatch mismatch[KX_AC_MAX];
 	struct kx_summary_table *software[2];  /* by kx_side */
@@ -87,6 +92,10 @@ void kx_summary_add(struct kx_summary *s, const struct kx_conn *c,
 void kx_summary_close(struct kx_summary *s, const struct kx_conn *c,
     const struct kx_close_info *ci);
 
+/* Counts what the encrypted part of c told (summary_auth.c); called by
+ * kx_summary_close. */
+void kx_summary_auth(struct kx_summary *s, const struct kx_conn *c);
+
 /* Marks the time of the latest frame, so the record's ts is packet time. */
 void kx_summary_seen(struct kx_summary *s, uint64_t ts_us);
 
@@ -100,22 +109,6 @@ uint32_t kx_summary_top(const struct kx_summary_table *t,
  * KX_SUMMARY_ITEM_LEN bytes. Returns the length (0: no banner). */
 size_t kx_summary_software(const struct kx_conn *c, const struct kx_verdict *v,
     int side, uint8_t *buf, size_t len);
-
-/* What else the run knows, for the summary's last lines. */
-struct kx_summary_extra {
-	const struct kx_stats *stats;         /* NULL: reading logs */
-	const struct kx_sshlog_stats *logstats; /* --sshd-log */
-	const struct kx_capture_counts *cc;   /* NULL or have_pcap false: files */
-	bool final;
-	bool interrupted;   /* SIGINT/SIGTERM before the input's end */
-};
-
-/* report_summary.c: the summary block after the last connection (text),
- * and the "summary" JSON record. */
-void kx_report_summary_text(FILE *out, const struct kx_summary *s,
-    const struct kx_summary_extra *x, const struct kx_style *st);
-void kx_report_summary_json(FILE *out, const struct kx_summary *s,
-    const struct kx_summary_extra *x);
 
 /* Top entries shown per list. */
 #define KX_SUMMARY_SHOW 5

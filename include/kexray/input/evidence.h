@@ -1,38 +1,11 @@
-/* evidence: the frames of a connection, kept until its verdict is known so
- * that -w can write the connections worth a second look (mismatch,
- * refused, reset) to a pcap for Wireshark. Bounded per connection; nothing
- * is kept once a handshake completes (its verdict can no longer be a
- * problem). */
-#ifndef KEXRAY_EVIDENCE_H
-#define KEXRAY_EVIDENCE_H
+/* evidence (-w): the pcap writer of the frames a connection kept
+ * (stream/evidence.h) for the connections reported. */
+#ifndef KEXRAY_INPUT_EVIDENCE_H
+#define KEXRAY_INPUT_EVIDENCE_H
 
-#include <stdbool.h>
 #include <stdint.h>
 
-/* A failing handshake is a few dozen frames; these caps keep the worst
- * case (a long exchange before a late failure) to 256 KiB a connection. */
-#define KX_EVIDENCE_FRAMES_MAX 256
-#define KX_EVIDENCE_BYTES_MAX (256u * 1024u)
-
-struct kx_evidence_frame {
-	struct kx_evidence_frame *next;
-	uint64_t ts_us;
-	uint32_t caplen, wirelen;
-	int dlt;
-	uint8_t data[];
-};
-
-struct kx_evidence {
-	struct kx_evidence_frame *head, *tail;
-	uint32_t frames;
-	uint32_t bytes;
-	bool truncated;   /* a cap was hit: later frames not kept */
-};
-
-/* Appends a copy of the frame to *ev (allocated on first use). */
-void kx_evidence_add(struct kx_evidence **ev, int dlt, const uint8_t *frame,
-    uint32_t caplen, uint32_t wirelen, uint64_t ts_us);
-void kx_evidence_free(struct kx_evidence *ev);
+#include "kexray/stream/evidence.h"
 
 struct kx_evidence_writer;
 

@@ -21,12 +21,23 @@
 #include "kexray/stream/flow.h"
 #include "kexray/core/limits.h"
 #include "kexray/core/status.h"
+#include "kexray/ssh/hostkey.h"
 
 /* What a connection read from a log adds to struct kx_conn (kx_conn.log).
- * A log has no TCP facts (packets, bytes, TTLs, windows), no packet timing
- * and so no reset forensics; the reports say so. */
+ * A log has no TCP facts (packets, bytes, TTLs, windows: kx_conn says
+ * no_tcp_facts), no packet timing and so no reset forensics; the reports
+ * say so. What it does say of the wire is here. */
 struct kx_logconn {
 	int8_t writer;               /* kx_side whose log it is */
+	/* The log shows the side on the wire before the end, by kx_side: the
+	 * client connecting ("Connecting to"), the server answering
+	 * ("Connection established."), sshd accepting ("Connection from":
+	 * both), a step or a KEXINIT of the side. Its close is in
+	 * kx_conn.half[side].fin and .rst. */
+	bool seen[2];
+	/* sshd's listener dropped it: "drop connection #N from ... past
+	 * MaxStartups" (sshd.c), before any banner. */
+	bool max_startups;
 	uint32_t pid;                /* first PID of its lines; 0: none given */
 	uint64_t first_line, last_line;  /* 1-based, in the whole input */
 	bool have_ts;                /* its lines carry timestamps */
@@ -41,6 +52,11 @@ struct kx_logconn {
 	 * kx_cat) and where LIST, the peer's list, is in outcome. */
 	uint8_t failed_cats;
 	uint16_t offer_off, offer_len;
+	/* sshconnect.c "Server host key: TYPE SHA256:..." (ssh -v): the key
+	 * the server showed, by type and fingerprint; "" when not logged.
+	 * --known-hosts judges it (kx_hostdb_check_fp). */
+	char hostkey_type[KX_KEYTYPE_MAX + 1];
+	char hostkey_fp[KX_FP_LEN + 1];
 };
 
 struct kx_sshlog_stats {

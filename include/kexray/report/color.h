@@ -55,15 +55,8 @@ struct kx_style {
 void kx_style_put(FILE *out, const struct kx_style *st, enum kx_tone t,
     const char *s, int width);
 
-/* True when the handshake completed (OK) but a negotiated algorithm is
- * rated warn or fail, or the connection is exposed to Terrapin. */
-bool kx_verdict_weak(const struct kx_verdict *v);
-
-/* True for a RESET whose closing RST is likely forged (close.h
- * third_party): a third party claiming to be one side. */
-bool kx_verdict_forged(const struct kx_verdict *v);
-
-/* "WEAK" for kx_verdict_weak, "FORGED RST" for kx_verdict_forged, else
+/* "WEAK" for kx_verdict_weak, "FORGED RST" for kx_verdict_forged
+ * (analyze.h), else
  * the verdict's name. */
 const char *kx_verdict_label(const struct kx_verdict *v);
 

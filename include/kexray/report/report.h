@@ -1,5 +1,9 @@
-/* report: formatting only (DESIGN "report"): text blocks for people, JSON
- * Lines for machines. Every untrusted string is escaped (STYLE 11). */
+/* report: the writers (DESIGN "report"): text blocks for people, JSON
+ * Lines, Zeek logs (and the Zeek log directory they may go to) and EVE for
+ * machines, and the statistics lines. They read the analysis and the
+ * run's counts and decide nothing: the verdict is analyze's, what is
+ * counted and shown is events', which writer a record goes to is
+ * records.h's. Every untrusted string is escaped (STYLE 11). */
 #ifndef KEXRAY_REPORT_H
 #define KEXRAY_REPORT_H
 
@@ -10,6 +14,7 @@
 #include <time.h>
 
 #include "kexray/analyze/analyze.h"
+#include "kexray/core/escape.h"
 #include "kexray/stream/pipeline.h"
 #include "kexray/input/sshlog.h"
 
@@ -142,12 +147,8 @@ void kx_report_eve_bruteforce(FILE *out, const struct kx_conn *c,
     const struct kx_brute_hit *h);
 void kx_report_text_bruteforce(FILE *out, const struct kx_brute_hit *h);
 
-/* Run-wide counts kept by main for the summary and statistics. */
-struct kx_run_counts {
-	uint64_t shown;
-	uint64_t problems;
-	uint64_t by_verdict[KX_V_MAX];
-};
+/* Run-wide counts (events/events.h). */
+struct kx_run_counts;
 
 /* Capture-side counts (pcap_stats, live only). */
 struct kx_capture_counts {
@@ -164,11 +165,9 @@ void kx_report_text_stats(FILE *out, const struct kx_stats *st,
     const struct kx_capture_counts *cc, const struct kx_run_counts *rc,
     bool final);
 
-/* Security verdicts (report_assess.c): JSON members, each written with a
- * leading comma, and the text lines of one connection's block. */
-void kx_report_assess_json(FILE *out, const struct kx_conn *c,
-    const struct kx_verdict *v);
-/* Its parts, in order (report_json.c keeps the text of the first and the
+/* Security verdicts (report/assess.c): JSON members, each written with a
+ * leading comma, and the text lines of one connection's block. The
+ * members, in order (report/json.c keeps the text of the first and the
  * third, which depend only on the pair, in the memo): ratings to
  * hasshServerAlgorithms; host_key; client_software to advice; would_log. */
 void kx_report_assess_json_pair(FILE *out, const struct kx_conn *c,
@@ -191,9 +190,6 @@ void kx_report_weak_fix_text(FILE *out, const struct kx_conn *c,
 void kx_report_assess_text(FILE *out, const struct kx_conn *c,
     const struct kx_verdict *v);
 
-/* Escapers, exposed for tests. */
-void kx_json_string(FILE *out, const uint8_t *p, size_t len);
-void kx_text_escaped(FILE *out, const uint8_t *p, size_t len);
 /* Zeek-style connection id: "C" and 17 base-62 digits, from the
  * connection's endpoints and first timestamp (stable across runs). */
 void kx_conn_uid(const struct kx_conn *c, char out[19]);

@@ -71,6 +71,11 @@ uint64_t kx_hash_bytes(uint64_t seed, const uint8_t *p, size_t len);
  * the caller sees exactly what is on the wire; count counts the same way. */
 bool kx_namelist_next(const struct kx_namelist *nl, uint32_t *off,
     const uint8_t **name, uint32_t *name_len);
+/* Whether name[0..len) is one of the list's names: a linear walk, for
+ * the short lists and single look-ups; negotiation of long lists uses a
+ * set (negotiate.c). */
+bool kx_namelist_has(const struct kx_namelist *nl, const uint8_t *name,
+    uint32_t len);
 
 /* Message codes (RFC 4250 4.1.2, RFC 4253 12, RFC 4419, RFC 5656). */
 enum {
@@ -135,7 +140,7 @@ struct kx_ssh_side {
 	bool newkeys;
 
 	/* server only: the host key blob K_S of the first well-formed KEX
-	 * reply (ssh_packet.c says which messages qualify), owned; NULL if
+	 * reply (src/ssh/packet.c says which messages qualify), owned; NULL if
 	 * none, or longer than KX_HOSTKEY_MAX (ssh.hostkey.too_long) */
 	uint8_t *hostkey;
 	uint32_t hostkey_len;

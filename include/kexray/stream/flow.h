@@ -1,20 +1,26 @@
-/* flow: the table of TCP connections kexray follows, keyed by addresses,
- * ports and outer VLAN, with who is the client (DESIGN "flow": the SYN
- * sender; mid-stream, the side talking to the SSH port, else the higher
- * port), TCP facts per side, and a hard cap with eviction that still
- * reports the evicted connection. */
+/* flow: the TCP connections kexray follows (DESIGN "flow"). Two parts:
+ * - the connection (conn.c, tcpfacts.c): struct kx_conn, small while
+ *   half-open (endpoints, TCP facts per side), its handshake state
+ *   allocated when payload arrives, compacted after NEWKEYS, measured for
+ *   --max-memory and freed with all it owns;
+ * - the table (flow.c): connections keyed by addresses, ports and outer
+ *   VLAN, with a hard cap and eviction that still reports the evicted
+ *   connection, idle timeouts, and a cache of recently closed ones.
+ * Who is the client is the caller's decision (kx_flow_lookup). */
 #ifndef KEXRAY_FLOW_H
 #define KEXRAY_FLOW_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "kexray/input/evidence.h"
 #include "kexray/decode/packet.h"
+#include "kexray/stream/evidence.h"
 #include "kexray/stream/reasm.h"
 #include "kexray/ssh/ssh.h"
 
 enum kx_side { KX_CLIENT = 0, KX_SERVER = 1 };
+/* "client", "server" */
+extern const char *const kx_side_names[2];
 
 enum kx_close {
 	KX_CLOSE_NONE,         /* still open */
@@ -58,7 +64,7 @@ struct kx_step {
 /* What one side's own segments (never its RSTs) looked like lately: reset
  * forensics (resets.h) hold a RST against them, and the MTU black hole
  * test (close.h) reads the retransmission fields. Updated per packet by
- * kx_tcpfacts_note (resets.c): a few stores, no loop. */
+ * kx_tcpfacts_note (tcpfacts.c): a few stores, no loop. */
 struct kx_tcpfacts {
 	uint32_t seq_next;    /* highest sequence number sent, plus one (KX_TF_SEQ) */
 	uint32_t ack_hi;      /* highest acknowledgment sent (KX_TF_ACK) */
@@ -79,7 +85,19 @@ struct kx_tcpfacts {
 #define KX_TF_ID_RISING 0x10 /* the last two non-zero IPv4 IDs rose by a little */
 #define KX_TF_WS 0x20        /* its SYN carried a window scale */
 
+/* Two IPv4 IDs "rise" (KX_TF_ID_RISING) when the second is ahead of the
+ * first by at most this: per-connection counters (Linux) step by one,
+ * global counters (Windows, older BSDs) by the host's traffic in between. */
+#define KX_IPID_RISE_MAX 8192u
+
 struct kx_rstlog;     /* resets.h */
+struct kx_infer_conn; /* analyze/infer_conn.h */
+
+struct kx_half;
+
+/* Notes one of side's own (non-RST) segments in h->tf (tcpfacts.c). Call
+ * before h->pkts counts it. */
+void kx_tcpfacts_note(struct kx_half *h, const struct kx_packet *pkt);
 
 /* One side's TCP facts: all a connection holds per side until payload
  * arrives (its reassembly and SSH state are in struct kx_hs). */
@@ -108,6 +126,9 @@ struct kx_half {
 struct kx_hs {
 	struct kx_reasm rs[2];
 	struct kx_ssh_side ssh[2];
+	/* Sizes and times after NEWKEYS (analyze/infer_conn.h), NULL before
+	 * a side's NEWKEYS; owned. */
+	struct kx_infer_conn *infer;
 };
 
 enum kx_conn_kind {
@@ -148,15 +169,14 @@ struct kx_conn {
 	bool evicted;
 	bool mem_dirty;              /* an allocation changed: re-account it */
 	uint8_t source;              /* enum kx_source */
+	/* No TCP facts: half[].pkts, the byte counts, kx_tcpfacts, SYN and
+	 * SYN-ACK are unknown, not zero (a log, sshlog.h: what it says of
+	 * the wire is in log). */
+	bool no_tcp_facts;
 	/* Records (docs/output-format.md): the "ssh" record is written when
 	 * the handshake outcome is final, the "close" record when it ends. */
 	bool hs_reported;            /* the handshake callback ran for it */
 	struct kx_hs_outcome hs_outcome;  /* set when its record was written */
-	/* Login success from encrypted sizes (close.h): the server's first
-	 * encrypted segment after the client's first (SERVICE_ACCEPT), and
-	 * whether a later one was smaller (USERAUTH_SUCCESS). */
-	bool auth_ok_hint;
-	uint16_t srv_enc_first;
 	uint64_t close_ts;
 	uint64_t hs_ts;              /* NEWKEYS complete both ways, 0 not yet */
 	kx_anomset anomalies;        /* decode/flow level; reasm and ssh keep theirs */
@@ -197,6 +217,16 @@ struct kx_hs *kx_conn_hs(struct kx_conn *c, uint32_t max_buffer,
     uint32_t max_ooo);
 /* Frees c's handshake state (c->hs becomes NULL). */
 void kx_conn_hs_free(struct kx_conn *c);
+/* A new connection for pkt's endpoints, its sender the client when
+ * server_is_dport (*side says which side sent pkt); only the table
+ * (flow.c) makes one. NULL when out of memory. */
+struct kx_conn *kx_conn_new(const struct kx_packet *pkt, bool server_is_dport,
+    enum kx_side *side);
+/* Frees c and everything it owns (handshake state, RSTs, kept frames). */
+void kx_conn_free(struct kx_conn *c);
+/* Heap bytes connection c holds: its struct, reasm buffers and queue,
+ * banner and KEXINIT copies, RSTs, evidence frames. */
+size_t kx_conn_mem(const struct kx_conn *c);
 /* Once the handshake record is written (NEWKEYS both ways): frees both
  * KEXINIT copies and the host key, which nothing reads after it. Their
  * pointers stay non-NULL (kx_kexinit_gone, kx_hostkey_gone) for what asks
@@ -216,9 +246,10 @@ struct kx_flow_table *kx_flow_new(uint32_t max_conns, kx_conn_done_fn done,
 void kx_flow_free(struct kx_flow_table *t);
 
 /* Finds the connection of pkt. Sets *side to the sender's side. Creates a
- * connection when create is true, deciding the client as DESIGN says
- * (server_port(port) tells whether a port is an SSH server port). Returns
- * NULL when absent and not created, or out of memory. */
+ * connection when create is true; server_is_dport is the caller's decision
+ * of who is the client (DESIGN "flow": the SYN's sender; mid-stream, the
+ * side talking to an SSH port, else the higher port). Returns NULL when
+ * absent and not created, or out of memory. */
 struct kx_conn *kx_flow_lookup(struct kx_flow_table *t,
     const struct kx_packet *pkt, bool create, bool server_is_dport,
     enum kx_side *side);
@@ -264,9 +295,6 @@ void kx_flow_set_limits(struct kx_flow_table *t, uint64_t max_mem,
  * memory or a counter of kx_flow_caps changed since the last call; a
  * packet that allocated, freed, created or removed nothing costs a test. */
 bool kx_flow_settle(struct kx_flow_table *t);
-/* Heap bytes connection c holds: its struct, reasm buffers and queue,
- * banner and KEXINIT copies, evidence frames. */
-size_t kx_conn_mem(const struct kx_conn *c);
 const struct kx_cap_stats *kx_flow_caps(const struct kx_flow_table *t);
 
 /* Idle timeout of a connection in microseconds (it depends on what the

@@ -1,0 +1,270 @@
+/* Across connections per source (patterns.c, bruteforce.c's attempts):
+ * generated connections through the pipeline, each reported once. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "kexray/analyze/analyze.h"
+#include "kexray/events/bruteforce.h"
+#include "kexray/events/patterns.h"
+#include "kx_frames.h"
+
+struct seen {
+	struct kx_patterns *pat;
+	struct kx_brute *brute;
+	int conns;
+	int hits[KX_PAT_MAX];
+	int hit_at[KX_PAT_MAX];         /* the connection that crossed */
+	struct kx_pattern_hit last[KX_PAT_MAX];
+	int brute_hits;
+	struct kx_brute_hit bh;
+};
+
+static void
+on_done(struct kx_conn *c, void *arg)
+{
+	struct seen *s = arg;
+	struct kx_close_info ci;
+	struct kx_verdict v;
+	struct kx_pattern_hit h[KX_PAT_MAX];
+	int n;
+
+	if (c->hs_reported) {
+		kx_analyze_end(c, &ci);
+	} else {
+		kx_analyze(c, &v);
+		ci = v.close;
+	}
+	s->conns++;
+	n = kx_patterns_note(s->pat, c, ci.phase, h);
+	for (int i = 0; i < n; i++) {
+		s->hits[h[i].kind]++;
+		s->hit_at[h[i].kind] = s->conns;
+		s->last[h[i].kind] = h[i];
+	}
+	if (s->brute != NULL && kx_brute_note(s->brute, c, ci.phase, &s->bh))
+		s->brute_hits++;
+}
+
+static void
+on_handshake(struct kx_conn *c, void *arg)
+{
+	(void)c;
+	(void)arg;
+}
+
+static struct kx_pipeline *
+pipeline(struct seen *s)
+{
+	struct kx_pipeline_config cfg = { .nports = 0 };
+	struct kx_pipeline *p;
+
+	assert_true(kx_parse_ports("22", &cfg));
+	p = kx_pipeline_new(&cfg, on_done, s);
+	assert_non_null(p);
+	kx_pipeline_on_handshake_last(p, on_handshake);
+	s->pat = kx_patterns_new();
+	assert_non_null(s->pat);
+	return p;
+}
+
+static void
+done(struct seen *s, struct kx_pipeline *p)
+{
+	kx_pipeline_finish(p);
+	kx_pipeline_free(p);
+	kx_patterns_free(s->pat);
+	kx_brute_free(s->brute);
+}
+
+/* A new connection on pl from the same client address, the n-th source
+ * port, starting at ts. */
+static void
+begin(struct kxf_conn *k, struct kx_pipeline *pl, int n, uint64_t ts)
+{
+	kxf_init(k, pl);
+	k->h[KX_CLIENT].port = (uint16_t)(40000 + n);
+	k->ts = ts;
+	kxf_open(k);
+	kxf_banners(k);
+}
+
+static void
+kexinits(struct kxf_conn *k)
+{
+	kxf_kexinits(k, kxf_lists, kxf_lists);
+}
+
+/* ssh-audit's way: banners and KEXINITs, then the client leaves. */
+static void
+test_scan_once(void **state)
+{
+	struct seen s = { 0 };
+	struct kx_pipeline *pl = pipeline(&s);
+	struct kxf_conn k;
+	uint64_t t0 = 1700000000ull * 1000000ull;
+
+	(void)state;
+	for (int i = 0; i < 8; i++) {
+		begin(&k, pl, i, t0 + (uint64_t)i * 200000u);
+		kexinits(&k);
+		kxf_fins(&k, KX_CLIENT);
+	}
+	done(&s, pl);
+	assert_int_equal(s.conns, 8);
+	assert_int_equal(s.hits[KX_PAT_SCAN], 1);
+	assert_int_equal(s.hit_at[KX_PAT_SCAN], (int)KX_SCAN_MIN);
+	assert_int_equal(s.last[KX_PAT_SCAN].count, KX_SCAN_MIN);
+	assert_int_equal(s.last[KX_PAT_SCAN].servers, 1);
+	assert_int_equal(s.hits[KX_PAT_DHEAT], 0);
+	assert_int_equal(s.hits[KX_PAT_REGRESSHION], 0);
+}
+
+/* The same connections a minute apart each: no burst, no scan. */
+static void
+test_scan_slow_is_none(void **state)
+{
+	struct seen s = { 0 };
+	struct kx_pipeline *pl = pipeline(&s);
+	struct kxf_conn k;
+	uint64_t t0 = 1700000000ull * 1000000ull;
+
+	(void)state;
+	for (int i = 0; i < 8; i++) {
+		begin(&k, pl, i, t0 + (uint64_t)i * 60000000u);
+		kexinits(&k);
+		kxf_fins(&k, KX_CLIENT);
+	}
+	done(&s, pl);
+	assert_int_equal(s.conns, 8);
+	assert_int_equal(s.hits[KX_PAT_SCAN], 0);
+}
+
+/* The client sends its ECDH_INIT after KEXINIT and leaves, 60 times in
+ * three seconds: DHEat, once. */
+static void
+test_dheat(void **state)
+{
+	struct seen s = { 0 };
+	struct kx_pipeline *pl = pipeline(&s);
+	struct kxf_conn k;
+	uint64_t t0 = 1700000000ull * 1000000ull;
+	uint8_t init[37] = { 30, 0, 0, 0, 32 };
+
+	(void)state;
+	for (int i = 0; i < 60; i++) {
+		begin(&k, pl, i, t0 + (uint64_t)i * 50000u);
+		kexinits(&k);
+		kxf_msg(&k, KX_CLIENT, init, sizeof(init));
+		kxf_rst(&k, KX_CLIENT);
+	}
+	done(&s, pl);
+	assert_int_equal(s.hits[KX_PAT_DHEAT], 1);
+	assert_int_equal(s.hit_at[KX_PAT_DHEAT], (int)KX_DHEAT_MIN);
+	assert_int_equal(s.last[KX_PAT_DHEAT].count, KX_DHEAT_MIN);
+}
+
+/* Twelve connections that never authenticate, each closed by the server
+ * after 120 s, against OpenSSH 9.2p1: regreSSHion's pattern. */
+static void
+test_regresshion(void **state)
+{
+	struct seen s = { 0 };
+	struct kx_pipeline *pl = pipeline(&s);
+	struct kxf_conn k[12];
+	uint64_t t0 = 1700000000ull * 1000000ull;
+
+	(void)state;
+	for (int i = 0; i < 12; i++) {
+		begin(&k[i], pl, i, t0 + (uint64_t)i * 1000000u);
+		kexinits(&k[i]);
+	}
+	for (int i = 0; i < 12; i++) {
+		k[i].ts = t0 + (uint64_t)i * 1000000u + 120000000u;
+		kxf_fins(&k[i], KX_SERVER);
+	}
+	done(&s, pl);
+	assert_int_equal(s.hits[KX_PAT_REGRESSHION], 1);
+	assert_int_equal(s.hit_at[KX_PAT_REGRESSHION], (int)KX_REGRESSHION_MIN);
+	assert_true(s.last[KX_PAT_REGRESSHION].grace_us >= 119000000u);
+	assert_true(s.last[KX_PAT_REGRESSHION].grace_us <= 121000000u);
+}
+
+static void
+test_regresshion_banner(void **state)
+{
+	static const struct {
+		const char *b;
+		bool vulnerable;
+	} v[] = {
+		{ "SSH-2.0-OpenSSH_9.2p1 Debian-2+deb12u3", true },
+		{ "SSH-2.0-OpenSSH_8.5p1", true },
+		{ "SSH-2.0-OpenSSH_9.7", true },
+		{ "SSH-2.0-OpenSSH_9.8p1", false },
+		{ "SSH-2.0-OpenSSH_9.8", false },
+		{ "SSH-2.0-OpenSSH_8.4p1", false },
+		{ "SSH-2.0-OpenSSH_4.3p2", true },
+		{ "SSH-2.0-OpenSSH_4.4p1", false },
+		{ "SSH-2.0-dropbear_2022.83", false },
+		{ "SSH-2.0-OpenSSH_", false },
+		{ "SSH-2.0-OpenSSH_9.", false },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++)
+		assert_int_equal(kx_regresshion_banner((const uint8_t *)v[i].b,
+		    (uint32_t)strlen(v[i].b)), v[i].vulnerable);
+}
+
+/* One connection, many failed logins (aes128-ctr, hmac-sha2-256 sizes:
+ * the "none" probe, then six refused passwords, the client's DISCONNECT): brute force by attempts with a threshold of 5, though
+ * it is one connection. */
+static void
+test_brute_attempts_one_connection(void **state)
+{
+	struct seen s = { 0 };
+	struct kx_pipeline *pl = pipeline(&s);
+	struct kxf_conn k;
+	static const uint8_t junk[256];
+
+	(void)state;
+	s.brute = kx_brute_new(5, 30);
+	assert_non_null(s.brute);
+	begin(&k, pl, 0, 1700000000ull * 1000000ull);
+	kexinits(&k);
+	kxf_kex(&k, true);
+	kxf_newkeys(&k, KX_CLIENT);
+	kxf_data(&k, KX_CLIENT, KX_TCP_ACK | KX_TCP_PSH, junk, 64);
+	kxf_data(&k, KX_SERVER, KX_TCP_ACK | KX_TCP_PSH, junk, 64);
+	kxf_data(&k, KX_CLIENT, KX_TCP_ACK | KX_TCP_PSH, junk, 80);
+	kxf_data(&k, KX_SERVER, KX_TCP_ACK | KX_TCP_PSH, junk, 80);
+	for (int i = 0; i < 6; i++) {
+		kxf_data(&k, KX_CLIENT, KX_TCP_ACK | KX_TCP_PSH, junk, 144);
+		kxf_data(&k, KX_SERVER, KX_TCP_ACK | KX_TCP_PSH, junk, 80);
+	}
+	kxf_data(&k, KX_CLIENT, KX_TCP_ACK | KX_TCP_PSH, junk, 64);  /* DISCONNECT */
+	kxf_fins(&k, KX_CLIENT);
+	done(&s, pl);
+	assert_int_equal(s.brute_hits, 1);
+	assert_int_equal(s.bh.count, 1);
+	assert_int_equal(s.bh.attempts, 6);
+	assert_true(s.bh.by_attempts);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_scan_once),
+		cmocka_unit_test(test_scan_slow_is_none),
+		cmocka_unit_test(test_dheat),
+		cmocka_unit_test(test_regresshion),
+		cmocka_unit_test(test_regresshion_banner),
+		cmocka_unit_test(test_brute_attempts_one_connection),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
