@@ -1,4 +1,5 @@
 /* The per-pair analysis memo (memo.h). */
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,12 @@ struct kx_memo_slot {
 };
 
 /* One memo per thread: each worker (workers.h) keeps its own, unlocked.
- * The slot table (KX_MEMO_SLOTS) is allocated at the first look-up, so a
- * thread's start does not zero 1.7 MiB it may never use. */
+ * The first thread to look up takes the static table (untouched pages
+ * until slots fill, as a single-threaded run always had); any other
+ * allocates its own then. Never thread-local storage itself: that is
+ * zeroed, all 1.7 MiB of it, when a thread starts. */
+static struct kx_memo_slot first_slots[KX_MEMO_SLOTS];
+static atomic_flag first_taken = ATOMIC_FLAG_INIT;
 static _Thread_local struct kx_memo_slot *slots;
 static _Thread_local uint64_t next_gen = 1, use_clock;
 static _Thread_local uint64_t n_lookups, n_hits;
@@ -312,9 +317,12 @@ kx_memo_get(const struct kx_conn *c, struct kx_nego *n,
 	if (!key_hash(&cv, &h))
 		return false;
 	ref->hash = h;
-	if (slots == NULL &&
-	    (slots = calloc(KX_MEMO_SLOTS, sizeof(*slots))) == NULL)
-		return false;
+	if (slots == NULL) {
+		if (!atomic_flag_test_and_set(&first_taken))
+			slots = first_slots;
+		else if ((slots = calloc(KX_MEMO_SLOTS, sizeof(*slots))) == NULL)
+			return false;
+	}
 	/* The set's ways: the one holding the key, else the one to replace
 	 * (a free one, else the least recently used). */
 	set = &slots[(h % (KX_MEMO_SLOTS / KX_MEMO_WAYS)) * KX_MEMO_WAYS];
@@ -410,7 +418,10 @@ kx_memo_clear(void)
 {
 	for (size_t i = 0; slots != NULL && i < KX_MEMO_SLOTS; i++)
 		slot_free(&slots[i]);
-	free(slots);
+	if (slots == first_slots)
+		atomic_flag_clear(&first_taken);
+	else
+		free(slots);
 	slots = NULL;
 	n_lookups = n_hits = use_clock = 0;
 	heap_used = 0;

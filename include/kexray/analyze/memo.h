@@ -17,8 +17,8 @@
  * kept, a part's JSON text is at most KX_MEMO_FRAG_MAX bytes, and the
  * copies and text of all slots together at most KX_MEMO_HEAP_MAX (the
  * least recently used slots are freed to make room). The slot table itself
- * is about 1.7 MiB, allocated at the first look-up and touched only as
- * slots fill. One memo per
+ * is about 1.7 MiB, static for the first thread that looks up (allocated
+ * for any other), touched only as slots fill. One memo per
  * thread (each worker of --workers has its own; kx_memo_clear frees the
  * calling thread's). */
 #ifndef KEXRAY_MEMO_H
