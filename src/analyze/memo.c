@@ -27,10 +27,10 @@ struct kx_memo_slot {
 };
 
 /* One memo per thread: each worker (workers.h) keeps its own, unlocked.
- * The first thread to look up takes the static table (with one worker the
- * only one: its pages are touched only as slots fill, as before threads);
- * any other allocates its own at its first look-up (calloc, which a
- * malloc debugging fill such as MALLOC_PERTURB_ makes touch it all). */
+ * The first thread to look up takes the static table (untouched pages
+ * until slots fill, as a single-threaded run always had); any other
+ * allocates its own then. Never thread-local storage itself: that is
+ * zeroed, all 1.7 MiB of it, when a thread starts. */
 static struct kx_memo_slot first_slots[KX_MEMO_SLOTS];
 static atomic_flag first_taken = ATOMIC_FLAG_INIT;
 static _Thread_local struct kx_memo_slot *slots;

@@ -16,8 +16,8 @@
  * banners and KEXINITs are larger than KX_MEMO_KEY_MAX bytes in all is not
  * kept, and the copies of all slots together at most KX_MEMO_HEAP_MAX (the
  * least recently used slots are freed to make room). The slot table itself
- * is about 1.7 MiB, allocated at the first look-up and touched only as
- * slots fill. One memo per
+ * is about 1.7 MiB, static for the first thread that looks up (allocated
+ * for any other), touched only as slots fill. One memo per
  * thread (each worker of --workers has its own; kx_memo_clear frees the
  * calling thread's). */
 #ifndef KEXRAY_MEMO_H
