@@ -861,6 +861,13 @@ test_no_tcp_facts(void **state)
 	assert_false(s.r[0].log.seen[KX_SERVER]);
 	assert_non_null(strstr(s.r[0].json, "\"packets\":null"));
 
+	/* Nothing after the connect: still open when the log, not a
+	 * capture, ended. */
+	run_log(&s, "debug1: Connecting to 192.0.2.1 [192.0.2.1] port 22.\n");
+	assert_int_equal(s.n, 1);
+	assert_non_null(strstr(s.r[0].json, "still open when the log ended"));
+	assert_null(strstr(s.r[0].json, "capture ended"));
+
 	/* "Connection established.": the server answered; then nothing. */
 	run_log(&s, "debug1: Connecting to 192.0.2.1 [192.0.2.1] port 22.\n"
 	    "debug1: Connection established.\n"

@@ -52,7 +52,9 @@ close_text(const struct kx_conn *c, char *buf, size_t len)
 	kx_step_text(&c->close_after, step, sizeof(step));
 	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST) {
 		snprintf(buf, len, "%s",
-		    c->close == KX_CLOSE_CAPTURE_END ? "still open when the capture ended" :
+		    c->close == KX_CLOSE_CAPTURE_END ? (c->no_tcp_facts ?
+		    "still open when the log ended" :
+		    "still open when the capture ended") :
 		    c->close == KX_CLOSE_TIMEOUT ? "timed out" :
 		    "still open (its close record follows)");
 		return;
@@ -234,8 +236,8 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		snprintf(v->reason, sizeof(v->reason), "%s, before NEWKEYS", how);
 	} else {
 		v->kind = KX_V_INCOMPLETE;
-		snprintf(v->reason, sizeof(v->reason), "%s",
-		    "capture ended before the handshake completed");
+		snprintf(v->reason, sizeof(v->reason), "%s ended before the "
+		    "handshake completed", c->no_tcp_facts ? "log" : "capture");
 	}
 	return false;
 }

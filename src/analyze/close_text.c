@@ -101,8 +101,8 @@ how_words(const struct kx_conn *c, bool third, char *buf, size_t len)
 		    c->last_step.side < 0 ? "the TCP handshake" : step);
 		break;
 	case KX_CLOSE_CAPTURE_END:
-		snprintf(buf, len, "%s", "the capture ended with the connection "
-		    "still open");
+		snprintf(buf, len, "the %s ended with the connection still "
+		    "open", c->no_tcp_facts ? "log" : "capture");
 		break;
 	default:
 		snprintf(buf, len, "%s", c->evicted ? "it was reported early at "
@@ -130,7 +130,7 @@ say_syn(const struct kx_conn *c, struct kx_close_info *ci)
 		    "answer when %s", c->ep[KX_SERVER].port,
 		    c->close == KX_CLOSE_RST ? "the client gave up (RST)" :
 		    c->evicted ? "it was reported early at kexray's cap" :
-		    "the capture ended");
+		    c->no_tcp_facts ? "the log ended" : "the capture ended");
 }
 
 static void

@@ -54,7 +54,7 @@ kx_sb_auth(struct kx_sb *out, const struct kx_conn *c, bool full)
 	    ",\"roles_reversed\":true}" : ",\"roles_reversed\":false}");
 }
 
-static const char *const side_words[2] = { "client", "server" };
+static const char *const *const side_words = kx_side_names;
 
 void
 kx_sb_kexguess(struct kx_sb *out, const struct kx_conn *c, bool full)

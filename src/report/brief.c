@@ -45,11 +45,8 @@ kx_report_brief(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
     const struct kx_style *st)
 {
 	char head[512], tbuf[32], uid[19];
-	time_t secs = (time_t)(c->ts_first / 1000000);
-	struct tm tm;
 
-	gmtime_r(&secs, &tm);
-	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	kx_iso_seconds(c->ts_first, tbuf);
 	kx_conn_uid(c, uid);
 	kx_style_put(out, st, kx_verdict_tone(v), kx_verdict_label(v),
 	    KX_VERDICT_LABEL_WIDTH);

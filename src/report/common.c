@@ -1,6 +1,7 @@
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <string.h>
+#include <time.h>
 #include <sys/socket.h>
 
 #include "kexray/analyze/community_id.h"
@@ -220,6 +221,30 @@ kx_sb_endpoints(struct kx_sb *out, const struct kx_conn *c, bool nulls)
 		KX_SB_PUTS(out, "_p\":");
 		kx_sb_u(out, c->ep[s].port);
 	}
+}
+
+void
+kx_sb_tail_times(struct kx_sb *s, const struct kx_conn *c)
+{
+	kx_sb_put(s, c->midstream ? ",\"midstream\":true" : ",\"midstream\":false");
+	kx_sb_put(s, c->evicted ? ",\"evicted\":true,\"duration\":" :
+	    ",\"evicted\":false,\"duration\":");
+	/* Whole microseconds: the same digits as %.6f, without printf
+	 * (which the odd case, time running backwards, still takes). */
+	if (c->ts_last >= c->ts_first && c->ts_last - c->ts_first < 1000000000000000ull)
+		kx_sb_us(s, c->ts_last - c->ts_first);
+	else
+		kx_sb_printf(s, "%.6f", (double)(c->ts_last - c->ts_first) / 1e6);
+}
+
+void
+kx_iso_seconds(uint64_t ts_us, char buf[32])
+{
+	time_t secs = (time_t)(ts_us / 1000000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	strftime(buf, 32, "%Y-%m-%dT%H:%M:%S", &tm);
 }
 
 void

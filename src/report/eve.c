@@ -13,6 +13,7 @@
 #include "kexray/events/bruteforce.h"
 #include "kexray/analyze/close.h"
 #include "kexray/analyze/community_id.h"
+#include "kexray/report/patterns.h"
 #include "kexray/report/report.h"
 
 /* Suricata's flow_id is a positive integer; 51 bits keep it exact in
@@ -83,14 +84,11 @@ eve_endpoint(FILE *out, const struct kx_conn *c, int side, const char *who)
 static void
 eve_head(FILE *out, const struct kx_conn *c, uint64_t ts_us, const char *type)
 {
-	time_t secs = (time_t)(ts_us / 1000000);
 	char tbuf[32], uid[19], cid[KX_COMMUNITY_ID_SIZE];
-	struct tm tm;
 
 	/* Suricata's timestamp: ISO 8601 with microseconds and a numeric
 	 * offset; kexray writes UTC. */
-	gmtime_r(&secs, &tm);
-	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	kx_iso_seconds(ts_us, tbuf);
 	kx_conn_uid(c, uid);
 	fprintf(out, "{\"timestamp\":\"%s.%06llu+0000\",\"flow_id\":%llu,"
 	    "\"event_type\":\"%s\"", tbuf, (unsigned long long)(ts_us % 1000000),
@@ -118,6 +116,19 @@ static const struct eve_sig sig_forged_rst = {
 	8220001, 2, "KEXRAY SSH connection ended by a likely forged TCP reset",
 	"Potentially Bad Traffic",
 };
+/* Patterns across connections (events/patterns.h), by kind. */
+static const struct eve_sig sig_pattern[KX_PAT_MAX] = {
+	[KX_PAT_SCAN] = { 8220003, 3, "KEXRAY SSH scan: connections that "
+	    "leave after the server's banner, KEXINIT or key exchange reply",
+	    "Attempted Information Leak" },
+	[KX_PAT_REGRESSHION] = { 8220004, 1, "KEXRAY SSH regreSSHion pattern "
+	    "(CVE-2024-6387): unauthenticated connections held to "
+	    "LoginGraceTime", "Attempted Administrator Privilege Gain" },
+	[KX_PAT_DHEAT] = { 8220005, 2, "KEXRAY SSH DHEat pattern "
+	    "(CVE-2002-20001): key exchange inits in a burst",
+	    "Attempted Denial of Service" },
+};
+
 static const struct eve_sig sig_bruteforce = {
 	8220002, 1, "KEXRAY SSH brute force: connections ending before a session",
 	"Attempted Administrator Privilege Gain",
@@ -159,6 +170,19 @@ kx_report_eve_bruteforce(FILE *out, const struct kx_conn *c,
 	eve_alert(out, &sig_bruteforce);
 	fputs(",\"kexray\":", out);
 	kx_report_json_bruteforce_object(out, h);
+	fputs("}\n", out);
+}
+
+void
+kx_report_eve_pattern(FILE *out, const struct kx_conn *c,
+    const struct kx_pattern_hit *h)
+{
+	if (h->kind >= KX_PAT_MAX)
+		return;
+	eve_head(out, c, h->last_ts, "alert");
+	eve_alert(out, &sig_pattern[h->kind]);
+	fputs(",\"kexray\":", out);
+	kx_report_json_pattern_object(out, h, false);
 	fputs("}\n", out);
 }
 

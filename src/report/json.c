@@ -290,20 +290,12 @@ kx_report_json_object(FILE *fp, const struct kx_conn *c,
 		KX_SB_PUTS(out, "null");
 	KX_SB_PUTS(out, ",\"close\":");
 	kx_sb_close_how(out, c);
-	kx_sb_put(out, c->midstream ? ",\"midstream\":true" : ",\"midstream\":false");
-	kx_sb_put(out, c->evicted ? ",\"evicted\":true,\"duration\":" :
-	    ",\"evicted\":false,\"duration\":");
-	/* Whole microseconds: the same digits as %.6f, without printf
-	 * (which the odd case, time running backwards, still takes). */
-	if (c->ts_last >= c->ts_first && c->ts_last - c->ts_first < 1000000000000000ull)
-		kx_sb_us(out, c->ts_last - c->ts_first);
-	else
-		kx_sb_printf(out, "%.6f", (double)(c->ts_last - c->ts_first) / 1e6);
+	kx_sb_tail_times(out, c);
 	kx_sb_putc(out, ',');
 	KX_SB_PUTS(out, "\"client_side\":");
-	json_side(out, c, KX_CLIENT, c->log == NULL);
+	json_side(out, c, KX_CLIENT, !c->no_tcp_facts);
 	KX_SB_PUTS(out, ",\"server_side\":");
-	json_side(out, c, KX_SERVER, c->log == NULL);
+	json_side(out, c, KX_SERVER, !c->no_tcp_facts);
 	kx_sb_flush(out);
 	kx_report_assess_json_pair(fp, c, v);
 	kx_report_assess_json_hostkey(fp, c, v);

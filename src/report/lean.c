@@ -11,7 +11,7 @@
 #include "kexray/report/auth.h"
 #include "kexray/input/sshlog.h"
 
-static const char *const side_word[2] = { "client", "server" };
+static const char *const *const side_word = kx_side_names;
 
 static void
 sb_cstr(struct kx_sb *out, const char *s)
@@ -417,13 +417,7 @@ kx_report_json_lean(FILE *fp, const struct kx_conn *c, const struct kx_verdict *
 		KX_SB_PUTS(out, ",\"close\":");
 		kx_sb_name(out, kx_close_names[c->close]);
 	}
-	kx_sb_put(out, c->midstream ? ",\"midstream\":true" : ",\"midstream\":false");
-	kx_sb_put(out, c->evicted ? ",\"evicted\":true,\"duration\":" :
-	    ",\"evicted\":false,\"duration\":");
-	if (c->ts_last >= c->ts_first && c->ts_last - c->ts_first < 1000000000000000ull)
-		kx_sb_us(out, c->ts_last - c->ts_first);
-	else
-		kx_sb_printf(out, "%.6f", (double)(c->ts_last - c->ts_first) / 1e6);
+	kx_sb_tail_times(out, c);
 	first = true;
 	for (int an = 0; an < KX_ANOM_MAX; an++) {
 		if (!kx_anom_has(v->anomalies, (enum kx_anomaly)an))

@@ -24,14 +24,25 @@ ts(struct kx_sb *out, const char *key, uint64_t t)
 void
 kx_report_json_pattern(FILE *fp, const struct kx_pattern_hit *h)
 {
+	kx_report_json_pattern_object(fp, h, true);
+	fputc('\n', fp);
+}
+
+void
+kx_report_json_pattern_object(FILE *fp, const struct kx_pattern_hit *h,
+    bool record)
+{
 	char src[64], dst[64];
 	struct kx_sb sb, *out = &sb;
 
 	kx_sb_init(out, fp);
 	addr(h->ip_version, h->src, src, sizeof(src));
 	addr(h->ip_version, h->dst, dst, sizeof(dst));
-	kx_sb_printf(out, "{\"type\":\"pattern\",\"schema_version\":%d,",
-	    KX_JSON_SCHEMA_VERSION);
+	if (record)
+		kx_sb_printf(out, "{\"type\":\"pattern\",\"schema_version\":%d,",
+		    KX_JSON_SCHEMA_VERSION);
+	else
+		kx_sb_putc(out, '{');
 	ts(out, "ts", h->last_ts);
 	kx_sb_printf(out, ",\"pattern\":\"%s\",\"id.orig_h\":\"%s\","
 	    "\"id.resp_h\":\"%s\",\"id.resp_p\":%u,\"count\":%u,",
@@ -48,7 +59,7 @@ kx_report_json_pattern(FILE *fp, const struct kx_pattern_hit *h)
 	}
 	if (h->kind == KX_PAT_DHEAT)
 		KX_SB_PUTS(out, ",\"cve\":\"CVE-2002-20001\"");
-	KX_SB_PUTS(out, "}\n");
+	kx_sb_putc(out, '}');
 	kx_sb_flush(out);
 }
 

@@ -267,6 +267,11 @@ write_patterns(struct kx_records *r, struct kx_events *ev,
 			kx_report_json_pattern(r->out, &hits[i]);
 		else if (r->format == KX_FMT_TEXT || r->format == KX_FMT_BRIEF)
 			kx_report_text_pattern(r->out, &hits[i]);
+		else if (r->zdir_on)
+			kx_report_zeek_notice_pattern(r->zdir.f[KX_ZLOG_NOTICE],
+			    &hits[i]);
+		else if (r->format == KX_FMT_EVE)
+			kx_report_eve_pattern(r->out, c, &hits[i]);
 	}
 }
 

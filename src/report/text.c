@@ -110,11 +110,8 @@ head_lines(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
     const struct kx_style *st)
 {
 	char tbuf[32], uid[19], head[512];
-	time_t secs = (time_t)(c->ts_first / 1000000);
-	struct tm tm;
 
-	gmtime_r(&secs, &tm);
-	strftime(tbuf, sizeof(tbuf), "%Y-%m-%dT%H:%M:%S", &tm);
+	kx_iso_seconds(c->ts_first, tbuf);
 	kx_conn_uid(c, uid);
 	kx_headline(c, v, head, sizeof(head));
 	/* The verdict in a fixed column, so blocks scan down the page. */

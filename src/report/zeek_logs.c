@@ -15,6 +15,7 @@
 #include "kexray/events/bruteforce.h"
 #include "kexray/analyze/close.h"
 #include "kexray/analyze/community_id.h"
+#include "kexray/report/patterns.h"
 #include "kexray/report/report.h"
 #include "kexray/analyze/resets.h"
 
@@ -317,6 +318,46 @@ kx_report_zeek_notice(FILE *out, const struct kx_brute_hit *h)
 	snprintf(sub, sizeof(sub), "Sampled servers:  %s", dst);
 	zeek_time(out, h->last_ts);
 	fputs("\t-\t-\t-\t-\t-\t-\t-\t-\ttcp\tSSH::Password_Guessing\t", out);
+	kx_zeek_cstr(out, msg);
+	fputc('\t', out);
+	kx_zeek_cstr(out, sub);
+	fprintf(out, "\t%s\t%s\t%u\t%u\t-\tNotice::ACTION_LOG\t(empty)\t"
+	    "3600.000000\t-\t-\t-\t-\t-\n", src, dst, h->dport, h->count);
+}
+
+/* The patterns across connections (events/patterns.h) as notices of
+ * kexray's own, in the same columns as the brute-force notice. */
+void
+kx_report_zeek_notice_pattern(FILE *out, const struct kx_pattern_hit *h)
+{
+	static const char *const note[KX_PAT_MAX] = {
+		[KX_PAT_SCAN] = "Kexray::SSH_Scan",
+		[KX_PAT_REGRESSHION] = "Kexray::RegreSSHion",
+		[KX_PAT_DHEAT] = "Kexray::DHEat",
+	};
+	static const char *const what[KX_PAT_MAX] = {
+		[KX_PAT_SCAN] = "appears to be scanning SSH servers: connections "
+		    "that leave after the banner, KEXINIT or key exchange reply",
+		[KX_PAT_REGRESSHION] = "shows the regreSSHion (CVE-2024-6387) "
+		    "pattern: unauthenticated connections held to LoginGraceTime",
+		[KX_PAT_DHEAT] = "shows the DHEat (CVE-2002-20001) pattern: key "
+		    "exchange inits in a burst",
+	};
+	char src[64], dst[64], msg[256], sub[96];
+
+	if (h->kind >= KX_PAT_MAX)
+		return;
+	if (inet_ntop(h->ip_version == 4 ? AF_INET : AF_INET6, h->src, src,
+	    sizeof(src)) == NULL)
+		snprintf(src, sizeof(src), "?");
+	if (inet_ntop(h->ip_version == 4 ? AF_INET : AF_INET6, h->dst, dst,
+	    sizeof(dst)) == NULL)
+		snprintf(dst, sizeof(dst), "?");
+	snprintf(msg, sizeof(msg), "%s %s (%u connections).", src,
+	    what[h->kind], h->count);
+	snprintf(sub, sizeof(sub), "Sampled servers:  %s", dst);
+	zeek_time(out, h->last_ts);
+	fprintf(out, "\t-\t-\t-\t-\t-\t-\t-\t-\ttcp\t%s\t", note[h->kind]);
 	kx_zeek_cstr(out, msg);
 	fputc('\t', out);
 	kx_zeek_cstr(out, sub);

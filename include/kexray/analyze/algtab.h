@@ -170,6 +170,8 @@ struct kx_backport {
 void kx_software_issues(const struct kx_software *sw, bool is_server,
     void (*fn)(const struct kx_software_issue *, void *), void *arg);
 
+/* The product table itself, n rows: for the unit test that holds its
+ * prefixes distinct (no caller in kexray). */
 const struct kx_product_row *kx_product_rows(size_t *n);
 
 #endif

@@ -254,6 +254,12 @@ void kx_sb_endpoints(struct kx_sb *s, const struct kx_conn *c, bool nulls);
 /* The value of "close" and the member "close_after", as both the ssh and
  * the close record write them: "fin","close_after":"server KEXINIT". */
 void kx_sb_close_how(struct kx_sb *s, const struct kx_conn *c);
+/* ,"midstream":B,"evicted":B,"duration":SECONDS (microsecond digits), as
+ * both the full and the lean close members write them. */
+void kx_sb_tail_times(struct kx_sb *s, const struct kx_conn *c);
+/* The whole seconds of a microsecond time as ISO 8601 in UTC
+ * ("2024-03-09T16:00:00"); buf holds at least 32 bytes. */
+void kx_iso_seconds(uint64_t ts_us, char buf[32]);
 /* ,"community_id":"1:..." (community_id.h, the run's seed) after the
  * uid; without endpoints (a log that does not name them) nothing, or null
  * when keep_null (--records full keeps null members). */
