@@ -2,10 +2,13 @@
  * line is read by options.c, records are written by report/records.c from
  * what events/events.c decides; here the inputs are opened, privileges
  * dropped, and each frame (or log) is handed to the pipeline (or the log
- * reader), whose connections come back through two callbacks. */
+ * reader), whose connections come back through two callbacks. With
+ * --workers N, a pipeline per worker thread (stream/workers.h): reading
+ * files the frames go to the workers, live each reads its own handle of a
+ * fanout group (input/fanout.h); the callbacks are the same, and
+ * records.c takes them one at a time through what spans connections. */
 #include <errno.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
