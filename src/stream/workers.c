@@ -6,6 +6,7 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "kexray/stream/workers.h"
 #include "kexray/decode/packet.h"
@@ -85,6 +86,10 @@ struct kx_workers {
 static _Thread_local struct wk *tl_self;
 static _Thread_local uint64_t tl_seq;
 static _Thread_local bool tl_tick;
+
+/* The owner hash's key, drawn at the first kx_workers_start: traffic made
+ * to land on one worker has to guess it (DESIGN: resource bounds). */
+static uint64_t owner_key;
 
 static void
 wake_waiters(struct kx_workers *ws)
@@ -244,6 +249,9 @@ kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
 	/* Signals stay with the caller's thread: a worker's reads and writes
 	 * are never interrupted, and the flags the handlers set are read by
 	 * every thread. */
+	if (owner_key == 0 && getrandom(&owner_key, sizeof(owner_key), 0) !=
+	    (ssize_t)sizeof(owner_key))
+		owner_key = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)ws;
 	*out = ws;   /* before any thread: they may look */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -379,7 +387,7 @@ kx_workers_owner(unsigned n, int dlt, const uint8_t *frame, uint32_t caplen,
 		memcpy(key, b, 18);
 		memcpy(key + 18, a, 18);
 	}
-	return (unsigned)(kx_hash_bytes(0, key, sizeof(key)) % n);
+	return (unsigned)(kx_hash_bytes(owner_key, key, sizeof(key)) % n);
 }
 
 void
