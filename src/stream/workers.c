@@ -6,6 +6,7 @@
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "kexray/core/siphash.h"
 #include "kexray/decode/packet.h"
@@ -85,6 +86,11 @@ struct kx_workers {
 static _Thread_local struct wk *tl_self;
 static _Thread_local uint64_t tl_seq;
 static _Thread_local bool tl_tick;
+
+/* The owner hash's key, drawn at the first kx_workers_start: traffic made
+ * to land on one worker has to guess it (DESIGN: resource bounds). */
+static uint8_t owner_key[KX_SIPHASH_KEY_LEN];
+static bool owner_key_set;
 
 static void
 wake_waiters(struct kx_workers *ws)
@@ -244,6 +250,15 @@ kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
 	/* Signals stay with the caller's thread: a worker's reads and writes
 	 * are never interrupted, and the flags the handlers set are read by
 	 * every thread. */
+	if (!owner_key_set) {
+		if (getrandom(owner_key, sizeof(owner_key), 0) !=
+		    (ssize_t)sizeof(owner_key)) {
+			uint64_t f = (uint64_t)time(NULL) ^ (uint64_t)(uintptr_t)ws;
+
+			memcpy(owner_key, &f, sizeof(f));
+		}
+		owner_key_set = true;
+	}
 	*out = ws;   /* before any thread: they may look */
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
@@ -354,8 +369,6 @@ put_entry(struct wk *k, const struct wk_entry *e, const uint8_t *bytes)
 	k->cur->used += sizeof(*e) + pad;
 }
 
-static const uint8_t owner_key[KX_SIPHASH_KEY_LEN];
-
 unsigned
 kx_workers_owner(unsigned n, int dlt, const uint8_t *frame, uint32_t caplen,
     uint32_t wirelen)
@@ -381,8 +394,6 @@ kx_workers_owner(unsigned n, int dlt, const uint8_t *frame, uint32_t caplen,
 		memcpy(key, b, 18);
 		memcpy(key + 18, a, 18);
 	}
-	/* A fixed key: which worker owns a connection need not be secret
-	 * (a crafted input can at worst load one worker, as a single one). */
 	return (unsigned)(kx_siphash24(owner_key, key, sizeof(key)) % n);
 }
 

@@ -8,7 +8,7 @@
  * hands frames over in batches through a bounded queue per worker. A full
  * queue makes the reader wait (counted in kx_workers_stalls: back-pressure,
  * never loss). Live, each worker reads its own capture handle of a fanout
- * group instead (capture.h, kx_live_fanout_join), and no reader runs.
+ * group instead (fanout.h, kx_fanout_open), and no reader runs.
  *
  * Every record is made on the worker thread that owns the connection, by
  * the callbacks given to its pipeline: those callbacks must serialise the
