@@ -2,7 +2,11 @@
  * line is read by options.c, records are written by report/records.c from
  * what events/events.c decides; here the inputs are opened, privileges
  * dropped, and each frame (or log) is handed to the pipeline (or the log
- * reader), whose connections come back through two callbacks. */
+ * reader), whose connections come back through two callbacks. With
+ * --workers N, a pipeline per worker thread (stream/workers.h): reading
+ * files the frames go to the workers, live each reads its own handle of a
+ * fanout group (input/fanout.h); the callbacks are the same, and
+ * records.c takes them one at a time through what spans connections. */
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -14,12 +18,14 @@
 #include "kexray/events/events.h"
 #include "kexray/input/capture.h"
 #include "kexray/input/evidence.h"
+#include "kexray/input/fanout.h"
 #include "kexray/input/privilege.h"
 #include "kexray/input/progress.h"
 #include "kexray/input/sshlog.h"
 #include "kexray/options.h"
 #include "kexray/report/records.h"
 #include "kexray/stream/pipeline.h"
+#include "kexray/stream/workers.h"
 
 struct run {
 	struct kx_options opt;      /* the command line; opt.rec writes records */
@@ -34,25 +40,60 @@ struct run {
 	uint64_t frames_read;       /* -c */
 	struct kx_progress *progress;
 	bool follow_warned;
+	/* --workers N (workers.h, docs/scale-out.md): a pipeline each; the
+	 * records' lock (records.h) serialises what spans connections. */
+	struct kx_pipeline *pls[KX_WORKERS_MAX];
+	struct kx_workers *wk;
+	struct kx_stats wstats;     /* the workers' sum (run_stats) */
+	struct kx_live *caps[KX_WORKERS_MAX];   /* live: a handle each */
+	bool live_failed;
 };
 
+/* The pipeline's statistics, or the sum of the workers'. */
+static const struct kx_stats *
+run_stats(struct run *r, uint32_t *conns)
+{
+	if (r->wk == NULL) {
+		*conns = kx_pipeline_conns(r->pl);
+		return kx_pipeline_stats(r->pl);
+	}
+	kx_workers_stats(r->wk, &r->wstats, conns);
+	return &r->wstats;
+}
+
+/* pcap_stats of the live handle, or the sum over the workers' handles. */
 static void
 capture_counts(struct run *r, struct kx_capture_counts *cc)
 {
+	unsigned n = r->opt.nworkers > 1 ? r->opt.nworkers : 1u;
+
 	memset(cc, 0, sizeof(*cc));
-	if (r->cap != NULL)
-		cc->have_pcap = kx_live_stats(r->cap, &cc->recv, &cc->drop,
-		    &cc->ifdrop) == 0;
+	for (unsigned i = 0; r->cap != NULL && i < n; i++) {
+		struct kx_live *l = r->opt.nworkers > 1 ? r->caps[i] : r->cap;
+		uint64_t rv, dr, ifd;
+
+		if (l == NULL || kx_live_stats(l, &rv, &dr, &ifd) != 0)
+			continue;
+		cc->have_pcap = true;
+		cc->recv += rv;
+		cc->drop += dr;
+		/* Every handle sees the same interface's drops. */
+		if (i == 0)
+			cc->ifdrop = ifd;
+	}
 }
 
 static void
 print_stats(struct run *r, bool final)
 {
 	struct kx_capture_counts cc;
+	const struct kx_stats *st;
+	uint32_t conns = 0;
 
 	capture_counts(r, &cc);
-	cc.conns_tracked = kx_pipeline_conns(r->pl);
-	kx_records_stats(r->rec, kx_pipeline_stats(r->pl), &cc, r->ev, final);
+	st = run_stats(r, &conns);
+	cc.conns_tracked = conns;
+	kx_records_stats(r->rec, st, &cc, r->ev, final);
 }
 
 /* The summary so far (final: at the end), with what the inputs know. */
@@ -63,9 +104,11 @@ print_summary(struct run *r, bool final, const struct kx_sshlog_stats *logst)
 	struct kx_summary_extra x = { .cc = &cc, .logstats = logst,
 	    .final = final, .interrupted = final && r->interrupted };
 
+	uint32_t conns;
+
 	capture_counts(r, &cc);
-	if (r->pl != NULL && logst == NULL)
-		x.stats = kx_pipeline_stats(r->pl);
+	if ((r->pl != NULL || r->wk != NULL) && logst == NULL)
+		x.stats = run_stats(r, &conns);
 	if (final)
 		kx_records_finish(r->rec, r->ev, &x);
 	else
@@ -137,13 +180,23 @@ static void
 follow_port(uint16_t port, void *arg)
 {
 	struct run *r = arg;
+	int fail = 0;
 
-	if (kx_live_follow_port(r->cap, r->opt.cfg.ports, r->opt.cfg.nports,
-	    port) != 0 && !r->follow_warned) {
+	/* With workers, on any worker's thread: every handle widens. */
+	kx_records_lock(r->rec);
+	if (r->opt.nworkers > 1)
+		for (unsigned i = 0; i < r->opt.nworkers; i++)
+			fail |= kx_live_follow_port(r->caps[i], r->opt.cfg.ports,
+			    r->opt.cfg.nports, port);
+	else
+		fail = kx_live_follow_port(r->cap, r->opt.cfg.ports,
+		    r->opt.cfg.nports, port);
+	if (fail != 0 && !r->follow_warned) {
 		r->follow_warned = true;
 		fprintf(stderr, "kexray: SSH on port %u: cannot widen the capture "
 		    "filter for it (give --port %u)\n", port, port);
 	}
+	kx_records_unlock(r->rec);
 }
 
 static void
@@ -157,18 +210,87 @@ on_frame(void *arg, int dlt, const uint8_t *frame, uint32_t caplen,
 		r->evw = kx_evidence_open_fd(r->ev_fd, r->opt.ev_path, dlt);
 		r->ev_fd = -1;
 	}
-	kx_pipeline_frame(r->pl, dlt, frame, caplen, wirelen, ts_us, frame_no);
+	if (r->wk != NULL)
+		kx_workers_frame(r->wk, dlt, frame, caplen, wirelen, ts_us,
+		    frame_no);
+	else
+		kx_pipeline_frame(r->pl, dlt, frame, caplen, wirelen, ts_us,
+		    frame_no);
 	/* -c COUNT, as tcpdump: stop after COUNT packets (after the filter). */
 	if (r->opt.max_frames != 0 && ++r->frames_read >= r->opt.max_frames)
 		kx_capture_stop = 1;
-	if (kx_capture_hup || kx_capture_usr1)
+	if (kx_capture_hup || kx_capture_usr1) {
+		kx_records_lock(r->rec);
 		handle_flags(r, ts_us);
-	if (r->progress != NULL && (frame_no & (KX_PROGRESS_FRAMES - 1)) == 0) {
-		const struct kx_stats *st = kx_pipeline_stats(r->pl);
-
-		kx_progress_tick(r->progress, st->frames, st->ssh_conns +
-		    kx_pipeline_conns(r->pl));
+		kx_records_unlock(r->rec);
 	}
+	if (r->progress != NULL && (frame_no & (KX_PROGRESS_FRAMES - 1)) == 0) {
+		uint32_t conns;
+		const struct kx_stats *st = run_stats(r, &conns);
+
+		/* With workers: frames read, and what they have handled. */
+		kx_progress_tick(r->progress, r->wk != NULL ? frame_no :
+		    st->frames, st->ssh_conns + conns);
+	}
+}
+
+/* Live with --workers: worker idx's frames, from its own handle. */
+struct live_worker {
+	struct run *r;
+	struct kx_workers *w;
+	unsigned idx;
+	struct kx_pipeline *pl;
+};
+
+static void
+on_frame_worker(void *arg, int dlt, const uint8_t *frame, uint32_t caplen,
+    uint32_t wirelen, uint64_t ts_us, uint64_t frame_no)
+{
+	struct live_worker *lw = arg;
+	struct run *r = lw->r;
+
+	kx_pipeline_frame(lw->pl, dlt, frame, caplen, wirelen, ts_us, frame_no);
+	if (r->opt.max_frames != 0 && __atomic_add_fetch(&r->frames_read, 1,
+	    __ATOMIC_RELAXED) >= r->opt.max_frames)
+		kx_capture_stop = 1;
+}
+
+static void
+on_tick_worker(void *arg, uint64_t now_us)
+{
+	struct live_worker *lw = arg;
+
+	kx_pipeline_tick(lw->pl, now_us);
+	kx_workers_publish(lw->w, lw->idx);
+	/* Signals and the statistics timer: one worker acts on them. */
+	if (lw->idx == 0) {
+		kx_records_lock(lw->r->rec);
+		handle_flags(lw->r, now_us);
+		kx_records_unlock(lw->r->rec);
+	}
+}
+
+static void
+live_worker_run(struct kx_workers *w, unsigned idx, struct kx_pipeline *pl,
+    void *arg)
+{
+	struct run *r = arg;
+	struct live_worker lw = { .r = r, .w = w, .idx = idx, .pl = pl };
+
+	if (kx_live_run(r->caps[idx], on_frame_worker, on_tick_worker, &lw) != 0) {
+		kx_records_lock(r->rec);
+		r->live_failed = true;
+		kx_records_unlock(r->rec);
+		kx_capture_stop = 1;   /* one handle failed: all stop */
+	}
+}
+
+/* A worker thread ends: what it kept for itself (its memo and caches). */
+static void
+worker_end(void *arg)
+{
+	(void)arg;
+	kx_analyze_thread_end();
 }
 
 static void
@@ -238,7 +360,8 @@ detach_stdin(void)
 static int
 confine(struct run *r, bool keep_stdin)
 {
-	struct kx_sandbox sb = { .nwrite = 0, .trunc_fd = -1 };
+	struct kx_sandbox sb = { .nwrite = 0, .trunc_fd = -1,
+	    .threads = r->opt.nworkers > 1 };
 	const struct kx_records *rec = r->rec;
 	const char *user = r->opt.user;
 
@@ -338,6 +461,46 @@ out:
 	return st;
 }
 
+/* One pipeline, or one per worker with a share of the caps. Returns 0,
+ * or -1 when out of memory. */
+static int
+make_pipelines(struct run *r)
+{
+	struct kx_pipeline_config wc;
+
+	kx_workers_share(&r->opt.cfg, r->opt.nworkers, &wc);
+	for (unsigned i = 0; i < r->opt.nworkers; i++) {
+		if ((r->pls[i] = kx_pipeline_new(&wc, on_conn, r)) == NULL)
+			return -1;
+		kx_pipeline_on_handshake_last(r->pls[i], on_handshake);
+		if (r->opt.follow_ports)
+			kx_pipeline_on_ssh_port(r->pls[i], follow_port);
+	}
+	r->pl = r->opt.nworkers > 1 ? NULL : r->pls[0];
+	return 0;
+}
+
+/* --workers N > 1: the threads, after the drop and the sandbox (they
+ * inherit both; sandbox.c lets a thread be made and end). Returns 0, or
+ * -1 after one line on stderr. */
+static int
+start_workers(struct run *r)
+{
+	if (kx_records_threads(r->rec, true) != 0 ||
+	    (!r->opt.live && !kx_events_queue_brute(r->ev))) {
+		fputs("kexray: out of memory\n", stderr);
+		return -1;
+	}
+	if (kx_workers_start(r->opt.nworkers, r->pls, r->opt.live ?
+	    live_worker_run : NULL, worker_end, r, &r->wk) != 0) {
+		fputs("kexray: cannot start the workers\n", stderr);
+		return -1;
+	}
+	for (unsigned i = 0; i < r->opt.nworkers; i++)
+		r->pls[i] = NULL;   /* the workers' now */
+	return 0;
+}
+
 /* -r FILE ... or -i IFACE: packets. Returns the exit status. */
 static int
 run_packets(struct run *r)
@@ -358,6 +521,12 @@ run_packets(struct run *r)
 		o->lo.filter = o->filter;
 		o->lo.immediate = o->immediate || isatty(STDOUT_FILENO);
 		if (kx_live_open(&o->lo, &r->cap) != 0)
+			return KX_EXIT_INPUT;
+		/* --workers, --fanout-group: more handles, one fanout
+		 * group, before the drop. */
+		if ((o->nworkers > 1 || o->fanout_group >= 0) &&
+		    kx_fanout_open(&o->lo, r->cap, o->nworkers,
+		    (int)o->fanout_group, r->caps) != 0)
 			return KX_EXIT_INPUT;
 		/* An output that cannot be opened is a usage error, as
 		 * --output's. */
@@ -388,16 +557,23 @@ run_packets(struct run *r)
 		if ((status = confine(r, use_stdin)) != 0)
 			goto out;
 	}
-	if ((r->pl = kx_pipeline_new(&o->cfg, on_conn, r)) == NULL ||
-	    kx_records_begin(r->rec, !o->live) != 0) {
+	/* --brief holds a line by its connection's number, which is a
+	 * worker's own: with workers, lines are written as live. */
+	if (make_pipelines(r) != 0 ||
+	    kx_records_begin(r->rec, !o->live && o->nworkers == 1) != 0) {
 		fputs("kexray: out of memory\n", stderr);
 		status = KX_EXIT_INPUT;
 		goto out;
 	}
-	kx_pipeline_on_handshake_last(r->pl, on_handshake);
-	if (o->follow_ports)
-		kx_pipeline_on_ssh_port(r->pl, follow_port);
-	if (o->live) {
+	if (o->nworkers > 1 && start_workers(r) != 0) {
+		status = KX_EXIT_INPUT;
+		goto out;
+	}
+	if (o->live && r->wk != NULL) {
+		kx_workers_finish(r->wk);   /* each runs until the stop flag */
+		if (r->live_failed)
+			input_failed = 1;
+	} else if (o->live) {
 		if (kx_live_run(r->cap, on_frame, on_tick, r) != 0)
 			input_failed = 1;
 	} else {
@@ -409,7 +585,12 @@ run_packets(struct run *r)
 			fds[2 * i] = -1;
 		}
 		/* Stopped before the last input's end: the report says so. */
-		r->interrupted = r->ev->interrupted = kx_capture_stop != 0;
+		r->interrupted = kx_capture_stop != 0;
+		__atomic_store_n(&r->ev->interrupted, r->interrupted,
+		    __ATOMIC_RELEASE);
+		/* Every worker reports what it still holds, and ends; then
+		 * the brute-force ends still queued are counted. */
+		kx_workers_finish(r->wk);
 		kx_progress_free(r->progress);
 		r->progress = NULL;
 		if (r->evw == NULL && r->ev_fd >= 0) {
@@ -418,12 +599,20 @@ run_packets(struct run *r)
 			r->ev_fd = -1;
 		}
 	}
-	kx_pipeline_finish(r->pl);
+	if (r->pl != NULL)
+		kx_pipeline_finish(r->pl);
+	(void)kx_records_threads(r->rec, false);   /* every worker has ended */
+	kx_records_drain(r->rec, r->ev, UINT64_MAX);
+	if (r->wk != NULL && kx_workers_stalls(r->wk) > 0 && !o->rec.quiet)
+		fprintf(stderr, "kexray: the reader waited %llu times for a "
+		    "busy worker\n", (unsigned long long)kx_workers_stalls(r->wk));
 	if (o->live || o->stats_interval_us != 0)
 		print_stats(r, true);
 	/* Nothing read because an input could not be: its one line says
 	 * all; a summary of nothing would bury it. */
-	if (!input_failed || kx_pipeline_stats(r->pl)->frames > 0)
+	uint32_t nconns;
+
+	if (!input_failed || run_stats(r, &nconns)->frames > 0)
 		print_summary(r, true, NULL);
 	status = exit_status(r, input_failed);
 out:
@@ -485,7 +674,12 @@ out:
 	if (!kx_records_close(run.rec) && status != KX_EXIT_USAGE)
 		status = KX_EXIT_OUTPUT;
 	kx_progress_free(run.progress);
-	kx_pipeline_free(run.pl);
+	kx_workers_free(run.wk);
+	for (unsigned i = 0; i < KX_WORKERS_MAX; i++) {
+		kx_pipeline_free(run.pls[i]);
+		if (run.caps[i] != run.cap)
+			kx_live_close(run.caps[i]);
+	}
 	kx_live_close(run.cap);
 	kx_options_free(&run.opt);
 	return status;

@@ -14,6 +14,7 @@
 #include "kexray/core/limits.h"
 #include "kexray/events/bruteforce.h"
 #include "kexray/options.h"
+#include "kexray/stream/workers.h"
 
 /* -F: a BPF expression is a line or two; this bounds a wrong file. */
 #define KX_FILTER_FILE_MAX 65536u
@@ -48,6 +49,12 @@ usage(FILE *f)
 "  -p               do not put the interface in promiscuous mode\n"
 "  -B KIB           kernel capture buffer size in KiB\n"
 "  --immediate      deliver packets at once (default when output is a terminal)\n"
+"  --workers N      N threads, each with its own connections (default 1; at\n"
+"                   most 64). Live: N capture handles in one PACKET_FANOUT\n"
+"                   group; files: the connections split by their endpoints\n"
+"                   (docs/scale-out.md)\n"
+"  --fanout-group ID  live: join fanout group ID (0 to 65535), shared with\n"
+"                   other kexray processes on the same interface\n"
 "  BPF expression   a libpcap filter, as with tcpdump. Live, the default passes\n"
 "                   TCP on the SSH ports, every SYN/FIN/RST, every segment that\n"
 "                   begins 'SSH-', and GRE/VXLAN/Geneve/MPLS/PPPoE; give '' to\n"
@@ -230,6 +237,7 @@ enum {
 	OPT_SSHD_LOG, OPT_KNOWN_HOSTS, OPT_HOST_KEYS,
 	OPT_BRIEF, OPT_FORMAT, OPT_COLOR, OPT_HOST, OPT_CLIENT_SW, OPT_SERVER_SW,
 	OPT_BRUTEFORCE, OPT_RECORDS, OPT_CID_SEED, OPT_PROBES, OPT_FAIL_ON,
+	OPT_WORKERS, OPT_FANOUT_GROUP,
 };
 
 /* Which inputs go together, and the capture filter: from the trailing
@@ -243,9 +251,11 @@ check_inputs(struct kx_options *o, int nlogs, int argc, char **argv,
 		/* --host-keys learns keys into a known_hosts file, which needs
 		 * the key itself; a log gives its fingerprint only. */
 		if (nlogs != o->nfiles || o->lo.iface != NULL || optind < argc ||
-		    o->ev_path != NULL || o->host_keys_path != NULL) {
+		    o->ev_path != NULL || o->host_keys_path != NULL ||
+		    o->nworkers > 1 || o->fanout_group >= 0) {
 			fputs("kexray: --sshd-log reads logs only: not with -r, "
-			    "-i, -w, --host-keys or a filter expression\n", stderr);
+			    "-i, -w, --host-keys, --workers, --fanout-group or a "
+			    "filter expression\n", stderr);
 			return KX_EXIT_USAGE;
 		}
 		o->logs = true;
@@ -258,6 +268,10 @@ check_inputs(struct kx_options *o, int nlogs, int argc, char **argv,
 		return KX_EXIT_USAGE;
 	}
 	o->live = o->lo.iface != NULL;
+	if (o->fanout_group >= 0 && !o->live) {
+		fputs("kexray: --fanout-group is for live capture (-i)\n", stderr);
+		return KX_EXIT_USAGE;
+	}
 	o->cfg.keep_evidence = o->ev_path != NULL;
 	if (filter_file != NULL) {
 		if (optind < argc) {
@@ -315,6 +329,8 @@ kx_options_parse(struct kx_options *o, int argc, char **argv)
 		{ "community-id-seed", required_argument, NULL, OPT_CID_SEED },
 		{ "probes-are-problems", no_argument, NULL, OPT_PROBES },
 		{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+		{ "workers", required_argument, NULL, OPT_WORKERS },
+		{ "fanout-group", required_argument, NULL, OPT_FANOUT_GROUP },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 },
@@ -325,6 +341,8 @@ kx_options_parse(struct kx_options *o, int argc, char **argv)
 	long v;
 
 	memset(o, 0, sizeof(*o));
+	o->nworkers = 1;
+	o->fanout_group = -1;
 	o->cfg.ports[0] = 22;
 	o->cfg.nports = 1;
 	o->lo.promisc = 1;
@@ -476,6 +494,21 @@ kx_options_parse(struct kx_options *o, int argc, char **argv)
 				    "N/MINUTES like 30/30, or off");
 				goto out;
 			}
+			break;
+		case OPT_WORKERS:
+			if (!parse_seconds(optarg, 1, KX_WORKERS_MAX, &v)) {
+				status = bad_value("--workers", optarg, "1 to 64");
+				goto out;
+			}
+			o->nworkers = (unsigned)v;
+			break;
+		case OPT_FANOUT_GROUP:
+			if (!parse_seconds(optarg, 0, 65535, &v)) {
+				status = bad_value("--fanout-group", optarg,
+				    "0 to 65535");
+				goto out;
+			}
+			o->fanout_group = v;
 			break;
 		case OPT_PORT:
 			if (!kx_parse_ports(optarg, &o->cfg)) {

@@ -21,6 +21,14 @@ struct seen {
 	struct kx_pattern_hit last[KX_PAT_MAX];
 	int brute_hits;
 	struct kx_brute_hit bh;
+	/* What --workers relies on (records.c, brute_queue.h): the ends a
+	 * pattern may count are told apart beforehand, and a brute-force
+	 * count from a copy without pointers, its failed logins taken
+	 * before, is the same count. */
+	int relevant;
+	struct kx_brute *brute_copy;
+	int copy_hits;
+	struct kx_brute_hit copy_bh;
 };
 
 static void
@@ -40,6 +48,23 @@ on_done(struct kx_conn *c, void *arg)
 	}
 	s->conns++;
 	n = kx_patterns_note(s->pat, c, ci.phase, h);
+	if (kx_patterns_relevant(c, ci.phase))
+		s->relevant++;
+	else
+		assert_int_equal(n, 0);
+	if (s->brute_copy != NULL) {
+		struct kx_conn cp = *c;
+		uint32_t fails = kx_brute_failed(c);
+
+		cp.hs = NULL;
+		cp.rsts = NULL;
+		cp.evidence = NULL;
+		cp.log = NULL;
+		cp.lru_prev = cp.lru_next = NULL;
+		if (kx_brute_note_failed(s->brute_copy, &cp, ci.phase, fails,
+		    &s->copy_bh))
+			s->copy_hits++;
+	}
 	for (int i = 0; i < n; i++) {
 		s->hits[h[i].kind]++;
 		s->hit_at[h[i].kind] = s->conns;
@@ -78,6 +103,7 @@ done(struct seen *s, struct kx_pipeline *p)
 	kx_pipeline_free(p);
 	kx_patterns_free(s->pat);
 	kx_brute_free(s->brute);
+	kx_brute_free(s->brute_copy);
 }
 
 /* A new connection on pl from the same client address, the n-th source
@@ -115,6 +141,7 @@ test_scan_once(void **state)
 	}
 	done(&s, pl);
 	assert_int_equal(s.conns, 8);
+	assert_int_equal(s.relevant, 8);
 	assert_int_equal(s.hits[KX_PAT_SCAN], 1);
 	assert_int_equal(s.hit_at[KX_PAT_SCAN], (int)KX_SCAN_MIN);
 	assert_int_equal(s.last[KX_PAT_SCAN].count, KX_SCAN_MIN);
@@ -232,7 +259,9 @@ test_brute_attempts_one_connection(void **state)
 
 	(void)state;
 	s.brute = kx_brute_new(5, 30);
+	s.brute_copy = kx_brute_new(5, 30);
 	assert_non_null(s.brute);
+	assert_non_null(s.brute_copy);
 	begin(&k, pl, 0, 1700000000ull * 1000000ull);
 	kexinits(&k);
 	kxf_kex(&k, true);
@@ -252,6 +281,11 @@ test_brute_attempts_one_connection(void **state)
 	assert_int_equal(s.bh.count, 1);
 	assert_int_equal(s.bh.attempts, 6);
 	assert_true(s.bh.by_attempts);
+	assert_int_equal(s.copy_hits, 1);
+	assert_int_equal(s.copy_bh.attempts, 6);
+	assert_true(s.copy_bh.by_attempts);
+	/* A session: not a pattern's (no scan, no DHEat, no grace close). */
+	assert_int_equal(s.relevant, 0);
 }
 
 int

@@ -31,6 +31,8 @@ struct kx_options {
 	char *filter;                /* BPF expression, NULL: none; owned */
 	bool follow_ports;           /* live with the default filter */
 	uint64_t max_frames;         /* -c, 0 no limit */
+	unsigned nworkers;           /* --workers, 1 by default */
+	long fanout_group;           /* --fanout-group, -1 none */
 	/* the stages */
 	struct kx_pipeline_config cfg;   /* --port, timeouts, caps */
 	const char *known_hosts_path;    /* --known-hosts */

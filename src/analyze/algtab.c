@@ -6,6 +6,7 @@
  * RFC 6187, RFC 4432, the OpenSSH release notes and its PROTOCOL files.
  * The algorithm table is kept sorted by (name, category) because lookup
  * is a binary search; tests/test_algtab.c checks the order. */
+#include <pthread.h>
 #include <string.h>
 
 #include "kexray/analyze/algtab.h"
@@ -252,7 +253,8 @@ static struct index_slot name_index[INDEX_SLOTS];
 static uint16_t prefix_rows[NROWS];
 static uint16_t prefix_len[NROWS];
 static size_t nprefix;
-static bool index_built;
+/* Built once, before the first look-up of any thread. */
+static pthread_once_t index_once = PTHREAD_ONCE_INIT;
 
 /* Length, category and the first and last eight bytes: enough to tell
  * the table's names apart (a collision only costs a comparison), and a
@@ -293,7 +295,6 @@ build_index(void)
 		name_index[j].len = (uint16_t)len;
 		name_index[j].row = (uint16_t)(i + 1);
 	}
-	index_built = true;
 }
 
 const struct kx_algtab_row *
@@ -303,8 +304,7 @@ kx_algtab_find(enum kx_algcat cat, const uint8_t *name, size_t len)
 
 	if (name == NULL || len == 0)
 		return NULL;
-	if (!index_built)
-		build_index();
+	(void)pthread_once(&index_once, build_index);
 	h = name_hash(name, len, cat);
 	for (size_t j = h & (INDEX_SLOTS - 1); name_index[j].row != 0;
 	    j = (j + 1) & (INDEX_SLOTS - 1)) {

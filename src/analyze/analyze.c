@@ -2,8 +2,11 @@
 #include <string.h>
 
 #include "kexray/analyze/analyze.h"
+#include "kexray/analyze/assess.h"
+#include "kexray/analyze/memo.h"
 #include "kexray/analyze/resets.h"
 #include "kexray/input/sshlog.h"
+#include "kexray/ssh/hostkey.h"
 
 const char *const kx_verdict_names[KX_V_MAX] = {
 	[KX_V_OK] = "OK",
@@ -356,4 +359,12 @@ bool
 kx_verdict_forged(const struct kx_verdict *v)
 {
 	return v->kind == KX_V_RESET && v->close.third_party;
+}
+
+void
+kx_analyze_thread_end(void)
+{
+	kx_memo_clear();
+	kx_assess_cache_free();
+	kx_fingerprint_thread_end();
 }

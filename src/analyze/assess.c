@@ -290,7 +290,15 @@ struct hk_slot {
 	struct kx_hostkey hk;
 };
 
-static struct hk_slot *hk_cache;   /* KX_HK_CACHE slots, made on first use */
+/* KX_HK_CACHE slots, made on first use; one cache per thread (workers.h). */
+static _Thread_local struct hk_slot *hk_cache;
+
+void
+kx_assess_cache_free(void)
+{
+	free(hk_cache);
+	hk_cache = NULL;
+}
 
 static void
 hostkey_read(const uint8_t *blob, uint32_t len, struct kx_hostkey *hk)

@@ -1,4 +1,5 @@
 /* The per-pair analysis memo (memo.h). */
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,17 @@ struct kx_memo_slot {
 	size_t heap;                 /* bytes allocated for it, in heap_used */
 };
 
-static struct kx_memo_slot slots[KX_MEMO_SLOTS];
-static uint64_t next_gen = 1, use_clock;
-static uint64_t n_lookups, n_hits;
-static size_t heap_used;        /* all slots' heap, at most KX_MEMO_HEAP_MAX */
+/* One memo per thread: each worker (workers.h) keeps its own, unlocked.
+ * The first thread to look up takes the static table (untouched pages
+ * until slots fill, as a single-threaded run always had); any other
+ * allocates its own then. Never thread-local storage itself: that is
+ * zeroed, all 1.7 MiB of it, when a thread starts. */
+static struct kx_memo_slot first_slots[KX_MEMO_SLOTS];
+static atomic_flag first_taken = ATOMIC_FLAG_INIT;
+static _Thread_local struct kx_memo_slot *slots;
+static _Thread_local uint64_t next_gen = 1, use_clock;
+static _Thread_local uint64_t n_lookups, n_hits;
+static _Thread_local size_t heap_used;  /* all slots' heap, at most KX_MEMO_HEAP_MAX */
 
 /* Where one side's data lives: a connection's copies or a slot's. */
 struct view {
@@ -309,6 +317,12 @@ kx_memo_get(const struct kx_conn *c, struct kx_nego *n,
 	if (!key_hash(&cv, &h))
 		return false;
 	ref->hash = h;
+	if (slots == NULL) {
+		if (!atomic_flag_test_and_set(&first_taken))
+			slots = first_slots;
+		else if ((slots = calloc(KX_MEMO_SLOTS, sizeof(*slots))) == NULL)
+			return false;
+	}
 	/* The set's ways: the one holding the key, else the one to replace
 	 * (a free one, else the least recently used). */
 	set = &slots[(h % (KX_MEMO_SLOTS / KX_MEMO_WAYS)) * KX_MEMO_WAYS];
@@ -402,8 +416,14 @@ kx_memo_heap(void)
 void
 kx_memo_clear(void)
 {
-	for (size_t i = 0; i < KX_MEMO_SLOTS; i++)
-		slot_free(&slots[i]);
+	for (size_t i = 0; slots != NULL && i < KX_MEMO_SLOTS; i++)
+		if (slots[i].used || slots[i].gen != 0 || slots[i].heap != 0)
+			slot_free(&slots[i]);   /* a slot never filled is zero */
+	if (slots == first_slots)
+		atomic_flag_clear(&first_taken);
+	else
+		free(slots);
+	slots = NULL;
 	n_lookups = n_hits = use_clock = 0;
 	heap_used = 0;
 }

@@ -115,15 +115,16 @@ failed_attempts(const struct kx_conn *c)
 	return a.r.auth_attempts;
 }
 
-bool
-kx_brute_note(struct kx_brute *b, const struct kx_conn *c, enum kx_phase ph,
-    struct kx_brute_hit *hit)
+uint32_t
+kx_brute_failed(const struct kx_conn *c)
 {
-	uint64_t now;
-	struct pair *p;
-	uint32_t fails;
-	bool counted;
+	return failed_attempts(c);
+}
 
+bool
+kx_brute_counts(const struct kx_brute *b, const struct kx_conn *c,
+    enum kx_phase ph, uint32_t fails)
+{
 	if (b == NULL || c->source != KX_SOURCE_PCAP || c->log != NULL ||
 	    ph < KX_PHASE_TCP)
 		return false;
@@ -133,10 +134,27 @@ kx_brute_note(struct kx_brute *b, const struct kx_conn *c, enum kx_phase ph,
 	/* A connection that ended before a session counts; one that carried
 	 * a session counts only the failed logins before it (a tool that
 	 * guesses many times over one connection). */
-	counted = ph <= KX_PHASE_AUTH;
-	fails = failed_attempts(c);
-	if (!counted && fails == 0)
+	return ph <= KX_PHASE_AUTH || fails > 0;
+}
+
+bool
+kx_brute_note(struct kx_brute *b, const struct kx_conn *c, enum kx_phase ph,
+    struct kx_brute_hit *hit)
+{
+	return kx_brute_note_failed(b, c, ph, kx_brute_failed(c), hit);
+}
+
+bool
+kx_brute_note_failed(struct kx_brute *b, const struct kx_conn *c,
+    enum kx_phase ph, uint32_t fails, struct kx_brute_hit *hit)
+{
+	uint64_t now;
+	struct pair *p;
+	bool counted;
+
+	if (!kx_brute_counts(b, c, ph, fails))
 		return false;
+	counted = ph <= KX_PHASE_AUTH;
 	now = c->close_ts != 0 ? c->close_ts : c->ts_last;
 	p = find(b, c, now);
 	/* A new window once the old one is over (Zeek's epoch). */

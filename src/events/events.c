@@ -35,15 +35,55 @@ kx_events_free(struct kx_events *ev)
 	kx_offers_free(ev->offers);
 	kx_brute_free(ev->brute);
 	kx_patterns_free(ev->patterns);
+	kx_brute_queue_free(ev->bq);
 	free(ev);
 	return ok;
+}
+
+bool
+kx_events_queue_brute(struct kx_events *ev)
+{
+	if (ev->brute == NULL || ev->bq != NULL)
+		return true;
+	return (ev->bq = kx_brute_queue_new()) != NULL;
+}
+
+void
+kx_events_analyze(const struct kx_events *ev, struct kx_conn *c,
+    struct kx_verdict *v)
+{
+	kx_analyze_with(c, &ev->actx, v);
 }
 
 bool
 kx_events_handshake(struct kx_events *ev, struct kx_conn *c,
     struct kx_verdict *v, bool ended)
 {
-	kx_analyze_with(c, &ev->actx, v);
+	kx_events_analyze(ev, c, v);
+	return kx_events_account(ev, c, v, ended);
+}
+
+bool
+kx_events_depends(const struct kx_events *ev, const struct kx_conn *c,
+    const struct kx_verdict *v, bool ended, enum kx_phase ph)
+{
+	if (ended && kx_patterns_relevant(c, ph))
+		return true;
+	if (v == NULL)
+		return false;
+	if (ev->hostkeys != NULL)
+		return true;
+	for (int side = 0; side < 2; side++)
+		if (v->assess.have_kexinit_id[side] &&
+		    !kx_offers_seen(ev->offers, v->assess.kexinit_id[side]))
+			return true;
+	return false;
+}
+
+bool
+kx_events_account(struct kx_events *ev, struct kx_conn *c,
+    struct kx_verdict *v, bool ended)
+{
 	/* A scan already reported: this connection is part of it. */
 	if (ended && kx_patterns_scanning(ev->patterns, c, v->close.phase))
 		kx_patterns_as_scan(v);
@@ -74,26 +114,49 @@ kx_events_ended(struct kx_events *ev, struct kx_conn *c)
 {
 	/* Reading files or logs, a signal cut the input: what is still open
 	 * is not what the whole input would have shown. */
-	if (ev->interrupted && c->close == KX_CLOSE_CAPTURE_END)
+	if (__atomic_load_n(&ev->interrupted, __ATOMIC_ACQUIRE) &&
+	    c->close == KX_CLOSE_CAPTURE_END)
 		kx_anom_set(&c->anomalies, KX_ANOM_FLOW_INTERRUPTED);
 }
 
 bool
 kx_events_close(struct kx_events *ev, const struct kx_conn *c,
-    const struct kx_close_info *ci, bool *show, struct kx_brute_hit *hit)
+    const struct kx_close_info *ci, bool *show, struct kx_brute_hit *hit,
+    uint64_t key)
 {
 	bool hs_problem = kx_verdict_is_problem(
 	    (enum kx_verdict_kind)c->hs_outcome.kind);
-	bool brute;
+	uint32_t fails = ev->brute != NULL ? kx_brute_failed(c) : 0;
+	bool brute = false;
 
 	kx_summary_close(ev->sum, c, ci);
-	brute = kx_brute_note(ev->brute, c, ci->phase, hit);
+	/* With workers, an end the brute-force count takes waits for the
+	 * ends before it in the input (brute_queue.h); counted at once when
+	 * it cannot be queued. */
+	if (ev->bq == NULL || !kx_brute_counts(ev->brute, c, ci->phase, fails) ||
+	    !kx_brute_queue_push(ev->bq, key, c, ci->phase, fails))
+		brute = kx_brute_note_failed(ev->brute, c, ci->phase, fails, hit);
 	/* A problem only now (a forged RST after the handshake): counted
 	 * here; the handshake's own problems were counted with its record. */
 	if (ci->problem && !hs_problem)
 		ev->counts.problems++;
 	*show = !ev->only_problems || hs_problem || ci->problem;
 	return brute;
+}
+
+bool
+kx_events_brute_next(struct kx_events *ev, uint64_t watermark,
+    struct kx_conn *c, struct kx_brute_hit *hit)
+{
+	struct kx_brute_item it;
+
+	while (ev->bq != NULL && kx_brute_queue_pop(ev->bq, watermark, &it))
+		if (kx_brute_note_failed(ev->brute, &it.conn, it.phase, it.fails,
+		    hit)) {
+			*c = it.conn;
+			return true;
+		}
+	return false;
 }
 
 int

@@ -70,6 +70,19 @@ kx_offers_first(struct kx_offers *o, const char *id)
 	return true;
 }
 
+bool
+kx_offers_seen(const struct kx_offers *o, const char *id)
+{
+	uint64_t v = id_bits(id);
+	const uint64_t *ways = o->id +
+	    (size_t)(uint32_t)(v & (o->nsets - 1)) * KX_OFFERS_WAYS;
+
+	for (uint32_t w = 0; w < KX_OFFERS_WAYS; w++)
+		if (ways[w] == v)
+			return true;
+	return false;
+}
+
 uint64_t
 kx_offers_written(const struct kx_offers *o)
 {

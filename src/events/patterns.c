@@ -307,6 +307,24 @@ kx_patterns_note(struct kx_patterns *p, const struct kx_conn *c,
 	return n;
 }
 
+bool
+kx_patterns_relevant(const struct kx_conn *c, enum kx_phase ph)
+{
+	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+	uint64_t end;
+
+	if (c->source != KX_SOURCE_PCAP || c->log != NULL)
+		return false;
+	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST &&
+	    c->close != KX_CLOSE_TIMEOUT)
+		return false;
+	end = c->close_ts != 0 ? c->close_ts : c->ts_last;
+	/* What kx_patterns_note counts (and kx_patterns_scanning needs). */
+	return scan_like(c, ph, end) || dheat_like(c, ph) ||
+	    (grace_like(c, ph, end) && ss->have_banner &&
+	    kx_regresshion_banner(ss->banner, ss->banner_len));
+}
+
 /* The source's slot, or NULL: a lookup that inserts nothing. */
 static const struct source *
 lookup(const struct kx_patterns *p, const struct kx_conn *c)

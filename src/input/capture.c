@@ -333,6 +333,12 @@ kx_live_open(const struct kx_live_opts *o, struct kx_live **out)
 }
 
 int
+kx_live_fd(const struct kx_live *l)
+{
+	return pcap_fileno(l->p);
+}
+
+int
 kx_live_datalink(const struct kx_live *l)
 {
 	return l->dlt;

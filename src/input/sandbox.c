@@ -64,6 +64,7 @@ kx_sandbox_prepare(void)
 
 #if defined(KX_HAVE_SECCOMP) && !defined(KX_SANITIZED)
 #include <fcntl.h>
+#include <linux/sched.h>
 #include <seccomp.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -107,6 +108,15 @@ static struct scmp_arg_cmp
 arg_without(unsigned int arg, scmp_datum_t bits)
 {
 	struct scmp_arg_cmp c = { arg, SCMP_CMP_MASKED_EQ, bits, 0 };
+
+	return c;
+}
+
+static struct scmp_arg_cmp
+arg_with(unsigned int arg, scmp_datum_t bits)
+{
+	/* (arg & bits) == bits: every one of bits set. */
+	struct scmp_arg_cmp c = { arg, SCMP_CMP_MASKED_EQ, bits, bits };
 
 	return c;
 }
@@ -158,6 +168,21 @@ add_rules(scmp_filter_ctx ctx, const struct kx_sandbox *sb)
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 		    arg_without(2, PROT_EXEC));
+	/* --workers: threads are made after the filter, and inherit it.
+	 * clone only with CLONE_THREAD (a thread of this process, never a
+	 * new one); clone3, whose flags a filter cannot read, answers ENOSYS
+	 * so that glibc falls back to clone. */
+	if (r == 0 && sb->threads)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(clone), 1,
+		    arg_with(0, CLONE_THREAD));
+	if (r == 0 && sb->threads)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS),
+		    SCMP_SYS(clone3), 0);
+	if (r == 0 && sb->threads)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW,
+		    SCMP_SYS(set_robust_list), 0);
+	if (r == 0 && sb->threads)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(rseq), 0);
 	/* Signals to itself only (abort(3), raise(3)). */
 	if (r == 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1,

@@ -9,6 +9,7 @@
 
 #include "kexray/report/patterns.h"
 #include "kexray/report/records.h"
+#include "kexray/stream/workers.h"
 
 const char *const kx_format_names[KX_FMT_MAX] = {
 	[KX_FMT_TEXT] = "text", [KX_FMT_BRIEF] = "brief", [KX_FMT_JSON] = "json",
@@ -162,6 +163,49 @@ selected(const struct kx_records *r, const struct kx_conn *c)
 	return !kx_select_active(&r->sel) || kx_select_match(&r->sel, c);
 }
 
+int
+kx_records_threads(struct kx_records *r, bool on)
+{
+	if (on && !r->lock_made) {
+		if (pthread_mutex_init(&r->lock, NULL) != 0)
+			return -1;
+		r->lock_made = true;
+	}
+	r->threaded = on;
+	return 0;
+}
+
+void
+kx_records_lock(struct kx_records *r)
+{
+	if (r->threaded)
+		pthread_mutex_lock(&r->lock);
+}
+
+void
+kx_records_unlock(struct kx_records *r)
+{
+	if (r->threaded)
+		pthread_mutex_unlock(&r->lock);
+}
+
+/* With workers: waits for c's turn (workers.h) when what its records say
+ * depends on the connections before it (events.h kx_events_depends). */
+static void
+take_turn(struct kx_records *r, struct kx_events *ev, const struct kx_conn *c,
+    const struct kx_verdict *v, bool ended, enum kx_phase ph)
+{
+	bool dep;
+
+	if (!r->threaded)
+		return;
+	kx_records_lock(r);
+	dep = kx_events_depends(ev, c, v, ended, ph);
+	kx_records_unlock(r);
+	if (dep)
+		kx_workers_order();
+}
+
 void
 kx_records_handshake(struct kx_records *r, struct kx_events *ev,
     struct kx_conn *c)
@@ -170,8 +214,14 @@ kx_records_handshake(struct kx_records *r, struct kx_events *ev,
 
 	if (!selected(r, c))
 		return;
-	if (kx_events_handshake(ev, c, &v, false))
+	/* The connection's own analysis is its worker's; the rest under the
+	 * lock. */
+	kx_events_analyze(ev, c, &v);
+	take_turn(r, ev, c, &v, false, KX_PHASE_SYN);
+	kx_records_lock(r);
+	if (kx_events_account(ev, c, &v, false))
 		write_ssh(r, ev, c, &v);
+	kx_records_unlock(r);
 }
 
 /* The close record in the chosen format. together: the handshake record
@@ -225,6 +275,35 @@ write_patterns(struct kx_records *r, struct kx_events *ev,
 	}
 }
 
+/* The brute-force record of c, which took its source over the threshold. */
+static void
+write_brute(struct kx_records *r, const struct kx_conn *c,
+    const struct kx_brute_hit *hit)
+{
+	if (r->format == KX_FMT_JSON)
+		kx_report_json_bruteforce(r->out, hit);
+	else if (r->format == KX_FMT_TEXT || r->format == KX_FMT_BRIEF)
+		kx_report_text_bruteforce(r->out, hit);
+	else if (r->zdir_on)
+		kx_report_zeek_notice(r->zdir.f[KX_ZLOG_NOTICE], hit);
+	else if (r->format == KX_FMT_EVE)
+		kx_report_eve_bruteforce(r->out, c, hit);
+}
+
+void
+kx_records_drain(struct kx_records *r, struct kx_events *ev,
+    uint64_t watermark)
+{
+	struct kx_conn c;
+	struct kx_brute_hit hit;
+
+	while (kx_events_brute_next(ev, watermark, &c, &hit)) {
+		before_write(r);
+		write_brute(r, &c, &hit);
+		kx_output_record(r->o);
+	}
+}
+
 void
 kx_records_end(struct kx_records *r, struct kx_events *ev, struct kx_conn *c)
 {
@@ -237,30 +316,35 @@ kx_records_end(struct kx_records *r, struct kx_events *ev, struct kx_conn *c)
 	if (!selected(r, c))
 		return;
 	/* The connection is analysed once: here when it ended before
-	 * NEWKEYS, else at NEWKEYS, and then only how it ended is judged. */
+	 * NEWKEYS, else at NEWKEYS, and then only how it ended is judged.
+	 * That is its worker's own; the rest is under the lock. */
 	together = !c->hs_reported;
 	if (together) {
-		if (kx_events_handshake(ev, c, &v, true))
-			write_ssh(r, ev, c, &v);
+		kx_events_analyze(ev, c, &v);
 		ci = v.close;
 	} else {
 		kx_analyze_end(c, &ci);
 	}
-	brute = kx_events_close(ev, c, &ci, &show, &hit);
+	take_turn(r, ev, c, together ? &v : NULL, true, ci.phase);
+	kx_records_lock(r);
+	if (together) {
+		if (kx_events_account(ev, c, &v, true))
+			write_ssh(r, ev, c, &v);
+		ci = v.close;   /* one of a scan's connections: no problem */
+	}
+	brute = kx_events_close(ev, c, &ci, &show, &hit, kx_workers_key());
 	if (show)
 		write_close(r, c, &ci, &v, together, kx_verdict_is_problem(
 		    (enum kx_verdict_kind)c->hs_outcome.kind));
 	kx_output_record(r->o);
-	if (brute && r->format == KX_FMT_JSON)
-		kx_report_json_bruteforce(r->out, &hit);
-	else if (brute && (r->format == KX_FMT_TEXT || r->format == KX_FMT_BRIEF))
-		kx_report_text_bruteforce(r->out, &hit);
-	else if (brute && r->zdir_on)
-		kx_report_zeek_notice(r->zdir.f[KX_ZLOG_NOTICE], &hit);
-	else if (brute && r->format == KX_FMT_EVE)
-		kx_report_eve_bruteforce(r->out, c, &hit);
+	if (brute)
+		write_brute(r, c, &hit);
 	write_patterns(r, ev, c, ci.phase);
 	kx_output_record(r->o);
+	/* With workers: the queued brute-force ends no worker can precede
+	 * any more. */
+	kx_records_drain(r, ev, kx_workers_watermark(kx_workers_self()));
+	kx_records_unlock(r);
 }
 
 void
@@ -346,5 +430,8 @@ kx_records_close(struct kx_records *r)
 	r->o = NULL;
 	kx_brief_hold_free(r->hold);
 	r->hold = NULL;
+	if (r->lock_made)
+		pthread_mutex_destroy(&r->lock);
+	r->lock_made = r->threaded = false;
 	return ok;
 }

@@ -113,25 +113,35 @@ kx_hostkey_plain(const uint8_t *blob, size_t len, const uint8_t **pb,
 	return KX_OK;
 }
 
+static _Thread_local EVP_MD *fp_sha256;
+static _Thread_local EVP_MD_CTX *fp_ctx;
+
+void
+kx_fingerprint_thread_end(void)
+{
+	EVP_MD_CTX_free(fp_ctx);
+	EVP_MD_free(fp_sha256);
+	fp_ctx = NULL;
+	fp_sha256 = NULL;
+}
+
 enum kx_status
 kx_fingerprint_sha256(const uint8_t *data, size_t len, char out[KX_FP_LEN + 1])
 {
 	/* Fetched once: EVP_sha256() would look the implementation up in the
 	 * provider on every call, which costs more than hashing a key. Kept
-	 * for the life of the process. */
-	static EVP_MD *sha256;
-	static EVP_MD_CTX *ctx;
+	 * for the life of the thread (kx_fingerprint_thread_end). */
 	unsigned char md[EVP_MAX_MD_SIZE], b64[64];
 	unsigned int mdlen = 0;
 	int n;
 
-	if (sha256 == NULL && (sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
+	if (fp_sha256 == NULL && (fp_sha256 = EVP_MD_fetch(NULL, "SHA256", NULL)) == NULL)
 		return KX_UNSUPPORTED;
-	if (ctx == NULL && (ctx = EVP_MD_CTX_new()) == NULL)
+	if (fp_ctx == NULL && (fp_ctx = EVP_MD_CTX_new()) == NULL)
 		return KX_NOMEM;
-	if (EVP_DigestInit_ex(ctx, sha256, NULL) != 1 ||
-	    EVP_DigestUpdate(ctx, data, len) != 1 ||
-	    EVP_DigestFinal_ex(ctx, md, &mdlen) != 1 || mdlen != 32)
+	if (EVP_DigestInit_ex(fp_ctx, fp_sha256, NULL) != 1 ||
+	    EVP_DigestUpdate(fp_ctx, data, len) != 1 ||
+	    EVP_DigestFinal_ex(fp_ctx, md, &mdlen) != 1 || mdlen != 32)
 		return KX_UNSUPPORTED;
 	n = EVP_EncodeBlock(b64, md, (int)mdlen);
 	/* ssh-keygen drops the base64 padding (sshkey.c fingerprint_b64). */

@@ -64,6 +64,11 @@ struct kx_verdict {
  * and the one verdict read from all of them. ctx may be NULL. */
 void kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
     struct kx_verdict *v);
+/* A thread that analysed connections ends (a --workers worker): frees
+ * what the analysis keeps per thread (memo.h, the host-key cache of
+ * assess.h, the fingerprint context of hostkey.h). */
+void kx_analyze_thread_end(void);
+
 /* kx_analyze_with with the defaults. */
 void kx_analyze(const struct kx_conn *c, struct kx_verdict *v);
 /* How a connection ended whose handshake record was written earlier (at

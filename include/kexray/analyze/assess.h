@@ -155,6 +155,9 @@ void kx_assess(const struct kx_conn *c, const struct kx_nego *nego,
 /* The one part of kx_assess that is the connection's own, not its pair's
  * (memo.h): the server's host key from the KEX reply. */
 void kx_assess_hostkey(const struct kx_conn *c, struct kx_assessment *a);
+/* Frees the calling thread's cache of decoded host keys (a worker's, as
+ * it ends). */
+void kx_assess_cache_free(void);
 
 /* The rating category of a negotiated category. */
 enum kx_algcat kx_cat_algcat(enum kx_cat cat);

@@ -16,8 +16,10 @@
  * banners and KEXINITs are larger than KX_MEMO_KEY_MAX bytes in all is not
  * kept, and the copies of all slots together at most KX_MEMO_HEAP_MAX (the
  * least recently used slots are freed to make room). The slot table itself
- * is static, about 1.7 MiB, touched only as slots fill. Single-threaded,
- * like the rest of the pipeline. */
+ * is about 1.7 MiB, static for the first thread that looks up (allocated
+ * for any other), touched only as slots fill. One memo per
+ * thread (each worker of --workers has its own; kx_memo_clear frees the
+ * calling thread's). */
 #ifndef KEXRAY_MEMO_H
 #define KEXRAY_MEMO_H
 
@@ -65,7 +67,8 @@ bool kx_memo_ref_live(const struct kx_memo_ref *ref);
 void kx_memo_counts(uint64_t *lookups, uint64_t *hits);
 size_t kx_memo_heap(void);
 
-/* Frees every slot (at exit; the memo starts empty again). */
+/* Frees every slot of the calling thread's memo and its table (at exit;
+ * the memo starts empty again). */
 void kx_memo_clear(void);
 
 #endif

@@ -44,12 +44,23 @@ struct kx_brute;
 struct kx_brute *kx_brute_new(uint32_t threshold, uint32_t minutes);
 void kx_brute_free(struct kx_brute *b);
 
+/* The failed logins kx_brute_note counts for c (its encrypted sizes,
+ * infer_conn.h): read from what c points to, so taken before c is gone. */
+uint32_t kx_brute_failed(const struct kx_conn *c);
+/* Whether kx_brute_note would count c (ended this way, in phase ph, with
+ * fails from kx_brute_failed). */
+bool kx_brute_counts(const struct kx_brute *b, const struct kx_conn *c,
+    enum kx_phase ph, uint32_t fails);
 /* Counts c, which ended in phase ph, when it ended before a session (FIN,
  * RST or timeout in phase tcp to auth), and its failed logins (also those
  * before a session). Returns true, and fills *hit, the one time its
  * source and server cross the threshold in connections or in attempts. */
 bool kx_brute_note(struct kx_brute *b, const struct kx_conn *c,
     enum kx_phase ph, struct kx_brute_hit *hit);
+/* The same with fails given (kx_brute_failed, taken earlier): only c's own
+ * fields are read (a copy whose pointers are NULL will do). */
+bool kx_brute_note_failed(struct kx_brute *b, const struct kx_conn *c,
+    enum kx_phase ph, uint32_t fails, struct kx_brute_hit *hit);
 
 /* Pairs dropped from the full table (KX_BRUTE_PAIRS_MAX) to make room. */
 uint64_t kx_brute_evicted(const struct kx_brute *b);

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "kexray/analyze/analyze.h"
+#include "kexray/events/brute_queue.h"
 #include "kexray/events/bruteforce.h"
 #include "kexray/events/hostkeys.h"
 #include "kexray/events/offers.h"
@@ -31,13 +32,17 @@ struct kx_events {
 	struct kx_run_counts counts;
 	uint64_t weak;               /* handshakes on a weak algorithm (--fail-on weak) */
 	bool only_problems;          /* --only-problems: what is shown */
-	bool interrupted;            /* the input was cut by a signal */
+	bool interrupted;            /* the input was cut by a signal (atomic:
+	                              * read by --workers threads) */
 	struct kx_analysis_ctx actx; /* --probes-are-problems */
 	struct kx_summary *sum;
 	struct kx_brute *brute;      /* --bruteforce; NULL with "off" */
 	struct kx_offers *offers;    /* kexinit records written */
 	struct kx_patterns *patterns; /* scans, regreSSHion, DHEat */
 	struct kx_hostkeys *hostkeys; /* --known-hosts, --host-keys; NULL none */
+	/* --workers reading files: brute-force ends put back in input order
+	 * (brute_queue.h); NULL otherwise. */
+	struct kx_brute_queue *bq;
 };
 
 /* brute_n 0: no brute-force detection. hostkeys is taken over (freed by
@@ -48,6 +53,11 @@ struct kx_events *kx_events_new(uint32_t brute_n, uint32_t brute_minutes,
  * stderr). NULL is fine. */
 bool kx_events_free(struct kx_events *ev);
 
+/* --workers reading files: brute-force ends are queued by their input
+ * position (kx_events_close's key) and counted by kx_events_brute_next.
+ * False when out of memory. */
+bool kx_events_queue_brute(struct kx_events *ev);
+
 /* A connection's handshake record is due: analyses c once into v, judges
  * its host key against the store, counts and summarises it. ended: c has
  * ended too (one record for both), and when its source is already reported
@@ -55,6 +65,21 @@ bool kx_events_free(struct kx_events *ev);
  * when it is to be shown (--only-problems). */
 bool kx_events_handshake(struct kx_events *ev, struct kx_conn *c,
     struct kx_verdict *v, bool ended);
+/* kx_events_handshake in two: the analysis of c alone (reads nothing of
+ * the run's state: a --workers thread runs it on its own), then the rest,
+ * which does (under the writer's lock). */
+void kx_events_analyze(const struct kx_events *ev, struct kx_conn *c,
+    struct kx_verdict *v);
+bool kx_events_account(struct kx_events *ev, struct kx_conn *c,
+    struct kx_verdict *v, bool ended);
+
+/* What in c's records depends on the connections before it, so that with
+ * --workers they wait for their turn (workers.h kx_workers_order): at the
+ * handshake record (v), the host-key store and a KEXINIT not yet recorded;
+ * at the end (ended, in phase ph), also the patterns (patterns.h). Reads
+ * ev->offers: under the writer's lock. */
+bool kx_events_depends(const struct kx_events *ev, const struct kx_conn *c,
+    const struct kx_verdict *v, bool ended, enum kx_phase ph);
 
 /* True when side's KEXINIT in v has had no record of its own yet: the
  * caller writes it now. */
@@ -68,9 +93,20 @@ void kx_events_ended(struct kx_events *ev, struct kx_conn *c);
 /* How c ended (ci), once its handshake record is written: summarised and
  * counted (a problem only now, a forged RST after the handshake, is
  * counted here). Returns true, with *hit, when c takes its source over
- * the brute-force threshold. *show: its close record is to be shown. */
+ * the brute-force threshold. *show: its close record is to be shown.
+ * key: c's input position (kx_workers_key) when the brute-force count is
+ * queued (kx_events_queue_brute); its count is then left to
+ * kx_events_brute_next and this returns false. */
 bool kx_events_close(struct kx_events *ev, const struct kx_conn *c,
-    const struct kx_close_info *ci, bool *show, struct kx_brute_hit *hit);
+    const struct kx_close_info *ci, bool *show, struct kx_brute_hit *hit,
+    uint64_t key);
+
+/* With kx_events_queue_brute: counts the queued ends whose key is below
+ * watermark, in key order, until one crosses the threshold: returns true
+ * with *hit and a copy of its connection's own fields (pointers NULL) in
+ * *c. False when none is left below watermark. */
+bool kx_events_brute_next(struct kx_events *ev, uint64_t watermark,
+    struct kx_conn *c, struct kx_brute_hit *hit);
 
 /* After c's close: the patterns its source now completes (at most
  * KX_PAT_MAX), each to be written once. */

@@ -31,6 +31,10 @@ void kx_offers_free(struct kx_offers *o);
  * caller writes its record now. The id is remembered either way. */
 bool kx_offers_first(struct kx_offers *o, const char *id);
 
+/* Whether id is remembered, without remembering it (kx_offers_first
+ * would return false). */
+bool kx_offers_seen(const struct kx_offers *o, const char *id);
+
 /* Records owed so far: ids seen for the first time, or again after being
  * pushed out. */
 uint64_t kx_offers_written(const struct kx_offers *o);

@@ -87,6 +87,11 @@ void kx_patterns_free(struct kx_patterns *p);
 int kx_patterns_note(struct kx_patterns *p, const struct kx_conn *c,
     enum kx_phase ph, struct kx_pattern_hit hits[KX_PAT_MAX]);
 
+/* Whether kx_patterns_note would count c (ended in phase ph) in any
+ * pattern, or kx_patterns_scanning could be true for it: what depends on
+ * the connections before it. Reads c only. */
+bool kx_patterns_relevant(const struct kx_conn *c, enum kx_phase ph);
+
 /* c, which ended in phase ph, is one more connection of a scan its source
  * was already reported for (within KX_SCAN_WINDOW_US of the scan's last
  * connection): the caller reports it as part of that scan, not as a

@@ -40,6 +40,8 @@ struct kx_live;
  * and are not errors. */
 int kx_live_open(const struct kx_live_opts *o, struct kx_live **out);
 int kx_live_datalink(const struct kx_live *l);
+/* The activated handle's socket (pcap_fileno), for kx_fanout_join. */
+int kx_live_fd(const struct kx_live *l);
 /* Reads until kx_capture_stop is set; tick runs about once a second.
  * Returns 0, or -1 after printing one line to stderr. */
 int kx_live_run(struct kx_live *l, kx_frame_fn fn, kx_tick_fn tick, void *arg);

@@ -31,6 +31,7 @@ struct kx_sandbox {
 	int dir_fds[KX_SANDBOX_FDS_MAX];    /* openat only in these */
 	int ndir;
 	int trunc_fd;   /* ftruncate only this one (the output), -1 none */
+	bool threads;   /* --workers: threads may be made (and end) after it */
 };
 
 /* Adds fd to the set (ignored when negative or the set is full). */

@@ -8,7 +8,9 @@
 #ifndef KEXRAY_REPORT_RECORDS_H
 #define KEXRAY_REPORT_RECORDS_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "kexray/events/events.h"
@@ -55,6 +57,14 @@ struct kx_records {
 	bool zdir_on;
 	struct kx_zeek_dir zdir;
 	struct kx_brief_hold *hold; /* --brief lines waiting for their end */
+	/* --workers (stream/workers.h, docs/scale-out.md): the handshake and
+	 * end callbacks run on the worker threads. Each analyses its own
+	 * connection unlocked; lock then takes one worker at a time through
+	 * what spans connections (events.h) and the writing, after its turn
+	 * (kx_workers_order) when that depends on the connections before it.
+	 * Never taken unless threaded. */
+	bool threaded, lock_made;
+	pthread_mutex_t lock;
 };
 
 /* Opens the output (and a Zeek log directory): before any privilege drop.
@@ -74,6 +84,19 @@ void kx_records_handshake(struct kx_records *r, struct kx_events *ev,
  * the brute-force record when c takes its source over the threshold. */
 void kx_records_end(struct kx_records *r, struct kx_events *ev,
     struct kx_conn *c);
+
+/* --workers: from now on the callbacks may run on several threads
+ * (threaded false again once they have all ended). Returns 0. */
+int kx_records_threads(struct kx_records *r, bool on);
+/* The lock of threaded records (no-op otherwise): for what the caller does
+ * beside the records on a worker thread (signals, the live filter). */
+void kx_records_lock(struct kx_records *r);
+void kx_records_unlock(struct kx_records *r);
+/* With queued brute-force ends (events.h kx_events_queue_brute): counts
+ * those below watermark and writes the records of what crosses (the
+ * caller holds the lock, or no worker runs any more). */
+void kx_records_drain(struct kx_records *r, struct kx_events *ev,
+    uint64_t watermark);
 
 /* SIGHUP: the output file again (log rotation). */
 void kx_records_reopen(struct kx_records *r);

@@ -48,6 +48,8 @@ struct kx_hostkey {
 KX_WUR enum kx_status kx_hostkey_from_blob(const uint8_t *blob, size_t len,
     struct kx_hostkey *out);
 
+/* Frees the calling thread's SHA-256 context (a worker's, as it ends). */
+void kx_fingerprint_thread_end(void);
 /* `SHA256:` + unpadded base64 of SHA-256(data): what ssh-keygen -l -E
  * sha256 prints. out holds KX_FP_LEN + 1 bytes. */
 KX_WUR enum kx_status kx_fingerprint_sha256(const uint8_t *data, size_t len,
