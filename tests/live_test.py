@@ -39,9 +39,10 @@ SKIP = 77
 NS_PREFIX = "kxlive%d" % os.getpid()
 
 
-def sh(*cmd, ns=None, check_rc=True, **kw):
+def sh(*cmd, ns=None, check_rc=True, timeout=60, **kw):
     full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
-    r = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60, **kw)
+    r = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout,
+                       **kw)
     if check_rc and r.returncode != 0:
         raise RuntimeError("%s: %s" % (" ".join(full), r.stderr.decode(errors="replace")))
     return r
@@ -50,14 +51,15 @@ def sh(*cmd, ns=None, check_rc=True, **kw):
 class Env:
     """Namespaces, processes and files of one run; cleaned up in order."""
 
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="kexray-live-")
+    def __init__(self, prefix=None, tmp="kexray-live-"):
+        self.prefix = prefix or NS_PREFIX  # namespace names: PREFIX-NAME
+        self.dir = tempfile.mkdtemp(prefix=tmp)
         os.chmod(self.dir, 0o777)          # kexray runs as nobody
         self.procs = []
         self.netns = []
 
     def ns(self, name):
-        full = "%s-%s" % (NS_PREFIX, name)
+        full = "%s-%s" % (self.prefix, name)
         sh("ip", "netns", "add", full)
         self.netns.append(full)
         sh("ip", "link", "set", "lo", "up", ns=full)

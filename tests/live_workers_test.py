@@ -29,39 +29,16 @@ import collections
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 
-SKIP = 77
+from kxtest import SKIP, check, finish, proc_status  # noqa: E402
+from live_test import Env, records, sh  # noqa: E402
+
+
 NS = "kx16w%d" % os.getpid()
-FAILS = []
-
-
-def check(name, cond, detail=""):
-    print("%s %s%s" % ("ok  " if cond else "FAIL", name, "" if cond else ": " + str(detail)[:1200]))
-    if not cond:
-        FAILS.append(name)
-
-
-def sh(*cmd, ns=None, check_rc=True, timeout=120):
-    full = (["ip", "netns", "exec", ns] if ns else []) + list(cmd)
-    r = subprocess.run(full, stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=timeout)
-    if check_rc and r.returncode != 0:
-        raise RuntimeError("%s: %s" % (" ".join(full), r.stderr.decode(errors="replace")))
-    return r
-
-
-def records(path):
-    out = []
-    if os.path.exists(path):
-        with open(path) as f:
-            for line in f:
-                if line.strip():
-                    out.append(json.loads(line))
-    return out
 
 
 def key(r):
@@ -87,50 +64,6 @@ def task_status(pid):
                 st[k] = v.split()
         out.append(st)
     return out
-
-
-def proc_seccomp(pid):
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            if line.startswith("Seccomp:"):
-                return line.split()[1]
-    return None
-
-
-class Env:
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="kexray-lw-")
-        os.chmod(self.dir, 0o777)   # kexray writes as its own user
-        self.procs, self.netns = [], []
-
-    def ns(self, name):
-        full = "%s-%s" % (NS, name)
-        sh("ip", "netns", "add", full)
-        self.netns.append(full)
-        sh("ip", "link", "set", "lo", "up", ns=full)
-        return full
-
-    def start(self, cmd, ns):
-        p = subprocess.Popen(["ip", "netns", "exec", ns] + cmd, stdout=subprocess.DEVNULL,
-                             stderr=open(os.path.join(self.dir, "kx%d.err" % len(self.procs)), "wb"))
-        self.procs.append(p)
-        return p
-
-    def stop(self, p):
-        if p.poll() is None:
-            p.send_signal(signal.SIGINT)
-            try:
-                p.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                p.kill()
-                p.wait()
-
-    def close(self):
-        for p in reversed(self.procs):
-            self.stop(p)
-        for n in reversed(self.netns):
-            subprocess.run(["ip", "netns", "del", n], stderr=subprocess.DEVNULL)
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def link(env):
@@ -175,14 +108,15 @@ def test_workers(env, kx, pcap, want):
     tx, rx = link(env)
     out = os.path.join(env.dir, "w2.jsonl")
     k = env.start([kx, "-i", "kx16b", "--workers", "2", "-B", "65536", "--json",
-                   "--output", out, "-q", ""], rx)
+                   "--output", out, "-q", ""], rx, stdout=subprocess.DEVNULL,
+                  stderr=open(os.path.join(env.dir, "w2.err"), "wb"))
     time.sleep(1.5)
     kpid = k.pid   # ip netns exec execs in place
     tasks = task_status(kpid)
     check("workers: three threads (two workers and the main one)", len(tasks) == 3, len(tasks))
     # Seccomp mode 2 (filter) wherever the build has the filter (not under
     # the sanitizers): every thread the same as the main one.
-    main_sc = proc_seccomp(kpid)
+    main_sc = (proc_status(kpid).get("Seccomp") or [None])[0]
     check("workers: every thread unprivileged, no capabilities, no_new_privs, the "
           "main thread's seccomp mode (%s)" % main_sc,
           all(t.get("Uid", ["0"])[0] != "0" and t.get("CapEff") == ["0000000000000000"] and
@@ -191,7 +125,7 @@ def test_workers(env, kx, pcap, want):
     sent = replay(tx, pcap)
     wait_quiet([out])
     env.stop(k)
-    recs = records(out)
+    recs = records(out, kind=None)
     st = stats_of(recs)
     check("workers: every frame received once, none dropped (%d sent)" % sent,
           st.get("pcap_received") == sent and st.get("kernel_drops") == 0,
@@ -206,13 +140,14 @@ def test_group(env, kx, pcap, want):
     tx, rx = link(env)
     outs = [os.path.join(env.dir, "g%d.jsonl" % i) for i in range(2)]
     ks = [env.start([kx, "-i", "kx16b", "--fanout-group", "4242", "-B", "65536", "--json",
-                     "--output", o, "-q", ""], rx) for o in outs]
+                     "--output", o, "-q", ""], rx, stdout=subprocess.DEVNULL,
+                    stderr=open(o + ".err", "wb")) for o in outs]
     time.sleep(1.5)
     sent = replay(tx, pcap)
     wait_quiet(outs)
     for k in ks:
         env.stop(k)
-    recs = [records(o) for o in outs]
+    recs = [records(o, kind=None) for o in outs]
     recv = sum(stats_of(r).get("pcap_received", -1) for r in recs)
     check("group: two processes receive every frame once between them (%d sent)" % sent,
           recv == sent, recv)
@@ -246,7 +181,7 @@ def main():
         r = subprocess.run([kx, "-q", "-r", pcap, "--json"], stdout=subprocess.PIPE, timeout=300)
         want = conn_keys(json.loads(l) for l in r.stdout.decode().splitlines())
         for name, fn in (("workers", test_workers), ("group", test_group)):
-            env = Env()
+            env = Env(prefix=NS, tmp="kexray-lw-")
             try:
                 fn(env, kx, pcap, want)
             except Exception as e:   # a broken scenario is a failure
@@ -255,8 +190,7 @@ def main():
                 env.close()
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    print("%d failed" % len(FAILS))
-    return 1 if FAILS else 0
+    return finish()
 
 
 if __name__ == "__main__":

@@ -27,19 +27,6 @@ endpoint(FILE *out, const struct kx_conn *c, int side, int width)
 	fprintf(out, "%-*s", width, ep);
 }
 
-/* The softwareversion (RFC 4253 4.2) without "SSH-2.0-" and comments; the
- * whole line when it did not parse; "?" without a banner. */
-static void
-software(FILE *out, const struct kx_ssh_side *s)
-{
-	if (!s->have_banner)
-		fputc('?', out);
-	else if (s->soft_len > 0)
-		kx_text_escaped(out, s->banner + s->soft_off, s->soft_len);
-	else
-		kx_text_escaped(out, s->banner, s->banner_len);
-}
-
 void
 kx_report_brief(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
     const struct kx_style *st)
@@ -60,9 +47,9 @@ kx_report_brief(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
 	fputs(" -> ", out);
 	endpoint(out, c, KX_SERVER, BRIEF_EP_WIDTH);
 	fputs("  ", out);
-	software(out, kx_conn_ssh(c, KX_CLIENT));
+	kx_text_software(out, kx_conn_ssh(c, KX_CLIENT));
 	fputs(" -> ", out);
-	software(out, kx_conn_ssh(c, KX_SERVER));
+	kx_text_software(out, kx_conn_ssh(c, KX_SERVER));
 	fputs("  ", out);
 	/* The diagnosis (headline.h), which can quote algorithm names. */
 	kx_headline(c, v, head, sizeof(head));

@@ -238,6 +238,17 @@ kx_sb_tail_times(struct kx_sb *s, const struct kx_conn *c)
 }
 
 void
+kx_text_software(FILE *out, const struct kx_ssh_side *s)
+{
+	if (!s->have_banner)
+		fputc('?', out);
+	else if (s->soft_len > 0)
+		kx_text_escaped(out, s->banner + s->soft_off, s->soft_len);
+	else
+		kx_text_escaped(out, s->banner, s->banner_len);
+}
+
+void
 kx_iso_seconds(uint64_t ts_us, char buf[32])
 {
 	time_t secs = (time_t)(ts_us / 1000000);

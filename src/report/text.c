@@ -90,19 +90,6 @@ kx_report_text(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	kx_report_text_styled(out, c, v, NULL);
 }
 
-/* The software of one side without "SSH-2.0-" and comments; "?" without
- * a banner. */
-static void
-software(FILE *out, const struct kx_ssh_side *s)
-{
-	if (!s->have_banner)
-		fputc('?', out);
-	else if (s->soft_len > 0)
-		kx_text_escaped(out, s->banner + s->soft_off, s->soft_len);
-	else
-		kx_text_escaped(out, s->banner, s->banner_len);
-}
-
 /* Line 1: the label, the endpoints and the diagnosis (headline.h); line
  * 2: when, the uid and where it was seen. */
 static void
@@ -157,9 +144,9 @@ short_block(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	} else {
 		fprintf(out, "  %-11s", "software");
 	}
-	software(out, kx_conn_ssh(c, KX_CLIENT));
+	kx_text_software(out, kx_conn_ssh(c, KX_CLIENT));
 	fputs(" -> ", out);
-	software(out, kx_conn_ssh(c, KX_SERVER));
+	kx_text_software(out, kx_conn_ssh(c, KX_SERVER));
 	fputc('\n', out);
 	if (c->log != NULL)
 		log_lines(out, c);

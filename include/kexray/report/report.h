@@ -260,6 +260,10 @@ void kx_sb_tail_times(struct kx_sb *s, const struct kx_conn *c);
 /* The whole seconds of a microsecond time as ISO 8601 in UTC
  * ("2024-03-09T16:00:00"); buf holds at least 32 bytes. */
 void kx_iso_seconds(uint64_t ts_us, char buf[32]);
+/* A side's softwareversion (RFC 4253 4.2) without "SSH-2.0-" and comments,
+ * escaped for text; the whole line when it did not parse; "?" without a
+ * banner. */
+void kx_text_software(FILE *out, const struct kx_ssh_side *s);
 /* ,"community_id":"1:..." (community_id.h, the run's seed) after the
  * uid; without endpoints (a log that does not name them) nothing, or null
  * when keep_null (--records full keeps null members). */
