@@ -110,21 +110,12 @@ kx_report_json_close_object(FILE *fp, const struct kx_conn *c,
     const struct kx_close_info *ci, bool full)
 {
 	const struct kx_rstlog *l = c->rsts;
-	char uid[19];
 	struct kx_sb sb, *out = &sb;
 	bool problem = ci->problem ||
 	    kx_verdict_is_problem((enum kx_verdict_kind)c->hs_outcome.kind);
 
 	kx_sb_init(out, fp);
-	kx_conn_uid(c, uid);
-	KX_SB_PUTS(out, "{\"type\":\"close\",\"schema_version\":");
-	kx_sb_u(out, KX_JSON_SCHEMA_VERSION);
-	kx_sb_putc(out, ',');
-	json_ts(out, "ts", c->ts_first);
-	KX_SB_PUTS(out, ",\"uid\":\"");
-	kx_sb_put(out, uid);
-	kx_sb_putc(out, '"');
-	kx_sb_community_id(out, c, full);
+	kx_sb_record_head(out, "close", c, full);
 	KX_SB_PUTS(out, ",\"source\":\"");
 	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);

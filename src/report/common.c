@@ -224,6 +224,25 @@ kx_sb_endpoints(struct kx_sb *out, const struct kx_conn *c, bool nulls)
 }
 
 void
+kx_sb_record_head(struct kx_sb *s, const char *type, const struct kx_conn *c,
+    bool nulls)
+{
+	char uid[19];
+
+	kx_conn_uid(c, uid);
+	KX_SB_PUTS(s, "{\"type\":\"");
+	kx_sb_put(s, type);
+	KX_SB_PUTS(s, "\",\"schema_version\":");
+	kx_sb_u(s, KX_JSON_SCHEMA_VERSION);
+	KX_SB_PUTS(s, ",\"ts\":");
+	kx_sb_us(s, c->ts_first);
+	KX_SB_PUTS(s, ",\"uid\":\"");
+	kx_sb_put(s, uid);
+	kx_sb_putc(s, '"');
+	kx_sb_community_id(s, c, nulls);
+}
+
+void
 kx_sb_tail_times(struct kx_sb *s, const struct kx_conn *c)
 {
 	kx_sb_put(s, c->midstream ? ",\"midstream\":true" : ",\"midstream\":false");

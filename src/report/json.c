@@ -251,20 +251,11 @@ void
 kx_report_json_object(FILE *fp, const struct kx_conn *c,
     const struct kx_verdict *v)
 {
-	char uid[19];
 	struct kx_sb sb, *out = &sb;
 	bool first;
 
 	kx_sb_init(out, fp);
-	kx_conn_uid(c, uid);
-	KX_SB_PUTS(out, "{\"type\":\"ssh\",\"schema_version\":");
-	kx_sb_u(out, KX_JSON_SCHEMA_VERSION);
-	KX_SB_PUTS(out, ",\"ts\":");
-	kx_sb_us(out, c->ts_first);
-	KX_SB_PUTS(out, ",\"uid\":\"");
-	kx_sb_put(out, uid);
-	kx_sb_putc(out, '"');
-	kx_sb_community_id(out, c, true);
+	kx_sb_record_head(out, "ssh", c, true);
 	kx_sb_putc(out, ',');
 	json_source(out, c);
 	json_endpoint(out, c, KX_CLIENT, "orig");

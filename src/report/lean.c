@@ -50,19 +50,7 @@ sb_namelist(struct kx_sb *out, const struct kx_namelist *nl)
 static void
 head(struct kx_sb *out, const char *type, const struct kx_conn *c)
 {
-	char uid[19];
-
-	kx_conn_uid(c, uid);
-	KX_SB_PUTS(out, "{\"type\":\"");
-	kx_sb_put(out, type);
-	KX_SB_PUTS(out, "\",\"schema_version\":");
-	kx_sb_u(out, KX_JSON_SCHEMA_VERSION);
-	KX_SB_PUTS(out, ",\"ts\":");
-	kx_sb_us(out, c->ts_first);
-	KX_SB_PUTS(out, ",\"uid\":\"");
-	kx_sb_put(out, uid);
-	kx_sb_putc(out, '"');
-	kx_sb_community_id(out, c, false);
+	kx_sb_record_head(out, type, c, false);
 	KX_SB_PUTS(out, ",\"source\":\"");
 	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);

@@ -257,6 +257,10 @@ void kx_sb_close_how(struct kx_sb *s, const struct kx_conn *c);
 /* ,"midstream":B,"evicted":B,"duration":SECONDS (microsecond digits), as
  * both the full and the lean close members write them. */
 void kx_sb_tail_times(struct kx_sb *s, const struct kx_conn *c);
+/* A connection record's opening: {"type":"TYPE","schema_version":N,
+ * "ts":FIRST,"uid":"...", then community_id (kx_sb_community_id, nulls). */
+void kx_sb_record_head(struct kx_sb *s, const char *type,
+    const struct kx_conn *c, bool nulls);
 /* The whole seconds of a microsecond time as ISO 8601 in UTC
  * ("2024-03-09T16:00:00"); buf holds at least 32 bytes. */
 void kx_iso_seconds(uint64_t ts_us, char buf[32]);
