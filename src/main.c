@@ -173,6 +173,16 @@ on_conn(struct kx_conn *c, void *arg)
 	kx_records_end(r->rec, r->ev, c);
 }
 
+/* Packet time passed (kx_pipeline_on_time): records held for a scan whose
+ * window is over go out. */
+static void
+on_time(uint64_t now_us, void *arg)
+{
+	struct run *r = arg;
+
+	kx_records_time(r->rec, r->ev, now_us);
+}
+
 /* SSH found on a port not given to --port: the live filter lets that
  * port's traffic in from now on, so its KEXINITs (in as many segments as
  * they take) and its encrypted traffic are seen as on the SSH ports. */
@@ -473,6 +483,7 @@ make_pipelines(struct run *r)
 		if ((r->pls[i] = kx_pipeline_new(&wc, on_conn, r)) == NULL)
 			return -1;
 		kx_pipeline_on_handshake_last(r->pls[i], on_handshake);
+		kx_pipeline_on_time(r->pls[i], on_time);
 		if (r->opt.follow_ports)
 			kx_pipeline_on_ssh_port(r->pls[i], follow_port);
 	}
@@ -496,6 +507,7 @@ start_workers(struct run *r)
 		fputs("kexray: cannot start the workers\n", stderr);
 		return -1;
 	}
+	kx_workers_route(r->wk, r->opt.cfg.ports, r->opt.cfg.nports);
 	for (unsigned i = 0; i < r->opt.nworkers; i++)
 		r->pls[i] = NULL;   /* the workers' now */
 	return 0;
@@ -603,6 +615,7 @@ run_packets(struct run *r)
 		kx_pipeline_finish(r->pl);
 	(void)kx_records_threads(r->rec, false);   /* every worker has ended */
 	kx_records_drain(r->rec, r->ev, UINT64_MAX);
+	kx_records_release(r->rec, r->ev);   /* what waited for a scan */
 	if (r->wk != NULL && kx_workers_stalls(r->wk) > 0 && !o->rec.quiet)
 		fprintf(stderr, "kexray: the reader waited %llu times for a "
 		    "busy worker\n", (unsigned long long)kx_workers_stalls(r->wk));

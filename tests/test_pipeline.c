@@ -8,6 +8,7 @@
 #include <pcap/dlt.h>
 #include <cmocka.h>
 
+#include "kexray/analyze/infer_conn.h"
 #include "kexray/stream/pipeline.h"
 #include "kx_frames.h"
 
@@ -279,9 +280,40 @@ test_attempt_timeout(void **state)
 
 struct compacted {
 	int hs, n;
-	size_t mem_at_hs, mem_at_close;
+	size_t mem_at_hs, mem_at_close, bound_at_close;
 	bool real_at_hs, gone_at_close, kept_at_close, banner_kept;
+	bool summarised;
+	bool same_at_close;   /* the close reads what the live state said */
+	struct kx_ssh_kept at_hs[2];
+	struct kx_reasm_kept rs_at_hs[2];
+	uint8_t banner_at_hs[2][64];
 };
+
+/* Whether two readings of a side agree, the texts by their bytes. */
+static bool
+kept_equal(const struct kx_ssh_kept *a, const struct kx_ssh_kept *b,
+    const uint8_t *banner_a)
+{
+	return a->anomalies == b->anomalies &&
+	    a->prebanner_lines == b->prebanner_lines &&
+	    a->msg_count == b->msg_count && a->disc_reason == b->disc_reason &&
+	    a->banner_len == b->banner_len && a->proto_off == b->proto_off &&
+	    a->proto_len == b->proto_len && a->soft_off == b->soft_off &&
+	    a->soft_len == b->soft_len && a->comments_off == b->comments_off &&
+	    a->comments_len == b->comments_len &&
+	    a->prebanner_first_len == b->prebanner_first_len &&
+	    a->disc_desc_len == b->disc_desc_len &&
+	    a->proto_major == b->proto_major &&
+	    a->proto_minor == b->proto_minor && a->last_msg == b->last_msg &&
+	    a->have_banner == b->have_banner &&
+	    a->banner_truncated == b->banner_truncated &&
+	    a->newkeys == b->newkeys && a->have_disconnect == b->have_disconnect &&
+	    a->kex_msg == b->kex_msg && a->have_kexinit == b->have_kexinit &&
+	    a->have_hostkey == b->have_hostkey &&
+	    a->rs_have_base == b->rs_have_base &&
+	    b->banner_len <= 64 && b->banner != NULL &&
+	    memcmp(banner_a, b->banner, b->banner_len) == 0;
+}
 
 static void
 on_hs_compact(struct kx_conn *c, void *arg)
@@ -290,25 +322,55 @@ on_hs_compact(struct kx_conn *c, void *arg)
 
 	s->hs++;
 	s->mem_at_hs = kx_conn_mem(c);
+	for (int side = 0; side < 2; side++) {
+		struct kx_ssh_kept tmp;
+		const struct kx_ssh_kept *k = kx_conn_kept(c, side, &tmp);
+
+		s->at_hs[side] = *k;
+		assert_true(k->banner_len <= sizeof(s->banner_at_hs[side]));
+		memcpy(s->banner_at_hs[side], k->banner, k->banner_len);
+		(void)kx_conn_reasm_kept(c, side, &s->rs_at_hs[side]);
+	}
 	s->real_at_hs = kx_conn_ssh(c, KX_CLIENT)->kexinit != NULL &&
-	    kx_conn_ssh(c, KX_CLIENT)->kexinit != &kx_kexinit_gone &&
-	    kx_conn_ssh(c, KX_SERVER)->hostkey != NULL &&
-	    kx_conn_ssh(c, KX_SERVER)->hostkey != kx_hostkey_gone;
+	    kx_conn_ssh(c, KX_SERVER)->hostkey != NULL;
 }
 
 static void
 on_done_compact(struct kx_conn *c, void *arg)
 {
 	struct compacted *s = arg;
-	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
-	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+	struct kx_ssh_kept kc, ks;
+	const struct kx_ssh_kept *cs = kx_conn_kept(c, KX_CLIENT, &kc);
+	const struct kx_ssh_kept *ss = kx_conn_kept(c, KX_SERVER, &ks);
 
 	s->n++;
 	s->mem_at_close = kx_conn_mem(c);
-	s->gone_at_close = cs->kexinit == &kx_kexinit_gone &&
-	    ss->kexinit == &kx_kexinit_gone && ss->hostkey == kx_hostkey_gone;
-	s->kept_at_close = cs->kexinit != NULL && cs->kexinit != &kx_kexinit_gone &&
-	    ss->hostkey != NULL && ss->hostkey != kx_hostkey_gone;
+	s->summarised = kx_conn_summarised(c);
+	s->same_at_close = true;
+	for (int side = 0; side < 2; side++) {
+		struct kx_reasm_kept r;
+
+		(void)kx_conn_reasm_kept(c, side, &r);
+		if (!kept_equal(&s->at_hs[side], side == KX_CLIENT ? cs : ss,
+		    s->banner_at_hs[side]) ||
+		    r.anomalies != s->rs_at_hs[side].anomalies ||
+		    r.base_seq != s->rs_at_hs[side].base_seq ||
+		    r.ooo_dropped != s->rs_at_hs[side].ooo_dropped ||
+		    r.have_base != s->rs_at_hs[side].have_base)
+			s->same_at_close = false;
+	}
+	/* What a summarised connection may hold: its struct, the summary,
+	 * the inference state and the two banners, nothing more. */
+	s->bound_at_close = kx_mem_chunk(sizeof(struct kx_conn)) +
+	    kx_mem_chunk(kx_hs_sum_size()) +
+	    kx_mem_chunk(sizeof(struct kx_infer_conn)) +
+	    kx_mem_chunk(cs->banner_len) + kx_mem_chunk(ss->banner_len);
+	/* Summarised: only whether they were seen is kept. */
+	s->gone_at_close = s->summarised && cs->have_kexinit &&
+	    ss->have_kexinit && ss->have_hostkey;
+	s->kept_at_close = !s->summarised &&
+	    kx_conn_ssh(c, KX_CLIENT)->kexinit != NULL &&
+	    kx_conn_ssh(c, KX_SERVER)->hostkey != NULL;
 	s->banner_kept = cs->have_banner && ss->have_banner && cs->newkeys &&
 	    ss->newkeys && cs->banner_len > 8 &&
 	    memcmp(cs->banner, "SSH-2.0-", 8) == 0;
@@ -332,8 +394,9 @@ on_done_size(struct kx_conn *c, void *arg)
 
 /* A connection that carried no payload (SYN, SYN-ACK, ACK, FIN both
  * ways) holds no reassembly or parser state: the struct alone, in its
- * allocator chunk (docs/limits.md "Memory": 288 bytes; the table slot
- * comes on top). */
+ * allocator chunk (docs/limits.md "Memory": 240 bytes, 288 before the
+ * counts of later stages moved to struct kx_hs; the table slot comes on
+ * top). */
 static void
 test_half_open_is_small(void **state)
 {
@@ -351,7 +414,8 @@ test_half_open_is_small(void **state)
 	seg(&t, false, KX_TCP_FIN | KX_TCP_ACK, NULL);
 	assert_int_equal(s.n, 1);
 	assert_true(s.hs_absent);
-	assert_in_range(s.mem, 1, 288);
+	assert_int_equal(s.mem, kx_mem_chunk(sizeof(struct kx_conn)));
+	assert_in_range(s.mem, 1, 240);
 	kx_pipeline_free(t.pl);
 }
 
@@ -386,8 +450,11 @@ ecdh_reply(uint8_t *out)
 }
 
 /* kx_pipeline_on_handshake_last: once the handshake callback has run,
- * both KEXINIT copies and the host key are freed (stand-ins say they were
- * seen); the banners and the parser's flags stay for the close. With
+ * the handshake state is summarised (kx_conn_hs_summarise): both KEXINIT
+ * copies and the host key are freed (stand-ins say they were seen), so
+ * are the reassembly and parser state; the banners and the parser's flags
+ * stay for the close, and the connection holds no more than its struct,
+ * the summary, the inference state and the banners. With
  * kx_pipeline_on_handshake nothing is freed. */
 static void
 test_compact_after_handshake(void **state)
@@ -423,10 +490,20 @@ test_compact_after_handshake(void **state)
 		kx_pipeline_finish(pl);
 		assert_int_equal(s.n, 1);
 		assert_true(s.banner_kept);
+		/* Summarised or not, the close reads what the parser said. */
+		assert_true(s.same_at_close);
 		if (last) {
 			assert_true(s.gone_at_close);
 			assert_true(s.mem_at_close < s.mem_at_hs);
+			/* Summarised: the reassembly and parser state are
+			 * gone, not only the KEXINITs and host key. */
+			assert_true(s.summarised);
+			assert_true(s.mem_at_close <= s.bound_at_close);
+			assert_true(s.mem_at_close <
+			    kx_mem_chunk(sizeof(struct kx_conn)) +
+			    kx_mem_chunk(sizeof(struct kx_hs)));
 		} else {
+			assert_false(s.summarised);
 			assert_true(s.kept_at_close);
 		}
 		kx_pipeline_free(pl);

@@ -46,6 +46,7 @@ test_owner_symmetric(void **state)
 {
 	uint8_t a[64], b[64];
 	unsigned seen[8] = { 0 };
+	const uint16_t ssh[1] = { 2222 };
 
 	(void)state;
 	for (uint16_t p = 1024; p < 1024 + 400; p++) {
@@ -54,11 +55,11 @@ test_owner_symmetric(void **state)
 		size_t nb = frame(b, srv, 22, cli, p, 0x12);
 
 		for (unsigned n = 1; n <= 8; n++) {
-			unsigned oa = kx_workers_owner(n, DLT_EN10MB, a,
+			unsigned oa = kx_workers_owner(n, ssh, 1, DLT_EN10MB, a,
 			    (uint32_t)na, (uint32_t)na);
 
 			assert_true(oa < n);
-			assert_int_equal(oa, kx_workers_owner(n, DLT_EN10MB, b,
+			assert_int_equal(oa, kx_workers_owner(n, ssh, 1, DLT_EN10MB, b,
 			    (uint32_t)nb, (uint32_t)nb));
 			if (n == 8)
 				seen[oa]++;
@@ -68,7 +69,62 @@ test_owner_symmetric(void **state)
 		assert_true(seen[i] > 0);
 	/* Not TCP: the first worker. */
 	memset(a, 0, sizeof(a));
-	assert_int_equal(kx_workers_owner(4, DLT_EN10MB, a, 54, 54), 0);
+	assert_int_equal(kx_workers_owner(4, ssh, 1, DLT_EN10MB, a, 54, 54), 0);
+}
+
+/* To an SSH port from another port: every connection of one client is
+ * one worker's (the patterns of a source need no turn), both directions
+ * agree, and clients still spread over the workers. Between two SSH ports
+ * the endpoints decide, as between two other ports. */
+static void
+test_owner_by_client(void **state)
+{
+	uint8_t a[64], b[64];
+	const uint16_t ssh[2] = { 22, 2222 };
+	unsigned seen[8] = { 0 };
+
+	(void)state;
+	for (uint32_t cli = 0x0a000001u; cli < 0x0a000001u + 64; cli++) {
+		unsigned first = 99;
+
+		for (uint16_t p = 40000; p < 40050; p++) {
+			uint16_t srv_port = (p & 1) ? 22 : 2222;
+			uint32_t srv = 0xc6336400u + (p % 5);
+			size_t na = frame(a, cli, p, srv, srv_port, 0x02);
+			size_t nb = frame(b, srv, srv_port, cli, p, 0x12);
+			unsigned oa = kx_workers_owner(8, ssh, 2, DLT_EN10MB, a,
+			    (uint32_t)na, (uint32_t)na);
+
+			assert_int_equal(oa, kx_workers_owner(8, ssh, 2,
+			    DLT_EN10MB, b, (uint32_t)nb, (uint32_t)nb));
+			if (first == 99)
+				first = oa;
+			assert_int_equal(oa, first);
+		}
+		seen[first]++;
+	}
+	for (int i = 0; i < 8; i++)
+		assert_true(seen[i] > 0);
+	assert_true(kx_workers_by_client(ssh, 2, 40000, 22));
+	assert_false(kx_workers_by_client(ssh, 2, 22, 40000));
+	assert_false(kx_workers_by_client(ssh, 2, 2222, 22));
+	assert_false(kx_workers_by_client(ssh, 2, 40000, 40001));
+	/* Between two SSH ports, one client's connections may part. */
+	memset(seen, 0, sizeof(seen));
+	for (uint16_t p = 0; p < 200; p++) {
+		size_t na = frame(a, 0x0a000001u, 22, 0x0a000002u + p, 2222,
+		    0x02);
+		size_t nb = frame(b, 0x0a000002u + p, 2222, 0x0a000001u, 22,
+		    0x12);
+		unsigned oa = kx_workers_owner(8, ssh, 2, DLT_EN10MB, a,
+		    (uint32_t)na, (uint32_t)na);
+
+		assert_int_equal(oa, kx_workers_owner(8, ssh, 2, DLT_EN10MB, b,
+		    (uint32_t)nb, (uint32_t)nb));
+		seen[oa]++;
+	}
+	for (int i = 0; i < 8; i++)
+		assert_true(seen[i] > 0);
 }
 
 /* Earliest key first, ties as queued, nothing at or past the watermark,
@@ -183,6 +239,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_owner_symmetric),
+		cmocka_unit_test(test_owner_by_client),
 		cmocka_unit_test(test_brute_queue_order),
 		cmocka_unit_test(test_split_reports_each_once),
 	};

@@ -16,7 +16,9 @@ struct kx_pipeline {
 	uint64_t attempt_timeout_us; /* an unanswered SYN (KX_ATTEMPT_TIMEOUT_DEFAULT_S) */
 	kx_conn_done_fn hs_done;   /* handshake outcome final (NEWKEYS both ways) */
 	kx_ssh_port_fn ssh_port;   /* SSH found on a port not given (--port) */
-	bool hs_compact;           /* hs_done is their last reader */
+	kx_time_fn time_fn;        /* after each expiry walk */
+	bool hs_compact;           /* hs_done is the last reader of the
+	                            * parser state: summarise after it */
 	/* Connections closed by a RST, waiting KX_RST_LINGER_US before they
 	 * are reported, oldest first (resets.h). */
 	struct kx_conn *lg_head, *lg_tail;
@@ -226,7 +228,7 @@ feed_ssh(struct kx_conn *c, enum kx_side side)
 		return;
 	h->encrypted = s->state == KX_SSH_ENCRYPTED;
 	if (s->state == KX_SSH_ENCRYPTED && n > used) {
-		h->encrypted_bytes += n - used;
+		c->hs->encrypted_bytes[side] += n - used;
 		note_step(c, side, KX_STEP_ENCRYPTED);
 	}
 	/* NEWKEYS, or the parser gave up: the handshake bytes are done. */
@@ -263,12 +265,12 @@ static bool
 on_payload(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
     const struct kx_packet *pkt)
 {
-	uint64_t enc = c->half[side].encrypted_bytes;
+	uint64_t enc = kx_conn_encrypted(c, side);
 
 	if (!on_payload_bytes(p, c, side, pkt))
 		return false;
-	if (c->half[side].encrypted_bytes > enc && c->kind == KX_CONN_SSH) {
-		uint64_t n = c->half[side].encrypted_bytes - enc;
+	if (kx_conn_encrypted(c, side) > enc && c->kind == KX_CONN_SSH) {
+		uint64_t n = kx_conn_encrypted(c, side) - enc;
 
 		kx_infer_conn_seg(c, side, pkt->seq + pkt->payload_wire_len,
 		    n > UINT32_MAX ? UINT32_MAX : (uint32_t)n, pkt->ts_us);
@@ -302,7 +304,7 @@ on_payload_bytes(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 	/* After the handshake: counts and sizes only, from this struct. */
 	if (h->parse_off || h->done) {
 		if (h->encrypted) {
-			h->encrypted_bytes += pkt->payload_wire_len;
+			c->hs->encrypted_bytes[side] += pkt->payload_wire_len;
 			note_step(c, side, KX_STEP_ENCRYPTED);
 		}
 		return true;
@@ -331,16 +333,16 @@ on_payload_bytes(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 	if (h->encrypted && hs->infer == NULL && c->kind == KX_CONN_SSH)
 		kx_infer_conn_start(c);
 	/* NEWKEYS both ways: the handshake record can be written now. */
-	if (c->hs_ts == 0 && hs->ssh[KX_CLIENT].newkeys &&
+	if (hs->hs_ts == 0 && hs->ssh[KX_CLIENT].newkeys &&
 	    hs->ssh[KX_SERVER].newkeys) {
-		c->hs_ts = pkt->ts_us;
+		hs->hs_ts = pkt->ts_us;
 		if (p->hs_done != NULL && c->kind == KX_CONN_SSH) {
 			c->hs_reported = true;
 			p->hs_done(c, p->arg);
-			/* Analysed for good: nothing reads the KEXINIT
-			 * and host key bytes after it. */
+			/* Analysed for good: what is read after it is
+			 * summarised, the rest freed. */
 			if (p->hs_compact)
-				kx_conn_hs_compact(c);
+				kx_conn_hs_summarise(c);
 		}
 	}
 	return true;
@@ -381,7 +383,7 @@ on_packet(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 			h->have_base = true;
 			h->base_seq = pkt->seq + 1;
 		}
-		if (c->hs != NULL)
+		if (c->hs != NULL && !c->hs_summarised)
 			kx_reasm_set_base(&c->hs->rs[side], pkt->seq + 1);
 	}
 	/* Data past the RST that closed it, from the side the RST claims to
@@ -435,35 +437,45 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_us, uint64_t frame_no)
 {
 	struct kx_packet pkt;
+	enum kx_status st;
+
+	pkt.ts_us = ts_us;
+	pkt.frame_no = frame_no;
+	st = kx_decode(dlt, frame, caplen, wirelen, &pkt);
+	kx_pipeline_decoded(p, st, &pkt, dlt, frame, caplen, wirelen);
+}
+
+void
+kx_pipeline_decoded(struct kx_pipeline *p, enum kx_status st,
+    const struct kx_packet *pkt, int dlt, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen)
+{
+	uint64_t ts_us = pkt->ts_us;
 	struct kx_conn *c;
 	enum kx_side side;
 	enum kx_conn_kind kind = KX_CONN_SSH;
 	bool server_is_dport = true;
-	enum kx_status st;
 
 	p->stats.frames++;
 	kx_pipeline_tick(p, ts_us);
-	pkt.ts_us = ts_us;
-	pkt.frame_no = frame_no;
-	st = kx_decode(dlt, frame, caplen, wirelen, &pkt);
 	if (st != KX_OK) {
 		if (st == KX_MALFORMED)
 			p->stats.malformed++;
 		else
 			p->stats.not_tcp++;
 		for (int a = 0; a < KX_ANOM_MAX; a++)
-			if (kx_anom_has(pkt.anomalies, (enum kx_anomaly)a))
+			if (kx_anom_has(pkt->anomalies, (enum kx_anomaly)a))
 				p->stats.anomalies[a]++;
 		return;
 	}
 	p->stats.tcp++;
-	if (kx_anom_has(pkt.anomalies, KX_ANOM_DECODE_TRUNCATED))
+	if (kx_anom_has(pkt->anomalies, KX_ANOM_DECODE_TRUNCATED))
 		p->stats.truncated++;
 
-	c = kx_flow_lookup(p->flows, &pkt, false, false, &side);
+	c = kx_flow_lookup(p->flows, pkt, false, false, &side);
 	if (c != NULL && side == KX_CLIENT && c->syn_seen &&
-	    (pkt.tcp_flags & (KX_TCP_SYN | KX_TCP_ACK)) == KX_TCP_SYN &&
-	    pkt.seq + 1 != c->half[KX_CLIENT].base_seq) {
+	    (pkt->tcp_flags & (KX_TCP_SYN | KX_TCP_ACK)) == KX_TCP_SYN &&
+	    pkt->seq + 1 != c->half[KX_CLIENT].base_seq) {
 		/* A new SYN with another ISN: the ports were reused and the old
 		 * connection ended without its close being captured. */
 		if (c->close == KX_CLOSE_NONE)
@@ -472,23 +484,23 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 		c = NULL;
 	}
 	if (c == NULL) {
-		if (!new_conn_role(p, &pkt, &server_is_dport, &kind))
+		if (!new_conn_role(p, pkt, &server_is_dport, &kind))
 			return;
 		/* Leftovers of a connection that already ended; a SYN sent
 		 * again with the ISN of one already reported (an attempt
 		 * looked at after KX_ATTEMPT_TIMEOUT_DEFAULT_S, retried) is
 		 * the same attempt, not a new connection. */
-		if ((!(pkt.tcp_flags & KX_TCP_SYN) ||
-		    (pkt.tcp_flags & KX_TCP_ACK) == 0) &&
-		    kx_flow_recently_closed(p->flows, &pkt))
+		if ((!(pkt->tcp_flags & KX_TCP_SYN) ||
+		    (pkt->tcp_flags & KX_TCP_ACK) == 0) &&
+		    kx_flow_recently_closed(p->flows, pkt))
 			return;
-		c = kx_flow_lookup(p->flows, &pkt, true, server_is_dport, &side);
+		c = kx_flow_lookup(p->flows, pkt, true, server_is_dport, &side);
 		if (c == NULL)
 			return;
 		c->kind = kind;
-		c->ts_first = pkt.ts_us;
-		c->tunnel = pkt.tunnel;
-		if (!(pkt.tcp_flags & KX_TCP_SYN)) {
+		c->ts_first = pkt->ts_us;
+		c->tunnel = pkt->tunnel;
+		if (!(pkt->tcp_flags & KX_TCP_SYN)) {
 			c->midstream = true;
 			kx_anom_set(&c->anomalies, KX_ANOM_FLOW_MIDSTREAM);
 		}
@@ -497,8 +509,8 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 		/* Once the handshake completed the verdict cannot become a
 		 * problem: keep nothing more. */
 		c->mem_dirty = true;
-		if (kx_conn_ssh(c, KX_CLIENT)->newkeys &&
-		    kx_conn_ssh(c, KX_SERVER)->newkeys) {
+		if (kx_conn_newkeys(c, KX_CLIENT) &&
+		    kx_conn_newkeys(c, KX_SERVER)) {
 			kx_evidence_free(c->evidence);
 			c->evidence = NULL;
 		} else {
@@ -506,7 +518,7 @@ kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
 			    ts_us);
 		}
 	}
-	on_packet(p, c, side, &pkt);
+	on_packet(p, c, side, pkt);
 	/* c may be gone; the flow table knows what it touched. */
 	if (kx_flow_settle(p->flows))
 		p->stats.caps = *kx_flow_caps(p->flows);
@@ -525,8 +537,8 @@ static uint64_t
 timeout_of(const struct kx_conn *c, void *arg)
 {
 	const struct kx_pipeline *p = arg;
-	bool established = kx_conn_ssh(c, KX_CLIENT)->newkeys &&
-	    kx_conn_ssh(c, KX_SERVER)->newkeys && c->close == KX_CLOSE_NONE;
+	bool established = kx_conn_newkeys(c, KX_CLIENT) &&
+	    kx_conn_newkeys(c, KX_SERVER) && c->close == KX_CLOSE_NONE;
 
 	if (is_attempt(c))
 		return p->attempt_timeout_us;
@@ -555,12 +567,20 @@ kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us)
 	if (p->attempt_timeout_us < min_us)
 		min_us = p->attempt_timeout_us;
 	kx_flow_expire(p->flows, now_us, min_us, timeout_of, p);
+	if (p->time_fn != NULL)
+		p->time_fn(now_us, p->arg);
 }
 
 void
 kx_pipeline_on_ssh_port(struct kx_pipeline *p, kx_ssh_port_fn fn)
 {
 	p->ssh_port = fn;
+}
+
+void
+kx_pipeline_on_time(struct kx_pipeline *p, kx_time_fn fn)
+{
+	p->time_fn = fn;
 }
 
 void

@@ -12,15 +12,20 @@
 #include "kexray/decode/packet.h"
 #include "kexray/stream/workers.h"
 
-/* One frame (or a tick) in a batch, followed by caplen bytes, padded to 8. */
+/* One frame (or a tick) in a batch, followed by caplen bytes, padded to 8.
+ * The reader decoded the frame to find its owner: the worker takes the
+ * decode from pkt (its payload as payload_off into the bytes) instead of
+ * doing it again. */
 struct wk_entry {
 	uint64_t seq;         /* the reader's frame number (a tick: its frame's) */
 	uint64_t ts_us;
-	uint64_t frame_no;
 	uint32_t caplen;      /* 0 with KIND_TICK */
 	uint32_t wirelen;
 	int32_t dlt;
-	uint32_t kind;
+	uint16_t kind;
+	uint16_t status;      /* enum kx_status of the decode */
+	uint32_t payload_off; /* pkt.payload - frame */
+	struct kx_packet pkt; /* payload NULL here */
 };
 enum { KIND_FRAME, KIND_TICK };
 
@@ -43,14 +48,22 @@ struct wk {
 	unsigned head, count;
 	struct wk_batch *spare[KX_WORKERS_QUEUE + 1];
 	unsigned nspare;
-	struct wk_batch *cur;     /* the reader's, being filled */
-	_Atomic uint64_t cur_first;  /* cur's first seq, 0 while cur is empty */
 	bool end;
 	bool idle;                /* waiting for a batch (under mu) */
+	/* Reading files, worker 0 is the reader itself: its frames are
+	 * handled where they are read, with no queue; low is 0 while it is
+	 * not inside one of its own (lowest). */
+	bool inline_reader;
+	/* What the reader writes for every frame and what the worker writes
+	 * for every entry, each on a cache line of its own: written by one
+	 * core while the other reads its neighbour, a shared line would go
+	 * back and forth once a frame. */
+	_Alignas(64) struct wk_batch *cur;   /* the reader's, being filled */
+	_Atomic uint64_t cur_first;  /* cur's first seq, 0 while cur is empty */
+	uint64_t stalls;
 	/* No record of this worker will come from an entry before low: the
 	 * entry it is in (busy), LOW_FINISHING, LOW_DONE. */
-	_Atomic uint64_t low;
-	uint64_t stalls;
+	_Alignas(64) _Atomic uint64_t low;
 	struct kx_stats snap;     /* published statistics (under mu) */
 	uint32_t snap_conns;
 };
@@ -60,18 +73,25 @@ struct kx_workers {
 	kx_worker_run_fn run;
 	kx_worker_end_fn endfn;
 	void *arg;
-	uint64_t next_tick_us;    /* reader: packet time of the next broadcast */
+	/* The SSH ports given at start (kx_workers_route): a connection to
+	 * one of them from another port goes to its client's worker. */
+	uint16_t ports[KX_PORTS_MAX];
+	uint32_t nports;
 	bool finished;
-	/* Ordering (kx_workers_order): the reader's last frame number, the
-	 * workers waiting for their turn, and a request to hand partly filled
-	 * batches over. */
-	_Atomic uint64_t seq;
-	_Atomic int waiting;
+	bool started;             /* every thread made (kx_workers_start) */
+	uint32_t inline_frames;   /* the reader's own, since it last published */
+	/* Ordering (kx_workers_order): the reader's last frame number (and
+	 * its packet time of the next broadcast), on a line of their own; the
+	 * workers waiting for their turn, which every entry reads, and a
+	 * request to hand partly filled batches over. */
+	_Alignas(64) _Atomic uint64_t seq;
+	uint64_t next_tick_us;
+	_Alignas(64) _Atomic int waiting;
 	_Atomic uint64_t want;    /* the least entry a waiter needs passed */
 	_Atomic int flush_req;
 	pthread_mutex_t ord_mu;
 	pthread_cond_t ord_cv;
-	struct wk w[];
+	_Alignas(64) struct wk w[];
 };
 
 /* Packet time reaches every worker at least this often, so a worker whose
@@ -127,11 +147,14 @@ process_batch(struct wk *k, const struct wk_batch *b)
 		tl_seq = e.seq;
 		tl_tick = e.kind == KIND_TICK;
 		set_low(k, e.seq);
-		if (e.kind == KIND_TICK)
+		if (e.kind == KIND_TICK) {
 			kx_pipeline_tick(k->pl, e.ts_us);
-		else
-			kx_pipeline_frame(k->pl, e.dlt, b->data + off, e.caplen,
-			    e.wirelen, e.ts_us, e.frame_no);
+		} else {
+			if (e.status == KX_OK)
+				e.pkt.payload = b->data + off + e.payload_off;
+			kx_pipeline_decoded(k->pl, (enum kx_status)e.status,
+			    &e.pkt, e.dlt, b->data + off, e.caplen, e.wirelen);
+		}
 		off += ((size_t)e.caplen + 7u) & ~(size_t)7u;
 	}
 }
@@ -213,11 +236,15 @@ kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
 	struct kx_workers *ws;
 	sigset_t all, old;
 	bool ok = true;
+	/* Aligned as its members are (cache lines). */
+	size_t size = (sizeof(*ws) + n * sizeof(struct wk) + 63u) &
+	    ~(size_t)63u;
 
 	*out = NULL;
 	if (n == 0 || n > KX_WORKERS_MAX ||
-	    (ws = calloc(1, sizeof(*ws) + n * sizeof(struct wk))) == NULL)
+	    (ws = aligned_alloc(64, size)) == NULL)
 		return -1;
+	memset(ws, 0, size);
 	ws->n = n;
 	pthread_mutex_init(&ws->ord_mu, NULL);
 	pthread_cond_init(&ws->ord_cv, NULL);
@@ -234,7 +261,8 @@ kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
 		pthread_mutex_init(&k->mu, NULL);
 		pthread_cond_init(&k->cv_work, NULL);
 		pthread_cond_init(&k->cv_free, NULL);
-		for (unsigned j = 0; run == NULL && j < KX_WORKERS_QUEUE + 1; j++) {
+		for (unsigned j = 0; run == NULL && i > 0 &&
+		    j < KX_WORKERS_QUEUE + 1; j++) {
 			struct wk_batch *b = malloc(sizeof(*b));
 
 			if (b == NULL) {
@@ -264,14 +292,22 @@ kx_workers_start(unsigned n, struct kx_pipeline **pls, kx_worker_run_fn run,
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (unsigned i = 0; i < n && ok; i++) {
 		ws->w[i].pl = pls[i];
+		if (run == NULL && i == 0) {
+			/* The reader is worker 0 (kx_workers_frame). */
+			ws->w[0].inline_reader = true;
+			ws->w[0].idle = false;
+			continue;
+		}
 		if (pthread_create(&ws->w[i].th, NULL, worker_main, &ws->w[i]) != 0)
 			ok = false;
 		else
 			ws->w[i].started = true;
 	}
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ok)
+	if (ok) {
+		ws->started = true;
 		return 0;
+	}
 	/* Some started: they end at once on an empty queue. */
 	kx_workers_finish(ws);
 fail:
@@ -369,32 +405,139 @@ put_entry(struct wk *k, const struct wk_entry *e, const uint8_t *bytes)
 	k->cur->used += sizeof(*e) + pad;
 }
 
+static bool
+is_port(const uint16_t *ports, uint32_t nports, uint16_t port)
+{
+	for (uint32_t i = 0; i < nports; i++)
+		if (ports[i] == port)
+			return true;
+	return false;
+}
+
+bool
+kx_workers_by_client(const uint16_t *ports, uint32_t nports,
+    uint16_t client_port, uint16_t server_port)
+{
+	return is_port(ports, nports, server_port) &&
+	    !is_port(ports, nports, client_port);
+}
+
+void
+kx_workers_route(struct kx_workers *ws, const uint16_t *ports, uint32_t n)
+{
+	if (n > KX_PORTS_MAX)
+		n = KX_PORTS_MAX;
+	memcpy(ws->ports, ports, n * sizeof(ports[0]));
+	ws->nports = n;
+}
+
+bool
+kx_workers_client_local(const struct kx_conn *c)
+{
+	const struct kx_workers *ws = kx_workers_self();
+
+	return ws != NULL && kx_workers_by_client(ws->ports, ws->nports,
+	    c->ep[KX_CLIENT].port, c->ep[KX_SERVER].port);
+}
+
+/* 16 address bytes as two words. */
+static void
+addr_words(const uint8_t *addr, uint64_t *w)
+{
+	memcpy(&w[0], addr, 8);
+	memcpy(&w[1], addr + 8, 8);
+}
+
+/* The owner of a decoded TCP packet (kx_workers_owner). */
+static unsigned
+owner_of(unsigned n, const uint16_t *ports, uint32_t nports,
+    const struct kx_packet *p)
+{
+	uint64_t w[5], x[2], y[2];
+	size_t nw = 5;
+	unsigned slot;
+	bool sp, dp;
+
+	if (n <= 1)
+		return 0;
+	sp = is_port(ports, nports, p->sport);
+	dp = is_port(ports, nports, p->dport);
+	if (sp != dp) {
+		/* To an SSH port from another: the client's address alone,
+		 * so that what one source does (patterns.h) is one worker's. */
+		addr_words(dp ? p->src : p->dst, w);
+		w[2] = p->ip_version;
+		nw = 3;
+	} else {
+		uint64_t pa = (uint64_t)p->sport, pb = (uint64_t)p->dport;
+
+		addr_words(p->src, x);
+		addr_words(p->dst, y);
+		/* The endpoints in order, not XORed: symmetric, and a land
+		 * packet (both the same) is one key like any other. */
+		if (x[0] > y[0] || (x[0] == y[0] && (x[1] > y[1] ||
+		    (x[1] == y[1] && pa > pb)))) {
+			uint64_t t0 = x[0], t1 = x[1], tp = pa;
+
+			x[0] = y[0];
+			x[1] = y[1];
+			pa = pb;
+			y[0] = t0;
+			y[1] = t1;
+			pb = tp;
+		}
+		w[0] = x[0];
+		w[1] = x[1];
+		w[2] = y[0];
+		w[3] = y[1];
+		w[4] = pa | pb << 16 | (uint64_t)p->ip_version << 32;
+	}
+	/* The reader (worker 0) reads every frame besides handling its own:
+	 * it owns one share where every other worker owns two. */
+	/* 32 bits of the hash scaled to the 2n - 1 shares (a multiply, not
+	 * a division a frame). */
+	slot = (unsigned)(((kx_siphash13_words(owner_key, w, nw) & 0xffffffffu) *
+	    (2 * (uint64_t)n - 1)) >> 32);
+	return slot == 0 ? 0 : 1 + (slot - 1) / 2;
+}
+
 unsigned
-kx_workers_owner(unsigned n, int dlt, const uint8_t *frame, uint32_t caplen,
-    uint32_t wirelen)
+kx_workers_owner(unsigned n, const uint16_t *ports, uint32_t nports, int dlt,
+    const uint8_t *frame, uint32_t caplen, uint32_t wirelen)
 {
 	struct kx_packet pkt;
-	uint8_t key[36];
-	uint8_t a[18], b[18];
 
 	if (n <= 1 || kx_decode(dlt, frame, caplen, wirelen, &pkt) != KX_OK)
 		return 0;
-	memcpy(a, pkt.src, 16);
-	a[16] = (uint8_t)(pkt.sport >> 8);
-	a[17] = (uint8_t)pkt.sport;
-	memcpy(b, pkt.dst, 16);
-	b[16] = (uint8_t)(pkt.dport >> 8);
-	b[17] = (uint8_t)pkt.dport;
-	/* The endpoints in order, not XORed: symmetric, and a land packet
-	 * (both the same) is one key like any other. */
-	if (memcmp(a, b, sizeof(a)) <= 0) {
-		memcpy(key, a, 18);
-		memcpy(key + 18, b, 18);
-	} else {
-		memcpy(key, b, 18);
-		memcpy(key + 18, a, 18);
+	return owner_of(n, ports, nports, &pkt);
+}
+
+/* The reader's own frame (or tick) seq, handled as worker 0 where it was
+ * read: a frame of its connections, or packet time passing. */
+static void
+reader_entry(struct kx_workers *ws, uint64_t seq, bool tick,
+    const struct wk_entry *e, const uint8_t *frame)
+{
+	struct wk *k = &ws->w[0];
+
+	tl_self = k;
+	tl_seq = seq;
+	tl_tick = tick;
+	set_low(k, seq);
+	if (tick)
+		kx_pipeline_tick(k->pl, e->ts_us);
+	else
+		kx_pipeline_decoded(k->pl, (enum kx_status)e->status, &e->pkt,
+		    e->dlt, frame, e->caplen, e->wirelen);
+	/* Out of its own frames: what it makes next comes from a later one
+	 * (lowest). */
+	atomic_store_explicit(&k->low, 0, memory_order_release);
+	wake_waiters(ws);
+	tl_self = NULL;
+	if (++ws->inline_frames >= 4096) {
+		ws->inline_frames = 0;
+		kx_workers_publish(ws, 0);
 	}
-	return (unsigned)(kx_siphash24(owner_key, key, sizeof(key)) % n);
 }
 
 void
@@ -402,28 +545,52 @@ kx_workers_frame(struct kx_workers *ws, int dlt, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_us, uint64_t frame_no)
 {
 	uint64_t seq = atomic_load_explicit(&ws->seq, memory_order_relaxed) + 1;
-	struct wk_entry e = { .seq = seq, .ts_us = ts_us, .frame_no = frame_no,
-	    .caplen = caplen, .wirelen = wirelen, .dlt = dlt, .kind = KIND_FRAME };
-	unsigned i = kx_workers_owner(ws->n, dlt, frame, caplen, wirelen);
+	struct wk_entry e = { .seq = seq, .ts_us = ts_us, .caplen = caplen,
+	    .wirelen = wirelen, .dlt = dlt, .kind = KIND_FRAME };
+	unsigned i = 0;
+	bool tick;
+
+	if (caplen > KX_WORKERS_BATCH - sizeof(e))
+		e.caplen = caplen = KX_WORKERS_BATCH - sizeof(e);  /* beyond any snaplen */
+	e.pkt.ts_us = ts_us;
+	e.pkt.frame_no = frame_no;
+	e.status = (uint16_t)kx_decode(dlt, frame, caplen, wirelen, &e.pkt);
+	if (e.status == KX_OK) {
+		i = owner_of(ws->n, ws->ports, ws->nports, &e.pkt);
+		e.payload_off = (uint32_t)(e.pkt.payload - frame);
+	}
+	e.pkt.payload = NULL;
 
 	if (atomic_load_explicit(&ws->flush_req, memory_order_relaxed) != 0 &&
 	    atomic_exchange(&ws->flush_req, 0) != 0)
 		hand_over_all(ws);
 
-	if (caplen > KX_WORKERS_BATCH - sizeof(e))
-		e.caplen = caplen = KX_WORKERS_BATCH - sizeof(e);  /* beyond any snaplen */
-	put_entry(&ws->w[i], &e, frame);
-	if (ts_us >= ws->next_tick_us) {
+	if (i != 0)
+		put_entry(&ws->w[i], &e, frame);
+	tick = ts_us >= ws->next_tick_us;
+	if (tick) {
 		struct wk_entry t = { .seq = seq, .ts_us = ts_us, .kind = KIND_TICK };
 
 		ws->next_tick_us = ts_us + BROADCAST_US;
-		for (unsigned j = 0; j < ws->n; j++)
+		for (unsigned j = 1; j < ws->n; j++)
 			if (j != i)
 				put_entry(&ws->w[j], &t, NULL);
 	}
 	/* After the entries: a worker that finds no entry of its own up to
-	 * seq knows that its next one comes later. */
-	atomic_store(&ws->seq, seq);
+	 * seq knows that its next one comes later. A release store, not a
+	 * fence a frame: a worker that reads cur_first before this entry's
+	 * and seq after it takes its next entry as seq + 1 instead of seq,
+	 * both past every entry a waiter can be in (kx_workers_order). And
+	 * before the reader's own handling of this frame: an idle worker is
+	 * then past it. */
+	atomic_store_explicit(&ws->seq, seq, memory_order_release);
+	if (i == 0) {
+		if (e.status == KX_OK)
+			e.pkt.payload = frame + e.payload_off;
+		reader_entry(ws, seq, false, &e, frame);
+	} else if (tick) {
+		reader_entry(ws, seq, true, &e, NULL);
+	}
 }
 
 /* The first entry number worker k may still make a record from (under
@@ -433,6 +600,13 @@ lowest(struct wk *k)
 {
 	uint64_t f;
 
+	if (k->inline_reader) {
+		/* Read before seq: the reader stores seq before it takes a
+		 * frame of its own, so a 0 read here and a seq read after are
+		 * both past what a waiter can be in. */
+		f = atomic_load(&k->low);
+		return f != 0 ? f : atomic_load(&k->ws->seq) + 1;
+	}
 	if (!k->idle)
 		return atomic_load(&k->low);
 	if (k->count > 0)
@@ -526,6 +700,10 @@ kx_workers_order(void)
 	if (self == NULL)
 		return;   /* not a worker reading files */
 	ws = self->ws;
+	/* The reader waits on a frame of its own: what it holds for the
+	 * others goes to them first, or they could not get past it. */
+	if (self->inline_reader)
+		hand_over_all(ws);
 	atomic_fetch_add(&ws->waiting, 1);
 	pthread_mutex_lock(&ws->ord_mu);
 	bool flush = false;
@@ -565,6 +743,22 @@ kx_workers_finish(struct kx_workers *ws)
 		k->end = true;
 		pthread_cond_signal(&k->cv_work);
 		pthread_mutex_unlock(&k->mu);
+	}
+	if (ws->w[0].inline_reader && ws->started) {
+		/* The reader's own connections still open, first of all
+		 * workers' (kx_workers_order). */
+		struct wk *k = &ws->w[0];
+
+		tl_self = k;
+		tl_seq = LOW_FINISHING;
+		tl_tick = false;
+		set_low(k, LOW_FINISHING);
+		kx_pipeline_finish(k->pl);
+		set_low(k, LOW_DONE);
+		tl_self = NULL;
+		kx_workers_publish(ws, 0);
+		if (ws->endfn != NULL)
+			ws->endfn(ws->arg);
 	}
 	for (unsigned i = 0; i < ws->n; i++)
 		if (ws->w[i].started) {

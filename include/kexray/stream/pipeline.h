@@ -67,6 +67,12 @@ void kx_pipeline_free(struct kx_pipeline *p);
 /* One captured frame. frame_no counts within the current input. */
 void kx_pipeline_frame(struct kx_pipeline *p, int dlt, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_us, uint64_t frame_no);
+/* The same frame, already decoded: st and *pkt are kx_decode's answer
+ * for it (ts_us and frame_no set, pkt->payload inside frame). The frame
+ * is still needed (-w keeps it). */
+void kx_pipeline_decoded(struct kx_pipeline *p, enum kx_status st,
+    const struct kx_packet *pkt, int dlt, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen);
 
 /* Time passes (packet time, or the wall clock when a live capture is
  * idle): expires idle connections. Called for every frame too. */
@@ -83,11 +89,20 @@ void kx_pipeline_on_handshake(struct kx_pipeline *p, kx_conn_done_fn fn);
  * the capture filter can then let that port's whole traffic in. */
 typedef void (*kx_ssh_port_fn)(uint16_t port, void *arg);
 void kx_pipeline_on_ssh_port(struct kx_pipeline *p, kx_ssh_port_fn fn);
-/* The same, when fn is the last reader of the KEXINIT copies and the host
- * key (kexray analyses a connection once, at NEWKEYS): after fn they are
- * freed (kx_conn_hs_compact), so an established connection keeps less;
- * their pointers stay non-NULL for what asks whether they were seen. */
+/* The same, when fn is the last reader of the SSH parser state (kexray
+ * analyses a connection once, at NEWKEYS): after fn the handshake state
+ * is summarised and the rest freed (kx_conn_hs_summarise), so an
+ * established connection keeps less; what is read later goes through
+ * kx_conn_kept and kx_conn_reasm_kept. */
 void kx_pipeline_on_handshake_last(struct kx_pipeline *p, kx_conn_done_fn fn);
+
+/* Called (with the pipeline's arg) after each expiry walk, at most once a
+ * second of packet time (or of the wall clock when a live capture is
+ * idle), with that time: what waits on time across connections (records
+ * held for a scan, report/scan_hold.h) goes out when it is due, though no
+ * connection of its own ends. */
+typedef void (*kx_time_fn)(uint64_t now_us, void *arg);
+void kx_pipeline_on_time(struct kx_pipeline *p, kx_time_fn fn);
 
 /* Connections tracked now. */
 uint32_t kx_pipeline_conns(const struct kx_pipeline *p);

@@ -1,14 +1,15 @@
 /* workers: --workers N, one pipeline (flow table, reassembly, parsers,
  * analysis caches) per thread, each owning a share of the connections.
  *
- * Reading files, one reader thread (the caller) decodes each frame just
- * far enough to find its two endpoints, picks the worker from a symmetric
- * hash of them (both directions of a connection go to the same worker,
- * which is what the kernel's PACKET_FANOUT_HASH gives a live capture), and
- * hands frames over in batches through a bounded queue per worker. A full
- * queue makes the reader wait (counted in kx_workers_stalls: back-pressure,
- * never loss). Live, each worker reads its own capture handle of a fanout
- * group instead (fanout.h, kx_fanout_open), and no reader runs.
+ * Reading files, the reader (the caller's thread) decodes each frame once,
+ * picks the worker from a keyed hash (kx_workers_owner: both directions of
+ * a connection go to the same worker, which is what the kernel's
+ * PACKET_FANOUT_HASH gives a live capture) and is itself worker 0: a frame
+ * of its own it handles at once; any other it hands over, with its decode,
+ * in batches through a bounded queue per worker thread. A full queue makes
+ * the reader wait (counted in kx_workers_stalls: back-pressure, never
+ * loss). Live, each worker reads its own capture handle of a fanout group
+ * instead (fanout.h, kx_fanout_open), and no reader runs.
  *
  * Every record is made on the worker thread that owns the connection, by
  * the callbacks given to its pipeline: those callbacks must serialise the
@@ -19,6 +20,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "kexray/stream/flow.h"
 #include "kexray/stream/pipeline.h"
 
 #define KX_WORKERS_MAX 64
@@ -59,14 +61,34 @@ struct kx_workers *kx_workers_self(void);
 void kx_workers_share(const struct kx_pipeline_config *cfg, unsigned n,
     struct kx_pipeline_config *out);
 
-/* The worker that owns the connection of this frame: a symmetric hash of
- * the ordered endpoints, so both directions agree. Frames that are not
- * TCP (or not decodable) go to worker 0. */
-unsigned kx_workers_owner(unsigned n, int dlt, const uint8_t *frame,
-    uint32_t caplen, uint32_t wirelen);
+/* The worker that owns the connection of this frame. A frame between one
+ * of ports (the SSH ports given at start) and another port goes by its
+ * client's address alone, so that every connection of one source is one
+ * worker's and what several of them show together (patterns.h) needs no
+ * turn (kx_workers_client_local); any other by a symmetric hash of the
+ * ordered endpoints, so both directions agree. Keyed (SipHash-1-3, a key
+ * drawn at start). Frames that are not TCP (or not decodable) go to
+ * worker 0. */
+unsigned kx_workers_owner(unsigned n, const uint16_t *ports, uint32_t nports,
+    int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen);
 
-/* Reading files (reader thread only): one frame to its owner; packet time
- * passes on every worker (kx_pipeline_tick) at least once a second of it. */
+/* Whether a connection from client_port to server_port goes by its
+ * client's address: the server port is one of ports, the client's not. */
+bool kx_workers_by_client(const uint16_t *ports, uint32_t nports,
+    uint16_t client_port, uint16_t server_port);
+
+/* Reading files, before the first frame: the SSH ports the split uses
+ * (--port; a port learned later changes nothing of the split). */
+void kx_workers_route(struct kx_workers *w, const uint16_t *ports,
+    uint32_t n);
+
+/* On a worker thread reading files: c went to its worker by its client's
+ * address, so every connection of its source is this worker's. */
+bool kx_workers_client_local(const struct kx_conn *c);
+
+/* Reading files (reader thread only): one frame to its owner, handled here
+ * when that is worker 0; packet time passes on every worker
+ * (kx_pipeline_tick) at least once a second of it. */
 void kx_workers_frame(struct kx_workers *w, int dlt, const uint8_t *frame,
     uint32_t caplen, uint32_t wirelen, uint64_t ts_us, uint64_t frame_no);
 
