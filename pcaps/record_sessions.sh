@@ -36,6 +36,7 @@ SCENARIOS=(
 	banner_short_pw_ok banner_short_pw_fail paramiko_pw_fail_then_ok
 	fwd_remote fwd_dynamic reverse_shell paramiko_auth_only ssh_audit_scan
 	ssh_audit_burst gcm_command etm_command gcm_fwd_local etm_fwd_remote
+	dheat grace_hold
 )
 
 SSHD=/usr/sbin/sshd
@@ -361,6 +362,36 @@ sc_ssh_audit_burst() {
 	n=$(tshark -n -r "$T/capture.pcap" -Y 'tcp.flags.syn == 1 && tcp.flags.ack == 0' 2>/dev/null | wc -l)
 	KIND=scan
 	finish ssh_audit_burst "three ssh-audit 2.5.0 scans back to back ($n connections)" "$n"
+}
+
+# The DHEat pattern (CVE-2002-20001) against a real sshd: 60 connections one
+# after another, each pipelining its KEXINIT and an ECDH init and leaving
+# at the server's reply (pcaps/kex_client.py dheat).
+sc_dheat() {
+	begin dheat
+	start_sshd
+	start_capture
+	CLIENT_RC=0
+	timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" "$PY" "$HERE/kex_client.py" dheat \
+		127.0.0.1 22 60 >>"$T/client.log" 2>&1 || CLIENT_RC=$?
+	KIND=dheat
+	finish dheat "60 connections pipelining KEXINIT and an ECDH init, leaving at the server's reply (the DHEat pattern)" 60
+}
+
+# The regreSSHion pattern (CVE-2024-6387) against a real sshd whose banner is
+# in the range (Debian 12's 9.2p1; its fix does not show in the banner): 12
+# connections held open after their KEXINIT until LoginGraceTime (12 s)
+# ends each (pcaps/kex_client.py hold). MaxStartups is raised so that sshd
+# drops none of the 12 before that.
+sc_grace_hold() {
+	begin grace_hold
+	start_sshd "LoginGraceTime 12" "MaxStartups 100:30:200"
+	start_capture
+	CLIENT_RC=0
+	timeout -k 2 "$CLIENT_TIMEOUT" "${NSRUN[@]}" "$PY" "$HERE/kex_client.py" hold \
+		127.0.0.1 22 12 20 >>"$T/client.log" 2>&1 || CLIENT_RC=$?
+	KIND=grace_hold
+	finish grace_hold "12 connections held after KEXINIT until the server's LoginGraceTime (12 s) ends them (the regreSSHion pattern)" 12
 }
 
 sc_key_ok() {

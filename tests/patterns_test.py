@@ -2,7 +2,8 @@
 """Across connections on recorded captures (pcaps/sessions, recorded by
 pcaps/record_sessions.sh): an ssh-audit scan is one "scan" record, not only a
 row of CLOSED ones; a burst of failed logins over one connection is brute
-force by attempts, over many by connections, each reported once.
+force by attempts, over many by connections, each reported once; DHEat and
+regreSSHion-shaped connections against a real sshd give their records.
 
 patterns_test.py --kexray BUILD/kexray --sessions pcaps/sessions
 """
@@ -42,12 +43,33 @@ def main():
               n, [(p["pattern"], p["count"]) for p in pats]),
           n >= 20 and len(pats) == 1 and pats[0]["pattern"] == "scan")
     ssh = [r for r in recs if r["type"] == "ssh"]
-    after = [r for r in ssh if r["verdict"] == "PROBE" and "scan" in r["reason"]]
-    problems = [r for r in ssh if r["problem"]]
-    check("ssh_audit_burst: the connections after the scan record are PROBE, part of the "
-          "scan (%d of %d), not problems (%d problems left: those before it)" % (
-              len(after), len(ssh), len(problems)),
-          len(after) == len(ssh) - 5 and len(problems) <= 5)
+    scan = [r for r in ssh if r["verdict"] == "PROBE" and "scan" in r["reason"]]
+    problems = [r for r in recs if r.get("problem")]
+    check("ssh_audit_burst: every connection is PROBE, one of the scan's, the first ones "
+          "(held until the scan was known) too (%d of %d); no problem in any record (%d)" % (
+              len(scan), len(ssh), len(problems)),
+          len(ssh) == n and len(scan) == len(ssh) and not problems)
+    first = [i for i, r in enumerate(recs) if r["type"] in ("ssh", "close", "pattern")]
+    check("ssh_audit_burst: the scan record comes before the scan's connections",
+          first and recs[first[0]]["type"] == "pattern")
+    summ = [r for r in recs if r["type"] == "summary"]
+    check("ssh_audit_burst: the summary counts no problem (%s)" % [
+              (r.get("problems"), r.get("outcomes")) for r in summ],
+          len(summ) == 1 and summ[0].get("problems") == 0)
+    for fmt in ("--json", "--brief", "--format=eve", "--format=zeek", "--format=text"):
+        rc = subprocess.run([a.kexray, fmt, "-q", "-r", s + "/ssh_audit_burst.pcap"],
+                            capture_output=True).returncode
+        check("ssh_audit_burst %s: exit status 0, no problem (%d)" % (fmt, rc), rc == 0)
+    out = subprocess.run([a.kexray, "--brief", "-r", s + "/ssh_audit_burst.pcap"],
+                         capture_output=True, text=True).stdout
+    check("ssh_audit_burst --brief: no CLOSED line, 24 PROBE lines",
+          "CLOSED" not in out and len([l for l in out.splitlines()
+                                       if l.startswith("PROBE ")]) == 24)
+    recs = records(a.kexray, s + "/ssh_audit_scan.pcap")
+    ssh = [r for r in recs if r["type"] == "ssh"]
+    check("ssh_audit_scan: every connection (%d) PROBE, no problem" % len(ssh),
+          len(ssh) == 8 and all(r["verdict"] == "PROBE" for r in ssh)
+          and not [r for r in recs if r.get("problem")])
     for name in ("pw_ok", "pty", "burst_many", "burst_one", "pw_maxtries"):
         recs = records(a.kexray, "%s/%s.pcap" % (s, name))
         check("%s: no pattern" % name, not [r for r in recs if r["type"] == "pattern"])
@@ -61,6 +83,22 @@ def main():
          if r["type"] == "bruteforce"]
     check("burst_many (5 connections, one failed login each): by connections (%s)" % b,
           len(b) == 1 and b[0]["by"] == "connections" and b[0]["count"] == 5)
+    # The exploit patterns against a real sshd (pcaps/kex_client.py).
+    pats = [r for r in records(a.kexray, s + "/dheat.pcap") if r["type"] == "pattern"]
+    dh = [p for p in pats if p["pattern"] == "dheat"]
+    check("dheat (60 pipelined ECDH inits, each left at the server's reply): one DHEat "
+          "record (%s)" % [(p["pattern"], p["count"]) for p in pats],
+          len(dh) == 1 and dh[0]["count"] >= 50 and dh[0]["cve"] == "CVE-2002-20001")
+    pats = [r for r in records(a.kexray, s + "/grace_hold.pcap") if r["type"] == "pattern"]
+    check("grace_hold (12 connections held until LoginGraceTime 12 s, OpenSSH 9.2p1): one "
+          "regreSSHion record with the grace time (%s)" % pats,
+          len(pats) == 1 and pats[0]["pattern"] == "regresshion" and
+          pats[0]["count"] >= 10 and 11.0 <= pats[0]["grace"] <= 14.0 and
+          pats[0]["cve"] == "CVE-2024-6387")
+    for name in ("ssh_audit_burst", "burst_many"):
+        pats = [r for r in records(a.kexray, "%s/%s.pcap" % (s, name))
+                if r["type"] == "pattern" and r["pattern"] in ("dheat", "regresshion")]
+        check("%s: neither exploit pattern" % name, not pats)
     # The same scan in the SOC formats: an EVE alert of kexray's own and a
     # Zeek notice.log line.
     pcap = s + "/ssh_audit_burst.pcap"

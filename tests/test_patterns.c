@@ -4,12 +4,16 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "kexray/analyze/analyze.h"
 #include "kexray/events/bruteforce.h"
+#include "kexray/events/events.h"
 #include "kexray/events/patterns.h"
+#include "kexray/report/records.h"
 #include "kx_frames.h"
 
 struct seen {
@@ -59,7 +63,6 @@ on_done(struct kx_conn *c, void *arg)
 		cp.hs = NULL;
 		cp.rsts = NULL;
 		cp.evidence = NULL;
-		cp.log = NULL;
 		cp.lru_prev = cp.lru_next = NULL;
 		if (kx_brute_note_failed(s->brute_copy, &cp, ci.phase, fails,
 		    &s->copy_bh))
@@ -288,6 +291,258 @@ test_brute_attempts_one_connection(void **state)
 	assert_int_equal(s.relevant, 0);
 }
 
+/* The records themselves: the pipeline, events and the one writer as
+ * kexray wires them (main.c), JSON Lines into a file read back as it
+ * grows (records go out one by one, as live). */
+struct rec_run {
+	struct kx_records r;
+	struct kx_events *ev;
+	struct kx_pipeline *pl;
+	char path[64];
+};
+
+static void
+rr_end(struct kx_conn *c, void *arg)
+{
+	struct rec_run *x = arg;
+
+	kx_records_end(&x->r, x->ev, c);
+}
+
+static void
+rr_handshake(struct kx_conn *c, void *arg)
+{
+	struct rec_run *x = arg;
+
+	kx_records_handshake(&x->r, x->ev, c);
+}
+
+static void
+rr_time(uint64_t now_us, void *arg)
+{
+	struct rec_run *x = arg;
+
+	kx_records_time(&x->r, x->ev, now_us);
+}
+
+static void
+rr_start(struct rec_run *x)
+{
+	struct kx_pipeline_config cfg = { .nports = 0 };
+	int fd;
+
+	memset(x, 0, sizeof(*x));
+	snprintf(x->path, sizeof(x->path), "/tmp/kx-test-scan-XXXXXX");
+	fd = mkstemp(x->path);
+	assert_true(fd >= 0);
+	close(fd);
+	x->r.format = KX_FMT_JSON;
+	x->r.out_path = x->path;
+	x->r.live = true;
+	assert_int_equal(kx_records_open(&x->r, false), 0);
+	assert_int_equal(kx_records_begin(&x->r, false), 0);
+	x->ev = kx_events_new(0, 0, NULL);
+	assert_non_null(x->ev);
+	assert_true(kx_parse_ports("22", &cfg));
+	x->pl = kx_pipeline_new(&cfg, rr_end, x);
+	assert_non_null(x->pl);
+	kx_pipeline_on_handshake_last(x->pl, rr_handshake);
+	kx_pipeline_on_time(x->pl, rr_time);
+}
+
+/* The input's end, as main.c: what is open, then what is held. */
+static void
+rr_finish(struct rec_run *x)
+{
+	kx_pipeline_finish(x->pl);
+	kx_records_release(&x->r, x->ev);
+}
+
+static void
+rr_free(struct rec_run *x)
+{
+	kx_pipeline_free(x->pl);
+	assert_true(kx_records_close(&x->r));
+	assert_true(kx_events_free(x->ev));
+	unlink(x->path);
+}
+
+/* How many lines of the output hold each of the strings, the first of
+ * them all; and the line number (from 1) of the first line with first,
+ * 0 when none. */
+static int
+rr_count(const struct rec_run *x, const char *a, const char *b, int *first)
+{
+	char line[65536];
+	int n = 0, no = 0;
+	FILE *f = fopen(x->path, "r");
+
+	assert_non_null(f);
+	if (first != NULL)
+		*first = 0;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		no++;
+		if (strstr(line, a) == NULL || (b != NULL && strstr(line, b) == NULL))
+			continue;
+		if (n++ == 0 && first != NULL)
+			*first = no;
+	}
+	fclose(f);
+	return n;
+}
+
+/* ssh-audit's way, six times in 1.2 s: the scan's record, then six PROBE
+ * records, the first five included (held until the fifth crossed), and
+ * no problem anywhere: not in the records, the counts, the summary or the
+ * exit status's view. */
+static void
+test_scan_records_no_closed(void **state)
+{
+	struct rec_run x;
+	struct kxf_conn k;
+	uint64_t t0 = 1700000000ull * 1000000ull;
+	int pat_at, ssh_at;
+
+	(void)state;
+	rr_start(&x);
+	for (int i = 0; i < 6; i++) {
+		begin(&k, x.pl, i, t0 + (uint64_t)i * 200000u);
+		kexinits(&k);
+		kxf_fins(&k, KX_CLIENT);
+	}
+	rr_finish(&x);
+	assert_int_equal(rr_count(&x, "\"type\":\"pattern\"", "\"pattern\":\"scan\"",
+	    &pat_at), 1);
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", NULL, &ssh_at), 6);
+	assert_true(pat_at < ssh_at);   /* the scan's record first */
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", "\"verdict\":\"CLOSED\"",
+	    NULL), 0);
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", "\"verdict\":\"PROBE\"",
+	    NULL), 6);
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", "one of a scan's",
+	    NULL), 6);
+	assert_int_equal(rr_count(&x, "\"type\":\"close\"", NULL, NULL), 6);
+	assert_int_equal(rr_count(&x, "\"problem\":true", NULL, NULL), 0);
+	assert_int_equal(x.ev->counts.problems, 0);
+	assert_int_equal(x.ev->counts.by_verdict[KX_V_CLOSED], 0);
+	assert_int_equal(x.ev->counts.by_verdict[KX_V_PROBE], 6);
+	assert_int_equal(x.ev->counts.shown, 6);
+	assert_int_equal(x.ev->sum->problems, 0);
+	assert_int_equal(x.ev->sum->by_verdict[KX_V_CLOSED], 0);
+	assert_int_equal(x.ev->sum->by_verdict[KX_V_PROBE], 6);
+	assert_false(kx_events_any_problem(x.ev, false));
+	rr_free(&x);
+}
+
+/* Three such connections and then nothing: held (nothing written yet),
+ * then at the input's end written as they are, three CLOSED problems. */
+static void
+test_scan_three_then_nothing(void **state)
+{
+	struct rec_run x;
+	struct kxf_conn k;
+	uint64_t t0 = 1700000000ull * 1000000ull;
+
+	(void)state;
+	rr_start(&x);
+	for (int i = 0; i < 3; i++) {
+		begin(&k, x.pl, i, t0 + (uint64_t)i * 200000u);
+		kexinits(&k);
+		kxf_fins(&k, KX_CLIENT);
+	}
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", NULL, NULL), 0);
+	assert_int_equal(rr_count(&x, "\"type\":\"close\"", NULL, NULL), 0);
+	rr_finish(&x);
+	assert_int_equal(rr_count(&x, "\"type\":\"pattern\"", NULL, NULL), 0);
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", "\"verdict\":\"CLOSED\"",
+	    NULL), 3);
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", "one of a scan's",
+	    NULL), 0);
+	assert_int_equal(rr_count(&x, "\"type\":\"close\"", NULL, NULL), 3);
+	assert_int_equal(x.ev->counts.problems, 3);
+	assert_int_equal(x.ev->counts.by_verdict[KX_V_CLOSED], 3);
+	assert_int_equal(x.ev->sum->problems, 3);
+	assert_true(kx_events_any_problem(x.ev, false));
+	rr_free(&x);
+}
+
+/* Three such connections, then, 20 s later, another client's: the packet
+ * time walk lets the three out as they are once their window is over,
+ * though their source sends nothing more, before the other client's own
+ * records and before the input's end. */
+static void
+test_scan_window_over(void **state)
+{
+	struct rec_run x;
+	struct kxf_conn k;
+	uint64_t t0 = 1700000000ull * 1000000ull;
+	int closed_at, other_at;
+
+	(void)state;
+	rr_start(&x);
+	for (int i = 0; i < 3; i++) {
+		begin(&k, x.pl, i, t0 + (uint64_t)i * 200000u);
+		kexinits(&k);
+		kxf_fins(&k, KX_CLIENT);
+	}
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", NULL, NULL), 0);
+	kxf_init(&k, x.pl);
+	k.h[KX_CLIENT].ip = 0xc000020b;   /* 192.0.2.11 */
+	k.ts = t0 + 20000000u;
+	kxf_open(&k);
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", "\"verdict\":\"CLOSED\"",
+	    &closed_at), 3);
+	assert_int_equal(rr_count(&x, "\"type\":\"close\"", NULL, NULL), 3);
+	kxf_banners(&k);
+	kexinits(&k);
+	kxf_kex(&k, true);
+	kxf_newkeys(&k, KX_CLIENT);
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", "192.0.2.11",
+	    &other_at), 1);
+	assert_true(closed_at < other_at);
+	rr_finish(&x);
+	assert_int_equal(rr_count(&x, "\"type\":\"pattern\"", NULL, NULL), 0);
+	assert_int_equal(x.ev->counts.by_verdict[KX_V_CLOSED], 3);
+	rr_free(&x);
+}
+
+/* KX_SCAN_HOLD_MAX sources, one scan-like connection each, then one more:
+ * the hold is full, the oldest goes out as it is (CLOSED); the rest at the
+ * input's end. */
+static void
+test_scan_hold_full(void **state)
+{
+	struct rec_run x;
+	struct kxf_conn k;
+	uint64_t t0 = 1700000000ull * 1000000ull;
+	int first;
+
+	(void)state;
+	rr_start(&x);
+	for (uint32_t i = 0; i <= KX_SCAN_HOLD_MAX; i++) {
+		kxf_init(&k, x.pl);
+		k.h[KX_CLIENT].ip = 0x0a000000u + i;   /* 10.0.0.i */
+		k.ts = t0 + (uint64_t)i * 15000u;   /* all in 7.7 s */
+		kxf_open(&k);
+		kxf_banners(&k);
+		kexinits(&k);
+		kxf_fins(&k, KX_CLIENT);
+		if (i + 1 < KX_SCAN_HOLD_MAX)
+			continue;
+		assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", NULL, NULL),
+		    i + 1 - KX_SCAN_HOLD_MAX);
+	}
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", "\"verdict\":\"CLOSED\"",
+	    &first), 1);
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", "\"id.orig_h\":\"10.0.0.0\"",
+	    NULL), 1);
+	rr_finish(&x);
+	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", "\"verdict\":\"CLOSED\"",
+	    NULL), (int)KX_SCAN_HOLD_MAX + 1);
+	assert_int_equal(x.ev->counts.problems, KX_SCAN_HOLD_MAX + 1);
+	rr_free(&x);
+}
+
 int
 main(void)
 {
@@ -298,6 +553,10 @@ main(void)
 		cmocka_unit_test(test_regresshion),
 		cmocka_unit_test(test_regresshion_banner),
 		cmocka_unit_test(test_brute_attempts_one_connection),
+		cmocka_unit_test(test_scan_records_no_closed),
+		cmocka_unit_test(test_scan_three_then_nothing),
+		cmocka_unit_test(test_scan_window_over),
+		cmocka_unit_test(test_scan_hold_full),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -68,7 +68,6 @@ kx_brute_queue_push(struct kx_brute_queue *q, uint64_t key,
 	it->conn.hs = NULL;
 	it->conn.rsts = NULL;
 	it->conn.evidence = NULL;
-	it->conn.log = NULL;
 	it->phase = phase;
 	it->fails = fails;
 	for (i = q->n++; i > 0 && before(&q->heap[i], &q->heap[(i - 1) / 2]);

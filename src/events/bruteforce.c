@@ -125,8 +125,8 @@ bool
 kx_brute_counts(const struct kx_brute *b, const struct kx_conn *c,
     enum kx_phase ph, uint32_t fails)
 {
-	if (b == NULL || c->source != KX_SOURCE_PCAP || c->log != NULL ||
-	    ph < KX_PHASE_TCP)
+	if (b == NULL || c->source != KX_SOURCE_PCAP ||
+	    kx_conn_log(c) != NULL || ph < KX_PHASE_TCP)
 		return false;
 	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST &&
 	    c->close != KX_CLOSE_TIMEOUT)

@@ -84,10 +84,12 @@ bool
 kx_events_account(struct kx_events *ev, struct kx_conn *c,
     struct kx_verdict *v, bool ended)
 {
-	/* A scan already reported: this connection is part of it. */
+	/* The host key first: a changed one stays what it is on a scan's
+	 * connection too (kx_patterns_as_scan). */
+	kx_hostkeys_judge(ev->hostkeys, c, v);
+	/* A scan reported: this connection is part of it. */
 	if (ended && kx_patterns_scanning(ev->patterns, c, v->close.phase))
 		kx_patterns_as_scan(v);
-	kx_hostkeys_judge(ev->hostkeys, c, v);
 	c->hs_outcome = v->outcome;
 	ev->counts.by_verdict[v->kind]++;
 	if (v->problem)
@@ -157,6 +159,42 @@ kx_events_brute_next(struct kx_events *ev, uint64_t watermark,
 			return true;
 		}
 	return false;
+}
+
+void
+kx_events_label(const struct kx_events *ev, const struct kx_verdict *v,
+    const struct kx_close_info *ci, bool hs_problem, struct kx_label *out)
+{
+	out->kind = (uint8_t)v->kind;
+	out->problem = v->problem;
+	out->close_problem = ci->problem && !hs_problem;
+	out->shown = !ev->only_problems || v->problem;
+	out->close_shown = !ev->only_problems || hs_problem || ci->problem;
+}
+
+void
+kx_events_relabel(struct kx_events *ev, const struct kx_label *was,
+    const struct kx_label *now)
+{
+	struct kx_run_counts *n = &ev->counts;
+
+	if (was->kind >= KX_V_MAX || now->kind >= KX_V_MAX)
+		return;
+	n->by_verdict[was->kind]--;
+	n->by_verdict[now->kind]++;
+	n->problems -= (uint64_t)was->problem + was->close_problem;
+	n->problems += (uint64_t)now->problem + now->close_problem;
+	n->shown -= was->shown;
+	n->shown += now->shown;
+	kx_summary_relabel(ev->sum, (enum kx_verdict_kind)was->kind,
+	    was->problem, (enum kx_verdict_kind)now->kind, now->problem);
+}
+
+bool
+kx_events_scan_pending(const struct kx_events *ev, const struct kx_conn *c,
+    enum kx_phase ph, uint64_t *window)
+{
+	return kx_patterns_scan_pending(ev->patterns, c, ph, window);
 }
 
 int

@@ -67,15 +67,16 @@ judge_logged(const struct kx_hostkeys *hk, const struct kx_conn *c,
     struct kx_hostkey *k)
 {
 	char addr[INET6_ADDRSTRLEN], name[INET6_ADDRSTRLEN + 16];
+	const struct kx_logconn *lg = kx_conn_log(c);
 
-	if (c->log == NULL || c->log->hostkey_fp[0] == '\0' ||
-	    !c->log->have_ep[KX_SERVER] || hk->known == NULL ||
+	if (lg == NULL || lg->hostkey_fp[0] == '\0' ||
+	    !lg->have_ep[KX_SERVER] || hk->known == NULL ||
 	    inet_ntop(c->ip_version == 4 ? AF_INET : AF_INET6,
 	    c->ep[KX_SERVER].addr, addr, sizeof(addr)) == NULL)
 		return false;
 	kx_hostkey_name(addr, c->ep[KX_SERVER].port, name, sizeof(name));
 	k->known_hosts = kx_hostdb_check_fp(hk->known, name,
-	    c->log->hostkey_type, c->log->hostkey_fp, k->recorded_fp);
+	    lg->hostkey_type, lg->hostkey_fp, k->recorded_fp);
 	return k->known_hosts == KX_HK_CHANGED || k->known_hosts == KX_HK_REVOKED;
 }
 
@@ -90,7 +91,7 @@ kx_hostkeys_judge(struct kx_hostkeys *hk, const struct kx_conn *c,
 
 	if (hk == NULL)
 		return;
-	if (c->log != NULL)
+	if (kx_conn_log(c) != NULL)
 		differs = judge_logged(hk, c, &v->assess.hostkey);
 	else
 		differs = kx_hostkey_judge(hk->known, hk->learned, c,

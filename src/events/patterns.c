@@ -154,7 +154,7 @@ scan_like(const struct kx_conn *c, enum kx_phase ph, uint64_t end)
 		return false;
 	if (ph >= KX_PHASE_BANNER && ph <= KX_PHASE_KEX)
 		return true;
-	return ph == KX_PHASE_AUTH && c->half[KX_CLIENT].encrypted_bytes == 0;
+	return ph == KX_PHASE_AUTH && kx_conn_encrypted(c, KX_CLIENT) == 0;
 }
 
 /* The client sent a key-exchange share (RFC 4253 8 KEXDH_INIT, RFC 5656
@@ -163,11 +163,14 @@ scan_like(const struct kx_conn *c, enum kx_phase ph, uint64_t end)
 static bool
 dheat_like(const struct kx_conn *c, enum kx_phase ph)
 {
-	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
-	uint32_t n = cs->msg_count < KX_MSGLOG_MAX ? cs->msg_count : KX_MSGLOG_MAX;
+	const struct kx_ssh_side *cs;
+	uint32_t n;
 
-	if (cs->newkeys || ph > KX_PHASE_KEX)
+	/* Before the client's NEWKEYS its message log is still there. */
+	if (kx_conn_newkeys(c, KX_CLIENT) || ph > KX_PHASE_KEX)
 		return false;
+	cs = kx_conn_ssh(c, KX_CLIENT);
+	n = cs->msg_count < KX_MSGLOG_MAX ? cs->msg_count : KX_MSGLOG_MAX;
 	for (uint32_t i = 0; i < n; i++)
 		if (cs->msglog[i].code == 30 || cs->msglog[i].code == 32)
 			return true;
@@ -245,14 +248,14 @@ int
 kx_patterns_note(struct kx_patterns *p, const struct kx_conn *c,
     enum kx_phase ph, struct kx_pattern_hit hits[KX_PAT_MAX])
 {
-	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+	const struct kx_ssh_kept *ss = KX_CONN_KEPT(c, KX_SERVER);
 	const uint8_t *dst = c->ep[KX_SERVER].addr;
 	uint64_t end;
 	struct source *s;
 	bool restarted;
 	int n = 0;
 
-	if (p == NULL || c->source != KX_SOURCE_PCAP || c->log != NULL)
+	if (p == NULL || c->source != KX_SOURCE_PCAP || kx_conn_log(c) != NULL)
 		return 0;
 	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST &&
 	    c->close != KX_CLOSE_TIMEOUT)
@@ -310,10 +313,10 @@ kx_patterns_note(struct kx_patterns *p, const struct kx_conn *c,
 bool
 kx_patterns_relevant(const struct kx_conn *c, enum kx_phase ph)
 {
-	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+	const struct kx_ssh_kept *ss = KX_CONN_KEPT(c, KX_SERVER);
 	uint64_t end;
 
-	if (c->source != KX_SOURCE_PCAP || c->log != NULL)
+	if (c->source != KX_SOURCE_PCAP || kx_conn_log(c) != NULL)
 		return false;
 	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST &&
 	    c->close != KX_CLOSE_TIMEOUT)
@@ -350,13 +353,37 @@ kx_patterns_scanning(const struct kx_patterns *p, const struct kx_conn *c,
 	const struct window *w;
 	uint64_t end;
 
-	if (p == NULL || c->source != KX_SOURCE_PCAP || c->log != NULL ||
-	    (s = lookup(p, c)) == NULL)
+	if (p == NULL || c->source != KX_SOURCE_PCAP ||
+	    kx_conn_log(c) != NULL || (s = lookup(p, c)) == NULL)
 		return false;
 	end = c->close_ts != 0 ? c->close_ts : c->ts_last;
 	w = &s->w[KX_PAT_SCAN];
 	return w->reported && end >= w->last_ts &&
 	    end - w->last_ts <= KX_SCAN_WINDOW_US && scan_like(c, ph, end);
+}
+
+bool
+kx_patterns_scan_pending(const struct kx_patterns *p, const struct kx_conn *c,
+    enum kx_phase ph, uint64_t *window)
+{
+	const struct source *s;
+	const struct window *w;
+	uint64_t end;
+
+	if (p == NULL || c->source != KX_SOURCE_PCAP || kx_conn_log(c) != NULL ||
+	    (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST &&
+	    c->close != KX_CLOSE_TIMEOUT) || (s = lookup(p, c)) == NULL)
+		return false;
+	end = c->close_ts != 0 ? c->close_ts : c->ts_last;
+	w = &s->w[KX_PAT_SCAN];
+	/* Counted in this window (kx_patterns_note restarts a window only
+	 * for an end past it), which has not crossed yet. */
+	if (w->reported || w->count == 0 || w->count >= KX_SCAN_MIN ||
+	    !scan_like(c, ph, end) ||
+	    (end > w->first_ts && end - w->first_ts > KX_SCAN_WINDOW_US))
+		return false;
+	*window = w->first_ts;
+	return true;
 }
 
 void

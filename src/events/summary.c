@@ -100,7 +100,7 @@ size_t
 kx_summary_software(const struct kx_conn *c, const struct kx_verdict *v,
     int side, uint8_t *buf, size_t len)
 {
-	const struct kx_ssh_side *ss = kx_conn_ssh(c, side);
+	const struct kx_ssh_kept *ss = KX_CONN_KEPT(c, side);
 	const struct kx_sw *sw = &v->assess.software[side];
 	const uint8_t *p;
 	size_t n, vn;
@@ -231,6 +231,18 @@ kx_summary_add(struct kx_summary *s, const struct kx_conn *c,
 			table_add(s, s->software[side], buf, n, 0, 0);
 	}
 	count_weak(s, v);
+}
+
+void
+kx_summary_relabel(struct kx_summary *s, enum kx_verdict_kind was_kind,
+    bool was_problem, enum kx_verdict_kind now_kind, bool now_problem)
+{
+	if (was_kind >= KX_V_MAX || now_kind >= KX_V_MAX ||
+	    s->by_verdict[was_kind] == 0 || (was_problem && s->problems == 0))
+		return;
+	s->by_verdict[was_kind]--;
+	s->by_verdict[now_kind]++;
+	s->problems = s->problems - was_problem + now_problem;
 }
 
 void

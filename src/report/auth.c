@@ -64,8 +64,7 @@ kx_sb_kexguess(struct kx_sb *out, const struct kx_conn *c, bool full)
 	struct kx_kexguess g;
 	bool first = true;
 
-	if (ck != NULL && sk != NULL && ck != &kx_kexinit_gone &&
-	    sk != &kx_kexinit_gone)
+	if (ck != NULL && sk != NULL)
 		kx_kexguess_judge(ck, sk, kx_conn_ssh(c, KX_CLIENT),
 		    kx_conn_ssh(c, KX_SERVER), &g);
 	else

@@ -17,7 +17,7 @@ endpoint(FILE *out, const struct kx_conn *c, int side, int width)
 {
 	char addr[64], ep[96];
 
-	if (c->log != NULL && !c->log->have_ep[side]) {
+	if (kx_conn_log(c) != NULL && !kx_conn_log(c)->have_ep[side]) {
 		snprintf(ep, sizeof(ep), "?");
 	} else {
 		kx_addr_text(c, side, addr, sizeof(addr));
@@ -37,7 +37,7 @@ kx_report_brief(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
 	kx_conn_uid(c, uid);
 	kx_style_put(out, st, kx_verdict_tone(v), kx_verdict_label(v),
 	    KX_VERDICT_LABEL_WIDTH);
-	if (c->log != NULL && !c->log->have_ts)
+	if (kx_conn_log(c) != NULL && !kx_conn_log(c)->have_ts)
 		fputs("  (no time)                 ", out);
 	else
 		fprintf(out, "  %s.%06lluZ", tbuf,

@@ -197,7 +197,7 @@ text_endpoint(FILE *out, const struct kx_conn *c, int side)
 {
 	char addr[64];
 
-	if (c->log != NULL && !c->log->have_ep[side]) {
+	if (kx_conn_log(c) != NULL && !kx_conn_log(c)->have_ep[side]) {
 		fputs("?", out);
 		return;
 	}

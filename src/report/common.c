@@ -205,7 +205,7 @@ kx_sb_endpoints(struct kx_sb *out, const struct kx_conn *c, bool nulls)
 	char addr[64];
 
 	for (int s = 0; s < 2; s++) {
-		if (c->log != NULL && !c->log->have_ep[s]) {
+		if (kx_conn_log(c) != NULL && !kx_conn_log(c)->have_ep[s]) {
 			if (nulls)
 				kx_sb_printf(out, ",\"id.%s_h\":null,\"id.%s_p\":null",
 				    who[s], who[s]);

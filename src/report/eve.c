@@ -71,7 +71,7 @@ eve_endpoint(FILE *out, const struct kx_conn *c, int side, const char *who)
 {
 	char addr[64];
 
-	if (c->log != NULL && !c->log->have_ep[side])
+	if (kx_conn_log(c) != NULL && !kx_conn_log(c)->have_ep[side])
 		return;
 	kx_addr_text(c, side, addr, sizeof(addr));
 	fprintf(out, ",\"%s_ip\":\"%s\",\"%s_port\":%u", who, addr, who,

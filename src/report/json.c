@@ -102,7 +102,7 @@ json_side(struct kx_sb *out, const struct kx_conn *c, int side, bool tcp)
 	kx_sb_put(out, h->fin ? "\"fin\":true," : "\"fin\":false,");
 	kx_sb_put(out, h->rst ? "\"rst\":true," : "\"rst\":false,");
 	kx_sb_put(out, s->newkeys ? "\"newkeys\":true," : "\"newkeys\":false,");
-	json_count(out, "encrypted_bytes", h->encrypted_bytes, tcp);
+	json_count(out, "encrypted_bytes", kx_conn_encrypted(c, side), tcp);
 	KX_SB_PUTS(out, "\"prebanner_lines\":");
 	kx_sb_u(out, s->prebanner_lines);
 	kx_sb_putc(out, ',');
@@ -148,7 +148,7 @@ json_endpoint(struct kx_sb *out, const struct kx_conn *c, int side, const char *
 {
 	char addr[64];
 
-	if (c->log != NULL && !c->log->have_ep[side]) {
+	if (kx_conn_log(c) != NULL && !kx_conn_log(c)->have_ep[side]) {
 		kx_sb_printf(out, "\"id.%s_h\":null,\"id.%s_p\":null,", who, who);
 		return;
 	}
@@ -173,7 +173,7 @@ json_source(struct kx_sb *out, const struct kx_conn *c)
 	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
 	kx_sb_putc(out, '"');
-	kx_sb_log(out, c->log, true);
+	kx_sb_log(out, kx_conn_log(c), true);
 	kx_sb_putc(out, ',');
 }
 

@@ -55,7 +55,7 @@ head(struct kx_sb *out, const char *type, const struct kx_conn *c)
 	kx_sb_put(out, kx_source_names[c->source < KX_SOURCE_MAX ? c->source :
 	    KX_SOURCE_PCAP]);
 	kx_sb_putc(out, '"');
-	kx_sb_log(out, c->log, false);
+	kx_sb_log(out, kx_conn_log(c), false);
 	kx_sb_endpoints(out, c, false);
 	if (c->vlan != 0)
 		kx_sb_printf(out, ",\"vlan\":%u", c->vlan);

@@ -73,7 +73,7 @@ static bool
 host_match(const struct kx_select *s, const struct kx_conn *c)
 {
 	for (int side = 0; side < 2; side++) {
-		if (c->log != NULL && !c->log->have_ep[side])
+		if (kx_conn_log(c) != NULL && !kx_conn_log(c)->have_ep[side])
 			continue;   /* the log does not say */
 		for (uint32_t i = 0; i < s->nhosts; i++)
 			if (s->host[i].version == c->ip_version &&
@@ -87,7 +87,7 @@ host_match(const struct kx_select *s, const struct kx_conn *c)
 static bool
 software_match(const struct kx_select *s, const struct kx_conn *c, int side)
 {
-	const struct kx_ssh_side *ss = kx_conn_ssh(c, side);
+	const struct kx_ssh_kept *ss = KX_CONN_KEPT(c, side);
 	char line[KX_BANNER_KEEP + 1];
 	const char *after;
 	size_t n;

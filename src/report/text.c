@@ -15,8 +15,10 @@
 static void
 log_lines(FILE *out, const struct kx_conn *c)
 {
-	const struct kx_logconn *lg = c->log;
+	const struct kx_logconn *lg = kx_conn_log(c);
 
+	if (lg == NULL)
+		return;
 	fprintf(out, "  %-11s%s log, lines %llu-%llu", "source",
 	    lg->writer == KX_CLIENT ? "ssh (client)" : "sshd (server)",
 	    (unsigned long long)lg->first_line, (unsigned long long)lg->last_line);
@@ -49,7 +51,7 @@ endpoint(FILE *out, const struct kx_conn *c, int side)
 {
 	char addr[64];
 
-	if (c->log != NULL && !c->log->have_ep[side]) {
+	if (kx_conn_log(c) != NULL && !kx_conn_log(c)->have_ep[side]) {
 		fputs("?", out);   /* the log does not say */
 		return;
 	}
@@ -111,7 +113,7 @@ head_lines(FILE *out, const struct kx_conn *c, const struct kx_verdict *v,
 	fputs("  ", out);
 	kx_text_escaped(out, (const uint8_t *)head, strlen(head));
 	fprintf(out, "\n  %-11s", "at");
-	if (c->log != NULL && !c->log->have_ts)
+	if (kx_conn_log(c) != NULL && !kx_conn_log(c)->have_ts)
 		fprintf(out, "(no time in the log)  %s", uid);
 	else
 		fprintf(out, "%s.%06lluZ  %s", tbuf,
@@ -148,7 +150,7 @@ short_block(FILE *out, const struct kx_conn *c, const struct kx_verdict *v)
 	fputs(" -> ", out);
 	kx_text_software(out, kx_conn_ssh(c, KX_SERVER));
 	fputc('\n', out);
-	if (c->log != NULL)
+	if (kx_conn_log(c) != NULL)
 		log_lines(out, c);
 	kx_report_weak_fix_text(out, c, v);
 }
@@ -185,7 +187,7 @@ side_lines(FILE *out, const struct kx_conn *c)
 			fprintf(out, "%llu packets, %llu payload bytes, %llu "
 			    "encrypted", (unsigned long long)h->pkts,
 			    (unsigned long long)h->payload_bytes,
-			    (unsigned long long)h->encrypted_bytes);
+			    (unsigned long long)kx_conn_encrypted(c, side));
 		for (uint32_t i = 0; i < kept; i++)
 			fprintf(out, "%s%s %u", i == 0 ? "; " : ", ",
 			    kx_ssh_msg_name(s->msglog[i].code), s->msglog[i].size);
@@ -213,7 +215,7 @@ kx_report_text_styled(FILE *out, const struct kx_conn *c,
 	fprintf(out, "  %-11s", "why");
 	kx_text_escaped(out, (const uint8_t *)v->reason, strlen(v->reason));
 	fputc('\n', out);
-	if (c->log != NULL)
+	if (kx_conn_log(c) != NULL)
 		log_lines(out, c);
 	banner_line(out, "client", kx_conn_ssh(c, KX_CLIENT));
 	banner_line(out, "server", kx_conn_ssh(c, KX_SERVER));

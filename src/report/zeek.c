@@ -316,7 +316,7 @@ kx_zeek_auth(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 
 	(void)ci;
 	kx_infer_conn_judge(c, &a);
-	if (c->log != NULL && c->log->authenticated)
+	if (kx_conn_log(c) != NULL && kx_conn_log(c)->authenticated)
 		fputs("T", out);
 	else if (a.r.auth_success == KX_INFER_YES)
 		fputs("T", out);
@@ -327,8 +327,8 @@ kx_zeek_auth(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 	fputc('\t', out);
 	if (a.r.auth_success != KX_INFER_UNKNOWN && a.r.attempts_exact)
 		fprintf(out, "%u", a.r.auth_attempts);
-	else if (ended && !c->midstream && !(kx_conn_ssh(c, KX_CLIENT)->newkeys &&
-	    kx_conn_ssh(c, KX_SERVER)->newkeys))
+	else if (ended && !c->midstream && !(kx_conn_newkeys(c, KX_CLIENT) &&
+	    kx_conn_newkeys(c, KX_SERVER)))
 		fputs("0", out);
 	else
 		fputs(ZEEK_UNSET, out);
@@ -339,7 +339,7 @@ kx_zeek_endpoint(FILE *out, const struct kx_conn *c, int side)
 {
 	char addr[64];
 
-	if (c->log != NULL && !c->log->have_ep[side]) {
+	if (kx_conn_log(c) != NULL && !kx_conn_log(c)->have_ep[side]) {
 		fputs(ZEEK_UNSET "\t" ZEEK_UNSET, out);
 		return;
 	}

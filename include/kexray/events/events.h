@@ -60,9 +60,10 @@ bool kx_events_queue_brute(struct kx_events *ev);
 
 /* A connection's handshake record is due: analyses c once into v, judges
  * its host key against the store, counts and summarises it. ended: c has
- * ended too (one record for both), and when its source is already reported
- * as scanning, c is judged part of the scan (patterns.h). Returns true
- * when it is to be shown (--only-problems). */
+ * ended too (one record for both), and when its source is reported as
+ * scanning (kx_events_patterns is called first, so the connection that
+ * crosses the threshold is one too), c is judged part of the scan
+ * (patterns.h). Returns true when it is to be shown (--only-problems). */
 bool kx_events_handshake(struct kx_events *ev, struct kx_conn *c,
     struct kx_verdict *v, bool ended);
 /* kx_events_handshake in two: the analysis of c alone (reads nothing of
@@ -72,6 +73,31 @@ void kx_events_analyze(const struct kx_events *ev, struct kx_conn *c,
     struct kx_verdict *v);
 bool kx_events_account(struct kx_events *ev, struct kx_conn *c,
     struct kx_verdict *v, bool ended);
+
+/* What a connection's label made events count: its verdict, whether it
+ * was a problem at its handshake record and at its close record (a
+ * problem only then, kx_events_close), whether each record was shown. */
+struct kx_label {
+	uint8_t kind;                /* enum kx_verdict_kind */
+	bool problem, close_problem;
+	bool shown, close_shown;
+};
+
+/* The label c (analysed into v, its end ci, hs_problem: its handshake a
+ * problem) was counted with by kx_events_account and kx_events_close. */
+void kx_events_label(const struct kx_events *ev, const struct kx_verdict *v,
+    const struct kx_close_info *ci, bool hs_problem, struct kx_label *out);
+
+/* A connection counted as was is counted as now instead (report/
+ * scan_hold.h: held until its source's scan was known, then released as
+ * one of the scan's connections). */
+void kx_events_relabel(struct kx_events *ev, const struct kx_label *was,
+    const struct kx_label *now);
+
+/* After kx_events_patterns(c): whether c may yet be one of a scan's
+ * connections (patterns.h kx_patterns_scan_pending), and the window. */
+bool kx_events_scan_pending(const struct kx_events *ev,
+    const struct kx_conn *c, enum kx_phase ph, uint64_t *window);
 
 /* What in c's records depends on the connections before it, so that with
  * --workers they wait for their turn (workers.h kx_workers_order): at the
@@ -108,8 +134,9 @@ bool kx_events_close(struct kx_events *ev, const struct kx_conn *c,
 bool kx_events_brute_next(struct kx_events *ev, uint64_t watermark,
     struct kx_conn *c, struct kx_brute_hit *hit);
 
-/* After c's close: the patterns its source now completes (at most
- * KX_PAT_MAX), each to be written once. */
+/* At c's end, before kx_events_account (so that the connection that
+ * crosses a scan's threshold is judged one of it): the patterns its
+ * source now completes (at most KX_PAT_MAX), each to be written once. */
 int kx_events_patterns(struct kx_events *ev, const struct kx_conn *c,
     enum kx_phase ph, struct kx_pattern_hit hits[KX_PAT_MAX]);
 

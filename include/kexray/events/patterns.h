@@ -99,6 +99,15 @@ bool kx_patterns_relevant(const struct kx_conn *c, enum kx_phase ph);
 bool kx_patterns_scanning(const struct kx_patterns *p, const struct kx_conn *c,
     enum kx_phase ph);
 
+/* After kx_patterns_note(c): c was counted in its source's scan window,
+ * which has not reached KX_SCAN_MIN (nor been reported): c may yet be one
+ * of a scan's connections, if its source reaches the threshold before
+ * *window + KX_SCAN_WINDOW_US (report/scan_hold.h holds its records until
+ * then). *window: the window's first connection's end, which names the
+ * window (kx_pattern_hit.first_ts of its scan). Reads the table only. */
+bool kx_patterns_scan_pending(const struct kx_patterns *p,
+    const struct kx_conn *c, enum kx_phase ph, uint64_t *window);
+
 /* Such a connection's verdict: CLOSED or RESET (not by a third party)
  * becomes PROBE, no problem, its reason naming the scan; any other
  * verdict is left as it is. */

@@ -87,6 +87,12 @@ void kx_summary_free(struct kx_summary *s);
 void kx_summary_add(struct kx_summary *s, const struct kx_conn *c,
     const struct kx_verdict *v);
 
+/* A connection counted by kx_summary_add as was_kind (was_problem) is
+ * counted as now_kind (now_problem) instead: one of a scan's connections,
+ * its records held until the scan was known (report/scan_hold.h). */
+void kx_summary_relabel(struct kx_summary *s, enum kx_verdict_kind was_kind,
+    bool was_problem, enum kx_verdict_kind now_kind, bool now_problem);
+
 /* Counts how one connection ended, when it ends (the "close" record): its
  * phase, the cause, and the verdict of a RST that closed it. */
 void kx_summary_close(struct kx_summary *s, const struct kx_conn *c,

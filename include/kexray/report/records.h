@@ -18,6 +18,7 @@
 #include "kexray/report/color.h"
 #include "kexray/report/output.h"
 #include "kexray/report/report.h"
+#include "kexray/report/scan_hold.h"
 #include "kexray/report/select.h"
 #include "kexray/report/summary.h"
 
@@ -57,6 +58,7 @@ struct kx_records {
 	bool zdir_on;
 	struct kx_zeek_dir zdir;
 	struct kx_brief_hold *hold; /* --brief lines waiting for their end */
+	struct kx_scan_hold *scan;  /* records waiting for a scan (scan_hold.h) */
 	/* --workers (stream/workers.h, docs/scale-out.md): the handshake and
 	 * end callbacks run on the worker threads. Each analyses its own
 	 * connection unlocked; lock then takes one worker at a time through
@@ -81,9 +83,20 @@ int kx_records_begin(struct kx_records *r, bool hold);
 void kx_records_handshake(struct kx_records *r, struct kx_events *ev,
     struct kx_conn *c);
 /* c ended: its handshake record if not yet written, the close record and
- * the brute-force record when c takes its source over the threshold. */
+ * the brute-force record when c takes its source over the threshold; a
+ * pattern record when c's source crosses one (a scan's before c's own
+ * records and those held for it, scan_hold.h; the others after). The
+ * records of a connection that may be one of a scan's are held. */
 void kx_records_end(struct kx_records *r, struct kx_events *ev,
     struct kx_conn *c);
+
+/* Time passes (kx_pipeline_on_time): held records whose scan window is
+ * over go out as they are (scan_hold.h). With workers, after its turn. */
+void kx_records_time(struct kx_records *r, struct kx_events *ev,
+    uint64_t now_us);
+/* The input ended: every held record goes out as it is (no worker runs
+ * any more). Also done by kx_records_finish, before the summary. */
+void kx_records_release(struct kx_records *r, struct kx_events *ev);
 
 /* --workers: from now on the callbacks may run on several threads
  * (threaded false again once they have all ended). Returns 0. */
