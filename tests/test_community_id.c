@@ -115,6 +115,7 @@ test_conn(void **state)
 {
 	struct kx_conn c;
 	struct kx_logconn lg;
+	struct kx_hs hs;
 	char id[KX_COMMUNITY_ID_SIZE];
 
 	(void)state;
@@ -133,7 +134,9 @@ test_conn(void **state)
 	assert_string_equal(id, "1:3V71V58M3Ksw/yuFALMcW0LAHvc=");
 	kx_community_id_set_seed(KX_COMMUNITY_ID_DEFAULT_SEED);
 	lg.have_ep[KX_CLIENT] = true;
-	c.log = &lg;
+	memset(&hs, 0, sizeof(hs));
+	hs.log = &lg;   /* a log's connection keeps it there */
+	c.hs = &hs;
 	assert_false(kx_conn_community_id(&c, id));
 	assert_string_equal(id, "");
 	lg.have_ep[KX_SERVER] = true;

@@ -13,6 +13,7 @@
 #include <pcap/dlt.h>
 
 #include "kexray/decode/packet.h"
+#include "../src/decode/internal.h"
 
 #define BUF_MAX 2048
 
@@ -1835,6 +1836,86 @@ test_tunnel_truncation_sweep(void **state)
 	sweep_frame(DLT_EN10MB, &inner, &f);
 }
 
+/* The shortcut for plain Ethernet/IPv4/TCP frames (link.c) against the
+ * general path: the same status and the same packet, byte for byte, for
+ * frames of every shape built here, each with bytes of its first 64
+ * changed at random (a fixed seed), cut short, padded, or with a capture
+ * length above or below the wire length. */
+static uint32_t
+rnd(uint32_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 17;
+	*x ^= *x << 5;
+	return *x;
+}
+
+static void
+test_fast_path_same(void **state)
+{
+	static const int optlens[] = { 0, 4, 12, 20, 40 };
+	uint32_t x = 0x2545f491u;
+	unsigned fast = 0, n = 0;
+
+	(void)state;
+	for (size_t oi = 0; oi < sizeof(optlens) / sizeof(optlens[0]); oi++)
+	for (int ipopt = 0; ipopt <= 8; ipopt += 8)
+	for (size_t pay = 0; pay <= 100; pay += 50) {
+		struct spec s = spec_new(DLT_EN10MB, 4);
+		struct frame f;
+
+		s.tcp_optlen = optlens[oi];
+		s.ip4_optlen = ipopt;
+		s.paylen = pay;
+		s.pad_to = pay == 0 ? 60 : 0;
+		build(&s, &f);
+		for (int round = 0; round < 3000; round++) {
+			uint8_t b[BUF_MAX];
+			struct kx_packet p1, p2;
+			size_t len = f.len, cap, wire;
+			enum kx_status s1, s2;
+
+			memcpy(b, f.b, f.len);
+			for (int k = (int)(rnd(&x) % 4); k > 0; k--)
+				b[rnd(&x) % 64] ^= (uint8_t)(1u << (rnd(&x) % 8));
+			if (rnd(&x) % 4 == 0)
+				b[16 + rnd(&x) % 2] = (uint8_t)rnd(&x);   /* total length */
+			cap = len;
+			wire = len;
+			switch (rnd(&x) % 5) {
+			case 0:
+				cap = rnd(&x) % (len + 1);
+				break;
+			case 1:
+				wire = len + 1 + rnd(&x) % 40;
+				break;
+			case 2:
+				wire = rnd(&x) % (len + 1);
+				break;
+			default:
+				break;
+			}
+			memset(&p1, 0x5a, sizeof(p1));
+			memset(&p2, 0xa5, sizeof(p2));
+			p1.ts_us = p2.ts_us = TS_SENTINEL;
+			p1.frame_no = p2.frame_no = FRAME_SENTINEL;
+			s1 = kx_decode(DLT_EN10MB, b, (uint32_t)cap, (uint32_t)wire,
+			    &p1);
+			s2 = kx_decode_general(DLT_EN10MB, b, (uint32_t)cap,
+			    (uint32_t)wire, &p2);
+			assert_int_equal(s1, s2);
+			assert_memory_equal(&p1, &p2, sizeof(p1));
+			n++;
+			if (cap == wire && cap >= 34 && b[12] == 8 && b[13] == 0 &&
+			    b[14] == 0x45 && b[23] == 6)
+				fast++;
+		}
+	}
+	/* Enough of them took the shortcut, and enough did not. */
+	assert_true(fast > n / 10);
+	assert_true(fast < n - n / 10);
+}
+
 int
 main(void)
 {
@@ -1859,6 +1940,7 @@ main(void)
 		cmocka_unit_test(test_ipv6_malformed),
 		cmocka_unit_test(test_tcp_bad_offset),
 		cmocka_unit_test(test_udp),
+		cmocka_unit_test(test_fast_path_same),
 		cmocka_unit_test(test_dlt),
 		cmocka_unit_test(test_tunnel_names),
 		cmocka_unit_test(test_gre),

@@ -542,6 +542,71 @@ t_kind_channels(void **state)
 	    KX_INFER_KIND_INTERACTIVE);
 }
 
+/* The step-by-step search against the plain one it replaced: the least
+ * k in 1..min(b, size / smallest) with k * c = size (mod b), then every
+ * b / gcd(c, b) up to size / smallest; for every block, tag, layout and
+ * size up to 4 KiB. */
+static uint32_t
+gcd_ref(uint32_t a, uint32_t b)
+{
+	while (b != 0) {
+		uint32_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+static void
+t_packets_in_oracle(void **state)
+{
+	static const uint8_t blocks[] = { 8, 16, 12, 32 };
+	static const uint8_t tags[] = { 0, 12, 16, 20, 32, 64 };
+	unsigned checked = 0, some = 0;
+
+	(void)state;
+	for (size_t bi = 0; bi < sizeof(blocks); bi++)
+	for (size_t ti = 0; ti < sizeof(tags); ti++)
+	for (int out = 0; out < 2; out++) {
+		struct kx_infer_side sd;
+
+		memset(&sd, 0, sizeof(sd));
+		sd.view = KX_INFER_VIEW_BOUNDED;
+		sd.block = blocks[bi];
+		sd.tag = tags[ti];
+		sd.len_outside = out != 0;
+		for (uint32_t size = 0; size <= 4096; size++) {
+			uint32_t lo, hi, elo = 0, ehi = 0, b = sd.block;
+			uint32_t smallest = kx_infer_packet_size(&sd, 1);
+			uint32_t c = (sd.len_outside ? 4u + sd.tag : sd.tag) % b;
+			int want = 0;
+
+			if (smallest != 0 && size >= smallest) {
+				uint32_t most = size / smallest;
+
+				for (uint32_t k = 1; k <= b && k <= most; k++)
+					if ((uint64_t)k * c % b == size % b) {
+						uint32_t per = c == 0 ? 1 :
+						    b / gcd_ref(c, b);
+
+						elo = k;
+						ehi = k + (most - k) / per * per;
+						want = 1;
+						break;
+					}
+			}
+			assert_int_equal(kx_infer_packets_in(&sd, size, &lo, &hi),
+			    want);
+			assert_int_equal(lo, elo);
+			assert_int_equal(hi, ehi);
+			checked++;
+			some += (unsigned)want;
+		}
+	}
+	assert_true(checked > 100000);
+	assert_true(some > 10000);
+}
+
 static void
 t_tables(void **state)
 {
@@ -655,6 +720,7 @@ main(int argc, char **argv)
 		cmocka_unit_test(t_kind),
 		cmocka_unit_test(t_kind_channels),
 		cmocka_unit_test(t_tables),
+		cmocka_unit_test(t_packets_in_oracle),
 		cmocka_unit_test(t_sessions),
 	};
 

@@ -89,8 +89,9 @@ on_done(struct kx_conn *c, void *arg)
 
 	if (s->l != NULL && kx_sshlog_open(s->l) > s->open_max)
 		s->open_max = kx_sshlog_open(s->l);
-	if (s->pid_seen != NULL && c->log != NULL && c->log->pid < s->pid_max) {
-		if (s->pid_seen[c->log->pid]++)
+	if (s->pid_seen != NULL && kx_conn_log(c) != NULL &&
+	    c->hs->log->pid < s->pid_max) {
+		if (s->pid_seen[c->hs->log->pid]++)
 			s->dup_pids++;
 	}
 	if (c->evicted)
@@ -140,10 +141,10 @@ on_done(struct kx_conn *c, void *arg)
 	r->source = c->source;
 	r->ipver = c->ip_version;
 	r->ts_first = c->ts_first;
-	if (c->log != NULL) {
-		r->log = *c->log;
-		r->have_ep[0] = c->log->have_ep[0];
-		r->have_ep[1] = c->log->have_ep[1];
+	if (kx_conn_log(c) != NULL) {
+		r->log = *c->hs->log;
+		r->have_ep[0] = c->hs->log->have_ep[0];
+		r->have_ep[1] = c->hs->log->have_ep[1];
 	}
 	{
 		FILE *f = fmemopen(r->json, sizeof(r->json) - 1, "w");

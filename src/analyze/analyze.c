@@ -154,19 +154,20 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
 		return true;
 	}
-	if (c->log != NULL && c->log->failed_cats != 0 &&
+	if (kx_conn_log(c) != NULL && kx_conn_log(c)->failed_cats != 0 &&
 	    (cs->kexinit == NULL || ss->kexinit == NULL) &&
 	    v->nego.mismatch_mask != 0 && v->nego.first_failure >= 0) {
 		/* An INFO-level log: the writer's "Unable to negotiate" and
 		 * the peer's list, no proposals (log_mismatch). */
-		int peer = c->log->writer == KX_CLIENT ? KX_SERVER : KX_CLIENT;
+		const struct kx_logconn *lg = c->hs->log;
+		int peer = lg->writer == KX_CLIENT ? KX_SERVER : KX_CLIENT;
 
 		v->kind = KX_V_MISMATCH;
 		mismatch_text(v, what, sizeof(what));
 		snprintf(v->reason, sizeof(v->reason), "%s; the %s offered %.*s; "
 		    "the %s's own list is not in the log (LogLevel DEBUG2 "
 		    "logs both)", what, kx_side_names[peer],
-		    (int)c->log->offer_len, c->log->outcome + c->log->offer_off,
+		    (int)lg->offer_len, lg->outcome + lg->offer_off,
 		    kx_side_names[!peer]);
 		return true;
 	}
@@ -250,13 +251,13 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 static void
 log_mismatch(const struct kx_conn *c, struct kx_verdict *v)
 {
-	if (c->log == NULL || c->log->failed_cats == 0 ||
+	if (kx_conn_log(c) == NULL || kx_conn_log(c)->failed_cats == 0 ||
 	    (kx_conn_ssh(c, KX_CLIENT)->kexinit != NULL &&
 	    kx_conn_ssh(c, KX_SERVER)->kexinit != NULL))
 		return;
-	v->nego.mismatch_mask = c->log->failed_cats;
+	v->nego.mismatch_mask = kx_conn_log(c)->failed_cats;
 	for (int cat = 0; cat < KX_CAT_MAX; cat++) {
-		if (c->log->failed_cats & (1u << cat)) {
+		if (kx_conn_log(c)->failed_cats & (1u << cat)) {
 			v->nego.first_failure = cat;
 			break;
 		}

@@ -45,27 +45,18 @@ static const struct {
 	{ "Not allowed at this time", KX_CAUSE_NOT_ALLOWED },
 };
 
-static bool
-has_msg(const struct kx_ssh_side *s, uint8_t lo, uint8_t hi)
-{
-	for (uint32_t i = 0; i < s->msg_count && i < KX_MSGLOG_MAX; i++)
-		if (s->msglog[i].code >= lo && s->msglog[i].code <= hi)
-			return true;
-	return false;
-}
-
 /* The client sent a key exchange method message (RFC 4253 12: 30-49). */
 static bool
-client_began_kex(const struct kx_ssh_side *cs)
+client_began_kex(const struct kx_ssh_kept *cs)
 {
-	return cs->newkeys || has_msg(cs, KX_MSG_KEX_FIRST, KX_MSG_KEX_LAST);
+	return cs->newkeys || cs->kex_msg;
 }
 
 /* The server's key exchange reply (the host key it carries) was seen. */
 static bool
-server_replied(const struct kx_ssh_side *ss)
+server_replied(const struct kx_ssh_kept *ss)
 {
-	return ss->hostkey != NULL || ss->newkeys ||
+	return ss->have_hostkey || ss->newkeys ||
 	    kx_anom_has(ss->anomalies, KX_ANOM_SSH_HOSTKEY_TOO_LONG);
 }
 
@@ -74,7 +65,7 @@ server_replied(const struct kx_ssh_side *ss)
 static enum kx_cause
 log_refusal(const struct kx_conn *c)
 {
-	return c->log != NULL && c->log->max_startups ?
+	return kx_conn_log(c) != NULL && kx_conn_log(c)->max_startups ?
 	    KX_CAUSE_MAX_STARTUPS : KX_CAUSE_MAX;
 }
 
@@ -82,9 +73,10 @@ bool
 kx_close_heard(const struct kx_conn *c, int side)
 {
 	const struct kx_half *h = &c->half[side];
+	const struct kx_logconn *lg = kx_conn_log(c);
 
 	if (c->no_tcp_facts)
-		return (c->log != NULL && c->log->seen[side]) || h->fin || h->rst;
+		return (lg != NULL && lg->seen[side]) || h->fin || h->rst;
 	return h->pkts > 0;
 }
 
@@ -94,14 +86,14 @@ server_answered(const struct kx_conn *c)
 {
 	const struct kx_half *cl = &c->half[KX_CLIENT], *sv = &c->half[KX_SERVER];
 
-	if (kx_conn_ssh(c, KX_SERVER)->have_banner ||
-	    kx_conn_ssh(c, KX_SERVER)->prebanner_lines > 0)
+	if (KX_CONN_KEPT(c, KX_SERVER)->have_banner ||
+	    KX_CONN_KEPT(c, KX_SERVER)->prebanner_lines > 0)
 		return true;
 	if (c->no_tcp_facts)
 		/* No SYN-ACK to go by: the log's word that the server was on
 		 * the wire before the end, or that its listener dropped it. */
-		return c->log != NULL &&
-		    (c->log->seen[KX_SERVER] || c->log->max_startups);
+		return kx_conn_log(c) != NULL &&
+		    (c->hs->log->seen[KX_SERVER] || c->hs->log->max_startups);
 	return c->synack_seen || c->midstream || sv->payload_bytes > 0 ||
 	    cl->payload_bytes > 0;
 }
@@ -109,32 +101,32 @@ server_answered(const struct kx_conn *c)
 bool
 kx_close_session_evident(const struct kx_conn *c)
 {
-	const struct kx_half *cl = &c->half[KX_CLIENT], *sv = &c->half[KX_SERVER];
 	struct kx_auth_view a;
 
-	if (!kx_conn_ssh(c, KX_CLIENT)->newkeys ||
-	    !kx_conn_ssh(c, KX_SERVER)->newkeys)
+	if (!KX_CONN_KEPT(c, KX_CLIENT)->newkeys ||
+	    !KX_CONN_KEPT(c, KX_SERVER)->newkeys)
 		return false;
-	if (c->log != NULL && c->log->authenticated)
+	if (kx_conn_log(c) != NULL && kx_conn_log(c)->authenticated)
 		return true;
 	kx_infer_conn_judge(c, &a);
 	if (a.r.auth_success == KX_INFER_YES)
 		return true;
 	if (a.r.auth_success == KX_INFER_NO)
 		return false;
-	if (sv->encrypted_bytes >= KX_SESSION_SERVER_BYTES ||
-	    cl->encrypted_bytes >= KX_SESSION_CLIENT_BYTES)
+	if (kx_conn_encrypted(c, KX_SERVER) >= KX_SESSION_SERVER_BYTES ||
+	    kx_conn_encrypted(c, KX_CLIENT) >= KX_SESSION_CLIENT_BYTES)
 		return true;
-	return c->hs_ts != 0 && c->ts_last > c->hs_ts &&
-	    c->ts_last - c->hs_ts > KX_SESSION_AFTER_US &&
-	    cl->encrypted_bytes > 0 && sv->encrypted_bytes > 0;
+	return kx_conn_hs_ts(c) != 0 && c->ts_last > kx_conn_hs_ts(c) &&
+	    c->ts_last - kx_conn_hs_ts(c) > KX_SESSION_AFTER_US &&
+	    kx_conn_encrypted(c, KX_CLIENT) > 0 &&
+	    kx_conn_encrypted(c, KX_SERVER) > 0;
 }
 
 enum kx_phase
 kx_close_phase(const struct kx_conn *c)
 {
-	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
-	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+	const struct kx_ssh_kept *cs = KX_CONN_KEPT(c, KX_CLIENT);
+	const struct kx_ssh_kept *ss = KX_CONN_KEPT(c, KX_SERVER);
 
 	/* Caught inside an encrypted session: it carried one. */
 	if (c->midstream && !cs->have_banner && !ss->have_banner)
@@ -143,7 +135,7 @@ kx_close_phase(const struct kx_conn *c)
 		return KX_PHASE_SYN;
 	if (!ss->have_banner)
 		return KX_PHASE_TCP;
-	if (cs->kexinit == NULL || ss->kexinit == NULL)
+	if (!cs->have_kexinit || !ss->have_kexinit)
 		return KX_PHASE_BANNER;
 	if (!cs->newkeys || !ss->newkeys)
 		return client_began_kex(cs) ? KX_PHASE_KEX : KX_PHASE_KEXINIT;
@@ -185,10 +177,10 @@ lost_side(const struct kx_conn *c)
 		const struct kx_tcpfacts *f = &c->half[s].tf, *r = &c->half[!s].tf;
 
 		/* Past --max-ooo kexray dropped segments itself: no telling. */
-		if (kx_anom_has(kx_conn_reasm(c, s)->anomalies, KX_ANOM_REASM_GAP) &&
-		    !kx_anom_has(kx_conn_reasm(c, s)->anomalies, KX_ANOM_REASM_OOO_LIMIT) &&
+		if (kx_anom_has(KX_CONN_REASM_KEPT(c, s)->anomalies, KX_ANOM_REASM_GAP) &&
+		    !kx_anom_has(KX_CONN_REASM_KEPT(c, s)->anomalies, KX_ANOM_REASM_OOO_LIMIT) &&
 		    (r->flags & KX_TF_ACK) && (f->flags & KX_TF_SEQ) &&
-		    kx_conn_reasm(c, s)->have_base &&
+		    KX_CONN_REASM_KEPT(c, s)->have_base &&
 		    KX_SEQ_LT(r->ack_hi, f->seq_next - (c->half[s].fin ? 1u : 0u)))
 			return s;
 	}
@@ -196,7 +188,7 @@ lost_side(const struct kx_conn *c)
 }
 
 enum kx_cause
-kx_close_refusal_text(const struct kx_ssh_side *server)
+kx_close_refusal_text(const struct kx_ssh_kept *server)
 {
 	for (size_t i = 0; i < sizeof(refusals) / sizeof(refusals[0]); i++) {
 		size_t n = strlen(refusals[i].text);
@@ -212,7 +204,7 @@ int
 kx_close_ssh1_side(const struct kx_conn *c)
 {
 	for (int s = 0; s < 2; s++) {
-		const struct kx_ssh_side *x = kx_conn_ssh(c, s);
+		const struct kx_ssh_kept *x = KX_CONN_KEPT(c, s);
 
 		if (x->have_banner && x->proto_major == 1 && x->proto_minor != 99)
 			return s;
@@ -223,9 +215,9 @@ kx_close_ssh1_side(const struct kx_conn *c)
 bool
 kx_close_not_ssh(const struct kx_conn *c)
 {
-	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_kept *cs = KX_CONN_KEPT(c, KX_CLIENT);
 
-	return !cs->have_banner && !kx_conn_ssh(c, KX_SERVER)->have_banner &&
+	return !cs->have_banner && !KX_CONN_KEPT(c, KX_SERVER)->have_banner &&
 	    cs->prebanner_lines > 0;
 }
 
@@ -233,7 +225,7 @@ int
 kx_close_peer_missed(const struct kx_conn *c)
 {
 	for (int s = 0; s < 2; s++)
-		if (kx_conn_ssh(c, s)->newkeys && kx_conn_ssh(c, !s)->kexinit == NULL)
+		if (KX_CONN_KEPT(c, s)->newkeys && !KX_CONN_KEPT(c, !s)->have_kexinit)
 			return !s;
 	return -1;
 }
@@ -277,7 +269,7 @@ early_cause(const struct kx_conn *c, enum kx_phase ph)
 {
 	const struct kx_half *cl = &c->half[KX_CLIENT];
 	bool ended = c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST;
-	bool client_banner = kx_conn_ssh(c, KX_CLIENT)->have_banner;
+	bool client_banner = KX_CONN_KEPT(c, KX_CLIENT)->have_banner;
 
 	/* Without TCP facts (a log) there are no byte counts, and a log
 	 * rarely states the server's own banner: their absence proves
@@ -303,8 +295,8 @@ early_cause(const struct kx_conn *c, enum kx_phase ph)
 static enum kx_cause
 kex_cause(const struct kx_conn *c, struct kx_close_info *ci)
 {
-	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
-	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+	const struct kx_ssh_kept *cs = KX_CONN_KEPT(c, KX_CLIENT);
+	const struct kx_ssh_kept *ss = KX_CONN_KEPT(c, KX_SERVER);
 
 	if (server_replied(ss) && !cs->newkeys && c->closed_by == KX_CLIENT) {
 		if (c->close == KX_CLOSE_FIN)
@@ -342,8 +334,8 @@ static void
 classify(const struct kx_conn *c, const struct kx_nego *nego,
     struct kx_close_info *ci)
 {
-	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
-	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+	const struct kx_ssh_kept *cs = KX_CONN_KEPT(c, KX_CLIENT);
+	const struct kx_ssh_kept *ss = KX_CONN_KEPT(c, KX_SERVER);
 	kx_anomset anoms = c->anomalies;
 	enum kx_cause refusal, k;
 	int ssh1;
@@ -355,7 +347,7 @@ classify(const struct kx_conn *c, const struct kx_nego *nego,
 	ci->third_party = c->close == KX_CLOSE_RST &&
 	    kx_resets_closing_verdict(c) == KX_RST_LIKELY_FORGED;
 	for (int s = 0; s < 2; s++)
-		anoms |= kx_conn_reasm(c, s)->anomalies | kx_conn_ssh(c, s)->anomalies;
+		anoms |= KX_CONN_REASM_KEPT(c, s)->anomalies | KX_CONN_KEPT(c, s)->anomalies;
 	refusal = kx_close_refusal_text(ss);
 	if (refusal == KX_CAUSE_MAX)
 		refusal = log_refusal(c);
@@ -366,12 +358,12 @@ classify(const struct kx_conn *c, const struct kx_nego *nego,
 	} else if (ci->third_party) {
 		ci->cause = KX_CAUSE_THIRD_PARTY;
 	} else if (ssh1 >= 0) {
-		const struct kx_ssh_side *two = kx_conn_ssh(c, !ssh1);
+		const struct kx_ssh_kept *two = KX_CONN_KEPT(c, !ssh1);
 
 		ci->cause = two->have_banner && two->proto_major == 2 ?
 		    KX_CAUSE_VERSION : KX_CAUSE_SSH1;
-	} else if (c->log != NULL && c->log->failed_cats != 0 &&
-	    (cs->kexinit == NULL || ss->kexinit == NULL) &&
+	} else if (kx_conn_log(c) != NULL && kx_conn_log(c)->failed_cats != 0 &&
+	    (!cs->have_kexinit || !ss->have_kexinit) &&
 	    nego->mismatch_mask != 0 && nego->first_failure >= 0) {
 		/* The log's "Unable to negotiate": both KEXINITs were
 		 * exchanged (sshd compares them), whatever else the log
@@ -379,7 +371,7 @@ classify(const struct kx_conn *c, const struct kx_nego *nego,
 		ci->cause = KX_CAUSE_NEGOTIATION;
 		ci->phase = KX_PHASE_KEXINIT;
 		ci->category = (int8_t)nego->first_failure;
-		ci->gave_up = c->log->writer;
+		ci->gave_up = kx_conn_log(c)->writer;
 		ci->logged_failure = true;
 	} else if (c->midstream && !cs->have_banner && !ss->have_banner) {
 		ci->cause = generic_cause(c, ci->phase);

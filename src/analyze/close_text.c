@@ -20,7 +20,7 @@ static const char *const *const side_names = kx_side_names;
 size_t
 kx_close_server_words(const struct kx_conn *c, char *buf, size_t len)
 {
-	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
+	const struct kx_ssh_kept *ss = KX_CONN_KEPT(c, KX_SERVER);
 	const uint8_t *p = NULL;
 	uint32_t n = 0;
 	size_t out = 0;
@@ -30,8 +30,9 @@ kx_close_server_words(const struct kx_conn *c, char *buf, size_t len)
 	if (ss->prebanner_lines > 0) {
 		p = (const uint8_t *)ss->prebanner_first;
 		n = ss->prebanner_first_len;
-	} else if (!ss->have_banner) {
-		/* A line never ended: the banner parser still waits for it. */
+	} else if (!ss->have_banner && !kx_conn_summarised(c)) {
+		/* A line never ended: the banner parser still waits for it
+		 * (no summary without the server's banner). */
 		p = kx_reasm_pending(kx_conn_reasm(c, KX_SERVER), &n);
 	}
 	for (uint32_t i = 0; p != NULL && i < n && out + 1 < len; i++) {
@@ -174,7 +175,7 @@ static void
 say_ssh1(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 {
 	int who = kx_close_ssh1_side(c);
-	const struct kx_ssh_side *one = kx_conn_ssh(c, who & 1);
+	const struct kx_ssh_kept *one = KX_CONN_KEPT(c, who & 1);
 
 	if (ci->cause == KX_CAUSE_VERSION)
 		snprintf(ci->text, sizeof(ci->text), "protocol version "
@@ -270,13 +271,13 @@ say_path(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 		    "path, not by the capture; a large segment lost again and "
 		    "again is a path MTU black hole (capture at the %s to see it "
 		    "sent again and again); %s", side_names[lost],
-		    c->half[!lost].tf.ack_hi - kx_conn_reasm(c, lost)->base_seq,
+		    c->half[!lost].tf.ack_hi - KX_CONN_REASM_KEPT(c, lost)->base_seq,
 		    side_names[!lost],
 		    side_names[lost], how);
 	} else {
 		for (int s = 0; s < 2; s++)
-			anoms |= kx_conn_reasm(c, s)->anomalies |
-			    kx_conn_ssh(c, s)->anomalies;
+			anoms |= KX_CONN_REASM_KEPT(c, s)->anomalies |
+			    KX_CONN_KEPT(c, s)->anomalies;
 		snprintf(ci->text, sizeof(ci->text), "part of the handshake is "
 		    "missing from the capture (%s): what ended it cannot be "
 		    "told; %s", kx_anom_has(anoms, KX_ANOM_REASM_GAP) ? "a gap" :
@@ -288,9 +289,9 @@ static void
 say_disconnect(const struct kx_conn *c, const char *how,
     struct kx_close_info *ci)
 {
-	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
-	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
-	const struct kx_ssh_side *d = ss->have_disconnect ? ss : cs;
+	const struct kx_ssh_kept *cs = KX_CONN_KEPT(c, KX_CLIENT);
+	const struct kx_ssh_kept *ss = KX_CONN_KEPT(c, KX_SERVER);
+	const struct kx_ssh_kept *d = ss->have_disconnect ? ss : cs;
 	const char *rn = kx_ssh_disconnect_reason_name(d->disc_reason);
 	char desc[200];
 
@@ -403,17 +404,17 @@ say_guess(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 static void
 say_preauth(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 {
-	const struct kx_half *cl = &c->half[KX_CLIENT], *sv = &c->half[KX_SERVER];
-	double t = c->hs_ts != 0 ? secs(c->hs_ts, end_ts(c)) : 0.0;
+	double t = kx_conn_hs_ts(c) != 0 ?
+	    secs(kx_conn_hs_ts(c), end_ts(c)) : 0.0;
 
 	if (say_guess(c, how, ci))
 		return;
-	if (cl->encrypted_bytes == 0 && c->closed_by == KX_SERVER) {
+	if (kx_conn_encrypted(c, KX_CLIENT) == 0 && c->closed_by == KX_SERVER) {
 		snprintf(ci->text, sizeof(ci->text), "%s %.1f s after NEWKEYS, "
 		    "the client never having started authentication: sshd's "
 		    "LoginGraceTime ran out (sshd logs \"Timeout before "
 		    "authentication\")", how, t);
-	} else if (cl->encrypted_bytes == 0) {
+	} else if (kx_conn_encrypted(c, KX_CLIENT) == 0) {
 		snprintf(ci->text, sizeof(ci->text), "%s right after the key "
 		    "exchange, without trying to authenticate: a host key check "
 		    "(ssh-keyscan), a scanner or a test client", how);
@@ -423,8 +424,8 @@ say_preauth(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 		    "server: authentication did not succeed (wrong credentials, "
 		    "no accepted key, MaxAuthTries or LoginGraceTime; encrypted "
 		    "bytes cannot tell which, nor the user: sshd's log can)",
-		    how, (unsigned long long)cl->encrypted_bytes,
-		    (unsigned long long)sv->encrypted_bytes);
+		    how, (unsigned long long)kx_conn_encrypted(c, KX_CLIENT),
+		    (unsigned long long)kx_conn_encrypted(c, KX_SERVER));
 	}
 }
 
@@ -443,7 +444,7 @@ say_generic(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 		char after[32] = "";
 
 		/* A log without timestamps has no duration to give. */
-		if (c->log == NULL || c->log->have_ts)
+		if (kx_conn_log(c) == NULL || kx_conn_log(c)->have_ts)
 			snprintf(after, sizeof(after), " after %.1f s", t);
 		snprintf(ci->text, sizeof(ci->text), "the %s closed the "
 		    "session (FIN)%s: a normal end",
@@ -481,7 +482,7 @@ say_generic(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 void
 kx_close_sentence(const struct kx_conn *c, struct kx_close_info *ci)
 {
-	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
+	const struct kx_ssh_kept *cs = KX_CONN_KEPT(c, KX_CLIENT);
 	char how[200];
 
 	how_words(c, ci->third_party, how, sizeof(how));

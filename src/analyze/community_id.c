@@ -109,8 +109,8 @@ bool
 kx_conn_community_id(const struct kx_conn *c, char out[KX_COMMUNITY_ID_SIZE])
 {
 	out[0] = '\0';
-	if (c->log != NULL && (!c->log->have_ep[KX_CLIENT] ||
-	    !c->log->have_ep[KX_SERVER]))
+	if (kx_conn_log(c) != NULL && (!kx_conn_log(c)->have_ep[KX_CLIENT] ||
+	    !kx_conn_log(c)->have_ep[KX_SERVER]))
 		return false;
 	return kx_community_id(run_seed, c->ip_version, c->ep[KX_CLIENT].addr,
 	    c->ep[KX_CLIENT].port, c->ep[KX_SERVER].addr, c->ep[KX_SERVER].port,

@@ -181,22 +181,11 @@ kx_infer_packet_size(const struct kx_infer_side *s, uint32_t n)
 	return packet_size(s, n, false);
 }
 
-static uint32_t
-gcd(uint32_t a, uint32_t b)
-{
-	while (b != 0) {
-		uint32_t t = a % b;
-		a = b;
-		b = t;
-	}
-	return a;
-}
-
 int
 kx_infer_packets_in(const struct kx_infer_side *s, uint32_t size,
     uint32_t *kmin, uint32_t *kmax)
 {
-	uint32_t b, c, smallest, most, k0 = 0, period;
+	uint32_t b, c, r, acc = 0, smallest, most, k0 = 0, period = 0;
 
 	*kmin = *kmax = 0;
 	smallest = kx_infer_packet_size(s, 1);
@@ -204,17 +193,28 @@ kx_infer_packets_in(const struct kx_infer_side *s, uint32_t size,
 		return 0;
 	b = s->block;
 	/* Each packet adds c (mod b): its tag, and its length field when
-	 * that is outside the padding. */
+	 * that is outside the padding. k packets make size only when
+	 * k * c = size (mod b); the least such k is k0, and the next ones
+	 * come every period, the least k >= 1 with k * c = 0 (mod b). Both
+	 * are within b steps, found by adding c (mod b) step by step: this
+	 * runs for every encrypted segment, and a division a step costs
+	 * more than the rest of the segment's handling. */
 	c = (s->len_outside ? 4u + s->tag : s->tag) % b;
+	r = size % b;
 	most = size / smallest;
-	for (uint32_t k = 1; k <= b && k <= most; k++)
-		if ((uint64_t)k * c % b == size % b) {
+	for (uint32_t k = 1; k <= b; k++) {
+		acc += c;
+		if (acc >= b)
+			acc -= b;
+		if (k0 == 0 && k <= most && acc == r)
 			k0 = k;
+		if (period == 0 && acc == 0)
+			period = k;
+		if (period != 0 && (k0 != 0 || k >= most))
 			break;
-		}
+	}
 	if (k0 == 0)
 		return 0;
-	period = c == 0 ? 1 : b / gcd(c, b);
 	*kmin = k0;
 	*kmax = k0 + (most - k0) / period * period;
 	return 1;

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "kexray/analyze/infer_conn.h"
+#include "kexray/analyze/memo.h"
 #include "kexray/analyze/negotiate.h"
 #include "kexray/stream/reasm.h"
 
@@ -27,8 +28,7 @@ alg_name(const struct kx_nego *n, enum kx_cat cat, char buf[NAME_MAX_LEN])
 void
 kx_infer_conn_start(struct kx_conn *c)
 {
-	const struct kx_kexinit *ck = kx_conn_ssh(c, KX_CLIENT)->kexinit;
-	const struct kx_kexinit *sk = kx_conn_ssh(c, KX_SERVER)->kexinit;
+	const struct kx_kexinit *ck, *sk;
 	char b[6][NAME_MAX_LEN];
 	const char *nm[6] = { NULL, NULL, NULL, NULL, NULL, NULL };
 	static const enum kx_cat cats[6] = {
@@ -36,17 +36,21 @@ kx_infer_conn_start(struct kx_conn *c)
 		KX_CAT_CIPHER_S2C, KX_CAT_MAC_S2C, KX_CAT_COMP_S2C,
 	};
 	struct kx_nego n;
+	struct kx_memo_ref ref;
 
-	if (c->hs == NULL || c->hs->infer != NULL)
+	if (c->hs == NULL || c->hs->infer != NULL || c->hs_summarised)
 		return;
+	ck = kx_conn_ssh(c, KX_CLIENT)->kexinit;
+	sk = kx_conn_ssh(c, KX_SERVER)->kexinit;
 	c->hs->infer = calloc(1, sizeof(*c->hs->infer));
 	if (c->hs->infer == NULL)
 		return;
 	c->mem_dirty = true;
-	/* A KEXINIT already freed (kx_kexinit_gone) has no lists left. */
-	if (ck != NULL && sk != NULL && ck != &kx_kexinit_gone &&
-	    sk != &kx_kexinit_gone) {
-		kx_negotiate(ck, sk, &n);
+	if (ck != NULL && sk != NULL) {
+		/* The pair's negotiation as its analysis keeps it (memo.h),
+		 * once an earlier connection of the pair was analysed. */
+		if (!kx_memo_get(c, &n, NULL, &ref))
+			kx_negotiate(ck, sk, &n);
 		for (int i = 0; i < 6; i++)
 			nm[i] = alg_name(&n, cats[i], b[i]);
 		kx_kexguess_judge(ck, sk, kx_conn_ssh(c, KX_CLIENT),
@@ -87,8 +91,11 @@ kx_infer_conn_judge(const struct kx_conn *c, struct kx_auth_view *out)
 	memset(out, 0, sizeof(*out));
 	/* Only a connection whose keys are in use both ways had a login to
 	 * tell of (one side's NEWKEYS alone: the other gave up). */
-	if (c->hs == NULL || c->hs->infer == NULL || !c->hs->ssh[0].newkeys ||
-	    !c->hs->ssh[1].newkeys)
+	if (c->hs == NULL || c->hs->infer == NULL)
+		return;
+	if (c->hs_summarised ? !c->hs->sum.ssh[0].newkeys ||
+	    !c->hs->sum.ssh[1].newkeys :
+	    !c->hs->ssh[0].newkeys || !c->hs->ssh[1].newkeys)
 		return;
 	st = c->hs->infer->st;
 	kx_infer_end(&st, c->close == KX_CLOSE_FIN || c->close == KX_CLOSE_RST,
@@ -108,7 +115,19 @@ kx_infer_conn_guess(const struct kx_conn *c, struct kx_kexguess *g)
 	if (c->hs == NULL || c->hs->infer == NULL)
 		return;
 	*g = c->hs->infer->guess;
-	kx_kexguess_count(kx_conn_ssh(c, KX_CLIENT), kx_conn_ssh(c, KX_SERVER), g);
+	/* Once summarised, the counts were taken (kx_infer_conn_keep). */
+	if (!c->hs_summarised)
+		kx_kexguess_count(kx_conn_ssh(c, KX_CLIENT),
+		    kx_conn_ssh(c, KX_SERVER), g);
+}
+
+void
+kx_infer_conn_keep(struct kx_conn *c)
+{
+	if (c->hs == NULL || c->hs->infer == NULL || c->hs_summarised)
+		return;
+	kx_kexguess_count(&c->hs->ssh[KX_CLIENT], &c->hs->ssh[KX_SERVER],
+	    &c->hs->infer->guess);
 }
 
 void

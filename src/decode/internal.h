@@ -29,6 +29,11 @@ kx_decode_short(struct kx_packet *pkt, int cut, enum kx_anomaly bad)
 	return KX_MALFORMED;
 }
 
+/* kx_decode without its shortcut for plain Ethernet/IPv4/TCP frames: every
+ * frame through the cursors (the shortcut is checked against it). */
+KX_WUR enum kx_status kx_decode_general(int dlt, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen, struct kx_packet *pkt);
+
 /* Throughout, depth is how many tunnels the frame has already been
  * unwrapped from (0 on the outer frame); decode_tunnel.c caps it. */
 

@@ -1,6 +1,7 @@
 /* decode: link layer. Finds where the IP datagram starts and which version
  * it claims; everything after that is decode_ip.c's job, and EtherTypes
  * that announce a tunnel (MPLS, PPPoE) are decode_tunnel.c's. */
+#include <stdbool.h>
 #include <string.h>
 
 #include <pcap/dlt.h>
@@ -174,17 +175,81 @@ decode_ipoib(struct kx_cursor *c, int cut, struct kx_packet *pkt)
 	}
 }
 
-enum kx_status
-kx_decode(int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
-    struct kx_packet *pkt)
+/* Most frames are Ethernet, untagged IPv4 without options, not a fragment,
+ * TCP, captured whole. Once the first 34 bytes are known to be there and
+ * to say so, their fields are read in place and only the TCP header goes
+ * through a cursor: the same answer as the general path below for every
+ * such frame (tests/test_decode.c compares both on built frames mutated,
+ * cut and padded), at a fraction of the reads. Anything else returns
+ * false, untouched, for the general path. */
+static bool
+ether_ipv4_tcp(const uint8_t *f, uint32_t caplen, uint32_t wirelen,
+    struct kx_packet *pkt, enum kx_status *st)
 {
-	struct kx_cursor c;
+	struct kx_cursor seg;
+	uint32_t tot;
+
+	if (caplen != wirelen || caplen < ETH_ADDRS_LEN + 2 + 20 ||
+	    f[12] != 0x08 || f[13] != 0x00 || f[14] != 0x45 || f[23] != 6 ||
+	    ((f[20] & 0x3f) | f[21]) != 0)
+		return false;
+	tot = (uint32_t)f[16] << 8 | f[17];
+	if (tot < 20 || tot > caplen - (ETH_ADDRS_LEN + 2))
+		return false;
+	pkt->ip_version = 4;
+	pkt->ip_id = (uint16_t)(f[18] << 8 | f[19]);
+	pkt->ttl = f[22];
+	memcpy(pkt->src, f + 26, 4);
+	memcpy(pkt->dst, f + 30, 4);
+	kx_cur_init(&seg, f + 34, tot - 20);
+	*st = kx_decode_tcp(&seg, tot - 20, 0, pkt);
+	return true;
+}
+
+/* Clears *pkt but for the caller's time and frame number. */
+static void
+packet_clear(struct kx_packet *pkt)
+{
 	uint64_t ts_us = pkt->ts_us, frame_no = pkt->frame_no;
-	int cut = caplen < wirelen;
 
 	memset(pkt, 0, sizeof(*pkt));
 	pkt->ts_us = ts_us;
 	pkt->frame_no = frame_no;
+}
+
+static enum kx_status decode_general(int dlt, const uint8_t *frame,
+    uint32_t caplen, uint32_t wirelen, struct kx_packet *pkt);
+
+enum kx_status
+kx_decode(int dlt, const uint8_t *frame, uint32_t caplen, uint32_t wirelen,
+    struct kx_packet *pkt)
+{
+	enum kx_status st;
+
+	packet_clear(pkt);
+	if (dlt == DLT_EN10MB && frame != NULL &&
+	    ether_ipv4_tcp(frame, caplen, wirelen, pkt, &st))
+		return st;
+	/* The shortcut wrote nothing when it declined. */
+	return decode_general(dlt, frame, caplen, wirelen, pkt);
+}
+
+enum kx_status
+kx_decode_general(int dlt, const uint8_t *frame, uint32_t caplen,
+    uint32_t wirelen, struct kx_packet *pkt)
+{
+	packet_clear(pkt);
+	return decode_general(dlt, frame, caplen, wirelen, pkt);
+}
+
+/* The frame through the cursors, *pkt already cleared. */
+static enum kx_status
+decode_general(int dlt, const uint8_t *frame, uint32_t caplen,
+    uint32_t wirelen, struct kx_packet *pkt)
+{
+	struct kx_cursor c;
+	int cut = caplen < wirelen;
+
 	kx_cur_init(&c, frame, caplen);
 
 	switch (dlt) {

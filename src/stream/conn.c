@@ -1,7 +1,7 @@
 /* A connection's lifecycle (DESIGN "flow"): created small, with only its
  * endpoints and per-side TCP facts (struct kx_half); given its handshake
  * state (both directions' reassembly and SSH parser, struct kx_hs) when
- * payload arrives; compacted once its handshake record is written; its
+ * payload arrives; summarised once its handshake record is written; its
  * heap bytes measured for --max-memory; freed with everything it owns
  * (the handshake state, its RSTs, the frames kept for -w). The table that
  * finds connections is flow.c. */
@@ -59,36 +59,137 @@ kx_conn_hs(struct kx_conn *c, uint32_t max_buffer, uint32_t max_ooo)
 		kx_ssh_side_init(&hs->ssh[s], s == KX_SERVER);
 	}
 	hs->infer = NULL;
+	hs->encrypted_bytes[0] = hs->encrypted_bytes[1] = 0;
+	hs->hs_ts = 0;
+	hs->log = NULL;
 	c->hs = hs;
 	c->mem_dirty = true;
 	return hs;
 }
 
-/* Stand-ins of a freed KEXINIT and host key: seen, no bytes kept. Never
- * written, never freed. */
-struct kx_kexinit kx_kexinit_gone;
-uint8_t kx_hostkey_gone[1];
+void
+kx_ssh_keep(struct kx_ssh_kept *k, const struct kx_ssh_side *s)
+{
+	memset(k, 0, sizeof(*k));
+	k->banner = s->banner;
+	k->prebanner_first = s->prebanner_first;
+	k->disc_desc = s->disc_desc;
+	k->anomalies = s->anomalies;
+	k->prebanner_lines = s->prebanner_lines;
+	k->msg_count = s->msg_count;
+	k->disc_reason = s->disc_reason;
+	k->banner_len = s->banner_len;
+	k->proto_off = s->proto_off;
+	k->proto_len = s->proto_len;
+	k->soft_off = s->soft_off;
+	k->soft_len = s->soft_len;
+	k->comments_off = s->comments_off;
+	k->comments_len = s->comments_len;
+	k->prebanner_first_len = s->prebanner_first_len;
+	k->disc_desc_len = s->disc_desc_len;
+	k->proto_major = s->proto_major;
+	k->proto_minor = s->proto_minor;
+	k->last_msg = s->last_msg;
+	k->have_banner = s->have_banner;
+	k->banner_truncated = s->banner_truncated;
+	k->newkeys = s->newkeys;
+	k->have_disconnect = s->have_disconnect;
+	k->have_kexinit = s->kexinit != NULL;
+	k->have_hostkey = s->hostkey != NULL;
+	for (uint32_t i = 0; i < s->msg_count && i < KX_MSGLOG_MAX; i++)
+		if (s->msglog[i].code >= KX_MSG_KEX_FIRST &&
+		    s->msglog[i].code <= KX_MSG_KEX_LAST)
+			k->kex_msg = true;
+}
 
 void
-kx_conn_hs_compact(struct kx_conn *c)
+kx_reasm_keep(struct kx_reasm_kept *k, const struct kx_reasm *r)
 {
-	if (c->hs == NULL)
-		return;
-	for (int s = 0; s < 2; s++) {
-		struct kx_ssh_side *ss = &c->hs->ssh[s];
+	memset(k, 0, sizeof(*k));
+	k->anomalies = r->anomalies;
+	k->base_seq = r->base_seq;
+	k->ooo_dropped = r->ooo_dropped;
+	k->have_base = r->have_base;
+}
 
-		if (ss->kexinit != NULL && ss->kexinit != &kx_kexinit_gone) {
-			kx_kexinit_free(ss->kexinit);
-			free(ss->kexinit);
-			ss->kexinit = &kx_kexinit_gone;
-			ss->kexinit_raw_len = 0;
-		}
-		if (ss->hostkey != NULL && ss->hostkey != kx_hostkey_gone) {
-			free(ss->hostkey);
-			ss->hostkey = kx_hostkey_gone;
-			ss->hostkey_len = 0;
-		}
+const struct kx_ssh_kept *
+kx_conn_kept(const struct kx_conn *c, int side, struct kx_ssh_kept *tmp)
+{
+	if (kx_conn_summarised(c))
+		return &c->hs->sum.ssh[side];
+	kx_ssh_keep(tmp, kx_conn_ssh(c, side));
+	tmp->rs_have_base = kx_conn_reasm(c, side)->have_base;
+	return tmp;
+}
+
+const struct kx_reasm_kept *
+kx_conn_reasm_kept(const struct kx_conn *c, int side,
+    struct kx_reasm_kept *tmp)
+{
+	if (kx_conn_summarised(c)) {
+		const struct kx_hs_sum *sum = &c->hs->sum;
+
+		tmp->anomalies = sum->rs_anomalies[side];
+		tmp->base_seq = sum->rs_base_seq[side];
+		tmp->ooo_dropped = sum->rs_ooo_dropped[side];
+		tmp->have_base = sum->ssh[side].rs_have_base;
+		return tmp;
 	}
+	kx_reasm_keep(tmp, kx_conn_reasm(c, side));
+	return tmp;
+}
+
+/* Frees the texts a summary owns. */
+static void
+sum_free(struct kx_hs_sum *sum)
+{
+	for (int s = 0; s < 2; s++) {
+		struct kx_ssh_kept *k = &sum->ssh[s];
+
+		free((void *)(uintptr_t)k->banner);
+		if (k->prebanner_first != kx_ssh_nothing)
+			free((void *)(uintptr_t)k->prebanner_first);
+		if (k->disc_desc != (const uint8_t *)kx_ssh_nothing)
+			free((void *)(uintptr_t)k->disc_desc);
+	}
+}
+
+void
+kx_conn_hs_summarise(struct kx_conn *c)
+{
+	struct kx_hs *hs = c->hs, *small;
+	struct kx_hs_sum sum;
+
+	if (hs == NULL || c->hs_summarised)
+		return;
+	/* The smaller block first: without it the state stays whole. */
+	if ((small = malloc(kx_hs_sum_size())) == NULL)
+		return;
+	/* What the inference reads of the message logs, before they go. */
+	kx_infer_conn_keep(c);
+	for (int s = 0; s < 2; s++) {
+		struct kx_ssh_side *ss = &hs->ssh[s];
+		bool have_base = hs->rs[s].have_base;
+
+		sum.rs_anomalies[s] = hs->rs[s].anomalies;
+		sum.rs_base_seq[s] = hs->rs[s].base_seq;
+		sum.rs_ooo_dropped[s] = hs->rs[s].ooo_dropped;
+		kx_reasm_free(&hs->rs[s]);
+		kx_ssh_keep(&sum.ssh[s], ss);
+		sum.ssh[s].rs_have_base = have_base;
+		/* The texts now belong to the summary; the rest (the KEXINIT
+		 * copy, the host key) goes with the parser's state. */
+		ss->banner = NULL;
+		ss->prebanner_first = kx_ssh_nothing;
+		ss->disc_desc = (const uint8_t *)kx_ssh_nothing;
+		kx_ssh_side_free(ss);
+	}
+	/* What precedes the union (inference, counts, log) moves as is. */
+	memcpy(small, hs, offsetof(struct kx_hs, sum));
+	memcpy((uint8_t *)small + offsetof(struct kx_hs, sum), &sum, sizeof(sum));
+	free(hs);
+	c->hs = small;
+	c->hs_summarised = true;
 	c->mem_dirty = true;
 }
 
@@ -97,15 +198,13 @@ kx_conn_hs_free(struct kx_conn *c)
 {
 	if (c->hs == NULL)
 		return;
-	for (int s = 0; s < 2; s++) {
-		struct kx_ssh_side *ss = &c->hs->ssh[s];
-
-		if (ss->kexinit == &kx_kexinit_gone)
-			ss->kexinit = NULL;
-		if (ss->hostkey == kx_hostkey_gone)
-			ss->hostkey = NULL;
-		kx_reasm_free(&c->hs->rs[s]);
-		kx_ssh_side_free(&c->hs->ssh[s]);
+	if (c->hs_summarised) {
+		sum_free(&c->hs->sum);
+	} else {
+		for (int s = 0; s < 2; s++) {
+			kx_reasm_free(&c->hs->rs[s]);
+			kx_ssh_side_free(&c->hs->ssh[s]);
+		}
 	}
 	kx_infer_conn_free(c);
 	free(c->hs);
@@ -148,20 +247,41 @@ kx_conn_free(struct kx_conn *c)
 	free(c);
 }
 
+/* Heap bytes of one side's texts (ssh.h: kept only when seen). */
+static size_t
+texts_mem(const struct kx_ssh_kept *k)
+{
+	size_t n = 0;
+
+	if (k->banner != NULL)
+		n += kx_mem_chunk(k->banner_len != 0 ? k->banner_len : 1);
+	if (k->prebanner_first != NULL && k->prebanner_first != kx_ssh_nothing)
+		n += kx_mem_chunk((size_t)k->prebanner_first_len + 1u);
+	if (k->disc_desc != NULL &&
+	    k->disc_desc != (const uint8_t *)kx_ssh_nothing)
+		n += kx_mem_chunk(k->disc_desc_len);
+	return n;
+}
+
 size_t
 kx_conn_mem(const struct kx_conn *c)
 {
 	size_t n = kx_mem_chunk(sizeof(*c));
 
-	if (c->hs != NULL)
+	if (c->hs != NULL && c->hs_summarised) {
+		n += kx_mem_chunk(kx_hs_sum_size()) + kx_infer_conn_mem(c);
+		for (int s = 0; s < 2; s++)
+			n += texts_mem(&c->hs->sum.ssh[s]);
+	} else if (c->hs != NULL) {
 		n += kx_mem_chunk(sizeof(*c->hs)) + kx_infer_conn_mem(c);
-	for (int s = 0; s < 2 && c->hs != NULL; s++) {
+	}
+	for (int s = 0; s < 2 && c->hs != NULL && !c->hs_summarised; s++) {
 		const struct kx_ssh_side *ss = &c->hs->ssh[s];
 
 		n += kx_reasm_mem(&c->hs->rs[s]);
 		if (ss->banner != NULL)
 			n += kx_mem_chunk(ss->banner_len != 0 ? ss->banner_len : 1);
-		if (ss->kexinit != NULL && ss->kexinit != &kx_kexinit_gone)
+		if (ss->kexinit != NULL)
 			n += kx_mem_chunk(sizeof(*ss->kexinit)) +
 			    kx_mem_chunk(ss->kexinit_raw_len != 0 ?
 			    ss->kexinit_raw_len : 1);
@@ -172,7 +292,7 @@ kx_conn_mem(const struct kx_conn *c)
 		if (ss->disc_desc != NULL &&
 		    ss->disc_desc != (const uint8_t *)kx_ssh_nothing)
 			n += kx_mem_chunk(ss->disc_desc_len);
-		if (ss->hostkey != NULL && ss->hostkey != kx_hostkey_gone)
+		if (ss->hostkey != NULL)
 			n += kx_mem_chunk(ss->hostkey_len != 0 ? ss->hostkey_len : 1);
 	}
 	n += kx_resets_mem(c->rsts);

@@ -261,7 +261,10 @@ slot_put(struct flow_slot *slot, uint32_t m, uint32_t h, struct kx_conn *c)
 static void
 slot_del(struct kx_flow_table *t, const struct kx_conn *c)
 {
-	uint32_t m = t->nslots - 1, i = c->hash & m, j;
+	uint32_t m = t->nslots - 1, j;
+	/* Its hash again (the slot keeps it; the connection does not). */
+	uint32_t i = flow_hash(t, c->ip_version, c->vlan, c->ep[0].addr,
+	    c->ep[0].port, c->ep[1].addr, c->ep[1].port) & m;
 
 	for (uint32_t n = 0; t->slot[i].c != c; i = (i + 1) & m)
 		if (++n > m)
@@ -341,7 +344,8 @@ unlink_conn(struct kx_flow_table *t, struct kx_conn *c)
 	if (t->recent == c)
 		t->recent = NULL;
 	for (int s = 0; s < 2; s++) {
-		const struct kx_reasm *rs = kx_conn_reasm(c, s);
+		struct kx_reasm_kept tmp;
+		const struct kx_reasm_kept *rs = kx_conn_reasm_kept(c, s, &tmp);
 
 		if (kx_anom_has(rs->anomalies, KX_ANOM_REASM_DEPTH_LIMIT))
 			t->caps.buffer_limit++;
@@ -355,7 +359,7 @@ kx_flow_finish(struct kx_flow_table *t, struct kx_conn *c)
 	unlink_conn(t, c);
 	kx_flow_remember_closed(t, c);
 	/* Whatever still waits out of order sits past a hole for good. */
-	if (c->hs != NULL)
+	if (c->hs != NULL && !c->hs_summarised)
 		for (int side = 0; side < 2; side++)
 			kx_reasm_finish(&c->hs->rs[side]);
 	if (t->done != NULL)
@@ -482,7 +486,6 @@ kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
 	if ((c = kx_conn_new(pkt, server_is_dport, side)) == NULL)
 		return NULL;
 	t->conn_mem += c->mem;
-	c->hash = h;
 	c->seq_no = t->next_seq++;
 	slot_put(t->slot, t->nslots - 1, h, c);
 	lru_push(t, c);

@@ -129,7 +129,7 @@ bool kx_close_session_evident(const struct kx_conn *c);
 int kx_close_mtu_side(const struct kx_conn *c);
 /* "Exceeded MaxStartups" / "Not allowed at this time" in what the server
  * sent before (or instead of) its identification string. */
-enum kx_cause kx_close_refusal_text(const struct kx_ssh_side *server);
+enum kx_cause kx_close_refusal_text(const struct kx_ssh_kept *server);
 
 /* What the server wrote instead of an identification string: its first
  * pre-banner line, or the bytes of a line it never ended (a tcp_wrappers

@@ -36,7 +36,7 @@ struct kx_auth_view {
 
 /* At a side's NEWKEYS (its first encrypted bytes): allocates c->hs->infer and
  * sets it up with the negotiated names, read from both KEXINITs (which
- * must still be there: call before kx_conn_hs_compact). Without both
+ * must still be there: call before kx_conn_hs_summarise). Without both
  * KEXINITs the names are unknown and every answer is "unknown". Does
  * nothing when it exists, or without c->hs; on allocation failure it stays
  * NULL (the records then say nothing of the encrypted part). */
@@ -56,6 +56,10 @@ void kx_infer_conn_judge(const struct kx_conn *c, struct kx_auth_view *out);
  * be gone: as kept at NEWKEYS, its message counts read again. All false
  * when nothing was kept. */
 void kx_infer_conn_guess(const struct kx_conn *c, struct kx_kexguess *g);
+
+/* Before the handshake state is summarised (kx_conn_hs_summarise): takes
+ * what kx_infer_conn_guess reads of the message logs, which go with it. */
+void kx_infer_conn_keep(struct kx_conn *c);
 
 void kx_infer_conn_free(struct kx_conn *c);
 size_t kx_infer_conn_mem(const struct kx_conn *c);

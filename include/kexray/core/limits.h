@@ -6,7 +6,8 @@
  * KX_SELECT_*_MAX, KX_BRUTE_*_MAX, KX_LIVE_FOLLOW_MAX, KX_SANDBOX_FDS_MAX)
  * sit with their option; the size of one name's buffer (KX_KEYTYPE_MAX)
  * with its struct; the held --brief lines (KX_BRIEF_HOLD_MAX, report/
- * brief_hold.h) and the encrypted-size inference's (KX_INFER_*,
+ * brief_hold.h), the records held for a scan (KX_SCAN_HOLD_*, report/
+ * scan_hold.h) and the encrypted-size inference's (KX_INFER_*,
  * analyze/infer.h) beside the one module that keeps them. */
 #ifndef KEXRAY_LIMITS_H
 #define KEXRAY_LIMITS_H

@@ -1,7 +1,7 @@
 /* flow: the TCP connections kexray follows (DESIGN "flow"). Two parts:
  * - the connection (conn.c, tcpfacts.c): struct kx_conn, small while
  *   half-open (endpoints, TCP facts per side), its handshake state
- *   allocated when payload arrives, compacted after NEWKEYS, measured for
+ *   allocated when payload arrives, summarised after NEWKEYS, measured for
  *   --max-memory and freed with all it owns;
  * - the table (flow.c): connections keyed by addresses, ports and outer
  *   VLAN, with a hard cap and eviction that still reports the evicted
@@ -11,6 +11,7 @@
 #define KEXRAY_FLOW_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "kexray/decode/packet.h"
@@ -115,21 +116,92 @@ struct kx_half {
 	uint8_t ttl;             /* of the first packet */
 	uint32_t base_seq;       /* its SYN's sequence number plus one */
 	uint64_t pkts;
-	uint64_t payload_bytes;
-	uint64_t encrypted_bytes; /* after this side's NEWKEYS */
+	uint64_t payload_bytes;   /* after NEWKEYS: kx_conn_encrypted */
 	struct kx_tcpfacts tf;   /* its recent genuine segments (reset forensics) */
 };
 
+/* What the close (close.h), reset forensics (resets.h), the reports and
+ * the inference read of one side's SSH state once the handshake record is
+ * written: a copy of those fields of struct kx_ssh_side under the same
+ * names, so that a reader reads either through kx_conn_kept; of the
+ * KEXINIT and host key only whether they were seen. The texts are owned
+ * by the summary once it is made (kx_conn_hs_summarise); before, they
+ * point into the parser's state. 72 bytes on x86-64. */
+struct kx_ssh_kept {
+	const uint8_t *banner;        /* banner_len bytes, NULL none */
+	const char *prebanner_first;  /* kx_ssh_nothing when none */
+	const uint8_t *disc_desc;     /* kx_ssh_nothing when none */
+	kx_anomset anomalies;
+	uint32_t prebanner_lines;
+	uint32_t msg_count;
+	uint32_t disc_reason;
+	uint16_t banner_len;
+	uint16_t proto_off, proto_len;
+	uint16_t soft_off, soft_len;
+	uint16_t comments_off, comments_len;
+	uint16_t prebanner_first_len;
+	uint16_t disc_desc_len;
+	uint8_t proto_major, proto_minor;
+	uint8_t last_msg;
+	bool have_banner : 1, banner_truncated : 1, newkeys : 1;
+	bool have_disconnect : 1;
+	bool kex_msg : 1;             /* a key exchange method message (30-49) */
+	bool have_kexinit : 1;        /* its KEXINIT was seen (kexinit != NULL) */
+	bool have_hostkey : 1;        /* its host key was seen (hostkey != NULL) */
+	bool rs_have_base : 1;        /* of its reassembly: kx_reasm_kept */
+};
+
+/* The same for one direction's reassembly (struct kx_reasm), as
+ * kx_conn_reasm_kept gives it. */
+struct kx_reasm_kept {
+	kx_anomset anomalies;
+	uint32_t base_seq;
+	uint32_t ooo_dropped;
+	bool have_base;
+};
+
+/* What a connection keeps of its handshake state once both sides sent
+ * NEWKEYS and the handshake record is written (kx_conn_hs_summarise),
+ * indexed by kx_side; the reassembly's have_base is in ssh[].rs_have_base. */
+struct kx_hs_sum {
+	struct kx_ssh_kept ssh[2];
+	kx_anomset rs_anomalies[2];
+	uint32_t rs_base_seq[2];
+	uint32_t rs_ooo_dropped[2];
+};
+
 /* What a connection holds once payload arrives (DESIGN "flow": small while
- * half-open, handshake state allocated when payload arrives): both
- * directions' reassembly and SSH parser state, indexed by kx_side. */
+ * half-open, handshake state allocated when payload arrives): what is
+ * read after NEWKEYS (inference, encrypted byte counts, the log), then
+ * both directions' reassembly and SSH parser state, indexed by kx_side;
+ * once summarised (c->hs_summarised) only struct kx_hs_sum in their
+ * place, in a block of kx_hs_sum_size() bytes (216 on x86-64, against
+ * 1,016 whole). */
 struct kx_hs {
-	struct kx_reasm rs[2];
-	struct kx_ssh_side ssh[2];
 	/* Sizes and times after NEWKEYS (analyze/infer_conn.h), NULL before
 	 * a side's NEWKEYS; owned. */
 	struct kx_infer_conn *infer;
+	/* Payload bytes each side sent after its NEWKEYS (kx_side). */
+	uint64_t encrypted_bytes[2];
+	uint64_t hs_ts;           /* NEWKEYS complete both ways, 0 not yet */
+	/* What a log adds (sshlog.h), NULL from packets: kx_conn_log. */
+	const struct kx_logconn *log;
+	/* c->hs_summarised: sum is valid, rs and ssh are gone */
+	union {
+		struct {
+			struct kx_reasm rs[2];
+			struct kx_ssh_side ssh[2];
+		};
+		struct kx_hs_sum sum;
+	};
 };
+
+/* Bytes of a summarised struct kx_hs. */
+static inline size_t
+kx_hs_sum_size(void)
+{
+	return offsetof(struct kx_hs, sum) + sizeof(struct kx_hs_sum);
+}
 
 enum kx_conn_kind {
 	KX_CONN_PENDING,   /* odd port: not yet known to be SSH */
@@ -145,50 +217,51 @@ struct kx_hs_outcome {
 };
 
 /* A connection. Laid out small (docs/limits.md "Memory"): a half-open one
- * is this struct and its table slot; payload adds struct kx_hs, a RST the
- * log of struct kx_rstlog. */
+ * is this struct (232 bytes on x86-64, 240 in glibc's chunk) and its
+ * table slot; payload adds struct kx_hs (summarised after NEWKEYS both
+ * ways), a RST the log of struct kx_rstlog. What only a later stage has
+ * lives in struct kx_hs: kx_conn_encrypted, kx_conn_hs_ts, kx_conn_log. */
 struct kx_conn {
 	/* table links */
 	struct kx_conn *lru_prev, *lru_next;
-	uint32_t hash;        /* keyed flow hash: finds its slot */
-	uint32_t mem;         /* heap bytes accounted to it (--max-memory) */
 
 	uint64_t seq_no;      /* creation order */
 	uint64_t ts_first, ts_last;
+	uint64_t close_ts;
+	kx_anomset anomalies; /* decode/flow level; reasm and ssh keep theirs */
 	struct kx_endpoint ep[2];   /* indexed by kx_side */
 	uint16_t vlan;        /* outer VLAN ID, 0 none */
 	uint8_t ip_version;
 	uint8_t tunnel;       /* enum kx_tunnel the first packet arrived in */
 	uint8_t kind;         /* enum kx_conn_kind */
-	bool syn_seen, synack_seen, midstream;
-
 	uint8_t close;               /* enum kx_close */
 	int8_t closed_by;            /* kx_side, -1 none */
+	uint8_t source;              /* enum kx_source */
 	struct kx_step close_after;  /* last handshake step before the close */
 	struct kx_step last_step;
-	bool evicted;
-	bool mem_dirty;              /* an allocation changed: re-account it */
-	uint8_t source;              /* enum kx_source */
+	struct kx_hs_outcome hs_outcome;  /* set when its record was written */
+	/* one-bit flags: every half-open connection has them */
+	bool syn_seen : 1, synack_seen : 1, midstream : 1;
+	bool evicted : 1;
+	bool mem_dirty : 1;          /* an allocation changed: re-account it */
 	/* No TCP facts: half[].pkts, the byte counts, kx_tcpfacts, SYN and
 	 * SYN-ACK are unknown, not zero (a log, sshlog.h: what it says of
 	 * the wire is in log). */
-	bool no_tcp_facts;
+	bool no_tcp_facts : 1;
 	/* Records (docs/output-format.md): the "ssh" record is written when
 	 * the handshake outcome is final, the "close" record when it ends. */
-	bool hs_reported;            /* the handshake callback ran for it */
-	struct kx_hs_outcome hs_outcome;  /* set when its record was written */
-	uint64_t close_ts;
-	uint64_t hs_ts;              /* NEWKEYS complete both ways, 0 not yet */
-	kx_anomset anomalies;        /* decode/flow level; reasm and ssh keep theirs */
+	bool hs_reported : 1;        /* the handshake callback ran for it */
+	bool hs_summarised : 1;      /* hs holds its summary (kx_hs_sum) only */
+	uint32_t mem;         /* heap bytes accounted to it (--max-memory) */
 
 	struct kx_half half[2];      /* indexed by the sending side */
 
 	/* Reassembly and SSH state, NULL until payload arrives: read it
-	 * through kx_conn_ssh and kx_conn_reasm. */
+	 * through kx_conn_ssh and kx_conn_reasm, and once summarised through
+	 * kx_conn_kept and kx_conn_reasm_kept. */
 	struct kx_hs *hs;
 	struct kx_rstlog *rsts;      /* its RSTs (resets.h), NULL none; owned */
 	struct kx_evidence *evidence; /* frames kept for -w, NULL when off */
-	const struct kx_logconn *log; /* what a log adds; NULL from packets */
 };
 
 /* The state of a side that has sent no payload: what kx_conn_ssh and
@@ -197,17 +270,83 @@ extern const struct kx_ssh_side kx_ssh_side_none[2];
 extern const struct kx_reasm kx_reasm_none;
 
 /* Side side's SSH parser state: the connection's own once payload
- * arrived, else an empty one. Never NULL. */
+ * arrived, else an empty one. Never NULL. Only while the handshake state
+ * is live (not summarised): what is read after the handshake record goes
+ * through kx_conn_kept and kx_conn_reasm_kept. */
 static inline const struct kx_ssh_side *
 kx_conn_ssh(const struct kx_conn *c, int side)
 {
-	return c->hs != NULL ? &c->hs->ssh[side] : &kx_ssh_side_none[side];
+	/* Summarised, c->hs is the smaller block: a reader that came here
+	 * anyway gets the empty state, never bytes past that block (the
+	 * goldens, byte for byte the same as before the summary, show that
+	 * none does). */
+	return c->hs != NULL && !c->hs_summarised ? &c->hs->ssh[side] :
+	    &kx_ssh_side_none[side];
 }
 
 static inline const struct kx_reasm *
 kx_conn_reasm(const struct kx_conn *c, int side)
 {
-	return c->hs != NULL ? &c->hs->rs[side] : &kx_reasm_none;
+	return c->hs != NULL && !c->hs_summarised ? &c->hs->rs[side] :
+	    &kx_reasm_none;
+}
+
+/* Payload bytes side sent after its NEWKEYS (0 without payload). */
+static inline uint64_t
+kx_conn_encrypted(const struct kx_conn *c, int side)
+{
+	return c->hs != NULL ? c->hs->encrypted_bytes[side] : 0;
+}
+
+/* What a log adds to c (sshlog.h); NULL for a connection from packets. */
+static inline const struct kx_logconn *
+kx_conn_log(const struct kx_conn *c)
+{
+	return c->hs != NULL ? c->hs->log : NULL;
+}
+
+/* When NEWKEYS completed both ways, 0 not yet. */
+static inline uint64_t
+kx_conn_hs_ts(const struct kx_conn *c)
+{
+	return c->hs != NULL ? c->hs->hs_ts : 0;
+}
+
+/* Whether side sent NEWKEYS, summarised or not. */
+static inline bool
+kx_conn_newkeys(const struct kx_conn *c, int side)
+{
+	if (c->hs == NULL)
+		return false;
+	return c->hs_summarised ? c->hs->sum.ssh[side].newkeys :
+	    c->hs->ssh[side].newkeys;
+}
+
+/* Copies what is kept of an SSH side (pointers shared, not owned). */
+void kx_ssh_keep(struct kx_ssh_kept *k, const struct kx_ssh_side *s);
+void kx_reasm_keep(struct kx_reasm_kept *k, const struct kx_reasm *r);
+
+/* What side's SSH state says for the readers after the handshake record:
+ * the summary once made, else tmp filled from the live state. Never
+ * NULL; valid while c and tmp are. kx_conn_reasm_kept fills tmp from
+ * either and returns it. */
+const struct kx_ssh_kept *kx_conn_kept(const struct kx_conn *c, int side,
+    struct kx_ssh_kept *tmp);
+const struct kx_reasm_kept *kx_conn_reasm_kept(const struct kx_conn *c,
+    int side, struct kx_reasm_kept *tmp);
+
+/* The same with a temporary of the caller's block (a compound literal),
+ * for the readers that want one field or two. */
+#define KX_CONN_KEPT(c, side) \
+	kx_conn_kept((c), (side), &(struct kx_ssh_kept){ .banner = NULL })
+#define KX_CONN_REASM_KEPT(c, side) \
+	kx_conn_reasm_kept((c), (side), &(struct kx_reasm_kept){ .base_seq = 0 })
+
+/* Whether the handshake state is summarised (kx_conn_hs_summarise). */
+static inline bool
+kx_conn_summarised(const struct kx_conn *c)
+{
+	return c->hs != NULL && c->hs_summarised;
 }
 
 /* c's handshake state, allocated on first use with reasm limits
@@ -227,13 +366,16 @@ void kx_conn_free(struct kx_conn *c);
 /* Heap bytes connection c holds: its struct, reasm buffers and queue,
  * banner and KEXINIT copies, RSTs, evidence frames. */
 size_t kx_conn_mem(const struct kx_conn *c);
-/* Once the handshake record is written (NEWKEYS both ways): frees both
- * KEXINIT copies and the host key, which nothing reads after it. Their
- * pointers stay non-NULL (kx_kexinit_gone, kx_hostkey_gone) for what asks
- * only whether they were seen (the close's phase), with no bytes. */
-void kx_conn_hs_compact(struct kx_conn *c);
-extern struct kx_kexinit kx_kexinit_gone;
-extern uint8_t kx_hostkey_gone[1];
+/* Once the handshake record is written (NEWKEYS both ways): summarises
+ * the handshake state into struct kx_hs_sum (what the close, the reset
+ * forensics, the reports and the inference read after it: kx_conn_kept,
+ * kx_conn_reasm_kept) and frees the rest: both reassembly buffers, the
+ * parser state with its message logs, both KEXINIT copies and the host
+ * key; of those two only whether they were seen is kept. c->hs becomes a
+ * block of kx_hs_sum_size() bytes. Does nothing without handshake state,
+ * when done already, or when that block cannot be had (the state then
+ * stays whole). */
+void kx_conn_hs_summarise(struct kx_conn *c);
 
 struct kx_flow_table;
 

@@ -107,7 +107,7 @@ kx_sshlog_conn_new(struct kx_sshlog *l, const struct lineinfo *li, bool bind,
 	lc->c.closed_by = -1;
 	lc->c.close_after.side = -1;
 	lc->c.last_step.side = -1;
-	lc->c.log = &lc->info;
+	lc->hs.log = &lc->info;
 	lc->info.writer = KX_SERVER;
 	lc->info.pid = pid;
 	lc->info.first_line = lc->info.last_line = line_no;
