@@ -151,7 +151,7 @@ keep_evidence(void *arg, const struct kx_conn *c)
 	struct run *r = arg;
 
 	if (r->evw != NULL)
-		kx_evidence_write(r->evw, c->evidence);
+		kx_evidence_write(r->evw, kx_conn_evidence(c));
 }
 
 /* The handshake record, once its outcome is final: at NEWKEYS both ways

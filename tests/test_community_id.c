@@ -115,7 +115,7 @@ test_conn(void **state)
 {
 	struct kx_conn c;
 	struct kx_logconn lg;
-	struct kx_hs hs;
+	struct kx_hs_logged hs;
 	char id[KX_COMMUNITY_ID_SIZE];
 
 	(void)state;
@@ -136,7 +136,8 @@ test_conn(void **state)
 	lg.have_ep[KX_CLIENT] = true;
 	memset(&hs, 0, sizeof(hs));
 	hs.log = &lg;   /* a log's connection keeps it there */
-	c.hs = &hs;
+	c.hs = &hs.hs;
+	c.no_tcp_facts = true;
 	assert_false(kx_conn_community_id(&c, id));
 	assert_string_equal(id, "");
 	lg.have_ep[KX_SERVER] = true;

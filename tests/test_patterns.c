@@ -61,9 +61,8 @@ on_done(struct kx_conn *c, void *arg)
 		uint32_t fails = kx_brute_failed(c);
 
 		cp.hs = NULL;
-		cp.rsts = NULL;
-		cp.evidence = NULL;
-		cp.lru_prev = cp.lru_next = NULL;
+		cp.rare = NULL;
+		cp.lru_prev = cp.lru_next = 0;
 		if (kx_brute_note_failed(s->brute_copy, &cp, ci.phase, fails,
 		    &s->copy_bh))
 			s->copy_hits++;

@@ -361,7 +361,7 @@ on_done_compact(struct kx_conn *c, void *arg)
 	}
 	/* What a summarised connection may hold: its struct, the summary,
 	 * the inference state and the two banners, nothing more. */
-	s->bound_at_close = kx_mem_chunk(sizeof(struct kx_conn)) +
+	s->bound_at_close = sizeof(struct kx_conn) +
 	    kx_mem_chunk(kx_hs_sum_size()) +
 	    kx_mem_chunk(sizeof(struct kx_infer_conn)) +
 	    kx_mem_chunk(cs->banner_len) + kx_mem_chunk(ss->banner_len);
@@ -414,7 +414,7 @@ test_half_open_is_small(void **state)
 	seg(&t, false, KX_TCP_FIN | KX_TCP_ACK, NULL);
 	assert_int_equal(s.n, 1);
 	assert_true(s.hs_absent);
-	assert_int_equal(s.mem, kx_mem_chunk(sizeof(struct kx_conn)));
+	assert_int_equal(s.mem, sizeof(struct kx_conn));
 	assert_in_range(s.mem, 1, 240);
 	kx_pipeline_free(t.pl);
 }
@@ -500,7 +500,7 @@ test_compact_after_handshake(void **state)
 			assert_true(s.summarised);
 			assert_true(s.mem_at_close <= s.bound_at_close);
 			assert_true(s.mem_at_close <
-			    kx_mem_chunk(sizeof(struct kx_conn)) +
+			    sizeof(struct kx_conn) +
 			    kx_mem_chunk(sizeof(struct kx_hs)));
 		} else {
 			assert_false(s.summarised);

@@ -40,9 +40,9 @@ on_done(struct kx_conn *c, void *arg)
 	s->closed_by = c->closed_by;
 	s->cause = v.close.cause;
 	s->third_party = v.close.third_party;
-	s->have_log = c->rsts != NULL;
-	if (c->rsts != NULL)
-		s->log = *c->rsts;
+	s->have_log = kx_conn_rsts(c) != NULL;
+	if (kx_conn_rsts(c) != NULL)
+		s->log = *kx_conn_rsts(c);
 	s->anoms = v.anomalies;
 	s->mem = kx_conn_mem(c);
 	if (kx_conn_ssh(c, KX_SERVER)->banner != NULL)

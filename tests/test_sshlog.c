@@ -90,8 +90,8 @@ on_done(struct kx_conn *c, void *arg)
 	if (s->l != NULL && kx_sshlog_open(s->l) > s->open_max)
 		s->open_max = kx_sshlog_open(s->l);
 	if (s->pid_seen != NULL && kx_conn_log(c) != NULL &&
-	    c->hs->log->pid < s->pid_max) {
-		if (s->pid_seen[c->hs->log->pid]++)
+	    kx_conn_log(c)->pid < s->pid_max) {
+		if (s->pid_seen[kx_conn_log(c)->pid]++)
 			s->dup_pids++;
 	}
 	if (c->evicted)
@@ -142,9 +142,9 @@ on_done(struct kx_conn *c, void *arg)
 	r->ipver = c->ip_version;
 	r->ts_first = c->ts_first;
 	if (kx_conn_log(c) != NULL) {
-		r->log = *c->hs->log;
-		r->have_ep[0] = c->hs->log->have_ep[0];
-		r->have_ep[1] = c->hs->log->have_ep[1];
+		r->log = *kx_conn_log(c);
+		r->have_ep[0] = kx_conn_log(c)->have_ep[0];
+		r->have_ep[1] = kx_conn_log(c)->have_ep[1];
 	}
 	{
 		FILE *f = fmemopen(r->json, sizeof(r->json) - 1, "w");

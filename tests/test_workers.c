@@ -143,7 +143,7 @@ test_brute_queue_order(void **state)
 	assert_non_null(q);
 	memset(&c, 0, sizeof(c));
 	c.hs = (struct kx_hs *)&c;   /* any non-NULL pointer */
-	c.rsts = (struct kx_rstlog *)&c;
+	c.rare = (struct kx_conn_rare *)&c;
 	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
 		c.ts_first = i;
 		assert_true(kx_brute_queue_push(q, keys[i], &c, KX_PHASE_AUTH,
@@ -155,7 +155,7 @@ test_brute_queue_order(void **state)
 		assert_true(it.key > last_key || (it.key == last_key &&
 		    it.order > last_order) || n == 0);
 		assert_null(it.conn.hs);
-		assert_null(it.conn.rsts);
+		assert_null(it.conn.rare);
 		if (it.key == 10)   /* queued 2nd, 4th, 9th: in that order */
 			assert_int_equal(it.conn.ts_first, n == 0 ? 1 : n == 1 ? 3 : 8);
 		/* The failed logins taken at the push travel with it. */

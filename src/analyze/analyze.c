@@ -159,7 +159,7 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 	    v->nego.mismatch_mask != 0 && v->nego.first_failure >= 0) {
 		/* An INFO-level log: the writer's "Unable to negotiate" and
 		 * the peer's list, no proposals (log_mismatch). */
-		const struct kx_logconn *lg = c->hs->log;
+		const struct kx_logconn *lg = kx_conn_log(c);
 		int peer = lg->writer == KX_CLIENT ? KX_SERVER : KX_CLIENT;
 
 		v->kind = KX_V_MISMATCH;

@@ -93,7 +93,7 @@ server_answered(const struct kx_conn *c)
 		/* No SYN-ACK to go by: the log's word that the server was on
 		 * the wire before the end, or that its listener dropped it. */
 		return kx_conn_log(c) != NULL &&
-		    (c->hs->log->seen[KX_SERVER] || c->hs->log->max_startups);
+		    (kx_conn_log(c)->seen[KX_SERVER] || kx_conn_log(c)->max_startups);
 	return c->synack_seen || c->midstream || sv->payload_bytes > 0 ||
 	    cl->payload_bytes > 0;
 }

@@ -145,8 +145,8 @@ say_third_party(const struct kx_conn *c, const char *how,
 	uint16_t all = 0;
 
 	/* Every signal of every RST: a burst is judged as one. */
-	for (uint8_t i = 0; c->rsts != NULL && i < c->rsts->n; i++)
-		all |= c->rsts->r[i].signals;
+	for (uint8_t i = 0; kx_conn_rsts(c) != NULL && i < kx_conn_rsts(c)->n; i++)
+		all |= kx_conn_rsts(c)->r[i].signals;
 	for (int s = 0; s < KX_RSTSIG_MAX && o < sizeof(sig); s++)
 		if (all & (1u << s))
 			o += (size_t)snprintf(sig + o, sizeof(sig) - o, "%s%s",

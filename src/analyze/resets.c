@@ -159,14 +159,16 @@ kx_resets_on_rst(struct kx_conn *c, enum kx_side side,
     const struct kx_packet *pkt, bool closes)
 {
 	const struct kx_half *h = &c->half[side];
-	struct kx_rstlog *l = c->rsts;
+	struct kx_rstlog *l = kx_conn_rsts(c);
 	struct kx_rst *r;
 
 	if (l == NULL) {
-		if ((l = calloc(1, sizeof(*l))) == NULL)
+		struct kx_conn_rare *rare = kx_conn_rare(c);
+
+		if (rare == NULL || (l = calloc(1, sizeof(*l))) == NULL)
 			return KX_NOMEM;
 		l->closing = KX_RST_NONE;
-		c->rsts = l;
+		rare->rsts = l;
 	}
 	if (l->total < UINT32_MAX)
 		l->total++;
@@ -198,7 +200,7 @@ bool
 kx_resets_on_data(struct kx_conn *c, enum kx_side side,
     const struct kx_packet *pkt)
 {
-	struct kx_rstlog *l = c->rsts;
+	struct kx_rstlog *l = kx_conn_rsts(c);
 	uint32_t end = pkt->seq + pkt->payload_wire_len;
 	bool reopened = false;
 
@@ -233,7 +235,7 @@ kx_rst_verdict(const struct kx_rst *r)
 const struct kx_rst *
 kx_resets_closing(const struct kx_conn *c)
 {
-	const struct kx_rstlog *l = c->rsts;
+	const struct kx_rstlog *l = kx_conn_rsts(c);
 
 	if (l == NULL || l->closing == KX_RST_NONE || l->closing >= l->n)
 		return NULL;
@@ -253,18 +255,22 @@ kx_resets_closing_verdict(const struct kx_conn *c)
 	v = kx_rst_verdict(r);
 	/* A burst, or RSTs to both ends, is one act: the closing RST is as
 	 * forged as the worst of the RSTs it was sent with. */
-	if (r->signals & group)
-		for (uint8_t i = 0; i < c->rsts->n; i++)
-			if ((c->rsts->r[i].signals & r->signals & group) &&
-			    kx_rst_verdict(&c->rsts->r[i]) > v)
-				v = kx_rst_verdict(&c->rsts->r[i]);
+	if (r->signals & group) {
+		/* r is one of them: the log is there. */
+		const struct kx_rstlog *l = c->rare->rsts;
+
+		for (uint8_t i = 0; i < l->n; i++)
+			if ((l->r[i].signals & r->signals & group) &&
+			    kx_rst_verdict(&l->r[i]) > v)
+				v = kx_rst_verdict(&l->r[i]);
+	}
 	return v;
 }
 
 bool
 kx_resets_any_flagged(const struct kx_conn *c)
 {
-	const struct kx_rstlog *l = c->rsts;
+	const struct kx_rstlog *l = kx_conn_rsts(c);
 
 	if (l == NULL)
 		return false;

@@ -64,10 +64,9 @@ kx_brute_queue_push(struct kx_brute_queue *q, uint64_t key,
 	it->conn = *c;
 	/* Only the connection's own fields travel: what it points to is
 	 * freed when the worker is done with it. */
-	it->conn.lru_prev = it->conn.lru_next = NULL;
+	it->conn.lru_prev = it->conn.lru_next = it->conn.pool_ref = 0;
 	it->conn.hs = NULL;
-	it->conn.rsts = NULL;
-	it->conn.evidence = NULL;
+	it->conn.rare = NULL;
 	it->phase = phase;
 	it->fails = fails;
 	for (i = q->n++; i > 0 && before(&q->heap[i], &q->heap[(i - 1) / 2]);

@@ -109,7 +109,7 @@ void
 kx_report_json_close_object(FILE *fp, const struct kx_conn *c,
     const struct kx_close_info *ci, bool full)
 {
-	const struct kx_rstlog *l = c->rsts;
+	const struct kx_rstlog *l = kx_conn_rsts(c);
 	struct kx_sb sb, *out = &sb;
 	bool problem = ci->problem ||
 	    kx_verdict_is_problem((enum kx_verdict_kind)c->hs_outcome.kind);
@@ -231,7 +231,7 @@ text_head(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 static void
 text_resets(FILE *out, const struct kx_conn *c, const struct kx_close_info *ci)
 {
-	const struct kx_rstlog *l = c->rsts;
+	const struct kx_rstlog *l = kx_conn_rsts(c);
 	char text[200];
 
 	text_head(out, c, ci);

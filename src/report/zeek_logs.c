@@ -190,7 +190,7 @@ void
 kx_report_zeek_close(FILE *out, const struct kx_conn *c,
     const struct kx_close_info *ci)
 {
-	const struct kx_rstlog *l = c->rsts;
+	const struct kx_rstlog *l = kx_conn_rsts(c);
 	bool problem = ci->problem ||
 	    kx_verdict_is_problem((enum kx_verdict_kind)c->hs_outcome.kind);
 	uint64_t end = kx_close_end_ts(c);

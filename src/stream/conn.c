@@ -61,7 +61,6 @@ kx_conn_hs(struct kx_conn *c, uint32_t max_buffer, uint32_t max_ooo)
 	hs->infer = NULL;
 	hs->encrypted_bytes[0] = hs->encrypted_bytes[1] = 0;
 	hs->hs_ts = 0;
-	hs->log = NULL;
 	c->hs = hs;
 	c->mem_dirty = true;
 	return hs;
@@ -130,8 +129,9 @@ kx_conn_reasm_kept(const struct kx_conn *c, int side,
 		const struct kx_hs_sum *sum = &c->hs->sum;
 
 		tmp->anomalies = sum->rs_anomalies[side];
-		tmp->base_seq = sum->rs_base_seq[side];
-		tmp->ooo_dropped = sum->rs_ooo_dropped[side];
+		tmp->base_seq = sum->ssh[side].rs_base_seq;
+		/* Counted into the table's caps when summarised. */
+		tmp->ooo_dropped = 0;
 		tmp->have_base = sum->ssh[side].rs_have_base;
 		return tmp;
 	}
@@ -139,14 +139,13 @@ kx_conn_reasm_kept(const struct kx_conn *c, int side,
 	return tmp;
 }
 
-/* Frees the texts a summary owns. */
+/* Frees the texts a summary owns (the banners are in its block). */
 static void
 sum_free(struct kx_hs_sum *sum)
 {
 	for (int s = 0; s < 2; s++) {
 		struct kx_ssh_kept *k = &sum->ssh[s];
 
-		free((void *)(uintptr_t)k->banner);
 		if (k->prebanner_first != kx_ssh_nothing)
 			free((void *)(uintptr_t)k->prebanner_first);
 		if (k->disc_desc != (const uint8_t *)kx_ssh_nothing)
@@ -159,12 +158,20 @@ kx_conn_hs_summarise(struct kx_conn *c)
 {
 	struct kx_hs *hs = c->hs, *small;
 	struct kx_hs_sum sum;
+	size_t tail = 0;
+	uint8_t *at;
 
 	if (hs == NULL || c->hs_summarised)
 		return;
+	/* The banners follow the summary in its block: two allocations
+	 * fewer a connection, and no chunk rounding of their own. */
+	for (int s = 0; s < 2; s++)
+		if (hs->ssh[s].banner != NULL)
+			tail += hs->ssh[s].banner_len;
 	/* The smaller block first: without it the state stays whole. */
-	if ((small = malloc(kx_hs_sum_size())) == NULL)
+	if ((small = malloc(kx_hs_sum_size() + tail)) == NULL)
 		return;
+	at = (uint8_t *)small + kx_hs_sum_size();
 	/* What the inference reads of the message logs, before they go. */
 	kx_infer_conn_keep(c);
 	for (int s = 0; s < 2; s++) {
@@ -172,14 +179,18 @@ kx_conn_hs_summarise(struct kx_conn *c)
 		bool have_base = hs->rs[s].have_base;
 
 		sum.rs_anomalies[s] = hs->rs[s].anomalies;
-		sum.rs_base_seq[s] = hs->rs[s].base_seq;
-		sum.rs_ooo_dropped[s] = hs->rs[s].ooo_dropped;
 		kx_reasm_free(&hs->rs[s]);
 		kx_ssh_keep(&sum.ssh[s], ss);
 		sum.ssh[s].rs_have_base = have_base;
-		/* The texts now belong to the summary; the rest (the KEXINIT
-		 * copy, the host key) goes with the parser's state. */
-		ss->banner = NULL;
+		sum.ssh[s].rs_base_seq = hs->rs[s].base_seq;
+		if (ss->banner != NULL) {
+			memcpy(at, ss->banner, ss->banner_len);
+			sum.ssh[s].banner = at;
+			at += ss->banner_len;
+		}
+		/* The rare texts now belong to the summary; the rest (the
+		 * banner, copied; the KEXINIT copy, the host key) goes with
+		 * the parser's state. */
 		ss->prebanner_first = kx_ssh_nothing;
 		ss->disc_desc = (const uint8_t *)kx_ssh_nothing;
 		kx_ssh_side_free(ss);
@@ -212,16 +223,13 @@ kx_conn_hs_free(struct kx_conn *c)
 	c->mem_dirty = true;
 }
 
-struct kx_conn *
-kx_conn_new(const struct kx_packet *pkt, bool server_is_dport,
-    enum kx_side *side)
+void
+kx_conn_init(struct kx_conn *c, const struct kx_packet *pkt,
+    bool server_is_dport, enum kx_side *side)
 {
-	struct kx_conn *c;
-
-	if ((c = calloc(1, sizeof(*c))) == NULL)
-		return NULL;
-	c->mem = (uint32_t)kx_mem_chunk(sizeof(*c));
-	c->ip_version = pkt->ip_version;
+	memset(c, 0, sizeof(*c));
+	c->mem = (uint32_t)sizeof(*c);
+	c->ip_version = pkt->ip_version & 0xfu;
 	c->vlan = pkt->vlan_count > 0 ? pkt->vlan[0] : 0;
 	*side = server_is_dport ? KX_CLIENT : KX_SERVER;
 	memcpy(c->ep[*side].addr, pkt->src, 16);
@@ -233,18 +241,28 @@ kx_conn_new(const struct kx_packet *pkt, bool server_is_dport,
 	c->last_step.side = -1;
 	for (int s = 0; s < 2; s++)
 		c->half[s].stream_ssh = -1;
-	return c;
+}
+
+struct kx_conn_rare *
+kx_conn_rare(struct kx_conn *c)
+{
+	if (c->rare == NULL && (c->rare = calloc(1, sizeof(*c->rare))) != NULL)
+		c->mem_dirty = true;
+	return c->rare;
 }
 
 void
-kx_conn_free(struct kx_conn *c)
+kx_conn_release(struct kx_conn *c)
 {
 	if (c == NULL)
 		return;
 	kx_conn_hs_free(c);
-	kx_evidence_free(c->evidence);
-	kx_resets_free(c->rsts);
-	free(c);
+	if (c->rare != NULL) {
+		kx_evidence_free(c->rare->evidence);
+		kx_resets_free(c->rare->rsts);
+		free(c->rare);
+		c->rare = NULL;
+	}
 }
 
 /* Heap bytes of one side's texts (ssh.h: kept only when seen). */
@@ -253,8 +271,6 @@ texts_mem(const struct kx_ssh_kept *k)
 {
 	size_t n = 0;
 
-	if (k->banner != NULL)
-		n += kx_mem_chunk(k->banner_len != 0 ? k->banner_len : 1);
 	if (k->prebanner_first != NULL && k->prebanner_first != kx_ssh_nothing)
 		n += kx_mem_chunk((size_t)k->prebanner_first_len + 1u);
 	if (k->disc_desc != NULL &&
@@ -266,12 +282,21 @@ texts_mem(const struct kx_ssh_kept *k)
 size_t
 kx_conn_mem(const struct kx_conn *c)
 {
-	size_t n = kx_mem_chunk(sizeof(*c));
+	/* The struct itself sits in the table's pool (flow.c): no chunk. */
+	size_t n = sizeof(*c);
+	const struct kx_evidence *ev = kx_conn_evidence(c);
 
 	if (c->hs != NULL && c->hs_summarised) {
-		n += kx_mem_chunk(kx_hs_sum_size()) + kx_infer_conn_mem(c);
-		for (int s = 0; s < 2; s++)
-			n += texts_mem(&c->hs->sum.ssh[s]);
+		size_t block = kx_hs_sum_size();
+
+		for (int s = 0; s < 2; s++) {
+			const struct kx_ssh_kept *k = &c->hs->sum.ssh[s];
+
+			if (k->banner != NULL)
+				block += k->banner_len;
+			n += texts_mem(k);
+		}
+		n += kx_mem_chunk(block) + kx_infer_conn_mem(c);
 	} else if (c->hs != NULL) {
 		n += kx_mem_chunk(sizeof(*c->hs)) + kx_infer_conn_mem(c);
 	}
@@ -295,11 +320,13 @@ kx_conn_mem(const struct kx_conn *c)
 		if (ss->hostkey != NULL)
 			n += kx_mem_chunk(ss->hostkey_len != 0 ? ss->hostkey_len : 1);
 	}
-	n += kx_resets_mem(c->rsts);
+	if (c->rare != NULL)
+		n += kx_mem_chunk(sizeof(*c->rare));
+	n += kx_resets_mem(kx_conn_rsts(c));
 	/* One allocation per kept frame; at most KX_EVIDENCE_FRAMES_MAX. */
-	if (c->evidence != NULL) {
-		n += kx_mem_chunk(sizeof(*c->evidence));
-		for (const struct kx_evidence_frame *f = c->evidence->head;
+	if (ev != NULL) {
+		n += kx_mem_chunk(sizeof(*ev));
+		for (const struct kx_evidence_frame *f = ev->head;
 		    f != NULL; f = f->next)
 			n += kx_mem_chunk(sizeof(*f) + f->caplen);
 	}

@@ -26,22 +26,42 @@ struct closed_slot {
 };
 
 /* One slot of the open-addressed table: the connection's hash beside its
- * pointer, four to a cache line, so a probe compares hashes without
- * touching a connection. c NULL: empty. */
+ * pool index plus one, eight to a cache line, so a probe compares hashes
+ * without touching a connection. ref 0: empty. */
 struct flow_slot {
 	uint32_t hash;
-	struct kx_conn *c;
+	uint32_t ref;
+};
+
+/* The connections themselves, in blocks of POOL_BLOCK that never move (a
+ * pointer to one stays valid until it is freed), named by index plus one
+ * (a "ref") in the slots and the LRU links: 4 bytes where a pointer takes
+ * 8, and no allocator header a connection. A freed one goes on a free
+ * list threaded through lru_next and is the next one handed out. Blocks
+ * stay until the table goes, as malloc keeps the chunks freed to it: the
+ * pool holds its high-water mark (docs/limits.md). */
+#define POOL_SHIFT 9u
+#define POOL_BLOCK (1u << POOL_SHIFT)
+
+struct conn_pool {
+	struct kx_conn **block;
+	uint32_t nblocks, cap;
+	uint32_t used;        /* indexes handed out at least once */
+	uint32_t free_ref;    /* the first free one, 0 none */
+	uint64_t heap;        /* bytes of the blocks and their array */
 };
 
 struct kx_flow_table {
 	struct closed_slot closed[FLOW_CLOSED_SLOTS];
 	struct flow_slot *slot;
+	struct conn_pool pool;
 	uint32_t nslots;       /* power of two */
 	uint32_t count;
 	uint32_t max;
 	uint8_t key[KX_SIPHASH_KEY_LEN];   /* chosen at start (flow_key) */
 	uint64_t next_seq;
-	struct kx_conn *lru_head, *lru_tail;   /* head: most recent */
+	uint32_t lru_head, lru_tail;   /* refs; head: most recent */
+	bool flushing;        /* kx_flow_flush: the slots hold its list */
 	kx_conn_done_fn done;
 	void *arg;
 	/* caps beyond the count (kx_flow_set_limits, docs/limits.md) */
@@ -54,6 +74,66 @@ struct kx_flow_table {
 };
 
 #define FLOW_INITIAL_SLOTS 4096u
+
+static inline struct kx_conn *
+pool_at(const struct conn_pool *p, uint32_t ref)
+{
+	uint32_t i = ref - 1;
+
+	return &p->block[i >> POOL_SHIFT][i & (POOL_BLOCK - 1)];
+}
+
+/* A free connection's ref, 0 when out of memory. */
+static uint32_t
+pool_get(struct conn_pool *p)
+{
+	uint32_t ref;
+
+	if ((ref = p->free_ref) != 0) {
+		p->free_ref = pool_at(p, ref)->lru_next;
+		return ref;
+	}
+	if (p->used == UINT32_MAX - 1)
+		return 0;
+	if (p->used == p->nblocks * POOL_BLOCK) {
+		struct kx_conn *b;
+
+		if (p->nblocks == p->cap) {
+			uint32_t n = p->cap != 0 ? p->cap * 2 : 16;
+			struct kx_conn **nb = realloc(p->block, n * sizeof(*nb));
+
+			if (nb == NULL)
+				return 0;
+			p->heap += kx_mem_chunk(n * sizeof(*nb)) -
+			    (p->cap != 0 ? kx_mem_chunk(p->cap * sizeof(*nb)) : 0);
+			p->block = nb;
+			p->cap = n;
+		}
+		/* Not zeroed: a connection is set whole when handed out, so
+		 * the pages of a block become resident as it fills. */
+		if ((b = malloc(POOL_BLOCK * sizeof(*b))) == NULL)
+			return 0;
+		p->block[p->nblocks++] = b;
+		p->heap += kx_mem_chunk(POOL_BLOCK * sizeof(*b));
+	}
+	return ++p->used;
+}
+
+static void
+pool_put(struct conn_pool *p, struct kx_conn *c)
+{
+	c->lru_next = p->free_ref;
+	p->free_ref = c->pool_ref;
+}
+
+static void
+pool_free(struct conn_pool *p)
+{
+	for (uint32_t i = 0; i < p->nblocks; i++)
+		free(p->block[i]);
+	free(p->block);
+	memset(p, 0, sizeof(*p));
+}
 
 /* The key of the flow hash: random, so that nobody outside can choose
  * addresses and ports that share a slot (Suricata seeds its flow hash the
@@ -227,7 +307,7 @@ ep_eq(const struct kx_endpoint *e, const uint8_t *addr, uint16_t port)
 /* Robin Hood insertion (Celis, 1986): an entry farther from its home
  * slot takes the place of one nearer to its own, which moves on. */
 static void
-slot_put(struct flow_slot *slot, uint32_t m, uint32_t h, struct kx_conn *c)
+slot_put(struct flow_slot *slot, uint32_t m, uint32_t h, uint32_t ref)
 {
 	uint32_t i = h & m, d = 0;
 
@@ -235,20 +315,19 @@ slot_put(struct flow_slot *slot, uint32_t m, uint32_t h, struct kx_conn *c)
 		struct flow_slot *s = &slot[i];
 		uint32_t sd;
 
-		if (s->c == NULL) {
+		if (s->ref == 0) {
 			s->hash = h;
-			s->c = c;
+			s->ref = ref;
 			return;
 		}
 		sd = (i - s->hash) & m;
 		if (sd < d) {
-			uint32_t th = s->hash;
-			struct kx_conn *tc = s->c;
+			uint32_t th = s->hash, tr = s->ref;
 
 			s->hash = h;
-			s->c = c;
+			s->ref = ref;
 			h = th;
-			c = tc;
+			ref = tr;
 			d = sd;
 		}
 		i = (i + 1) & m;
@@ -266,17 +345,17 @@ slot_del(struct kx_flow_table *t, const struct kx_conn *c)
 	uint32_t i = flow_hash(t, c->ip_version, c->vlan, c->ep[0].addr,
 	    c->ep[0].port, c->ep[1].addr, c->ep[1].port) & m;
 
-	for (uint32_t n = 0; t->slot[i].c != c; i = (i + 1) & m)
+	for (uint32_t n = 0; t->slot[i].ref != c->pool_ref; i = (i + 1) & m)
 		if (++n > m)
 			return;   /* not in the table */
 	for (;;) {
 		j = (i + 1) & m;
-		if (t->slot[j].c == NULL || ((j - t->slot[j].hash) & m) == 0)
+		if (t->slot[j].ref == 0 || ((j - t->slot[j].hash) & m) == 0)
 			break;
 		t->slot[i] = t->slot[j];
 		i = j;
 	}
-	t->slot[i].c = NULL;
+	t->slot[i].ref = 0;
 	t->slot[i].hash = 0;
 }
 
@@ -286,35 +365,42 @@ kx_flow_probe_max(const struct kx_flow_table *t)
 	uint32_t m = t->nslots - 1, max = 0;
 
 	for (uint32_t i = 0; i < t->nslots; i++)
-		if (t->slot[i].c != NULL && ((i - t->slot[i].hash) & m) + 1 > max)
+		if (t->slot[i].ref != 0 && ((i - t->slot[i].hash) & m) + 1 > max)
 			max = ((i - t->slot[i].hash) & m) + 1;
 	return max;
+}
+
+/* The connection a ref names, NULL for 0. */
+static inline struct kx_conn *
+conn_of(const struct kx_flow_table *t, uint32_t ref)
+{
+	return ref != 0 ? pool_at(&t->pool, ref) : NULL;
 }
 
 static void
 lru_unlink(struct kx_flow_table *t, struct kx_conn *c)
 {
-	if (c->lru_prev != NULL)
-		c->lru_prev->lru_next = c->lru_next;
+	if (c->lru_prev != 0)
+		pool_at(&t->pool, c->lru_prev)->lru_next = c->lru_next;
 	else
 		t->lru_head = c->lru_next;
-	if (c->lru_next != NULL)
-		c->lru_next->lru_prev = c->lru_prev;
+	if (c->lru_next != 0)
+		pool_at(&t->pool, c->lru_next)->lru_prev = c->lru_prev;
 	else
 		t->lru_tail = c->lru_prev;
-	c->lru_prev = c->lru_next = NULL;
+	c->lru_prev = c->lru_next = 0;
 }
 
 static void
 lru_push(struct kx_flow_table *t, struct kx_conn *c)
 {
-	c->lru_prev = NULL;
+	c->lru_prev = 0;
 	c->lru_next = t->lru_head;
-	if (t->lru_head != NULL)
-		t->lru_head->lru_prev = c;
-	t->lru_head = c;
-	if (t->lru_tail == NULL)
-		t->lru_tail = c;
+	if (t->lru_head != 0)
+		pool_at(&t->pool, t->lru_head)->lru_prev = c->pool_ref;
+	t->lru_head = c->pool_ref;
+	if (t->lru_tail == 0)
+		t->lru_tail = c->pool_ref;
 }
 
 struct kx_hs *
@@ -324,10 +410,26 @@ kx_flow_hs(struct kx_flow_table *t, struct kx_conn *c)
 }
 
 void
+kx_flow_hs_summarise(struct kx_flow_table *t, struct kx_conn *c)
+{
+	uint64_t ooo = 0;
+
+	if (c->hs == NULL || c->hs_summarised)
+		return;
+	for (int s = 0; s < 2; s++)
+		ooo += c->hs->rs[s].ooo_dropped;
+	kx_conn_hs_summarise(c);
+	/* The summary keeps no count of its own: it is final, so it is
+	 * the table's now (unlink_conn adds the rest when c leaves). */
+	if (c->hs_summarised)
+		t->caps.ooo_dropped += ooo;
+}
+
+void
 kx_flow_touch(struct kx_flow_table *t, struct kx_conn *c)
 {
 	t->recent = c;
-	if (t->lru_head == c)
+	if (t->lru_head == c->pool_ref)
 		return;
 	lru_unlink(t, c);
 	lru_push(t, c);
@@ -336,7 +438,8 @@ kx_flow_touch(struct kx_flow_table *t, struct kx_conn *c)
 static void
 unlink_conn(struct kx_flow_table *t, struct kx_conn *c)
 {
-	slot_del(t, c);
+	if (!t->flushing)
+		slot_del(t, c);
 	lru_unlink(t, c);
 	t->count--;
 	t->changed = true;
@@ -364,14 +467,16 @@ kx_flow_finish(struct kx_flow_table *t, struct kx_conn *c)
 			kx_reasm_finish(&c->hs->rs[side]);
 	if (t->done != NULL)
 		t->done(c, t->arg);
-	kx_conn_free(c);
+	kx_conn_release(c);
+	pool_put(&t->pool, c);
 }
 
 void
 kx_flow_discard(struct kx_flow_table *t, struct kx_conn *c)
 {
 	unlink_conn(t, c);
-	kx_conn_free(c);
+	kx_conn_release(c);
+	pool_put(&t->pool, c);
 }
 
 /* Grows the slot array to twice its size; on failure the table stays as
@@ -385,8 +490,8 @@ grow(struct kx_flow_table *t)
 	if (n == 0 || (ns = calloc(n, sizeof(*ns))) == NULL)
 		return;
 	for (uint32_t i = 0; i < t->nslots; i++)
-		if (t->slot[i].c != NULL)
-			slot_put(ns, m, t->slot[i].hash, t->slot[i].c);
+		if (t->slot[i].ref != 0)
+			slot_put(ns, m, t->slot[i].hash, t->slot[i].ref);
 	free(t->slot);
 	t->slot = ns;
 	t->nslots = n;
@@ -439,15 +544,18 @@ kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
 	uint16_t vlan = pkt->vlan_count > 0 ? pkt->vlan[0] : 0;
 	uint32_t h = flow_hash(t, pkt->ip_version, vlan, pkt->src, pkt->sport,
 	    pkt->dst, pkt->dport);
-	uint32_t m = t->nslots - 1, i = h & m;
+	uint32_t m = t->nslots - 1, i = h & m, ref;
 	struct kx_conn *c;
 
+	if (t->flushing)
+		return NULL;
 	/* Robin Hood: a slot nearer its home than this probe is far from
 	 * ours ends the search. */
-	for (uint32_t d = 0; (c = t->slot[i].c) != NULL &&
+	for (uint32_t d = 0; (ref = t->slot[i].ref) != 0 &&
 	    ((i - t->slot[i].hash) & m) >= d; i = (i + 1) & m, d++) {
 		if (t->slot[i].hash != h)
 			continue;
+		c = pool_at(&t->pool, ref);
 		/* All of it is about to be read (endpoints, then the
 		 * sender's TCP facts, the close state, the pointers): ask
 		 * for its cache lines together rather than one miss after
@@ -470,8 +578,8 @@ kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
 	if (!create)
 		return NULL;
 
-	if (t->count >= t->max && t->lru_tail != NULL) {
-		struct kx_conn *old = t->lru_tail;
+	if (t->count >= t->max && t->lru_tail != 0) {
+		struct kx_conn *old = pool_at(&t->pool, t->lru_tail);
 
 		kx_anom_set(&old->anomalies, KX_ANOM_FLOW_EVICTED);
 		old->evicted = true;
@@ -483,11 +591,14 @@ kx_flow_lookup(struct kx_flow_table *t, const struct kx_packet *pkt,
 		grow(t);
 	if (t->count + 1 >= t->nslots)
 		return NULL;
-	if ((c = kx_conn_new(pkt, server_is_dport, side)) == NULL)
+	if ((ref = pool_get(&t->pool)) == 0)
 		return NULL;
+	c = pool_at(&t->pool, ref);
+	kx_conn_init(c, pkt, server_is_dport, side);
+	c->pool_ref = ref;
 	t->conn_mem += c->mem;
 	c->seq_no = t->next_seq++;
-	slot_put(t->slot, t->nslots - 1, h, c);
+	slot_put(t->slot, t->nslots - 1, h, ref);
 	lru_push(t, c);
 	t->count++;
 	t->changed = true;
@@ -506,39 +617,41 @@ by_seq(const void *a, const void *b)
 void
 kx_flow_flush(struct kx_flow_table *t, enum kx_close why)
 {
-	struct kx_conn **all, *c;
+	/* The slots are no longer needed to find anyone: they hold the list
+	 * to sort (a pointer fits in a slot, and count < nslots), so that
+	 * reporting everything takes no memory of its own. A slot is read
+	 * before any write reaches it (n <= i). */
+	struct kx_conn **all = (struct kx_conn **)(void *)t->slot;
 	uint32_t n = 0;
 
-	all = calloc(t->count != 0 ? t->count : 1, sizeof(*all));
-	if (all == NULL) {
-		/* No memory to sort: report in LRU order instead. */
-		while ((c = t->lru_tail) != NULL) {
-			if (c->close == KX_CLOSE_NONE)
-				c->close = why;
-			kx_flow_finish(t, c);
-		}
-		return;
+	_Static_assert(sizeof(struct kx_conn *) <= sizeof(struct flow_slot),
+	    "a pointer fits in a slot");
+	for (uint32_t i = 0; i < t->nslots; i++) {
+		uint32_t ref = t->slot[i].ref;
+
+		if (ref != 0)
+			all[n++] = pool_at(&t->pool, ref);
 	}
-	for (c = t->lru_head; c != NULL; c = c->lru_next)
-		all[n++] = c;
+	t->flushing = true;
 	qsort(all, n, sizeof(*all), by_seq);
 	for (uint32_t i = 0; i < n; i++) {
 		if (all[i]->close == KX_CLOSE_NONE)
 			all[i]->close = why;
 		kx_flow_finish(t, all[i]);
 	}
-	free(all);
+	memset(t->slot, 0, (size_t)t->nslots * sizeof(*t->slot));
+	t->flushing = false;
 }
 
 uint32_t
 kx_flow_expire(struct kx_flow_table *t, uint64_t now_us, uint64_t min_us,
     kx_timeout_fn timeout_of, void *arg)
 {
-	struct kx_conn *c = t->lru_tail, *prev;
+	struct kx_conn *c = conn_of(t, t->lru_tail), *prev;
 	uint32_t n = 0;
 
 	for (; c != NULL; c = prev) {
-		prev = c->lru_prev;
+		prev = conn_of(t, c->lru_prev);
 		/* Packet times can step back across files: never underflow. */
 		if (now_us < c->ts_last || now_us - c->ts_last < min_us)
 			break;
@@ -570,7 +683,7 @@ kx_flow_set_limits(struct kx_flow_table *t, uint64_t max_mem,
 bool
 kx_flow_settle(struct kx_flow_table *t)
 {
-	uint64_t buckets;
+	uint64_t buckets, slack;
 	struct kx_conn *c = t->recent;
 
 	/* Only a packet that allocated or freed something re-counts
@@ -590,13 +703,19 @@ kx_flow_settle(struct kx_flow_table *t)
 	 * connections are reported (marked evicted) and dropped, down to the
 	 * one just handled if it alone is over. */
 	while (t->mem_max != 0 && t->conn_mem + buckets > t->mem_max &&
-	    (c = t->lru_tail) != NULL) {
+	    (c = conn_of(t, t->lru_tail)) != NULL) {
 		kx_anom_set(&c->anomalies, KX_ANOM_FLOW_EVICTED);
 		c->evicted = true;
 		t->caps.evicted_memory++;
 		kx_flow_finish(t, c);
 	}
+	/* The pool's free entries: heap no connection holds now, at most
+	 * what the most connections ever open at once held, which was under
+	 * the cap (docs/limits.md "Memory": the allocator's share). Evicting
+	 * cannot shrink it, so the cap is not held against it. */
+	slack = t->pool.heap - (uint64_t)t->count * sizeof(struct kx_conn);
 	t->caps.mem_used = t->conn_mem + buckets;
+	t->caps.mem_spare = slack;
 	if (t->caps.mem_used > t->caps.mem_peak)
 		t->caps.mem_peak = t->caps.mem_used;
 	t->changed = false;
@@ -616,8 +735,9 @@ kx_flow_free(struct kx_flow_table *t)
 
 	if (t == NULL)
 		return;
-	while ((c = t->lru_head) != NULL)
+	while ((c = conn_of(t, t->lru_head)) != NULL)
 		kx_flow_discard(t, c);
+	pool_free(&t->pool);
 	free(t->slot);
 	free(t);
 }

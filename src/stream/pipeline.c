@@ -27,16 +27,16 @@ struct kx_pipeline {
 static void
 linger_del(struct kx_pipeline *p, struct kx_conn *c)
 {
-	struct kx_rstlog *l = c->rsts;
+	struct kx_rstlog *l = kx_conn_rsts(c);
 
 	if (l == NULL || l->linger_until == 0)
 		return;
 	if (l->lg_prev != NULL)
-		l->lg_prev->rsts->lg_next = l->lg_next;
+		l->lg_prev->rare->rsts->lg_next = l->lg_next;
 	else
 		p->lg_head = l->lg_next;
 	if (l->lg_next != NULL)
-		l->lg_next->rsts->lg_prev = l->lg_prev;
+		l->lg_next->rare->rsts->lg_prev = l->lg_prev;
 	else
 		p->lg_tail = l->lg_prev;
 	l->lg_prev = l->lg_next = NULL;
@@ -47,7 +47,7 @@ linger_del(struct kx_pipeline *p, struct kx_conn *c)
 static bool
 linger_add(struct kx_pipeline *p, struct kx_conn *c, uint64_t now_us)
 {
-	struct kx_rstlog *l = c->rsts;
+	struct kx_rstlog *l = kx_conn_rsts(c);
 
 	if (l == NULL)
 		return false;
@@ -57,7 +57,7 @@ linger_add(struct kx_pipeline *p, struct kx_conn *c, uint64_t now_us)
 	l->lg_next = NULL;
 	l->lg_prev = p->lg_tail;
 	if (p->lg_tail != NULL)
-		p->lg_tail->rsts->lg_next = c;
+		p->lg_tail->rare->rsts->lg_next = c;
 	else
 		p->lg_head = c;
 	p->lg_tail = c;
@@ -342,7 +342,7 @@ on_payload_bytes(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 			/* Analysed for good: what is read after it is
 			 * summarised, the rest freed. */
 			if (p->hs_compact)
-				kx_conn_hs_summarise(c);
+				kx_flow_hs_summarise(p->flows, c);
 		}
 	}
 	return true;
@@ -388,7 +388,7 @@ on_packet(struct kx_pipeline *p, struct kx_conn *c, enum kx_side side,
 	}
 	/* Data past the RST that closed it, from the side the RST claims to
 	 * be: that side's stack never reset; the connection goes on. */
-	if (c->rsts != NULL && pkt->payload_wire_len > 0 && !(fl & KX_TCP_RST) &&
+	if (kx_conn_rsts(c) != NULL && pkt->payload_wire_len > 0 && !(fl & KX_TCP_RST) &&
 	    kx_resets_on_data(c, side, pkt) && c->close == KX_CLOSE_RST) {
 		c->close = KX_CLOSE_NONE;
 		c->closed_by = -1;
@@ -511,11 +511,13 @@ kx_pipeline_decoded(struct kx_pipeline *p, enum kx_status st,
 		c->mem_dirty = true;
 		if (kx_conn_newkeys(c, KX_CLIENT) &&
 		    kx_conn_newkeys(c, KX_SERVER)) {
-			kx_evidence_free(c->evidence);
-			c->evidence = NULL;
-		} else {
-			kx_evidence_add(&c->evidence, dlt, frame, caplen, wirelen,
-			    ts_us);
+			if (c->rare != NULL) {
+				kx_evidence_free(c->rare->evidence);
+				c->rare->evidence = NULL;
+			}
+		} else if (kx_conn_rare(c) != NULL) {
+			kx_evidence_add(&c->rare->evidence, dlt, frame, caplen,
+			    wirelen, ts_us);
 		}
 	}
 	on_packet(p, c, side, pkt);
@@ -555,7 +557,7 @@ kx_pipeline_tick(struct kx_pipeline *p, uint64_t now_us)
 	struct kx_conn *c;
 
 	/* Lingering after a RST (oldest first): due ones are reported. */
-	while ((c = p->lg_head) != NULL && c->rsts->linger_until <= now_us) {
+	while ((c = p->lg_head) != NULL && c->rare->rsts->linger_until <= now_us) {
 		linger_del(p, c);
 		finish_conn(p, c);
 	}

@@ -786,6 +786,7 @@ add_stats(struct kx_stats *to, const struct kx_stats *s)
 	/* Each worker's peak came at its own time: their sum bounds the
 	 * whole's from above. */
 	to->caps.mem_peak += s->caps.mem_peak;
+	to->caps.mem_spare += s->caps.mem_spare;
 	for (int a = 0; a < KX_ANOM_MAX; a++)
 		to->anomalies[a] += s->anomalies[a];
 }

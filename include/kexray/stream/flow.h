@@ -135,6 +135,7 @@ struct kx_ssh_kept {
 	uint32_t prebanner_lines;
 	uint32_t msg_count;
 	uint32_t disc_reason;
+	uint32_t rs_base_seq;         /* of its reassembly: kx_reasm_kept */
 	uint16_t banner_len;
 	uint16_t proto_off, proto_len;
 	uint16_t soft_off, soft_len;
@@ -166,8 +167,6 @@ struct kx_reasm_kept {
 struct kx_hs_sum {
 	struct kx_ssh_kept ssh[2];
 	kx_anomset rs_anomalies[2];
-	uint32_t rs_base_seq[2];
-	uint32_t rs_ooo_dropped[2];
 };
 
 /* What a connection holds once payload arrives (DESIGN "flow": small while
@@ -175,8 +174,8 @@ struct kx_hs_sum {
  * read after NEWKEYS (inference, encrypted byte counts, the log), then
  * both directions' reassembly and SSH parser state, indexed by kx_side;
  * once summarised (c->hs_summarised) only struct kx_hs_sum in their
- * place, in a block of kx_hs_sum_size() bytes (216 on x86-64, against
- * 1,016 whole). */
+ * place, in a block of kx_hs_sum_size() bytes (192 on x86-64, against
+ * 1,008 whole) followed by both banners. */
 struct kx_hs {
 	/* Sizes and times after NEWKEYS (analyze/infer_conn.h), NULL before
 	 * a side's NEWKEYS; owned. */
@@ -184,8 +183,6 @@ struct kx_hs {
 	/* Payload bytes each side sent after its NEWKEYS (kx_side). */
 	uint64_t encrypted_bytes[2];
 	uint64_t hs_ts;           /* NEWKEYS complete both ways, 0 not yet */
-	/* What a log adds (sshlog.h), NULL from packets: kx_conn_log. */
-	const struct kx_logconn *log;
 	/* c->hs_summarised: sum is valid, rs and ssh are gone */
 	union {
 		struct {
@@ -196,7 +193,16 @@ struct kx_hs {
 	};
 };
 
-/* Bytes of a summarised struct kx_hs. */
+/* A connection read from a log (sshlog.h, c->no_tcp_facts) has its
+ * handshake state in this block: what the log adds follows it, so that a
+ * connection from packets pays nothing for it (kx_conn_log). */
+struct kx_hs_logged {
+	struct kx_hs hs;          /* first: c->hs points here */
+	const struct kx_logconn *log;
+};
+
+/* Bytes of a summarised struct kx_hs, without the banners that follow
+ * it in the same block (kx_conn_hs_summarise). */
 static inline size_t
 kx_hs_sum_size(void)
 {
@@ -217,13 +223,17 @@ struct kx_hs_outcome {
 };
 
 /* A connection. Laid out small (docs/limits.md "Memory"): a half-open one
- * is this struct (232 bytes on x86-64, 240 in glibc's chunk) and its
- * table slot; payload adds struct kx_hs (summarised after NEWKEYS both
- * ways), a RST the log of struct kx_rstlog. What only a later stage has
- * lives in struct kx_hs: kx_conn_encrypted, kx_conn_hs_ts, kx_conn_log. */
+ * is this struct (216 bytes on x86-64, in the table's pool: no allocator
+ * header) and its 8-byte table slot; payload adds struct kx_hs
+ * (summarised after NEWKEYS both ways), a RST or -w's frames struct
+ * kx_conn_rare. What only a later stage has lives in struct kx_hs:
+ * kx_conn_encrypted, kx_conn_hs_ts, kx_conn_log. */
 struct kx_conn {
-	/* table links */
-	struct kx_conn *lru_prev, *lru_next;
+	/* The table's: its LRU list and pool (flow.c), as pool indexes plus
+	 * one (0: none), so that a link is 4 bytes, not 8. */
+	uint32_t lru_prev, lru_next;
+	uint32_t pool_ref;    /* its own index plus one; 0 outside a table */
+	uint32_t mem;         /* heap bytes accounted to it (--max-memory) */
 
 	uint64_t seq_no;      /* creation order */
 	uint64_t ts_first, ts_last;
@@ -231,16 +241,14 @@ struct kx_conn {
 	kx_anomset anomalies; /* decode/flow level; reasm and ssh keep theirs */
 	struct kx_endpoint ep[2];   /* indexed by kx_side */
 	uint16_t vlan;        /* outer VLAN ID, 0 none */
-	uint8_t ip_version;
-	uint8_t tunnel;       /* enum kx_tunnel the first packet arrived in */
-	uint8_t kind;         /* enum kx_conn_kind */
-	uint8_t close;               /* enum kx_close */
-	int8_t closed_by;            /* kx_side, -1 none */
-	uint8_t source;              /* enum kx_source */
-	struct kx_step close_after;  /* last handshake step before the close */
-	struct kx_step last_step;
-	struct kx_hs_outcome hs_outcome;  /* set when its record was written */
-	/* one-bit flags: every half-open connection has them */
+	/* Small enums in bits: every half-open connection has them. */
+	unsigned ip_version : 4;
+	unsigned tunnel : 3;         /* enum kx_tunnel the first packet arrived in */
+	unsigned kind : 1;           /* enum kx_conn_kind */
+	unsigned close : 3;          /* enum kx_close */
+	unsigned source : 2;         /* enum kx_source */
+	signed closed_by : 2;        /* kx_side, -1 none */
+	/* one-bit flags */
 	bool syn_seen : 1, synack_seen : 1, midstream : 1;
 	bool evicted : 1;
 	bool mem_dirty : 1;          /* an allocation changed: re-account it */
@@ -252,7 +260,9 @@ struct kx_conn {
 	 * the handshake outcome is final, the "close" record when it ends. */
 	bool hs_reported : 1;        /* the handshake callback ran for it */
 	bool hs_summarised : 1;      /* hs holds its summary (kx_hs_sum) only */
-	uint32_t mem;         /* heap bytes accounted to it (--max-memory) */
+	struct kx_step close_after;  /* last handshake step before the close */
+	struct kx_step last_step;
+	struct kx_hs_outcome hs_outcome;  /* set when its record was written */
 
 	struct kx_half half[2];      /* indexed by the sending side */
 
@@ -260,9 +270,32 @@ struct kx_conn {
 	 * through kx_conn_ssh and kx_conn_reasm, and once summarised through
 	 * kx_conn_kept and kx_conn_reasm_kept. */
 	struct kx_hs *hs;
+	/* What few connections have (RSTs, -w's frames), NULL until one
+	 * does: read through kx_conn_rsts and kx_conn_evidence. */
+	struct kx_conn_rare *rare;
+};
+
+/* What few connections have, behind one pointer of struct kx_conn. */
+struct kx_conn_rare {
 	struct kx_rstlog *rsts;      /* its RSTs (resets.h), NULL none; owned */
 	struct kx_evidence *evidence; /* frames kept for -w, NULL when off */
 };
+
+static inline struct kx_rstlog *
+kx_conn_rsts(const struct kx_conn *c)
+{
+	return c->rare != NULL ? c->rare->rsts : NULL;
+}
+
+static inline struct kx_evidence *
+kx_conn_evidence(const struct kx_conn *c)
+{
+	return c->rare != NULL ? c->rare->evidence : NULL;
+}
+
+/* c's rare part, allocated (zeroed) on first use; NULL when out of
+ * memory. */
+struct kx_conn_rare *kx_conn_rare(struct kx_conn *c);
 
 /* The state of a side that has sent no payload: what kx_conn_ssh and
  * kx_conn_reasm give for a connection without struct kx_hs. */
@@ -302,7 +335,8 @@ kx_conn_encrypted(const struct kx_conn *c, int side)
 static inline const struct kx_logconn *
 kx_conn_log(const struct kx_conn *c)
 {
-	return c->hs != NULL ? c->hs->log : NULL;
+	return c->no_tcp_facts && c->hs != NULL ?
+	    ((const struct kx_hs_logged *)(const void *)c->hs)->log : NULL;
 }
 
 /* When NEWKEYS completed both ways, 0 not yet. */
@@ -356,13 +390,13 @@ struct kx_hs *kx_conn_hs(struct kx_conn *c, uint32_t max_buffer,
     uint32_t max_ooo);
 /* Frees c's handshake state (c->hs becomes NULL). */
 void kx_conn_hs_free(struct kx_conn *c);
-/* A new connection for pkt's endpoints, its sender the client when
- * server_is_dport (*side says which side sent pkt); only the table
- * (flow.c) makes one. NULL when out of memory. */
-struct kx_conn *kx_conn_new(const struct kx_packet *pkt, bool server_is_dport,
-    enum kx_side *side);
-/* Frees c and everything it owns (handshake state, RSTs, kept frames). */
-void kx_conn_free(struct kx_conn *c);
+/* Makes c (the table's memory, flow.c) a new connection for pkt's
+ * endpoints, its sender the client when server_is_dport (*side says which
+ * side sent pkt); only the table makes one. */
+void kx_conn_init(struct kx_conn *c, const struct kx_packet *pkt,
+    bool server_is_dport, enum kx_side *side);
+/* Frees everything c owns (handshake state, RSTs, kept frames), not c. */
+void kx_conn_release(struct kx_conn *c);
 /* Heap bytes connection c holds: its struct, reasm buffers and queue,
  * banner and KEXINIT copies, RSTs, evidence frames. */
 size_t kx_conn_mem(const struct kx_conn *c);
@@ -399,6 +433,10 @@ struct kx_conn *kx_flow_lookup(struct kx_flow_table *t,
 /* c's handshake state with the table's reasm limits (kx_conn_hs). */
 struct kx_hs *kx_flow_hs(struct kx_flow_table *t, struct kx_conn *c);
 
+/* kx_conn_hs_summarise, the segments its reassembly refused counted into
+ * the table's caps (kx_flow_caps) then rather than when c leaves. */
+void kx_flow_hs_summarise(struct kx_flow_table *t, struct kx_conn *c);
+
 /* Marks c recently used (eviction takes the least recently used). */
 void kx_flow_touch(struct kx_flow_table *t, struct kx_conn *c);
 /* Takes c out of the table, reports it through done and frees it. */
@@ -424,6 +462,10 @@ struct kx_cap_stats {
 	uint64_t ooo_dropped;     /* segments refused at --max-ooo */
 	uint64_t mem_used;        /* connection state accounted now, bytes */
 	uint64_t mem_peak;        /* and at most */
+	/* Heap of the connection pool's free entries (flow.c): not held
+	 * against --max-memory, as evicting cannot shrink it; at most what
+	 * the most connections ever open at once held. */
+	uint64_t mem_spare;
 };
 
 /* Caps beyond the connection count: max_mem bytes of connection state in

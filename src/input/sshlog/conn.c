@@ -67,7 +67,7 @@ kx_sshlog_conn_finish(struct kx_sshlog *l, struct lconn *lc, enum kx_close why)
 	l->st.conns++;
 	l->done(c, l->arg);
 	for (int s = 0; s < 2; s++)
-		kx_ssh_side_free(&lc->hs.ssh[s]);
+		kx_ssh_side_free(&lc->hsl.hs.ssh[s]);
 	free(lc);
 }
 
@@ -94,10 +94,10 @@ kx_sshlog_conn_new(struct kx_sshlog *l, const struct lineinfo *li, bool bind,
 	if ((lc = calloc(1, sizeof(*lc))) == NULL)
 		return NULL;
 	for (int s = 0; s < 2; s++) {
-		kx_reasm_init(&lc->hs.rs[s]);
-		kx_ssh_side_init(&lc->hs.ssh[s], s == KX_SERVER);
+		kx_reasm_init(&lc->hsl.hs.rs[s]);
+		kx_ssh_side_init(&lc->hsl.hs.ssh[s], s == KX_SERVER);
 	}
-	lc->c.hs = &lc->hs;
+	lc->c.hs = &lc->hsl.hs;
 	lc->c.seq_no = l->seq++;
 	lc->c.kind = KX_CONN_SSH;
 	/* A log counts no packets and bytes, and shows no SYN, window or
@@ -107,7 +107,7 @@ kx_sshlog_conn_new(struct kx_sshlog *l, const struct lineinfo *li, bool bind,
 	lc->c.closed_by = -1;
 	lc->c.close_after.side = -1;
 	lc->c.last_step.side = -1;
-	lc->hs.log = &lc->info;
+	lc->hsl.log = &lc->info;
 	lc->info.writer = KX_SERVER;
 	lc->info.pid = pid;
 	lc->info.first_line = lc->info.last_line = line_no;
@@ -258,7 +258,7 @@ void
 kx_sshlog_banner(struct lconn *lc, int side, const char *head, const uint8_t *p,
     size_t n)
 {
-	struct kx_ssh_side *s = &lc->hs.ssh[side];
+	struct kx_ssh_side *s = &lc->hsl.hs.ssh[side];
 	uint8_t line[KX_BANNER_KEEP + 16];
 	size_t len = strlen(head), used;
 	enum kx_status st;

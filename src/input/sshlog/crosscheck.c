@@ -53,8 +53,8 @@ note_disagreement(struct lconn *lc, int cat, const char *logged, int llen,
 void
 kx_sshlog_cross_check(struct lconn *lc)
 {
-	const struct kx_kexinit *ck = lc->hs.ssh[KX_CLIENT].kexinit;
-	const struct kx_kexinit *sk = lc->hs.ssh[KX_SERVER].kexinit;
+	const struct kx_kexinit *ck = lc->hsl.hs.ssh[KX_CLIENT].kexinit;
+	const struct kx_kexinit *sk = lc->hsl.hs.ssh[KX_SERVER].kexinit;
 	const struct stated *st = &lc->st;
 	struct kx_nego n;
 

@@ -55,7 +55,7 @@ struct stated {
 
 struct lconn {
 	struct kx_conn c;          /* what kx_analyze and the reports read */
-	struct kx_hs hs;           /* c.hs points here (no reassembly) */
+	struct kx_hs_logged hsl;   /* c.hs points to hsl.hs (no reassembly) */
 	struct kx_logconn info;    /* c.log points here */
 	struct lconn *prev, *next; /* open list, least recently active first */
 	uint32_t pids[KX_SSHLOG_PIDS_PER_CONN];

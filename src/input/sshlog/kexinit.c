@@ -156,7 +156,7 @@ kx_sshlog_block_end(struct kx_sshlog *l, struct lconn *lc, bool fields_seen)
 		kx_sshlog_block_free(l, lc);
 		return;
 	}
-	s = &lc->hs.ssh[side];
+	s = &lc->hsl.hs.ssh[side];
 	if (s->newkeys) {
 		/* A re-key: the packet path sees none after NEWKEYS either. */
 		kx_sshlog_block_free(l, lc);

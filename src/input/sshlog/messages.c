@@ -384,15 +384,15 @@ msg_packets(struct ctx *x, struct kx_cursor *m)
 			return false;
 		side = sent ? kx_sshlog_writer_of(x->l, lc) : !kx_sshlog_writer_of(x->l, lc);
 		kx_sshlog_note_step(lc, side, KX_MSG_NEWKEYS);
-		lc->hs.ssh[side].newkeys = true;
-		lc->hs.ssh[side].state = KX_SSH_ENCRYPTED;
+		lc->hsl.hs.ssh[side].newkeys = true;
+		lc->hsl.hs.ssh[side].state = KX_SSH_ENCRYPTED;
 		return true;
 	}
 	if ((sent = lit(m, "send packet: type ")) || lit(m, "receive packet: type ")) {
 		if ((lc = kx_sshlog_conn_of(x)) == NULL || !number(m, 1, 3, 255, &type))
 			return lc != NULL;
 		side = sent ? kx_sshlog_writer_of(x->l, lc) : !kx_sshlog_writer_of(x->l, lc);
-		kx_sshlog_note_step(lc, side, lc->hs.ssh[side].newkeys ?
+		kx_sshlog_note_step(lc, side, lc->hsl.hs.ssh[side].newkeys ?
 		    KX_STEP_ENCRYPTED : (uint8_t)type);
 		return true;
 	}

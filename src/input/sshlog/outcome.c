@@ -91,7 +91,7 @@ kx_sshlog_msg_outcome(struct ctx *x, struct kx_cursor *m)
 		 * "Received disconnect from A: R: DESC" (older). A DISCONNECT
 		 * before the sender's NEWKEYS was cleartext: the packet path
 		 * would have decoded it too. */
-		struct kx_ssh_side *s = &lc->hs.ssh[!w];
+		struct kx_ssh_side *s = &lc->hsl.hs.ssh[!w];
 		const uint8_t *p;
 		size_t n;
 		uint64_t port;

@@ -55,7 +55,7 @@ kx_sshlog_free(struct kx_sshlog *l)
 		kx_sshlog_open_unlink(l, lc);
 		free(lc->blk.buf);
 		for (int s = 0; s < 2; s++)
-			kx_ssh_side_free(&lc->hs.ssh[s]);
+			kx_ssh_side_free(&lc->hsl.hs.ssh[s]);
 		free(lc);
 	}
 	free(l);
