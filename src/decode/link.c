@@ -175,6 +175,37 @@ decode_ipoib(struct kx_cursor *c, int cut, struct kx_packet *pkt)
 	}
 }
 
+/* The TCP header of a plain Ethernet/IPv4 frame (ether_ipv4_tcp below)
+ * read in place when it is whole and its options are none or Linux's
+ * usual NOP, NOP, timestamps: what kx_decode_tcp gives for it, without a
+ * cursor. False, untouched, otherwise. */
+static bool
+tcp_in_place(const uint8_t *t, uint32_t len, struct kx_packet *pkt)
+{
+	uint32_t hlen;
+
+	if (len < 20)
+		return false;
+	hlen = (uint32_t)(t[12] >> 4) * 4u;
+	if (hlen > len || (hlen != 20 && !(hlen == 32 && t[20] == 1 &&
+	    t[21] == 1 && t[22] == 8 && t[23] == 10)))
+		return false;
+	pkt->sport = (uint16_t)(t[0] << 8 | t[1]);
+	pkt->dport = (uint16_t)(t[2] << 8 | t[3]);
+	pkt->seq = (uint32_t)t[4] << 24 | (uint32_t)t[5] << 16 |
+	    (uint32_t)t[6] << 8 | t[7];
+	pkt->ack = (uint32_t)t[8] << 24 | (uint32_t)t[9] << 16 |
+	    (uint32_t)t[10] << 8 | t[11];
+	pkt->tcp_flags = t[13] & 0x3f;
+	pkt->window = (uint16_t)(t[14] << 8 | t[15]);
+	if (hlen == 32)
+		pkt->tcp_opts |= KX_TCPOPT_TS;
+	pkt->payload = t + hlen;
+	pkt->payload_len = len - hlen;
+	pkt->payload_wire_len = len - hlen;
+	return true;
+}
+
 /* Most frames are Ethernet, untagged IPv4 without options, not a fragment,
  * TCP, captured whole. Once the first 34 bytes are known to be there and
  * to say so, their fields are read in place and only the TCP header goes
@@ -201,6 +232,10 @@ ether_ipv4_tcp(const uint8_t *f, uint32_t caplen, uint32_t wirelen,
 	pkt->ttl = f[22];
 	memcpy(pkt->src, f + 26, 4);
 	memcpy(pkt->dst, f + 30, 4);
+	if (tcp_in_place(f + 34, tot - 20, pkt)) {
+		*st = KX_OK;
+		return true;
+	}
 	kx_cur_init(&seg, f + 34, tot - 20);
 	*st = kx_decode_tcp(&seg, tot - 20, 0, pkt);
 	return true;
