@@ -181,6 +181,48 @@ kx_infer_packet_size(const struct kx_infer_side *s, uint32_t n)
 	return packet_size(s, n, false);
 }
 
+/* kx_infer_packets_in for a block b that is a power of two, as every SSH
+ * cipher's is, in closed form: no division by b and no search (this runs
+ * for every encrypted segment). With c the bytes each packet adds mod b
+ * and g = gcd(c, b) (c's lowest set bit, or b when c is 0), k packets
+ * make size mod b = r only when g divides r; the least such k is
+ * (r / g) * (c / g)^-1 mod b / g (b / g when that is 0), and the next
+ * every b / g. tests/test_infer.c checks it against the plain search. */
+static int
+packets_in_pow2(const struct kx_infer_side *s, uint32_t size, uint32_t *kmin,
+    uint32_t *kmax)
+{
+	uint32_t b = s->block, m = b - 1, c, r, g, sh, p, cq, x, k0, most;
+	uint32_t smallest = s->len_outside ?
+	    4u + ((1u + 1u + 4u + m) & ~m) + s->tag :
+	    ((4u + 1u + 1u + 4u + m) & ~m) + s->tag;
+
+	if (size < smallest)
+		return 0;
+	c = (s->len_outside ? 4u + s->tag : s->tag) & m;
+	r = size & m;
+	g = c != 0 ? c & (0u - c) : b;
+	if ((r & (g - 1u)) != 0)
+		return 0;
+	sh = (uint32_t)__builtin_ctz(g);
+	p = b >> sh;
+	cq = c >> sh;            /* odd, or 0 when c is */
+	/* Its inverse mod p (at most 128): cq * cq = 1 mod 8 for an odd cq,
+	 * and each Newton step doubles the bits that hold. */
+	x = cq;
+	x *= 2u - cq * x;
+	x *= 2u - cq * x;
+	k0 = ((r >> sh) * x) & (p - 1u);
+	if (k0 == 0)
+		k0 = p;
+	most = size / smallest;
+	if (k0 > most)
+		return 0;
+	*kmin = k0;
+	*kmax = k0 + ((most - k0) & ~(p - 1u));
+	return 1;
+}
+
 int
 kx_infer_packets_in(const struct kx_infer_side *s, uint32_t size,
     uint32_t *kmin, uint32_t *kmax)
@@ -188,10 +230,12 @@ kx_infer_packets_in(const struct kx_infer_side *s, uint32_t size,
 	uint32_t b, c, r, acc = 0, smallest, most, k0 = 0, period = 0;
 
 	*kmin = *kmax = 0;
+	b = s->block;
+	if (known(s) && b != 0 && (b & (b - 1)) == 0)
+		return packets_in_pow2(s, size, kmin, kmax);
 	smallest = kx_infer_packet_size(s, 1);
 	if (smallest == 0 || size < smallest)
 		return 0;
-	b = s->block;
 	/* Each packet adds c (mod b): its tag, and its length field when
 	 * that is outside the padding. k packets make size only when
 	 * k * c = size (mod b); the least such k is k0, and the next ones
