@@ -126,6 +126,19 @@ kexinits(struct kxf_conn *k)
 	kxf_kexinits(k, kxf_lists, kxf_lists);
 }
 
+/* n connections from one source, step_us apart from t0, each the way
+ * ssh-audit goes: banners and KEXINITs, then the client leaves. */
+static void
+grabs(struct kxf_conn *k, struct kx_pipeline *pl, int n, uint64_t t0,
+    uint64_t step_us)
+{
+	for (int i = 0; i < n; i++) {
+		begin(k, pl, i, t0 + (uint64_t)i * step_us);
+		kexinits(k);
+		kxf_fins(k, KX_CLIENT);
+	}
+}
+
 /* ssh-audit's way: banners and KEXINITs, then the client leaves. */
 static void
 test_scan_once(void **state)
@@ -136,11 +149,7 @@ test_scan_once(void **state)
 	uint64_t t0 = 1700000000ull * 1000000ull;
 
 	(void)state;
-	for (int i = 0; i < 8; i++) {
-		begin(&k, pl, i, t0 + (uint64_t)i * 200000u);
-		kexinits(&k);
-		kxf_fins(&k, KX_CLIENT);
-	}
+	grabs(&k, pl, 8, t0, 200000u);
 	done(&s, pl);
 	assert_int_equal(s.conns, 8);
 	assert_int_equal(s.relevant, 8);
@@ -162,11 +171,7 @@ test_scan_slow_is_none(void **state)
 	uint64_t t0 = 1700000000ull * 1000000ull;
 
 	(void)state;
-	for (int i = 0; i < 8; i++) {
-		begin(&k, pl, i, t0 + (uint64_t)i * 60000000u);
-		kexinits(&k);
-		kxf_fins(&k, KX_CLIENT);
-	}
+	grabs(&k, pl, 8, t0, 60000000u);
 	done(&s, pl);
 	assert_int_equal(s.conns, 8);
 	assert_int_equal(s.hits[KX_PAT_SCAN], 0);
@@ -404,11 +409,7 @@ test_scan_records_no_closed(void **state)
 
 	(void)state;
 	rr_start(&x);
-	for (int i = 0; i < 6; i++) {
-		begin(&k, x.pl, i, t0 + (uint64_t)i * 200000u);
-		kexinits(&k);
-		kxf_fins(&k, KX_CLIENT);
-	}
+	grabs(&k, x.pl, 6, t0, 200000u);
 	rr_finish(&x);
 	assert_int_equal(rr_count(&x, "\"type\":\"pattern\"", "\"pattern\":\"scan\"",
 	    &pat_at), 1);
@@ -444,11 +445,7 @@ test_scan_three_then_nothing(void **state)
 
 	(void)state;
 	rr_start(&x);
-	for (int i = 0; i < 3; i++) {
-		begin(&k, x.pl, i, t0 + (uint64_t)i * 200000u);
-		kexinits(&k);
-		kxf_fins(&k, KX_CLIENT);
-	}
+	grabs(&k, x.pl, 3, t0, 200000u);
 	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", NULL, NULL), 0);
 	assert_int_equal(rr_count(&x, "\"type\":\"close\"", NULL, NULL), 0);
 	rr_finish(&x);
@@ -479,11 +476,7 @@ test_scan_window_over(void **state)
 
 	(void)state;
 	rr_start(&x);
-	for (int i = 0; i < 3; i++) {
-		begin(&k, x.pl, i, t0 + (uint64_t)i * 200000u);
-		kexinits(&k);
-		kxf_fins(&k, KX_CLIENT);
-	}
+	grabs(&k, x.pl, 3, t0, 200000u);
 	assert_int_equal(rr_count(&x, "\"type\":\"ssh\"", NULL, NULL), 0);
 	kxf_init(&k, x.pl);
 	k.h[KX_CLIENT].ip = 0xc000020b;   /* 192.0.2.11 */
