@@ -264,16 +264,30 @@ kx_infer_packets_in(const struct kx_infer_side *s, uint32_t size,
 	return 1;
 }
 
-/* The payload length if the segment is one packet (kmin 1; it may also
- * be more when kmax > 1: the caller decides whether that matters). */
-static int
-range_as_one(const struct kx_infer_side *s, uint32_t size, uint32_t *lo,
-    uint32_t *hi, uint32_t *kmax)
+/* What kx_infer_packets_in says of one segment: kx_infer_add asks once
+ * and hands it on to what else reads the segment. */
+struct seg_count {
+	int whole;              /* a whole number of packets makes it */
+	uint32_t kmin, kmax;    /* 0 when not */
+};
+
+static void
+seg_count(const struct kx_infer_side *s, uint32_t size, struct seg_count *n)
 {
-	uint32_t kmin, padded, over;
+	n->whole = kx_infer_packets_in(s, size, &n->kmin, &n->kmax);
+}
+
+/* The payload length if the segment (size, n) is one packet (kmin 1; it
+ * may also be more when kmax > 1: the caller decides whether that
+ * matters). */
+static int
+range_of(const struct kx_infer_side *s, uint32_t size,
+    const struct seg_count *n, uint32_t *lo, uint32_t *hi)
+{
+	uint32_t padded, over;
 
 	*lo = *hi = 0;
-	if (!kx_infer_packets_in(s, size, &kmin, kmax) || kmin != 1)
+	if (!n->whole || n->kmin != 1)
 		return 0;
 	/* padded = padding_length byte + payload + padding (+ the length
 	 * field when it is inside the padding). */
@@ -290,9 +304,10 @@ int
 kx_infer_payload_range(const struct kx_infer_side *s, uint32_t size,
     uint32_t *lo, uint32_t *hi)
 {
-	uint32_t kmax;
+	struct seg_count n;
 
-	if (!range_as_one(s, size, lo, hi, &kmax) || kmax != 1) {
+	seg_count(s, size, &n);
+	if (!range_of(s, size, &n, lo, hi) || n.kmax != 1) {
 		*lo = *hi = 0;
 		return 0;
 	}
@@ -321,12 +336,13 @@ const char *const kx_infer_kind_descs[KX_INFER_KIND_MAX] = {
  * can only be one exec (not a shell, not a pty-req with its shell) and the
  * server answers it before the client speaks again. */
 static void
-after_structure(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size)
+after_structure(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size,
+    const struct seg_count *n)
 {
 	struct kx_infer_after *a = &st->after;
 	const struct kx_infer_side *s = &st->side[dir];
-	uint32_t lo, hi, kmax;
-	bool one = range_as_one(s, size, &lo, &hi, &kmax) != 0;
+	uint32_t lo, hi, kmax = n->kmax;
+	bool one = range_of(s, size, n, &lo, &hi) != 0;
 
 	if (a->pend_open == 2u - (uint32_t)dir && one && kmax == 1 &&
 	    lo <= KX_INFER_OPEN_CONFIRM && hi >= KX_INFER_OPEN_CONFIRM &&
@@ -366,7 +382,8 @@ after_structure(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size)
  * kx_infer_judge's: no crossing, no coalescing; a login it misses leaves
  * the kind unknown), then the counters of the session after it. */
 static void
-after_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size, uint64_t ts)
+after_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size,
+    uint64_t ts, const struct seg_count *n)
 {
 	struct kx_infer_after *a = &st->after;
 	const struct kx_infer_side *sv = &st->side[KX_INFER_S2C], *s = &st->side[dir];
@@ -397,14 +414,15 @@ after_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size, uint64_t ts
 	a->bytes[dir] += size;
 	a->segments[dir]++;
 	if (known(s) && ts >= a->last_ts + KX_INFER_TYPED_GAP_US &&
-	    kx_infer_payload_range(s, size, &lo, &hi) && lo <= KX_INFER_KEYSTROKE_MAX)
+	    range_of(s, size, n, &lo, &hi) && n->kmax == 1 &&
+	    lo <= KX_INFER_KEYSTROKE_MAX)
 		a->typed[dir]++;
 	a->last_ts = ts;
 	if (st->side[KX_INFER_C2S].delayed_zlib || sv->delayed_zlib ||
 	    !known(&st->side[KX_INFER_C2S]))
 		a->no_structure = true;
 	if (!a->no_structure)
-		after_structure(st, dir, size);
+		after_structure(st, dir, size, n);
 }
 
 enum kx_infer_kind
@@ -446,7 +464,7 @@ kx_infer_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size,
     uint64_t ts_us)
 {
 	struct kx_infer_side *s;
-	uint32_t kmin, kmax;
+	struct seg_count n = { 0, 0, 0 };
 
 	if ((unsigned)dir >= KX_INFER_DIR_MAX || size == 0)
 		return;
@@ -456,17 +474,19 @@ kx_infer_add(struct kx_infer *st, enum kx_infer_dir dir, uint32_t size,
 	st->last_ts = ts_us;
 	s->segments++;
 	s->bytes += size;
+	/* Unknown sizes: no whole number, as kx_infer_packets_in says. */
 	if (known(s)) {
-		if (kx_infer_packets_in(s, size, &kmin, &kmax)) {
-			s->packets_min += kmin;
-			s->packets_max += kmax;
-			if (kmax == 1)
+		seg_count(s, size, &n);
+		if (n.whole) {
+			s->packets_min += n.kmin;
+			s->packets_max += n.kmax;
+			if (n.kmax == 1)
 				s->one_packet++;
 		} else {
 			s->inconsistent++;
 		}
 	}
-	after_add(st, dir, size, ts_us);
+	after_add(st, dir, size, ts_us, &n);
 	if (st->nseg < KX_INFER_SEGS_MAX) {
 		st->seg[st->nseg].size = size > KX_INFER_SEG_SIZE_MAX ?
 		    KX_INFER_SEG_SIZE_MAX : size;
