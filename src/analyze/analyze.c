@@ -1,6 +1,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "close_text.h"
 #include "kexray/analyze/analyze.h"
 #include "kexray/analyze/assess.h"
 #include "kexray/analyze/memo.h"
@@ -133,6 +134,16 @@ judge_ssh1(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 	return false;
 }
 
+/* The close's sentence (close_text.c), written the first time it is
+ * quoted: at NEWKEYS nothing else reads it. */
+static const char *
+close_words(const struct kx_conn *c, struct kx_verdict *v)
+{
+	if (v->close.text[0] == '\0')
+		kx_close_sentence(c, &v->close);
+	return v->close.text;
+}
+
 /* The handshake verdict from the facts, the negotiation and how the
  * connection ended (v->close, judged first): one tree, each branch final.
  * Returns true when v->reason is the close sentence itself (no
@@ -151,7 +162,7 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 	    cause == KX_CAUSE_MAX_STARTUPS || cause == KX_CAUSE_NOT_ALLOWED ||
 	    cause == KX_CAUSE_FILTERED) {
 		v->kind = cause == KX_CAUSE_FILTERED ? KX_V_NO_ANSWER : KX_V_REFUSED;
-		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+		snprintf(v->reason, sizeof(v->reason), "%s", close_words(c, v));
 		return true;
 	}
 	if (kx_conn_log(c) != NULL && kx_conn_log(c)->failed_cats != 0 &&
@@ -181,7 +192,7 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		/* Another protocol on an SSH port (close.c): not judged, and
 		 * no SSH problem. */
 		v->kind = KX_V_INCOMPLETE;
-		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+		snprintf(v->reason, sizeof(v->reason), "%s", close_words(c, v));
 		return true;
 	} else if (!kx_close_heard(c, KX_CLIENT) || !kx_close_heard(c, KX_SERVER)) {
 		/* A SYN nobody answered is still open or timed out (below);
@@ -215,13 +226,13 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		/* One side's handshake is missing from the capture though
 		 * both sides spoke (close.c): nothing to judge. */
 		v->kind = KX_V_INCOMPLETE;
-		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+		snprintf(v->reason, sizeof(v->reason), "%s", close_words(c, v));
 		return true;
 	} else if (cause == KX_CAUSE_SEGMENT_LOST) {
 		/* A hole the receiver never filled either: lost on the path,
 		 * not by the capture, so the handshake did fail. */
 		v->kind = c->close == KX_CLOSE_RST ? KX_V_RESET : KX_V_CLOSED;
-		snprintf(v->reason, sizeof(v->reason), "%s", v->close.text);
+		snprintf(v->reason, sizeof(v->reason), "%s", close_words(c, v));
 		return true;
 	} else if (v->anomalies & (KX_ANOM_BIT(KX_ANOM_REASM_GAP) |
 	    KX_ANOM_BIT(KX_ANOM_REASM_DEPTH_LIMIT))) {
@@ -277,7 +288,7 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 	const struct kx_ssh_side *cs = kx_conn_ssh(c, KX_CLIENT);
 	const struct kx_ssh_side *ss = kx_conn_ssh(c, KX_SERVER);
 	char how[160];
-	bool close_words;
+	bool quoted;
 
 	/* Every member is set below; the memo or kx_negotiate and kx_assess
 	 * fill nego and assess whole. Not a memset: the verdict is 7 KiB,
@@ -300,10 +311,12 @@ kx_analyze_with(const struct kx_conn *c, const struct kx_analysis_ctx *ctx,
 	log_mismatch(c, v);
 	close_text(c, how, sizeof(how));
 	/* How it ended (close.h), as of now: the verdict is read from it. */
-	kx_close_judge(c, &v->nego, &v->close);
-	close_words = classify(c, how, v);
+	kx_close_classify(c, &v->nego, &v->close);
+	quoted = classify(c, how, v);
+	if (ctx == NULL || !ctx->open)
+		(void)close_words(c, v);
 	/* A cleartext DISCONNECT says in the peer's own words why. */
-	for (int s = 0; s < 2 && !close_words; s++) {
+	for (int s = 0; s < 2 && !quoted; s++) {
 		const struct kx_ssh_side *d = kx_conn_ssh(c, s);
 		const char *rn;
 		size_t off = strlen(v->reason);

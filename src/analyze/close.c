@@ -330,8 +330,8 @@ generic_cause(const struct kx_conn *c, enum kx_phase ph)
 }
 
 /* The phase and cause: one tree, the first rule that applies decides. */
-static void
-classify(const struct kx_conn *c, const struct kx_nego *nego,
+void
+kx_close_classify(const struct kx_conn *c, const struct kx_nego *nego,
     struct kx_close_info *ci)
 {
 	const struct kx_ssh_kept *cs = KX_CONN_KEPT(c, KX_CLIENT);
@@ -420,6 +420,6 @@ void
 kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
     struct kx_close_info *ci)
 {
-	classify(c, nego, ci);
+	kx_close_classify(c, nego, ci);
 	kx_close_sentence(c, ci);
 }

@@ -50,16 +50,19 @@ kx_events_queue_brute(struct kx_events *ev)
 
 void
 kx_events_analyze(const struct kx_events *ev, struct kx_conn *c,
-    struct kx_verdict *v)
+    struct kx_verdict *v, bool ended)
 {
-	kx_analyze_with(c, &ev->actx, v);
+	struct kx_analysis_ctx x = ev->actx;
+
+	x.open = !ended;
+	kx_analyze_with(c, &x, v);
 }
 
 bool
 kx_events_handshake(struct kx_events *ev, struct kx_conn *c,
     struct kx_verdict *v, bool ended)
 {
-	kx_events_analyze(ev, c, v);
+	kx_events_analyze(ev, c, v, ended);
 	return kx_events_account(ev, c, v, ended);
 }
 

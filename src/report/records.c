@@ -267,7 +267,7 @@ kx_records_handshake(struct kx_records *r, struct kx_events *ev,
 		return;
 	/* The connection's own analysis is its worker's; the rest under the
 	 * lock. */
-	kx_events_analyze(ev, c, &v);
+	kx_events_analyze(ev, c, &v, false);
 	take_turn(r, ev, c, &v, false, KX_PHASE_SYN);
 	kx_records_lock(r);
 	if (kx_events_account(ev, c, &v, false))
@@ -536,7 +536,7 @@ kx_records_end(struct kx_records *r, struct kx_events *ev, struct kx_conn *c)
 	 * That is its worker's own; the rest is under the lock. */
 	together = !c->hs_reported;
 	if (together) {
-		kx_events_analyze(ev, c, &v);
+		kx_events_analyze(ev, c, &v, true);
 		ci = v.close;
 	} else {
 		kx_analyze_end(c, &ci);

@@ -41,6 +41,10 @@ bool kx_verdict_is_problem(enum kx_verdict_kind k);
  * which is state across connections (events/hostkeys.h). */
 struct kx_analysis_ctx {
 	bool probes_are_problems;   /* --probes-are-problems: no PROBE verdict */
+	/* The connection goes on (its handshake record, at NEWKEYS): how it
+	 * ended is judged as of now, and the close's sentence is written only
+	 * where the verdict quotes it; the close record judges it again. */
+	bool open;
 };
 
 /* The analysis of one connection: made once (kx_analyze_with), then only

@@ -152,6 +152,10 @@ bool kx_close_not_ssh(const struct kx_conn *c);
  * reply, and this side's KEXINIT is not in the capture; -1 none. */
 int kx_close_peer_missed(const struct kx_conn *c);
 
+/* Classifies c's end into ci: its phase, cause and sides, ci->text
+ * empty. */
+void kx_close_classify(const struct kx_conn *c, const struct kx_nego *nego,
+    struct kx_close_info *ci);
 /* Classifies c's end into ci, then writes its sentence (ci->text). */
 void kx_close_judge(const struct kx_conn *c, const struct kx_nego *nego,
     struct kx_close_info *ci);

@@ -70,7 +70,7 @@ bool kx_events_handshake(struct kx_events *ev, struct kx_conn *c,
  * the run's state: a --workers thread runs it on its own), then the rest,
  * which does (under the writer's lock). */
 void kx_events_analyze(const struct kx_events *ev, struct kx_conn *c,
-    struct kx_verdict *v);
+    struct kx_verdict *v, bool ended);
 bool kx_events_account(struct kx_events *ev, struct kx_conn *c,
     struct kx_verdict *v, bool ended);
 
