@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+#include <arpa/inet.h>
 
 #include "kexray/report/report.h"
 
@@ -154,11 +155,78 @@ test_uid_stable_and_distinct(void **state)
 	assert_string_not_equal(ua, ub);
 }
 
+/* kx_ip6_text against the C library's inet_ntop: every pattern of zero
+ * and non-zero groups (where the "::" goes), the IPv4-mapped and
+ * -compatible forms and their near misses, and random addresses. */
+static void
+check_ip6(const uint8_t a[16])
+{
+	char want[INET6_ADDRSTRLEN], got[KX_IP6_TEXT_MAX];
+	size_t n;
+
+	assert_non_null(inet_ntop(AF_INET6, a, want, sizeof(want)));
+	n = kx_ip6_text(a, got);
+	assert_string_equal(got, want);
+	assert_int_equal(n, strlen(want));
+}
+
+static void
+test_ip6_text_as_inet_ntop(void **state)
+{
+	static const uint16_t vals[] = { 1, 0xffff, 0xabc, 0x10, 0x100, 0x2001 };
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	uint8_t a[16];
+
+	(void)state;
+	for (unsigned mask = 0; mask < 256; mask++) {
+		for (size_t v = 0; v < sizeof(vals) / sizeof(vals[0]); v++) {
+			for (int g = 0; g < 8; g++) {
+				uint16_t w = (mask >> g) & 1u ?
+				    vals[(v + (size_t)g) % (sizeof(vals) / sizeof(vals[0]))] : 0;
+
+				a[2 * g] = (uint8_t)(w >> 8);
+				a[2 * g + 1] = (uint8_t)w;
+			}
+			check_ip6(a);
+		}
+	}
+	/* ::ffff:a.b.c.d, ::a.b.c.d and what is neither. */
+	for (int form = 0; form < 6; form++) {
+		memset(a, 0, sizeof(a));
+		if (form == 0 || form == 2) {
+			a[10] = 0xff;
+			a[11] = 0xff;
+		}
+		if (form == 2)
+			a[9] = 1;           /* 0:0:0:0:1:ffff:... */
+		if (form == 3)
+			a[10] = 0xff;       /* ff00 in group 5 */
+		if (form == 4)
+			a[0] = 0x20;
+		a[12] = form == 5 ? 0 : 192;
+		a[13] = form == 5 ? 0 : 0;
+		a[14] = form == 5 ? 0 : 2;
+		a[15] = (uint8_t)(form == 5 ? 2 : 255);
+		check_ip6(a);
+	}
+	for (int i = 0; i < 100000; i++) {
+		for (int b = 0; b < 16; b++) {
+			x ^= x << 13;
+			x ^= x >> 7;
+			x ^= x << 17;
+			/* Zero bytes often, so zero groups are common. */
+			a[b] = (x & 3) == 0 ? 0 : (uint8_t)(x >> 24);
+		}
+		check_ip6(a);
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_ip6_text_as_inet_ntop),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_text_escapes),
 		cmocka_unit_test(test_zeek_escapes),

@@ -7,6 +7,81 @@
 #include "kexray/analyze/community_id.h"
 #include "kexray/report/report.h"
 
+/* A byte in decimal; returns the digits written. */
+static size_t
+put_dec8(char *out, uint8_t v)
+{
+	size_t n = 0;
+
+	if (v >= 100)
+		out[n++] = (char)('0' + v / 100);
+	if (v >= 10)
+		out[n++] = (char)('0' + v / 10 % 10);
+	out[n++] = (char)('0' + v % 10);
+	return n;
+}
+
+size_t
+kx_ip6_text(const uint8_t a[16], char out[KX_IP6_TEXT_MAX])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint16_t w[8];
+	int best = -1, best_len = 0, run = -1;
+	size_t n = 0;
+
+	for (int i = 0; i < 8; i++)
+		w[i] = (uint16_t)(a[2 * i] << 8 | a[2 * i + 1]);
+	/* The longest run of zero groups, the first of equal ones, and only
+	 * of two groups or more, becomes "::" (RFC 5952 4.2). */
+	for (int i = 0; i <= 8; i++) {
+		if (i < 8 && w[i] == 0) {
+			if (run < 0)
+				run = i;
+		} else if (run >= 0) {
+			if (i - run > best_len) {
+				best = run;
+				best_len = i - run;
+			}
+			run = -1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				out[n++] = ':';
+			continue;
+		}
+		if (i != 0)
+			out[n++] = ':';
+		/* An IPv4-compatible or IPv4-mapped address ends in dotted
+		 * decimal, as inet_ntop writes it. */
+		if (i == 6 && best == 0 && (best_len == 6 ||
+		    (best_len == 5 && w[5] == 0xffff))) {
+			for (int b = 12; b < 16; b++) {
+				n += put_dec8(out + n, a[b]);
+				if (b < 15)
+					out[n++] = '.';
+			}
+			break;
+		}
+		/* Lower-case hex without leading zeros. */
+		for (int sh = 12, any = 0; sh >= 0; sh -= 4) {
+			unsigned d = (unsigned)(w[i] >> sh) & 15u;
+
+			if (d != 0 || any || sh == 0) {
+				out[n++] = hex[d];
+				any = 1;
+			}
+		}
+	}
+	if (best >= 0 && best + best_len == 8)
+		out[n++] = ':';
+	out[n] = '\0';
+	return n;
+}
+
 void
 kx_addr_text(const struct kx_conn *c, int side, char *buf, size_t len)
 {
@@ -19,13 +94,13 @@ kx_addr_text(const struct kx_conn *c, int side, char *buf, size_t len)
 		for (int i = 0; i < 4; i++) {
 			if (i > 0)
 				buf[n++] = '.';
-			if (a[i] >= 100)
-				buf[n++] = (char)('0' + a[i] / 100);
-			if (a[i] >= 10)
-				buf[n++] = (char)('0' + a[i] / 10 % 10);
-			buf[n++] = (char)('0' + a[i] % 10);
+			n += put_dec8(buf + n, a[i]);
 		}
 		buf[n] = '\0';
+		return;
+	}
+	if (c->ip_version == 6 && len >= KX_IP6_TEXT_MAX) {
+		(void)kx_ip6_text(a, buf);
 		return;
 	}
 	if (inet_ntop(c->ip_version == 4 ? AF_INET : AF_INET6,

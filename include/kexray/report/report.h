@@ -195,6 +195,12 @@ void kx_report_assess_text(FILE *out, const struct kx_conn *c,
 void kx_conn_uid(const struct kx_conn *c, char out[19]);
 /* Address in standard notation (inet_ntop). */
 void kx_addr_text(const struct kx_conn *c, int side, char *buf, size_t len);
+/* An IPv6 address as inet_ntop writes it (RFC 5952: lower-case hex, the
+ * first longest run of two or more zero groups as "::", an IPv4-mapped or
+ * -compatible address's last 32 bits in dotted decimal), without its
+ * printf; returns the length written, out NUL-terminated. */
+#define KX_IP6_TEXT_MAX 46
+size_t kx_ip6_text(const uint8_t a[16], char out[KX_IP6_TEXT_MAX]);
 
 /* A record assembled in a local buffer and handed to stdio in a few large
  * writes: stdio's per-call cost (about a thousand instructions for a
