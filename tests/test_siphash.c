@@ -84,6 +84,43 @@ test_siphash13_vectors(void **state)
 		assert_true(kx_siphash13_words(key, w, n) == want[n]);
 }
 
+/* From a state made once per key: the published values with the zero key,
+ * and kx_siphash13_words's under other keys, every length to nine words. */
+static void
+test_siphash13_from_state(void **state)
+{
+	static const uint64_t want[6] = { 0, 0xead411e67ebe2eeaULL,
+	    0x8972188433a5c5b7ULL, 0x31185a47af932f3aULL,
+	    0x31ef8061c910629bULL, 0x95bc321ab41d8206ULL };
+	uint8_t key[KX_SIPHASH_KEY_LEN] = { 0 };
+	struct kx_siphash_state st;
+	uint64_t w[9], x = 0x243f6a8885a308d3ULL;
+
+	(void)state;
+	for (int i = 0; i < 5; i++) {
+		w[i] = 0;
+		for (int b = 7; b >= 0; b--)
+			w[i] = w[i] << 8 | (uint64_t)(8 * i + b);
+	}
+	kx_siphash_state_init(&st, key);
+	for (size_t n = 1; n <= 5; n++)
+		assert_true(kx_siphash13_from(&st, w, n) == want[n]);
+	for (int round = 0; round < 64; round++) {
+		for (size_t b = 0; b < sizeof(key); b++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			key[b] = (uint8_t)(x >> 56);
+		}
+		for (size_t i = 0; i < 9; i++) {
+			x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+			w[i] = x;
+		}
+		kx_siphash_state_init(&st, key);
+		for (size_t n = 0; n <= 9; n++)
+			assert_true(kx_siphash13_from(&st, w, n) ==
+			    kx_siphash13_words(key, w, n));
+	}
+}
+
 static void
 test_key_changes_hash(void **state)
 {
@@ -101,6 +138,7 @@ main(void)
 		cmocka_unit_test(test_published_vectors),
 		cmocka_unit_test(test_words_match_bytes),
 		cmocka_unit_test(test_siphash13_vectors),
+		cmocka_unit_test(test_siphash13_from_state),
 		cmocka_unit_test(test_key_changes_hash),
 	};
 

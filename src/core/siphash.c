@@ -14,14 +14,7 @@ le64(const uint8_t *p)
 	    (uint64_t)p[6] << 48 | (uint64_t)p[7] << 56;
 }
 
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-
-#define SIPROUND(v0, v1, v2, v3) do { \
-	v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32); \
-	v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2; \
-	v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0; \
-	v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32); \
-} while (0)
+#define SIPROUND KX_SIPROUND
 
 /* v[0..3] after the key; the finalization of the last word m. */
 #define SIP_INIT(key) \
@@ -115,4 +108,16 @@ kx_siphash24(const uint8_t key[KX_SIPHASH_KEY_LEN], const void *p, size_t len)
 	SIPROUND(v0, v1, v2, v3);
 	SIPROUND(v0, v1, v2, v3);
 	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+void
+kx_siphash_state_init(struct kx_siphash_state *st,
+    const uint8_t key[KX_SIPHASH_KEY_LEN])
+{
+	SIP_INIT(key);
+
+	st->v[0] = v0;
+	st->v[1] = v1;
+	st->v[2] = v2;
+	st->v[3] = v3;
 }

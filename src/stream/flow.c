@@ -83,6 +83,7 @@ struct kx_flow_table {
 	uint32_t count;
 	uint32_t max;
 	uint8_t key[KX_SIPHASH_KEY_LEN];   /* chosen at start (flow_key) */
+	struct kx_siphash_state sip;       /* the key's starting state */
 	uint64_t next_seq;
 	uint32_t lru_head, lru_tail;   /* refs; head: most recent */
 	bool flushing;        /* kx_flow_flush: the slots hold its list */
@@ -210,6 +211,7 @@ kx_flow_new(uint32_t max_conns, kx_conn_done_fn done, void *arg)
 	t->arg = arg;
 	t->changed = true;   /* the first kx_flow_settle counts the slots */
 	flow_key(t);
+	kx_siphash_state_init(&t->sip, t->key);
 	return t;
 }
 
@@ -219,6 +221,7 @@ kx_flow_set_key(struct kx_flow_table *t, const uint8_t key[KX_SIPHASH_KEY_LEN])
 	if (t->count != 0)
 		return false;
 	memcpy(t->key, key, sizeof(t->key));
+	kx_siphash_state_init(&t->sip, t->key);
 	return true;
 }
 
@@ -276,7 +279,7 @@ flow_hash(const struct kx_flow_table *t, uint8_t ipv, uint16_t vlan,
 		w[0] = x4 | (uint64_t)y4 << 32;
 		w[1] = ap | (uint64_t)bp << 16 | (uint64_t)vlan << 32 |
 		    (uint64_t)4 << 48;
-		return (uint32_t)kx_siphash13_words(t->key, w, 2);
+		return (uint32_t)kx_siphash13_from(&t->sip, w, 2);
 	}
 	memcpy(&x0, a, 8);
 	memcpy(&x1, a + 8, 8);
@@ -298,7 +301,7 @@ flow_hash(const struct kx_flow_table *t, uint8_t ipv, uint16_t vlan,
 	}
 	w[4] = ap | (uint64_t)bp << 16 | (uint64_t)vlan << 32 |
 	    (uint64_t)ipv << 48;
-	return (uint32_t)kx_siphash13_words(t->key, w, 5);
+	return (uint32_t)kx_siphash13_from(&t->sip, w, 5);
 }
 
 /* Unkeyed, for the direct-mapped cache of closed connections only: a
