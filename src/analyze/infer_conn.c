@@ -55,6 +55,7 @@ kx_infer_conn_start(struct kx_conn *c)
 			nm[i] = alg_name(&n, cats[i], b[i]);
 		kx_kexguess_judge(ck, sk, kx_conn_ssh(c, KX_CLIENT),
 		    kx_conn_ssh(c, KX_SERVER), &c->hs->infer->guess);
+		c->hs->infer->judged = true;
 	}
 	kx_infer_init(&c->hs->infer->st, nm[0], nm[1], nm[2], nm[3], nm[4], nm[5]);
 }
@@ -108,17 +109,18 @@ kx_infer_conn_judge(const struct kx_conn *c, struct kx_auth_view *out)
 	out->view[KX_INFER_S2C] = st.side[KX_INFER_S2C].view;
 }
 
-void
+bool
 kx_infer_conn_guess(const struct kx_conn *c, struct kx_kexguess *g)
 {
 	memset(g, 0, sizeof(*g));
 	if (c->hs == NULL || c->hs->infer == NULL)
-		return;
+		return false;
 	*g = c->hs->infer->guess;
 	/* Once summarised, the counts were taken (kx_infer_conn_keep). */
 	if (!c->hs_summarised)
 		kx_kexguess_count(kx_conn_ssh(c, KX_CLIENT),
 		    kx_conn_ssh(c, KX_SERVER), g);
+	return c->hs->infer->judged;
 }
 
 void

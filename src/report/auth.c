@@ -64,11 +64,11 @@ kx_sb_kexguess(struct kx_sb *out, const struct kx_conn *c, bool full)
 	struct kx_kexguess g;
 	bool first = true;
 
-	if (ck != NULL && sk != NULL)
+	/* Judged at NEWKEYS from these KEXINITs, when the inference began:
+	 * not again (it reads the kex lists through). */
+	if (!kx_infer_conn_guess(c, &g) && ck != NULL && sk != NULL)
 		kx_kexguess_judge(ck, sk, kx_conn_ssh(c, KX_CLIENT),
 		    kx_conn_ssh(c, KX_SERVER), &g);
-	else
-		kx_infer_conn_guess(c, &g);
 	if (!kx_kexguess_any(&g)) {
 		if (full)
 			KX_SB_PUTS(out, ",\"kex_guess\":null");

@@ -24,6 +24,7 @@ struct kx_infer_conn {
 	/* first_kex_packet_follows as the KEXINITs showed it at NEWKEYS
 	 * (they are freed after it): kexguess.h */
 	struct kx_kexguess guess;
+	bool judged;            /* guess judged from both KEXINITs */
 };
 
 /* What a connection's records say of its encrypted part. */
@@ -54,8 +55,9 @@ void kx_infer_conn_judge(const struct kx_conn *c, struct kx_auth_view *out);
 
 /* The key exchange guess (kexguess.h) of a connection whose KEXINITs may
  * be gone: as kept at NEWKEYS, its message counts read again. All false
- * when nothing was kept. */
-void kx_infer_conn_guess(const struct kx_conn *c, struct kx_kexguess *g);
+ * when nothing was kept. Returns true when it was judged from both
+ * KEXINITs: then it is what kx_kexguess_judge says of them now. */
+bool kx_infer_conn_guess(const struct kx_conn *c, struct kx_kexguess *g);
 
 /* Before the handshake state is summarised (kx_conn_hs_summarise): takes
  * what kx_infer_conn_guess reads of the message logs, which go with it. */
