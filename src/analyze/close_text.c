@@ -431,6 +431,44 @@ say_preauth(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 
 /* What ended it when nothing more specific explains it. */
 
+/* Appends s at o (the sentences below fit ci->text with room to spare);
+ * returns the end, NUL-terminated. */
+static char *
+put(char *o, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(o, s, n + 1);
+	return o + n;
+}
+
+/* us microseconds in seconds as "%.1f" writes t (= us / 1e6): rounded to
+ * the nearest tenth; an exact half, where the double's binary value
+ * decides, through printf itself. */
+static char *
+put_tenths(char *o, uint64_t us, double t)
+{
+	uint64_t tenths = (us + 50000) / 100000;
+	char d[24];
+	size_t n = 0;
+
+	if (us % 100000 == 50000 || us >= 1000000000000000000ull) {
+		snprintf(o, 32, "%.1f", t);
+		return o + strlen(o);
+	}
+	d[n++] = (char)('0' + tenths % 10);
+	d[n++] = '.';
+	tenths /= 10;
+	do {
+		d[n++] = (char)('0' + tenths % 10);
+		tenths /= 10;
+	} while (tenths != 0);
+	while (n > 0)
+		*o++ = d[--n];
+	*o = '\0';
+	return o;
+}
+
 /* What ended it when nothing more specific explains it. */
 static void
 say_generic(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
@@ -441,14 +479,21 @@ say_generic(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 
 	switch (ci->cause) {
 	case KX_CAUSE_NORMAL: {
-		char after[32] = "";
+		/* Most connections end so: the words without printf. */
+		const char *who = side_names[c->closed_by & 1];
+		char *o = ci->text;
 
+		o = put(o, "the ");
+		o = put(o, who);
+		o = put(o, " closed the session (FIN)");
 		/* A log without timestamps has no duration to give. */
-		if (kx_conn_log(c) == NULL || kx_conn_log(c)->have_ts)
-			snprintf(after, sizeof(after), " after %.1f s", t);
-		snprintf(ci->text, sizeof(ci->text), "the %s closed the "
-		    "session (FIN)%s: a normal end",
-		    side_names[c->closed_by & 1], after);
+		if (kx_conn_log(c) == NULL || kx_conn_log(c)->have_ts) {
+			o = put(o, " after ");
+			o = put_tenths(o, end_ts(c) > c->ts_first ?
+			    end_ts(c) - c->ts_first : 0, t);
+			o = put(o, " s");
+		}
+		(void)put(o, ": a normal end");
 		break;
 	}
 	case KX_CAUSE_CLOSED:
@@ -479,13 +524,32 @@ say_generic(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 	}
 }
 
+/* The causes whose sentence quotes how_words: all but the SYN's, the
+ * refusals' and a normal end's. */
+static bool
+says_how(enum kx_cause k)
+{
+	switch (k) {
+	case KX_CAUSE_PORT_CLOSED: case KX_CAUSE_FILTERED:
+	case KX_CAUSE_NO_ANSWER: case KX_CAUSE_MAX_STARTUPS:
+	case KX_CAUSE_NOT_ALLOWED: case KX_CAUSE_NORMAL:
+		return false;
+	default:
+		return true;
+	}
+}
+
 void
 kx_close_sentence(const struct kx_conn *c, struct kx_close_info *ci)
 {
 	const struct kx_ssh_kept *cs = KX_CONN_KEPT(c, KX_CLIENT);
 	char how[200];
 
-	how_words(c, ci->third_party, how, sizeof(how));
+	/* How it ended, in the words most sentences begin with. */
+	if (says_how(ci->cause))
+		how_words(c, ci->third_party, how, sizeof(how));
+	else
+		how[0] = '\0';
 	switch (ci->cause) {
 	case KX_CAUSE_PORT_CLOSED: case KX_CAUSE_FILTERED:
 	case KX_CAUSE_NO_ANSWER:
