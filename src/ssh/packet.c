@@ -186,6 +186,8 @@ on_message(struct kx_ssh_side *s, struct kx_cursor payload)
 		s->msglog[s->msg_count].code = code;
 		/* size <= KX_SSH_PACKET_MAX: it fits a uint32_t. */
 		s->msglog[s->msg_count].size = (uint32_t)size;
+		if (code >= KX_MSG_KEX_FIRST && code <= KX_MSG_KEX_LAST)
+			s->kex_msg_logged = true;
 	}
 	if (s->msg_count < UINT32_MAX)
 		s->msg_count++;

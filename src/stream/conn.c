@@ -95,10 +95,7 @@ kx_ssh_keep(struct kx_ssh_kept *k, const struct kx_ssh_side *s)
 	k->have_disconnect = s->have_disconnect;
 	k->have_kexinit = s->kexinit != NULL;
 	k->have_hostkey = s->hostkey != NULL;
-	for (uint32_t i = 0; i < s->msg_count && i < KX_MSGLOG_MAX; i++)
-		if (s->msglog[i].code >= KX_MSG_KEX_FIRST &&
-		    s->msglog[i].code <= KX_MSG_KEX_LAST)
-			k->kex_msg = true;
+	k->kex_msg = s->kex_msg_logged;
 }
 
 void

@@ -138,6 +138,7 @@ struct kx_ssh_side {
 	struct kx_msg_rec msglog[KX_MSGLOG_MAX]; /* the first ones, in order */
 	uint8_t last_msg;             /* code of the latest cleartext message, 0 none */
 	bool newkeys;
+	bool kex_msg_logged;          /* msglog holds a kex method message (30-49) */
 
 	/* server only: the host key blob K_S of the first well-formed KEX
 	 * reply (src/ssh/packet.c says which messages qualify), owned; NULL if
