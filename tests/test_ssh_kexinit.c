@@ -498,6 +498,94 @@ test_bitflips_never_crash(void **state)
 	buf_free(&good);
 }
 
+/* The name count and the bad-name check against the rules applied byte by
+ * byte (RFC 4251 5: one more name than commas; a byte outside 0x21-0x7e,
+ * a comma first, last or twice in a row is bad). Clean lists of every
+ * length to 80 bytes, and in one of them at most one flaw at a random
+ * place, so that the parser's 16-byte steps meet each flaw at every
+ * offset, a pair of commas across two steps included. */
+static void
+test_names_against_bytewise_rules(void **state)
+{
+	static const uint8_t bad_bytes[] = { 0x00, '\t', 0x20, 0x7f, 0x80, 0xff };
+	static const uint8_t good[] = { ',', 'a', 'z', '-', '@', 0x21, 0x7e };
+	char lists[KX_PROP_MAX][96];
+	const char *ptrs[KX_PROP_MAX];
+	size_t lens[KX_PROP_MAX];
+	uint32_t rng = 0x6e616d65u, flawed = 0;
+	struct kx_kexinit k;
+	struct buf b = { 0 };
+	kx_anomset an;
+
+	(void)state;
+	for (int iter = 0; iter < 40000; iter++) {
+		bool want_bad = false;
+		uint32_t want_count[KX_PROP_MAX];
+		int which = (int)(rng_next(&rng) % KX_PROP_MAX);
+
+		for (int i = 0; i < KX_PROP_MAX; i++) {
+			size_t n = rng_next(&rng) % 81, commas = 0;
+
+			for (size_t j = 0; j < n; j++) {
+				uint8_t ch = good[rng_next(&rng) % sizeof(good)];
+
+				/* No empty name: no comma first, last or twice. */
+				if (ch == ',' && (j == 0 || j + 1 == n ||
+				    lists[i][j - 1] == ','))
+					ch = 'q';
+				lists[i][j] = (char)ch;
+			}
+			if (i == which && n > 0) {
+				size_t at = rng_next(&rng) % n;
+
+				switch (rng_next(&rng) % 5) {
+				case 0:
+					lists[i][at] = (char)bad_bytes[rng_next(&rng) %
+					    sizeof(bad_bytes)];
+					break;
+				case 1:
+					if (at + 1 < n)
+						lists[i][at] = lists[i][at + 1] = ',';
+					break;
+				case 2:
+					lists[i][0] = ',';
+					break;
+				case 3:
+					lists[i][n - 1] = ',';
+					break;
+				default:
+					break;   /* clean */
+				}
+			}
+			for (size_t j = 0; j < n; j++) {
+				uint8_t ch = (uint8_t)lists[i][j];
+
+				commas += ch == ',';
+				if (ch < 0x21 || ch > 0x7e)
+					want_bad = true;
+				if (ch == ',' && (j == 0 || j + 1 == n ||
+				    lists[i][j + 1] == ','))
+					want_bad = true;
+			}
+			ptrs[i] = lists[i];
+			lens[i] = n;
+			want_count[i] = n == 0 ? 0 : (uint32_t)commas + 1;
+		}
+		flawed += want_bad;
+		b.len = 0;
+		build_kexinit_n(&b, ptrs, lens, 0, 0);
+		assert_int_equal(parse_exact(b.p, b.len, &k, &an), KX_OK);
+		for (int i = 0; i < KX_PROP_MAX; i++)
+			assert_int_equal(k.list[i].count, want_count[i]);
+		assert_int_equal(kx_anom_has(an, KX_ANOM_SSH_KEXINIT_BAD_NAME),
+		    want_bad);
+		kx_kexinit_free(&k);
+	}
+	/* Both outcomes, many times. */
+	assert_true(flawed > 10000 && flawed < 35000);
+	buf_free(&b);
+}
+
 static void
 test_proposal_names(void **state)
 {
@@ -519,6 +607,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_parse_openssh),
+		cmocka_unit_test(test_names_against_bytewise_rules),
 		cmocka_unit_test(test_first_kex_follows_and_reserved),
 		cmocka_unit_test(test_trailing_bytes),
 		cmocka_unit_test(test_name_checks),

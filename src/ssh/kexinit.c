@@ -4,6 +4,9 @@
  * whole, however long: negotiation must see what the peer saw. */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "internal.h"
 
@@ -22,28 +25,63 @@ const char *const kx_proposal_names[KX_PROP_MAX] = {
 
 /* Counts the names of one list in a single pass. RFC 4251 5: names are
  * non-empty, printable US-ASCII without commas or whitespace; anything else
- * sets *bad but is still counted, so the count matches kx_namelist_next. */
+ * sets *bad but is still counted, so the count matches kx_namelist_next.
+ * Every byte of every KEXINIT passes here: with SSE2 (every x86-64), 16
+ * bytes a step; the bytes left, and other machines, one at a time. */
 static uint32_t
 count_names(struct kx_cursor c, bool *bad)
 {
-	size_t n = kx_cur_left(&c);
+	size_t n = kx_cur_left(&c), i = 0;
 	const uint8_t *p;
-	uint32_t count = 1;
-	uint8_t odd = 0, twice = 0;
+	uint32_t count = 1, prev_comma = 0;
+	unsigned odd = 0, twice = 0;
 
 	if (n == 0 || kx_cur_bytes(&c, n, &p) != KX_OK)
 		return 0;
-	/* Every byte of every KEXINIT passes here, so two passes with no
-	 * dependency between bytes (the compiler vectorises them): names and
-	 * odd bytes, then two commas in a row (an empty name). */
-	for (size_t i = 0; i < n; i++) {
-		uint8_t b = p[i];
+#ifdef __SSE2__
+	{
+		const __m128i comma = _mm_set1_epi8(','), low = _mm_set1_epi8(0x21);
+		const __m128i del = _mm_set1_epi8(0x7f), zero = _mm_setzero_si128();
+		__m128i bad_bytes = zero, per_byte = zero, sums;
+		unsigned steps = 0;
 
-		count += b == ',';
-		odd |= (uint8_t)((b < 0x21) | (b > 0x7e));
+		for (; n - i >= 16; i += 16) {
+			__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+			__m128i eq = _mm_cmpeq_epi8(v, comma);
+			uint32_t m = (uint32_t)_mm_movemask_epi8(eq);
+
+			/* Commas counted per byte lane (eq is -1 where one is),
+			 * summed before a lane can pass 255. */
+			per_byte = _mm_sub_epi8(per_byte, eq);
+			if (++steps == 255) {
+				sums = _mm_sad_epu8(per_byte, zero);
+				count += (uint32_t)_mm_cvtsi128_si32(sums) +
+				    (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(sums, 8));
+				per_byte = zero;
+				steps = 0;
+			}
+			/* Two commas in a row, within the 16 or across. */
+			twice |= (m & (m >> 1)) | (m & prev_comma);
+			prev_comma = m >> 15;
+			/* Below 0x21 as a signed byte: the controls, the space
+			 * and everything from 0x80; and DEL. */
+			bad_bytes = _mm_or_si128(bad_bytes, _mm_or_si128(
+			    _mm_cmplt_epi8(v, low), _mm_cmpeq_epi8(v, del)));
+		}
+		sums = _mm_sad_epu8(per_byte, zero);
+		count += (uint32_t)_mm_cvtsi128_si32(sums) +
+		    (uint32_t)_mm_cvtsi128_si32(_mm_srli_si128(sums, 8));
+		odd = (unsigned)_mm_movemask_epi8(bad_bytes);
 	}
-	for (size_t i = 0; i + 1 < n; i++)
-		twice |= (uint8_t)((p[i] == ',') & (p[i + 1] == ','));
+#endif
+	for (; i < n; i++) {
+		uint32_t is_comma = p[i] == ',';
+
+		count += is_comma;
+		twice |= is_comma & prev_comma;
+		prev_comma = is_comma;
+		odd |= (unsigned)((p[i] < 0x21) | (p[i] > 0x7e));
+	}
 	/* A comma at either end is an empty name too. */
 	if (odd || twice || p[0] == ',' || p[n - 1] == ',')
 		*bad = true;
