@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <arpa/inet.h>
 
+#include "kexray/core/escape.h"
 #include "kexray/report/report.h"
 
 typedef void escaper(FILE *out, const uint8_t *p, size_t len);
@@ -221,11 +222,36 @@ test_ip6_text_as_inet_ntop(void **state)
 	}
 }
 
+/* kx_json_plain against RFC 8259 7's rule as kexray applies it (printable
+ * ASCII but '"' and '\\'), one byte of every value at every place of
+ * strings of every length to 40: the 16-byte steps and the tail alike. */
+static void
+test_json_plain_every_byte(void **state)
+{
+	uint8_t buf[40] = { 0 };
+
+	(void)state;
+	assert_true(kx_json_plain(buf, 0));
+	for (size_t len = 1; len <= sizeof(buf); len++) {
+		for (size_t at = 0; at < len; at++) {
+			for (unsigned b = 0; b < 256; b++) {
+				bool want = b >= 0x20 && b < 0x7f && b != '"' &&
+				    b != '\\';
+
+				memset(buf, 'a', len);
+				buf[at] = (uint8_t)b;
+				assert_int_equal(kx_json_plain(buf, len), want);
+			}
+		}
+	}
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_json_escapes),
+		cmocka_unit_test(test_json_plain_every_byte),
 		cmocka_unit_test(test_ip6_text_as_inet_ntop),
 		cmocka_unit_test(test_json_utf8),
 		cmocka_unit_test(test_text_escapes),

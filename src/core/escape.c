@@ -1,5 +1,8 @@
 /* escape: untrusted bytes in each output form (escape.h). */
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "kexray/core/escape.h"
 
@@ -64,10 +67,26 @@ static const uint8_t json_special[256] = {
 bool
 kx_json_plain(const uint8_t *p, size_t len)
 {
-	size_t i;
+	size_t i = 0;
 
-	/* Four bytes a step: every banner, reason and name passes here. */
-	for (i = 0; i + 4 <= len; i += 4)
+	/* Every banner, reason and name passes here: 16 bytes a step with
+	 * SSE2 (every x86-64), then four. */
+#ifdef __SSE2__
+	const __m128i ctl = _mm_set1_epi8(0x20), quote = _mm_set1_epi8('"');
+	const __m128i bsl = _mm_set1_epi8('\\'), del = _mm_set1_epi8(0x7f);
+
+	for (; len - i >= 16; i += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(p + i));
+		/* Below 0x20 as a signed byte: the controls and all from 0x80. */
+		__m128i sp = _mm_or_si128(
+		    _mm_or_si128(_mm_cmplt_epi8(v, ctl), _mm_cmpeq_epi8(v, quote)),
+		    _mm_or_si128(_mm_cmpeq_epi8(v, bsl), _mm_cmpeq_epi8(v, del)));
+
+		if (_mm_movemask_epi8(sp) != 0)
+			return false;
+	}
+#endif
+	for (; i + 4 <= len; i += 4)
 		if (json_special[p[i]] | json_special[p[i + 1]] |
 		    json_special[p[i + 2]] | json_special[p[i + 3]])
 			return false;
