@@ -28,20 +28,37 @@ kx_verdict_is_problem(enum kx_verdict_kind k)
 	    k == KX_V_REFUSED || k == KX_V_NO_ANSWER || k == KX_V_HOST_KEY_CHANGED;
 }
 
+/* Appends s to the len-byte buf holding off bytes, as far as it fits, as
+ * snprintf would cut it; returns the new length. The sentences written
+ * for every connection are put together so, without printf. */
+static size_t
+cat(char *buf, size_t len, size_t off, const char *s)
+{
+	size_t n = strlen(s);
+
+	if (len == 0 || off >= len - 1)
+		return off;
+	if (n > len - 1 - off)
+		n = len - 1 - off;
+	memcpy(buf + off, s, n);
+	buf[off + n] = '\0';
+	return off + n;
+}
+
 void
 kx_step_text(const struct kx_step *st, char *buf, size_t len)
 {
-	if (st->side < 0) {
-		snprintf(buf, len, "%s", "");
+	size_t off;
+
+	if (len > 0)
+		buf[0] = '\0';
+	if (st->side < 0)
 		return;
-	}
-	if (st->what == KX_STEP_BANNER)
-		snprintf(buf, len, "%s banner", kx_side_names[st->side]);
-	else if (st->what == KX_STEP_ENCRYPTED)
-		snprintf(buf, len, "%s encrypted data", kx_side_names[st->side]);
-	else
-		snprintf(buf, len, "%s %s", kx_side_names[st->side],
-		    kx_ssh_msg_name(st->what));
+	off = cat(buf, len, 0, kx_side_names[st->side]);
+	off = cat(buf, len, off, " ");
+	(void)cat(buf, len, off, st->what == KX_STEP_BANNER ? "banner" :
+	    st->what == KX_STEP_ENCRYPTED ? "encrypted data" :
+	    kx_ssh_msg_name(st->what));
 }
 
 /* "server FIN after server KEXINIT" */
@@ -50,9 +67,10 @@ close_text(const struct kx_conn *c, char *buf, size_t len)
 {
 	char step[64];
 
-	kx_step_text(&c->close_after, step, sizeof(step));
+	if (len > 0)
+		buf[0] = '\0';
 	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST) {
-		snprintf(buf, len, "%s",
+		(void)cat(buf, len, 0,
 		    c->close == KX_CLOSE_CAPTURE_END ? (c->no_tcp_facts ?
 		    "still open when the log ended" :
 		    "still open when the capture ended") :
@@ -60,6 +78,7 @@ close_text(const struct kx_conn *c, char *buf, size_t len)
 		    "still open (its close record follows)");
 		return;
 	}
+	kx_step_text(&c->close_after, step, sizeof(step));
 	/* resets.h: a RST that does not match the sender's own segments. */
 	snprintf(buf, len, "%s%s %s %s%s", c->close == KX_CLOSE_RST &&
 	    kx_resets_closing_verdict(c) == KX_RST_LIKELY_FORGED ?
@@ -220,8 +239,9 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		snprintf(v->reason, sizeof(v->reason), "%s; %s", what, how);
 	} else if (v->handshake_complete) {
 		v->kind = KX_V_OK;
-		snprintf(v->reason, sizeof(v->reason),
-		    "handshake completed (NEWKEYS both ways); %s", how);
+		(void)cat(v->reason, sizeof(v->reason), cat(v->reason,
+		    sizeof(v->reason), 0, "handshake completed (NEWKEYS both "
+		    "ways); "), how);
 	} else if (cause == KX_CAUSE_ONE_SIDED) {
 		/* One side's handshake is missing from the capture though
 		 * both sides spoke (close.c): nothing to judge. */
