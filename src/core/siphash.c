@@ -56,23 +56,10 @@ uint64_t
 kx_siphash13_words(const uint8_t key[KX_SIPHASH_KEY_LEN], const uint64_t *w,
     size_t n)
 {
-	SIP_INIT(key);
-	uint64_t m;
+	struct kx_siphash_state st;
 
-	for (size_t i = 0; i < n; i++) {
-		v3 ^= w[i];
-		SIPROUND(v0, v1, v2, v3);
-		v0 ^= w[i];
-	}
-	m = (uint64_t)((n * 8) & 0xff) << 56;
-	v3 ^= m;
-	SIPROUND(v0, v1, v2, v3);
-	v0 ^= m;
-	v2 ^= 0xff;
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	SIPROUND(v0, v1, v2, v3);
-	return v0 ^ v1 ^ v2 ^ v3;
+	kx_siphash_state_init(&st, key);
+	return kx_siphash13_from(&st, w, n);
 }
 
 uint64_t
