@@ -28,23 +28,6 @@ kx_verdict_is_problem(enum kx_verdict_kind k)
 	    k == KX_V_REFUSED || k == KX_V_NO_ANSWER || k == KX_V_HOST_KEY_CHANGED;
 }
 
-/* Appends s to the len-byte buf holding off bytes, as far as it fits, as
- * snprintf would cut it; returns the new length. The sentences written
- * for every connection are put together so, without printf. */
-static size_t
-cat(char *buf, size_t len, size_t off, const char *s)
-{
-	size_t n = strlen(s);
-
-	if (len == 0 || off >= len - 1)
-		return off;
-	if (n > len - 1 - off)
-		n = len - 1 - off;
-	memcpy(buf + off, s, n);
-	buf[off + n] = '\0';
-	return off + n;
-}
-
 void
 kx_step_text(const struct kx_step *st, char *buf, size_t len)
 {
@@ -54,10 +37,10 @@ kx_step_text(const struct kx_step *st, char *buf, size_t len)
 		buf[0] = '\0';
 	if (st->side < 0)
 		return;
-	off = cat(buf, len, 0, kx_side_names[st->side]);
-	off = cat(buf, len, off, " ");
-	(void)cat(buf, len, off, st->what == KX_STEP_BANNER ? "banner" :
-	    st->what == KX_STEP_ENCRYPTED ? "encrypted data" :
+	off = kx_words_cat(buf, len, 0, kx_side_names[st->side]);
+	off = kx_words_cat(buf, len, off, " ");
+	(void)kx_words_cat(buf, len, off, st->what == KX_STEP_BANNER ?
+	    "banner" : st->what == KX_STEP_ENCRYPTED ? "encrypted data" :
 	    kx_ssh_msg_name(st->what));
 }
 
@@ -70,7 +53,7 @@ close_text(const struct kx_conn *c, char *buf, size_t len)
 	if (len > 0)
 		buf[0] = '\0';
 	if (c->close != KX_CLOSE_FIN && c->close != KX_CLOSE_RST) {
-		(void)cat(buf, len, 0,
+		(void)kx_words_cat(buf, len, 0,
 		    c->close == KX_CLOSE_CAPTURE_END ? (c->no_tcp_facts ?
 		    "still open when the log ended" :
 		    "still open when the capture ended") :
@@ -238,10 +221,11 @@ classify(const struct kx_conn *c, const char *how, struct kx_verdict *v)
 		mismatch_text(v, what, sizeof(what));
 		snprintf(v->reason, sizeof(v->reason), "%s; %s", what, how);
 	} else if (v->handshake_complete) {
+		size_t off = kx_words_cat(v->reason, sizeof(v->reason), 0,
+		    "handshake completed (NEWKEYS both ways); ");
+
 		v->kind = KX_V_OK;
-		(void)cat(v->reason, sizeof(v->reason), cat(v->reason,
-		    sizeof(v->reason), 0, "handshake completed (NEWKEYS both "
-		    "ways); "), how);
+		(void)kx_words_cat(v->reason, sizeof(v->reason), off, how);
 	} else if (cause == KX_CAUSE_ONE_SIDED) {
 		/* One side's handshake is missing from the capture though
 		 * both sides spoke (close.c): nothing to judge. */

@@ -429,32 +429,19 @@ say_preauth(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 	}
 }
 
-/* What ended it when nothing more specific explains it. */
-
-/* Appends s at o (the sentences below fit ci->text with room to spare);
- * returns the end, NUL-terminated. */
-static char *
-put(char *o, const char *s)
-{
-	size_t n = strlen(s);
-
-	memcpy(o, s, n + 1);
-	return o + n;
-}
-
-/* us microseconds in seconds as "%.1f" writes t (= us / 1e6): rounded to
- * the nearest tenth; an exact half, where the double's binary value
- * decides, through printf itself. */
-static char *
-put_tenths(char *o, uint64_t us, double t)
+/* us microseconds in seconds as "%.1f" writes t (= us / 1e6), into out:
+ * rounded to the nearest tenth; an exact half, where the double's binary
+ * value decides, through printf itself. Returns out. */
+static const char *
+tenths_text(char out[32], uint64_t us, double t)
 {
 	uint64_t tenths = (us + 50000) / 100000;
 	char d[24];
-	size_t n = 0;
+	size_t n = 0, o = 0;
 
 	if (us % 100000 == 50000 || us >= 1000000000000000000ull) {
-		snprintf(o, 32, "%.1f", t);
-		return o + strlen(o);
+		snprintf(out, 32, "%.1f", t);
+		return out;
 	}
 	d[n++] = (char)('0' + tenths % 10);
 	d[n++] = '.';
@@ -464,9 +451,9 @@ put_tenths(char *o, uint64_t us, double t)
 		tenths /= 10;
 	} while (tenths != 0);
 	while (n > 0)
-		*o++ = d[--n];
-	*o = '\0';
-	return o;
+		out[o++] = d[--n];
+	out[o] = '\0';
+	return out;
 }
 
 /* What ended it when nothing more specific explains it. */
@@ -480,20 +467,21 @@ say_generic(const struct kx_conn *c, const char *how, struct kx_close_info *ci)
 	switch (ci->cause) {
 	case KX_CAUSE_NORMAL: {
 		/* Most connections end so: the words without printf. */
-		const char *who = side_names[c->closed_by & 1];
-		char *o = ci->text;
+		char *o = ci->text, d[32];
+		size_t len = sizeof(ci->text), off;
 
-		o = put(o, "the ");
-		o = put(o, who);
-		o = put(o, " closed the session (FIN)");
+		off = kx_words_cat(o, len, 0, "the ");
+		off = kx_words_cat(o, len, off, side_names[c->closed_by & 1]);
+		off = kx_words_cat(o, len, off, " closed the session (FIN)");
 		/* A log without timestamps has no duration to give. */
 		if (kx_conn_log(c) == NULL || kx_conn_log(c)->have_ts) {
-			o = put(o, " after ");
-			o = put_tenths(o, end_ts(c) > c->ts_first ?
-			    end_ts(c) - c->ts_first : 0, t);
-			o = put(o, " s");
+			off = kx_words_cat(o, len, off, " after ");
+			off = kx_words_cat(o, len, off, tenths_text(d,
+			    end_ts(c) > c->ts_first ? end_ts(c) - c->ts_first : 0,
+			    t));
+			off = kx_words_cat(o, len, off, " s");
 		}
-		(void)put(o, ": a normal end");
+		(void)kx_words_cat(o, len, off, ": a normal end");
 		break;
 	}
 	case KX_CAUSE_CLOSED:
