@@ -6,8 +6,8 @@
  *   flow_floor MODE FILE.pcap
  *
  * MODE
- *   read     kexray's read: the file through a 1 MiB stdio buffer and
- *            libpcap's pcap_next_ex (src/input/capture.c), every frame
+ *   read     kexray's read loop (kx_capture_file: a 1 MiB stdio buffer,
+ *            libpcap's pcap_next_ex, a call per frame), every frame
  *            counted; cheaper than ../shared/bench/floor's 4 KiB buffer
  *   decode   read, and every frame through kx_decode
  *   flow     decode, and every TCP segment looked up in kexray's flow
@@ -22,107 +22,87 @@
  * says how): the flow mode over the floor is what every packet costs
  * before its SSH bytes, its TCP facts, the inference or any record.
  */
-#include <pcap/pcap.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "kexray/decode/packet.h"
+#include "kexray/input/capture.h"
 #include "kexray/stream/flow.h"
 
-#define READ_BLOCK (1u << 20)
+struct run {
+	int mode;                 /* 0 read, 1 decode, 2 flow */
+	struct kx_flow_table *t;
+	unsigned long long frames, tcp, made, left;
+};
 
 static void
 done(struct kx_conn *c, void *arg)
 {
 	(void)c;
-	(*(unsigned long long *)arg)++;
+	((struct run *)arg)->left++;
+}
+
+static void
+on_frame(void *arg, int dlt, const uint8_t *frame, uint32_t caplen,
+    uint32_t wirelen, uint64_t ts_us, uint64_t frame_no)
+{
+	struct run *r = arg;
+	struct kx_packet pkt;
+	enum kx_side side;
+	struct kx_conn *c;
+
+	r->frames++;
+	if (r->mode == 0)
+		return;
+	pkt.ts_us = ts_us;
+	pkt.frame_no = frame_no;
+	if (kx_decode(dlt, frame, caplen, wirelen, &pkt) != KX_OK)
+		return;
+	r->tcp++;
+	if (r->mode == 1)
+		return;
+	c = kx_flow_lookup(r->t, &pkt, false, false, &side);
+	if (c == NULL && (pkt.tcp_flags & (KX_TCP_SYN | KX_TCP_ACK)) ==
+	    KX_TCP_SYN) {
+		c = kx_flow_lookup(r->t, &pkt, true, true, &side);
+		r->made += c != NULL;
+	}
+	if (c == NULL)
+		return;
+	/* As kexray's table holds them: until the first FIN or RST. */
+	if (pkt.tcp_flags & (KX_TCP_FIN | KX_TCP_RST))
+		kx_flow_finish(r->t, c);
+	else
+		kx_flow_touch(r->t, c);
 }
 
 int
 main(int argc, char **argv)
 {
-	char errbuf[PCAP_ERRBUF_SIZE];
-	struct pcap_pkthdr *h;
-	const u_char *d;
-	struct kx_flow_table *t = NULL;
-	struct kx_packet pkt;
-	unsigned long long frames = 0, tcp = 0, made = 0, left = 0;
-	int mode, dlt, rc;
-	char *buf;
-	FILE *f;
-	pcap_t *p;
+	static const char *const modes[] = { "read", "decode", "flow" };
+	struct run r;
+	int rc;
 
-	if (argc != 3) {
+	memset(&r, 0, sizeof(r));
+	r.mode = -1;
+	for (int i = 0; argc == 3 && i < 3; i++)
+		if (strcmp(argv[1], modes[i]) == 0)
+			r.mode = i;
+	if (r.mode < 0) {
 		fprintf(stderr, "usage: flow_floor read|decode|flow FILE.pcap\n");
 		return 2;
 	}
-	if (strcmp(argv[1], "read") == 0)
-		mode = 0;
-	else if (strcmp(argv[1], "decode") == 0)
-		mode = 1;
-	else if (strcmp(argv[1], "flow") == 0)
-		mode = 2;
-	else {
-		fprintf(stderr, "flow_floor: unknown mode %s\n", argv[1]);
-		return 2;
-	}
-	if ((f = fopen(argv[2], "rb")) == NULL) {
-		perror(argv[2]);
-		return 1;
-	}
-	if ((buf = malloc(READ_BLOCK)) != NULL)
-		(void)setvbuf(f, buf, _IOFBF, READ_BLOCK);
-	p = pcap_fopen_offline_with_tstamp_precision(f,
-	    PCAP_TSTAMP_PRECISION_MICRO, errbuf);
-	if (p == NULL) {
-		fprintf(stderr, "flow_floor: %s: %s\n", argv[2], errbuf);
-		return 1;
-	}
-	dlt = pcap_datalink(p);
-	if (mode == 2 && (t = kx_flow_new(262144, done, &left)) == NULL) {
+	if (r.mode == 2 && (r.t = kx_flow_new(262144, done, &r)) == NULL) {
 		fprintf(stderr, "flow_floor: out of memory\n");
 		return 1;
 	}
-	memset(&pkt, 0, sizeof(pkt));
-	while ((rc = pcap_next_ex(p, &h, &d)) == 1) {
-		enum kx_side side;
-		struct kx_conn *c;
-
-		frames++;
-		if (mode == 0)
-			continue;
-		pkt.ts_us = (uint64_t)h->ts.tv_sec * 1000000u +
-		    (uint64_t)h->ts.tv_usec;
-		pkt.frame_no = frames;
-		if (kx_decode(dlt, d, h->caplen, h->len, &pkt) != KX_OK)
-			continue;
-		tcp++;
-		if (mode == 1)
-			continue;
-		c = kx_flow_lookup(t, &pkt, false, false, &side);
-		if (c == NULL && (pkt.tcp_flags & (KX_TCP_SYN | KX_TCP_ACK)) ==
-		    KX_TCP_SYN) {
-			c = kx_flow_lookup(t, &pkt, true, true, &side);
-			made += c != NULL;
-		}
-		if (c == NULL)
-			continue;
-		/* As kexray's table holds them: until the first FIN or RST. */
-		if (pkt.tcp_flags & (KX_TCP_FIN | KX_TCP_RST))
-			kx_flow_finish(t, c);
-		else
-			kx_flow_touch(t, c);
+	/* kexray's own read loop (src/input/capture.c), no filter. */
+	rc = kx_capture_file(argv[2], NULL, on_frame, &r);
+	if (r.t != NULL) {
+		kx_flow_flush(r.t, KX_CLOSE_CAPTURE_END);
+		kx_flow_free(r.t);
 	}
-	if (rc == -1)
-		fprintf(stderr, "flow_floor: %s\n", pcap_geterr(p));
-	if (t != NULL) {
-		kx_flow_flush(t, KX_CLOSE_CAPTURE_END);
-		kx_flow_free(t);
-	}
-	pcap_close(p);
-	free(buf);
-	printf("%s frames %llu tcp %llu connections %llu\n", argv[1], frames,
-	    tcp, made);
-	return rc == -1;
+	printf("%s frames %llu tcp %llu connections %llu\n", argv[1], r.frames,
+	    r.tcp, r.made);
+	return rc != 0;
 }
